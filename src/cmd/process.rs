@@ -1,0 +1,43 @@
+//! `awsmfa process`: the credential_process protocol, so that
+//! `credential_process = awsmfa process my-role` works in every SDK.
+
+use super::{print, request};
+use crate::cli::ProcessArgs;
+use crate::error::{Error, Result};
+use crate::obtain::{obtain, Obtained};
+use crate::vars::rfc3339;
+use serde::Serialize;
+use std::process::ExitCode;
+
+/// credential_process output, version 1 (AWS SDKs and Tools reference guide).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<String>,
+}
+
+pub fn json(o: &Obtained) -> Result<String> {
+    let c = &o.credentials;
+    let out = Output {
+        version: 1,
+        access_key_id: c.access_key_id(),
+        secret_access_key: c.secret_access_key(),
+        session_token: c.session_token(),
+        expiration: c.expiry().map(rfc3339),
+    };
+    let mut text = serde_json::to_string_pretty(&out)
+        .map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+pub fn run(args: ProcessArgs) -> Result<ExitCode> {
+    let obtained = obtain(&request(Some(args.profile), args.fetch))?;
+    print(&json(&obtained)?)
+}

@@ -1,0 +1,164 @@
+//! Every failure awsmfa reports, each with its own exit code.
+//!
+//! Messages are one line, say what went wrong and what to do next, and never
+//! contain a secret: only profile names, ARNs, paths and AWS error codes.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Documented exit codes (README "Exit codes"). Scripts branch on these, so
+/// they never change meaning.
+pub mod exit {
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const CONFIG: u8 = 3;
+    pub const MFA: u8 = 4;
+    pub const AUTH: u8 = 5;
+    pub const NETWORK: u8 = 6;
+    pub const TERMINAL: u8 = 7;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // --- configuration (exit 3) ---
+    #[error("profile `{name}` not found in {files}{}", suggest(.similar))]
+    ProfileNotFound {
+        name: String,
+        files: String,
+        similar: Vec<String>,
+    },
+    #[error("{0}")]
+    ConfigParse(String),
+    #[error("cannot read {}: {source}", path.display())]
+    ConfigRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Chain(#[from] crate::profile::chain::ChainError),
+    #[error("profile `{profile}` uses {what}, which awsmfa does not support; use `aws {hint}` for it, or point `source_profile` at an IAM user with access keys")]
+    Unsupported {
+        profile: String,
+        what: &'static str,
+        hint: &'static str,
+    },
+    #[error("invalid duration {value:?} for {what}: must be between {min} and {max} seconds ({})", humanize(*.min, *.max))]
+    Duration {
+        value: String,
+        what: &'static str,
+        min: u64,
+        max: u64,
+    },
+    #[error("profile `{profile}`: invalid {key} {value:?}: {why}")]
+    BadSetting {
+        profile: String,
+        key: &'static str,
+        value: String,
+        why: String,
+    },
+
+    // --- MFA code (exit 4) ---
+    #[error("an MFA code is needed for {serial} but there is no terminal to ask on; pass --token-code CODE or set `mfa_process` in the profile")]
+    NoTerminal { serial: String },
+    #[error("MFA code must be exactly 6 digits (got {len} characters); nothing was sent to AWS")]
+    BadTokenFormat { len: usize },
+    #[error("MFA code was rejected by AWS for {serial}: check the code is current and the device matches `mfa_serial`, then try again")]
+    MfaRejected { serial: String },
+    #[error("mfa_process `{program}` failed: {why}")]
+    MfaProcess { program: String, why: String },
+    #[error("MFA prompt interrupted; nothing was changed")]
+    Interrupted,
+
+    // --- AWS refused (exit 5) ---
+    #[error("AWS rejected the credentials of profile `{profile}` ({code}): {hint}")]
+    BadCredentials {
+        profile: String,
+        code: String,
+        hint: &'static str,
+    },
+    #[error("{action} was denied ({code}): {message}")]
+    AccessDenied {
+        action: String,
+        code: String,
+        message: String,
+    },
+
+    // --- network (exit 6) ---
+    #[error("could not reach STS at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL and proxy settings")]
+    Unreachable { endpoint: String, why: String },
+
+    // --- refused to print secrets (exit 7) ---
+    #[error("refusing to print credentials to a terminal (they would stay in scrollback); run `eval \"$(awsmfa env{args})\"`, or add --force")]
+    StdoutIsTerminal { args: String },
+
+    // --- usage (exit 2) ---
+    #[error("{0}")]
+    Usage(String),
+
+    // --- anything else (exit 1) ---
+    #[error("{0}")]
+    Other(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        use Error::*;
+        match self {
+            ProfileNotFound { .. }
+            | ConfigParse(_)
+            | ConfigRead { .. }
+            | Chain(_)
+            | Unsupported { .. }
+            | Duration { .. }
+            | BadSetting { .. } => exit::CONFIG,
+            NoTerminal { .. }
+            | BadTokenFormat { .. }
+            | MfaRejected { .. }
+            | MfaProcess { .. }
+            | Interrupted => exit::MFA,
+            BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
+            Unreachable { .. } => exit::NETWORK,
+            StdoutIsTerminal { .. } => exit::TERMINAL,
+            Usage(_) => exit::USAGE,
+            Other(_) | Io { .. } => exit::FAILURE,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+fn suggest(similar: &[String]) -> String {
+    match similar {
+        [] => "; run `aws configure list-profiles` to see the profiles you have".to_string(),
+        names => format!(
+            "; did you mean {}?",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
+}
+
+fn humanize(min: u64, max: u64) -> String {
+    let h = |s: u64| {
+        if s % 3600 == 0 {
+            format!("{}h", s / 3600)
+        } else {
+            format!("{}m", s / 60)
+        }
+    };
+    format!("{} to {}", h(min), h(max))
+}

@@ -1,0 +1,14 @@
+//! awsmfa: one MFA prompt, then temporary AWS credentials for any role.
+//!
+//! The binary's `main` is a thin shell over [`cmd::run`]; the modules are
+//! public so that integration tests and fuzz targets reach the parsers.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod mfa;
+pub mod obtain;
+pub mod profile;
+pub mod shell;
+pub mod sts;
+pub mod vars;

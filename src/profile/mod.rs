@@ -1,0 +1,179 @@
+//! `~/.aws/config` and `~/.aws/credentials`, read with the AWS SDK's own
+//! parser so that every quirk (continuations, `[default]` vs
+//! `[profile default]`, comments, sub-properties) matches the AWS CLI.
+
+pub mod chain;
+
+use crate::error::{Error, Result};
+use aws_config::profile::{Profile, ProfileFileLoadError, ProfileSet};
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_types::os_shim_internal::{Env, Fs};
+use std::path::PathBuf;
+
+/// Where the two files live, as the AWS CLI finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locations {
+    pub config: String,
+    pub credentials: String,
+}
+
+/// The file locations for an environment. `windows` picks the home-directory
+/// rules and path separator, so both platforms' rules are testable anywhere.
+pub fn locate(get: impl Fn(&str) -> Option<String>, windows: bool) -> Locations {
+    let sep = if windows { '\\' } else { '/' };
+    let home = get("HOME").or_else(|| {
+        if !windows {
+            return None;
+        }
+        get("USERPROFILE").or_else(|| Some(get("HOMEDRIVE")? + &get("HOMEPATH")?))
+    });
+    let resolve = |var: &str, default: &str| -> String {
+        let raw = get(var).unwrap_or_else(|| format!("~{sep}.aws{sep}{default}"));
+        match (raw.strip_prefix('~'), &home) {
+            (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with(['/', sep]) => {
+                let rest = rest.replace('/', &sep.to_string());
+                format!("{home}{rest}")
+            }
+            _ => raw,
+        }
+    };
+    Locations {
+        config: resolve("AWS_CONFIG_FILE", "config"),
+        credentials: resolve("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    }
+}
+
+fn real_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The profile awsmfa acts on when none is named: `$AWS_PROFILE`, then `default`.
+pub fn default_name() -> String {
+    real_env("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
+}
+
+/// Both files, parsed.
+pub struct Profiles {
+    set: ProfileSet,
+    pub locations: Locations,
+}
+
+impl Profiles {
+    /// Read the files named by the process environment.
+    pub fn load() -> Result<Self> {
+        let locations = locate(real_env, cfg!(windows));
+        let mut files = EnvConfigFiles::builder();
+        for (kind, path) in [
+            (EnvConfigFileKind::Config, &locations.config),
+            (EnvConfigFileKind::Credentials, &locations.credentials),
+        ] {
+            // A missing file is an empty one (AWS CLI semantics); an unreadable
+            // one is an error naming it rather than a silently empty profile set.
+            if std::fs::metadata(path).is_ok() {
+                files = files.with_file(kind, path);
+            }
+        }
+        let files = files.build();
+        // `load` is async only by signature: it reads with std::fs and never
+        // awaits I/O, so a trivial executor drives it without a tokio runtime.
+        let set = pollster::block_on(aws_config::profile::load(
+            &Fs::real(),
+            &Env::from_slice(&[]),
+            &files,
+            None,
+        ))
+        .map_err(load_error)?;
+        Ok(Profiles { set, locations })
+    }
+
+    /// Parse in-memory file contents (conformance tests, fuzzing).
+    pub fn parse(config: &str, credentials: &str) -> Result<Self> {
+        let files = EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, config)
+            .with_contents(EnvConfigFileKind::Credentials, credentials)
+            .build();
+        let set = pollster::block_on(aws_config::profile::load(
+            &Fs::from_slice(&[]),
+            &Env::from_slice(&[]),
+            &files,
+            None,
+        ))
+        .map_err(load_error)?;
+        Ok(Profiles {
+            set,
+            locations: Locations {
+                config: "<config>".into(),
+                credentials: "<credentials>".into(),
+            },
+        })
+    }
+
+    pub fn set(&self) -> &ProfileSet {
+        &self.set
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.set.profiles()
+    }
+
+    /// The named profile, or an error naming the closest existing ones.
+    pub fn get(&self, name: &str) -> Result<&Profile> {
+        self.set.get_profile(name).ok_or_else(|| {
+            let mut scored: Vec<(f64, &str)> = self
+                .names()
+                .map(|n| (strsim::jaro_winkler(name, n), n))
+                .filter(|(score, _)| *score > 0.8)
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            Error::ProfileNotFound {
+                name: name.to_string(),
+                files: format!("{} or {}", self.locations.config, self.locations.credentials),
+                similar: scored.iter().take(3).map(|(_, n)| n.to_string()).collect(),
+            }
+        })
+    }
+
+    /// Resolve the role chain ending at `name`.
+    pub fn chain(&self, name: &str) -> Result<chain::Chain> {
+        self.get(name)?;
+        Ok(chain::resolve(&self.set, name)?)
+    }
+
+    /// A setting looked up along a chain: the selected profile first, then
+    /// each source profile in turn (so `mfa_serial` may sit on the role
+    /// profile or on the user profile it starts from).
+    pub fn along<'a>(&'a self, chain: &'a chain::Chain, key: &str) -> Option<(&'a str, &'a str)> {
+        chain.path.iter().find_map(|name| {
+            let value = self.set.get_profile(name)?.get(key)?;
+            Some((name.as_str(), value))
+        })
+    }
+
+    /// A setting of one profile.
+    pub fn value(&self, profile: &str, key: &str) -> Option<&str> {
+        self.set.get_profile(profile)?.get(key)
+    }
+}
+
+fn load_error(err: ProfileFileLoadError) -> Error {
+    match err {
+        ProfileFileLoadError::ParseError { 0: parse, .. } => {
+            // The SDK's message spans two lines; keep it to one.
+            let text = parse.to_string().replace("\n  ", " ").replace('\n', " ");
+            Error::ConfigParse(format!("{text}; fix that line and try again"))
+        }
+        ProfileFileLoadError::CouldNotReadFile { .. } => {
+            use std::error::Error as _;
+            let why = err
+                .source()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "unreadable".into());
+            Error::ConfigParse(format!("{err}: {why}"))
+        }
+    }
+}
+
+/// `~/.aws/config`'s path as a PathBuf (for tools that edit it).
+pub fn config_path() -> PathBuf {
+    PathBuf::from(locate(real_env, cfg!(windows)).config)
+}

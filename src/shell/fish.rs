@@ -1,0 +1,19 @@
+//! fish: inside single quotes `\'` and `\\` are escapes (unlike POSIX), and
+//! everything else, newlines included, is literal.
+
+use super::Shell;
+
+pub struct Fish;
+
+pub fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+impl Shell for Fish {
+    fn set(&self, name: &str, value: &str) -> String {
+        format!("set -gx {name} {}", quote(value))
+    }
+    fn unset(&self, name: &str) -> Option<String> {
+        Some(format!("set -e -g {name}"))
+    }
+}

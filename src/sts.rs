@@ -1,0 +1,226 @@
+//! The only module that talks to AWS, and the only one that starts tokio.
+//!
+//! Everything before a network call is synchronous and cheap; an `Sts` is
+//! built only once a command knows it needs STS, and then drives the SDK on a
+//! current-thread runtime (one thread: nothing here runs in parallel).
+
+use aws_credential_types::Credentials;
+use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use std::time::{Duration, SystemTime};
+
+/// STS's own limits, checked before any call.
+pub const SESSION_MIN: u64 = 900;
+pub const SESSION_MAX: u64 = 129_600;
+pub const ROLE_MIN: u64 = 900;
+pub const ROLE_MAX: u64 = 43_200;
+/// AWS caps a role assumed with temporary credentials (role chaining) at 1 h.
+pub const CHAINED_ROLE_MAX: u64 = 3_600;
+
+/// Where and how to reach STS.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub region: String,
+    pub endpoint_url: Option<String>,
+    /// Upper bound for one whole call, retries included.
+    pub timeout: Duration,
+}
+
+/// Why an STS call failed, before the caller adds which profile it was for.
+#[derive(Debug)]
+pub enum Failure {
+    /// The MFA code was wrong, reused or for another device.
+    MfaRejected,
+    /// The signing keys are unknown, malformed or expired.
+    BadCredentials { code: String },
+    /// The caller may not do this (e.g. the role's trust policy refuses).
+    Denied { code: String, message: String },
+    /// No answer in time, connection refused, DNS failure.
+    Unreachable { why: String },
+    Other(String),
+}
+
+/// What `GetCallerIdentity` says.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+pub struct Sts {
+    rt: tokio::runtime::Runtime,
+    base: aws_sdk_sts::config::Builder,
+    pub target: Target,
+}
+
+impl Sts {
+    pub fn new(target: Target) -> Result<Self, Failure> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .enable_io()
+            .build()
+            .map_err(|e| Failure::Other(format!("cannot start async runtime: {e}")))?;
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        // Bounded everywhere: a prompt hook must never hang on a silent STS.
+        let attempt = target.timeout.min(Duration::from_secs(5));
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(3).min(attempt))
+            .operation_attempt_timeout(attempt)
+            .operation_timeout(target.timeout)
+            .build();
+        let mut base = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(target.region.clone()))
+            .http_client(http)
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(3));
+        if let Some(url) = &target.endpoint_url {
+            base = base.endpoint_url(url);
+        }
+        Ok(Sts { rt, base, target })
+    }
+
+    fn client(&self, creds: &Credentials) -> aws_sdk_sts::Client {
+        let config = self.base.clone().credentials_provider(creds.clone()).build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// `sts:GetSessionToken`, with an MFA device and code when given.
+    pub fn session_token(
+        &self,
+        keys: &Credentials,
+        mfa: Option<(&str, &str)>,
+        duration: u64,
+    ) -> Result<Credentials, Failure> {
+        let mut req = self
+            .client(keys)
+            .get_session_token()
+            .duration_seconds(duration as i32);
+        if let Some((serial, code)) = mfa {
+            req = req.serial_number(serial).token_code(code);
+        }
+        let out = self.rt.block_on(req.send()).map_err(|e| classify(&e, self))?;
+        convert(out.credentials(), "GetSessionToken")
+    }
+
+    /// `sts:AssumeRole`, with an MFA device and code when given.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assume_role(
+        &self,
+        creds: &Credentials,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+        duration: u64,
+        mfa: Option<(&str, &str)>,
+    ) -> Result<Credentials, Failure> {
+        let mut req = self
+            .client(creds)
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id.map(str::to_string))
+            .duration_seconds(duration as i32);
+        if let Some((serial, code)) = mfa {
+            req = req.serial_number(serial).token_code(code);
+        }
+        let out = self.rt.block_on(req.send()).map_err(|e| classify(&e, self))?;
+        convert(out.credentials(), "AssumeRole")
+    }
+
+    /// `sts:GetCallerIdentity`: who these credentials belong to.
+    pub fn identity(&self, creds: &Credentials) -> Result<Identity, Failure> {
+        let out = self
+            .rt
+            .block_on(self.client(creds).get_caller_identity().send())
+            .map_err(|e| classify(&e, self))?;
+        Ok(Identity {
+            account: out.account().unwrap_or_default().to_string(),
+            arn: out.arn().unwrap_or_default().to_string(),
+            user_id: out.user_id().unwrap_or_default().to_string(),
+        })
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.target
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| format!("sts.{}.amazonaws.com", self.target.region))
+    }
+}
+
+fn convert(
+    creds: Option<&aws_sdk_sts::types::Credentials>,
+    op: &str,
+) -> Result<Credentials, Failure> {
+    let c = creds.ok_or_else(|| Failure::Other(format!("{op} returned no credentials")))?;
+    let expiry = SystemTime::try_from(*c.expiration())
+        .map_err(|_| Failure::Other(format!("{op} returned an invalid expiration")))?;
+    Ok(Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        Some(expiry),
+        "awsmfa",
+    ))
+}
+
+/// Turn an SDK error into what the user needs to know. AWS error codes and
+/// messages never contain the secret, so they are safe to show.
+fn classify<E, R>(err: &SdkError<E, R>, sts: &Sts) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e.message().unwrap_or_default().to_string();
+            match code.as_str() {
+                "AccessDenied" if message.contains("MultiFactorAuthentication") => {
+                    Failure::MfaRejected
+                }
+                "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken"
+                | "ExpiredTokenException" | "UnrecognizedClientException"
+                | "InvalidAccessKeyId" | "IncompleteSignature" => Failure::BadCredentials { code },
+                _ => Failure::Denied { code, message },
+            }
+        }
+        SdkError::TimeoutError(_) => Failure::Unreachable {
+            why: format!("no answer within {}s", sts.target.timeout.as_secs()),
+        },
+        SdkError::DispatchFailure(d) => Failure::Unreachable {
+            why: if d.is_timeout() {
+                "connection timed out".to_string()
+            } else {
+                source_chain(err)
+            },
+        },
+        SdkError::ResponseError(_) => Failure::Unreachable {
+            why: format!("unreadable response ({})", source_chain(err)),
+        },
+        other => Failure::Other(source_chain(other)),
+    }
+}
+
+fn source_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !parts.contains(&s) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
