@@ -24,21 +24,71 @@ Exit codes: 0 ok, 1 other failure, 2 usage, 3 configuration, 4 MFA code,
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Neither read nor write the encrypted session cache for this call
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print shell statements exporting temporary credentials for a profile
-    #[command(after_help = "Example:\n  eval \"$(awsmfa env my-role)\"\n  awsmfa env my-role --shell fish | source")]
+    #[command(
+        after_help = "Examples:\n  eval \"$(awsmfa env my-role)\"\n  awsmfa env my-role --shell fish | source\n  eval \"$(awsmfa env --unset)\""
+    )]
     Env(EnvArgs),
     /// Run a command with temporary credentials for a profile in its environment
-    #[command(after_help = "Example:\n  awsmfa exec my-role -- aws s3 ls")]
+    #[command(
+        after_help = "Examples:\n  awsmfa exec my-role -- aws s3 ls\n  awsmfa exec --server my-role -- terraform apply"
+    )]
     Exec(ExecArgs),
     /// Print credentials as credential_process JSON, for ~/.aws/config
     #[command(
         after_help = "Example (in ~/.aws/config):\n  [profile my-role-mfa]\n  credential_process = awsmfa process my-role"
     )]
     Process(ProcessArgs),
+    /// Print the prompt hook for a shell, to eval from its rc file
+    #[command(
+        after_help = "Examples:\n  eval \"$(awsmfa init bash)\"      # end of ~/.bashrc\n  eval \"$(awsmfa init zsh)\"       # end of ~/.zshrc\n  awsmfa init fish | source        # end of ~/.config/fish/config.fish"
+    )]
+    Init(InitArgs),
+    /// Run by the prompt hook: print the statements for the current directory
+    #[command(hide = true)]
+    Hook(HookArgs),
+    /// Trust the .awsmfa.toml of a directory (default: the nearest one)
+    #[command(after_help = "Example:\n  cd ~/src/infra && awsmfa allow")]
+    Allow(TrustArgs),
+    /// Revoke trust in the .awsmfa.toml of a directory
+    #[command(after_help = "Example:\n  awsmfa deny ~/src/infra")]
+    Deny(TrustArgs),
+    /// Show the active profile, identity and time left
+    #[command(after_help = "Example:\n  awsmfa status")]
+    Status(StatusArgs),
+    /// Start (or refresh) the MFA session for a profile, and nothing else
+    #[command(after_help = "Example:\n  awsmfa login my-user")]
+    Login(LoginArgs),
+    /// Forget every cached session and the cache key
+    #[command(after_help = "Example:\n  awsmfa logout")]
+    Logout,
+    /// Inspect or clear the encrypted session cache
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  awsmfa cache list\n  awsmfa cache clear my-role"
+    )]
+    Cache(CacheCommand),
+    /// Find your MFA device and write its mfa_serial into ~/.aws/config
+    #[command(after_help = "Example:\n  awsmfa setup my-user")]
+    Setup(SetupArgs),
+    /// Replace the IAM user's access key with a new one, safely
+    #[command(after_help = "Example:\n  awsmfa rotate my-user")]
+    Rotate(RotateArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Example:\n  awsmfa completions bash > ~/.local/share/bash-completion/completions/awsmfa"
+    )]
+    Completions(CompletionsArgs),
+    /// Check the setup and say how to fix what is wrong
+    #[command(after_help = "Example:\n  awsmfa doctor --offline")]
+    Doctor(DoctorArgs),
 }
 
 /// Options shared by every command that fetches credentials.
@@ -79,6 +129,10 @@ pub struct ExecArgs {
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
+    /// Serve refreshing credentials to the command from a local endpoint
+    /// instead of putting keys in its environment (for jobs longer than 1h)
+    #[arg(long)]
+    pub server: bool,
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -90,6 +144,85 @@ pub struct ProcessArgs {
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    pub shell: HookShell,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    pub shell: HookShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// A directory or a .awsmfa.toml file (default: the nearest one upwards)
+    pub path: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Do not call STS to show the identity
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// List cached sessions and their expiry (never secrets)
+    List,
+    /// Remove cached entries, all or one profile's
+    Clear {
+        /// Profile whose entries to remove
+        profile: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Profile holding the IAM user's access keys
+    pub profile: Option<String>,
+    /// Use this MFA device instead of asking
+    #[arg(long, value_name = "ARN")]
+    pub serial: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Profile holding the IAM user's access keys
+    pub profile: Option<String>,
+    /// Current MFA code, when IAM policies demand MFA
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Skip the checks that call AWS
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

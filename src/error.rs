@@ -3,8 +3,6 @@
 //! Messages are one line, say what went wrong and what to do next, and never
 //! contain a secret: only profile names, ARNs, paths and AWS error codes.
 
-use std::path::PathBuf;
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Documented exit codes (README "Exit codes"). Scripts branch on these, so
@@ -30,11 +28,6 @@ pub enum Error {
     },
     #[error("{0}")]
     ConfigParse(String),
-    #[error("cannot read {}: {source}", path.display())]
-    ConfigRead {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("{0}")]
     Chain(#[from] crate::profile::chain::ChainError),
     #[error("profile `{profile}` uses {what}, which awsmfa does not support; use `aws {hint}` for it, or point `source_profile` at an IAM user with access keys")]
@@ -65,6 +58,8 @@ pub enum Error {
     BadTokenFormat { len: usize },
     #[error("MFA code was rejected by AWS for {serial}: check the code is current and the device matches `mfa_serial`, then try again")]
     MfaRejected { serial: String },
+    #[error("this MFA code for {serial} was already used; wait for the next code")]
+    CodeReused { serial: String },
     #[error("mfa_process `{program}` failed: {why}")]
     MfaProcess { program: String, why: String },
     #[error("MFA prompt interrupted; nothing was changed")]
@@ -112,7 +107,6 @@ impl Error {
         match self {
             ProfileNotFound { .. }
             | ConfigParse(_)
-            | ConfigRead { .. }
             | Chain(_)
             | Unsupported { .. }
             | Duration { .. }
@@ -121,6 +115,7 @@ impl Error {
             | BadTokenFormat { .. }
             | MfaRejected { .. }
             | MfaProcess { .. }
+            | CodeReused { .. }
             | Interrupted => exit::MFA,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
             Unreachable { .. } => exit::NETWORK,

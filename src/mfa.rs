@@ -137,6 +137,9 @@ mod tests {
         let src = Source::Process("printf '%s\\n' 654321".into());
         assert_eq!(src.code("arn", 1).unwrap(), "654321");
         let failing = Source::Process("false".into());
-        assert!(matches!(failing.code("arn", 1), Err(Error::MfaProcess { .. })));
+        assert!(matches!(
+            failing.code("arn", 1),
+            Err(Error::MfaProcess { .. })
+        ));
     }
 }

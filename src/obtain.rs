@@ -27,6 +27,61 @@ pub struct Request {
     pub token_code: Option<String>,
     pub duration: Option<u64>,
     pub region: Option<String>,
+    /// Ignore stored role credentials and assume the role again (the MFA
+    /// session is still reused while valid).
+    pub refresh: bool,
+}
+
+/// What a stored entry is: the MFA session of one source identity, or the
+/// credentials of one role profile.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// Keyed by the profile holding the long-term keys and the MFA device.
+    Session {
+        source_profile: String,
+        serial: String,
+    },
+    /// Keyed by the selected profile and the role it names.
+    Role { profile: String, role_arn: String },
+}
+
+/// Where credentials outlive one process: the prompt hook's unexported
+/// shell variable, or the encrypted cache. Implementations return only
+/// entries that are still valid for at least [`MIN_VALIDITY`].
+pub trait Store {
+    fn load(&self, key: &Key) -> Option<Credentials>;
+    fn store(&self, key: &Key, creds: &Credentials);
+    /// Hold an exclusive (cross-process) lock on `key` until the guard drops,
+    /// so that concurrent processes ask for one MFA code, not one each.
+    fn lock(&self, _key: &Key) -> Option<Box<dyn std::any::Any>> {
+        None
+    }
+    /// The code accepted last for `serial` was `code`, at `now`: remember it
+    /// (hashed) so the same code is not sent again within its lifetime.
+    fn code_used(&self, _serial: &str, _code: &str) {}
+    /// Whether `code` was already used for `serial` within the last 90 s.
+    fn code_seen(&self, _serial: &str, _code: &str) -> bool {
+        false
+    }
+}
+
+/// Stores nothing: every call starts from the long-term keys.
+pub struct NoStore;
+impl Store for NoStore {
+    fn load(&self, _: &Key) -> Option<Credentials> {
+        None
+    }
+    fn store(&self, _: &Key, _: &Credentials) {}
+}
+
+/// An entry closer to expiry than this counts as absent.
+pub const MIN_VALIDITY: Duration = Duration::from_secs(5 * 60);
+
+/// Still valid for at least [`MIN_VALIDITY`]?
+pub fn fresh(creds: &Credentials) -> bool {
+    creds
+        .expiry()
+        .is_some_and(|t| t > SystemTime::now() + MIN_VALIDITY)
 }
 
 /// What a command prints or hands to a child.
@@ -36,8 +91,12 @@ pub struct Obtained {
     pub credentials: Credentials,
     /// Region to export, when one is configured anywhere.
     pub region: Option<String>,
-    /// The MFA session the role credentials came from, if one was made.
-    pub mfa_session: Option<Credentials>,
+    /// The MFA session the role credentials came from, if one was used.
+    pub mfa_session: Option<(Key, Credentials)>,
+    /// The assumed-role ARN, when the last step was AssumeRole.
+    pub arn: Option<String>,
+    /// No STS call was made: everything came from the store.
+    pub from_store: bool,
 }
 
 /// Everything needed before the first network call, read from the profile.
@@ -57,11 +116,27 @@ struct Mfa {
     source: mfa::Source,
 }
 
-pub fn obtain(req: &Request) -> Result<Obtained> {
+pub fn obtain(req: &Request, store: &dyn Store) -> Result<Obtained> {
     let profiles = Profiles::load()?;
     let plan = plan(&profiles, req)?;
-    let sts = Sts::new(plan.target.clone()).map_err(|f| failure(f, &plan, "STS"))?;
-    run(&sts, &plan, &req.profile)
+    run(&plan, req, store)
+}
+
+/// Builds the STS client on first use only: a request served from the store
+/// never constructs an HTTP/TLS stack or a runtime.
+struct LazySts<'a> {
+    plan: &'a Plan,
+    sts: std::cell::OnceCell<Sts>,
+}
+
+impl LazySts<'_> {
+    fn get(&self) -> Result<&Sts> {
+        if let Some(sts) = self.sts.get() {
+            return Ok(sts);
+        }
+        let sts = Sts::new(self.plan.target.clone()).map_err(|f| failure(f, self.plan, "STS"))?;
+        Ok(self.sts.get_or_init(|| sts))
+    }
 }
 
 fn env(name: &str) -> Option<String> {
@@ -120,8 +195,8 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
         .or_else(|| env("AWS_REGION"))
         .or_else(|| env("AWS_DEFAULT_REGION"))
         .or_else(|| profiles.value(selected, "region").map(str::to_string));
-    let ignore_configured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let ignore_configured =
+        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let endpoint_url = if ignore_configured {
         None
     } else {
@@ -158,11 +233,34 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
     })
 }
 
-fn run(sts: &Sts, plan: &Plan, profile: &str) -> Result<Obtained> {
+fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
+    let profile = req.profile.as_str();
+    let role_key = plan.roles.last().map(|hop| Key::Role {
+        profile: profile.to_string(),
+        role_arn: hop.role_arn.clone(),
+    });
+    if let (Some(key), false) = (&role_key, req.refresh) {
+        if let Some(creds) = store.load(key) {
+            return Ok(Obtained {
+                profile: profile.to_string(),
+                credentials: creds,
+                region: plan.region.clone(),
+                mfa_session: None,
+                arn: None,
+                from_store: true,
+            });
+        }
+    }
+    let sts = LazySts {
+        plan,
+        sts: Default::default(),
+    };
     let temporary_base = plan.keys.session_token().is_some();
     let mut mfa_session = None;
+    let mut arn = None;
     let (mut creds, hops): (Credentials, &[RoleHop]) = match (&plan.mfa, plan.roles.split_first()) {
-        // Already temporary keys can't call GetSessionToken: assume directly.
+        // Temporary keys can't call GetSessionToken, and a role asked for
+        // longer than 1h can't come from an MFA session: assume it directly.
         (Some(mfa), Some((first, rest)))
             if temporary_base || (rest.is_empty() && plan.duration > sts::CHAINED_ROLE_MAX) =>
         {
@@ -179,48 +277,84 @@ fn run(sts: &Sts, plan: &Plan, profile: &str) -> Result<Obtained> {
             } else {
                 plan.duration.min(sts::CHAINED_ROLE_MAX)
             };
-            let creds = with_code(mfa, plan, |code| {
-                sts.assume_role(
-                    &plan.keys,
-                    &first.role_arn,
-                    &session_name(first),
-                    first.external_id.as_deref(),
-                    duration,
-                    Some((&mfa.serial, code)),
-                )
-                .map_err(|f| failure(f, plan, &first.role_arn))
+            let (creds, role_arn) = with_code(mfa, store, |code| {
+                sts.get()?
+                    .assume_role(
+                        &plan.keys,
+                        &first.role_arn,
+                        &session_name(first),
+                        first.external_id.as_deref(),
+                        duration,
+                        Some((&mfa.serial, code)),
+                    )
+                    .map_err(|f| failure(f, plan, &first.role_arn))
             })?;
+            arn = role_arn;
             (creds, rest)
         }
         (Some(mfa), _) => {
-            let duration = if plan.roles.is_empty() { plan.duration } else { DEFAULT_SESSION };
-            let session = with_code(mfa, plan, |code| {
-                sts.session_token(&plan.keys, Some((&mfa.serial, code)), duration)
-                    .map_err(|f| failure(f, plan, "GetSessionToken"))
-            })?;
-            mfa_session = Some(session.clone());
+            let key = Key::Session {
+                source_profile: plan.source_profile.clone(),
+                serial: mfa.serial.clone(),
+            };
+            let duration = if plan.roles.is_empty() {
+                plan.duration
+            } else {
+                DEFAULT_SESSION
+            };
+            // Reuse a live session; otherwise take the lock and look again,
+            // since another process may have just made one.
+            let reuse = || {
+                store
+                    .load(&key)
+                    .filter(|_| !(plan.roles.is_empty() && req.refresh))
+            };
+            let session = match reuse() {
+                Some(s) => s,
+                None => {
+                    let _guard = store.lock(&key);
+                    match reuse() {
+                        Some(s) => s,
+                        None => {
+                            let s = with_code(mfa, store, |code| {
+                                sts.get()?
+                                    .session_token(&plan.keys, Some((&mfa.serial, code)), duration)
+                                    .map_err(|f| failure(f, plan, "GetSessionToken"))
+                            })?;
+                            store.store(&key, &s);
+                            s
+                        }
+                    }
+                }
+            };
+            mfa_session = Some((key, session.clone()));
             (session, &plan.roles[..])
         }
         (None, Some(_)) => (plan.keys.clone(), &plan.roles[..]),
         // Keys and nothing else: export a session, never the long-term keys.
         (None, None) => {
             let session = sts
+                .get()?
                 .session_token(&plan.keys, None, plan.duration)
                 .map_err(|f| failure(f, plan, "GetSessionToken"))?;
             (session, &[][..])
         }
     };
 
-    let long_term_signer = !temporary_base && mfa_session.is_none();
+    let long_term_signer = !temporary_base && mfa_session.is_none() && arn.is_none();
     for (i, hop) in hops.iter().enumerate() {
         let last = i + 1 == hops.len();
-        // Only the very first hop signed with long-term keys may exceed 1h.
-        let cap = if i == 0 && long_term_signer && creds.expiry().is_none() {
+        // Only a first hop signed with long-term keys may exceed 1h.
+        let cap = if i == 0 && long_term_signer {
             sts::ROLE_MAX
         } else {
             sts::CHAINED_ROLE_MAX
         };
-        let wanted = if last { plan.duration } else { sts::CHAINED_ROLE_MAX };
+        let wanted = if last {
+            plan.duration
+        } else {
+            sts::CHAINED_ROLE_MAX
+        };
         if last && wanted > cap {
             eprintln!(
                 "awsmfa: {} is assumed with temporary credentials, which AWS caps at 1h; asking for 1h instead of {}",
@@ -228,7 +362,8 @@ fn run(sts: &Sts, plan: &Plan, profile: &str) -> Result<Obtained> {
                 humantime::format_duration(Duration::from_secs(wanted))
             );
         }
-        creds = sts
+        let (next, role_arn) = sts
+            .get()?
             .assume_role(
                 &creds,
                 &hop.role_arn,
@@ -238,6 +373,11 @@ fn run(sts: &Sts, plan: &Plan, profile: &str) -> Result<Obtained> {
                 None,
             )
             .map_err(|f| failure(f, plan, &hop.role_arn))?;
+        creds = next;
+        arn = role_arn;
+    }
+    if let Some(key) = &role_key {
+        store.store(key, &creds);
     }
 
     Ok(Obtained {
@@ -245,20 +385,42 @@ fn run(sts: &Sts, plan: &Plan, profile: &str) -> Result<Obtained> {
         credentials: creds,
         region: plan.region.clone(),
         mfa_session,
+        arn,
+        from_store: false,
     })
 }
 
 /// Run an MFA-bearing call, asking again (at a terminal only) when the code
 /// is malformed or rejected.
-fn with_code<T>(mfa: &Mfa, _plan: &Plan, mut call: impl FnMut(&str) -> Result<T>) -> Result<T> {
-    let tries = if mfa.source.can_retry() { mfa::PROMPT_TRIES } else { 1 };
+fn with_code<T>(
+    mfa: &Mfa,
+    store: &dyn Store,
+    mut call: impl FnMut(&str) -> Result<T>,
+) -> Result<T> {
+    let tries = if mfa.source.can_retry() {
+        mfa::PROMPT_TRIES
+    } else {
+        1
+    };
     let mut attempt = 1;
     loop {
-        let outcome = mfa.source.code(&mfa.serial, attempt).and_then(|code| call(&code));
+        let outcome = mfa.source.code(&mfa.serial, attempt).and_then(|code| {
+            // AWS refuses a code twice; don't send one that is doomed.
+            if store.code_seen(&mfa.serial, &code) {
+                return Err(Error::CodeReused {
+                    serial: mfa.serial.clone(),
+                });
+            }
+            let out = call(&code)?;
+            store.code_used(&mfa.serial, &code);
+            Ok(out)
+        });
         match outcome {
-            Err(err @ (Error::MfaRejected { .. } | Error::BadTokenFormat { .. }))
-                if attempt < tries =>
-            {
+            Err(
+                err @ (Error::MfaRejected { .. }
+                | Error::BadTokenFormat { .. }
+                | Error::CodeReused { .. }),
+            ) if attempt < tries => {
                 eprintln!("awsmfa: {err}");
                 attempt += 1;
             }
@@ -329,15 +491,21 @@ fn failure(f: Failure, plan: &Plan, action: &str) -> Error {
 fn unsupported(base: &Base) -> Error {
     let (profile, what, hint) = match base {
         Base::Sso { profile, .. } => (profile, "IAM Identity Center (SSO)", "sso login"),
-        Base::WebIdentity { profile, .. } => {
-            (profile, "web identity (web_identity_token_file)", "sts assume-role-with-web-identity")
-        }
+        Base::WebIdentity { profile, .. } => (
+            profile,
+            "web identity (web_identity_token_file)",
+            "sts assume-role-with-web-identity",
+        ),
         Base::NamedSource { profile, .. } => (
             profile,
             "credential_source (EC2/ECS/environment credentials)",
             "configure",
         ),
-        Base::CredentialProcess { profile } => (profile, "credential_process", "configure export-credentials"),
+        Base::CredentialProcess { profile } => (
+            profile,
+            "credential_process",
+            "configure export-credentials",
+        ),
         Base::LoginSession { profile } => (profile, "login_session (console login)", "login"),
         Base::AccessKey(_) => unreachable!("access keys are supported"),
     };

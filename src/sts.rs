@@ -35,11 +35,18 @@ pub enum Failure {
     /// The MFA code was wrong, reused or for another device.
     MfaRejected,
     /// The signing keys are unknown, malformed or expired.
-    BadCredentials { code: String },
+    BadCredentials {
+        code: String,
+    },
     /// The caller may not do this (e.g. the role's trust policy refuses).
-    Denied { code: String, message: String },
+    Denied {
+        code: String,
+        message: String,
+    },
     /// No answer in time, connection refused, DNS failure.
-    Unreachable { why: String },
+    Unreachable {
+        why: String,
+    },
     Other(String),
 }
 
@@ -89,7 +96,11 @@ impl Sts {
     }
 
     fn client(&self, creds: &Credentials) -> aws_sdk_sts::Client {
-        let config = self.base.clone().credentials_provider(creds.clone()).build();
+        let config = self
+            .base
+            .clone()
+            .credentials_provider(creds.clone())
+            .build();
         aws_sdk_sts::Client::from_conf(config)
     }
 
@@ -107,7 +118,10 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.rt.block_on(req.send()).map_err(|e| classify(&e, self))?;
+        let out = self
+            .rt
+            .block_on(req.send())
+            .map_err(|e| classify(&e, self))?;
         convert(out.credentials(), "GetSessionToken")
     }
 
@@ -121,7 +135,7 @@ impl Sts {
         external_id: Option<&str>,
         duration: u64,
         mfa: Option<(&str, &str)>,
-    ) -> Result<Credentials, Failure> {
+    ) -> Result<(Credentials, Option<String>), Failure> {
         let mut req = self
             .client(creds)
             .assume_role()
@@ -132,8 +146,12 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.rt.block_on(req.send()).map_err(|e| classify(&e, self))?;
-        convert(out.credentials(), "AssumeRole")
+        let out = self
+            .rt
+            .block_on(req.send())
+            .map_err(|e| classify(&e, self))?;
+        let arn = out.assumed_role_user().map(|u| u.arn().to_string());
+        Ok((convert(out.credentials(), "AssumeRole")?, arn))
     }
 
     /// `sts:GetCallerIdentity`: who these credentials belong to.
@@ -189,9 +207,13 @@ where
                 "AccessDenied" if message.contains("MultiFactorAuthentication") => {
                     Failure::MfaRejected
                 }
-                "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken"
-                | "ExpiredTokenException" | "UnrecognizedClientException"
-                | "InvalidAccessKeyId" | "IncompleteSignature" => Failure::BadCredentials { code },
+                "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "UnrecognizedClientException"
+                | "InvalidAccessKeyId"
+                | "IncompleteSignature" => Failure::BadCredentials { code },
                 _ => Failure::Denied { code, message },
             }
         }

@@ -65,7 +65,8 @@ impl Changes {
 /// RFC 3339 in UTC (`2026-11-27T21:00:00Z`): what the AWS CLI, SDKs and
 /// starship parse from AWS_CREDENTIAL_EXPIRATION.
 pub fn rfc3339(t: std::time::SystemTime) -> String {
-    DateTime::from(t)
+    // Whole seconds: every consumer parses that, and the hook compares it.
+    DateTime::from_secs(DateTime::from(t).secs())
         .fmt(Format::DateTime)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
 }

@@ -1,6 +1,6 @@
 //! `awsmfa env`: shell statements for `eval`.
 
-use super::{print, request};
+use super::{print, request, Context};
 use crate::cli::{EnvArgs, Format};
 use crate::error::{Error, Result};
 use crate::obtain::obtain;
@@ -9,11 +9,13 @@ use crate::vars::Changes;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-pub fn run(args: EnvArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     let shell = shell::for_format(args.shell);
     if args.unset {
         return match (shell, args.shell) {
-            (Some(sh), f) if f != Format::Dotenv => print(&shell::render(sh, &Changes::remove_all())?),
+            (Some(sh), f) if f != Format::Dotenv => {
+                print(&shell::render(sh, &Changes::remove_all())?)
+            }
             _ => Err(Error::Usage(format!(
                 "--unset needs a shell format; {:?} output has no way to remove a variable",
                 args.shell
@@ -32,7 +34,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         }
         return Err(Error::StdoutIsTerminal { args: hint });
     }
-    let obtained = obtain(&request(args.profile, args.fetch))?;
+    let obtained = obtain(&request(args.profile, args.fetch), &*ctx.store())?;
     let text = match shell {
         Some(sh) => shell::render(sh, &Changes::export(&obtained))?,
         None => super::process::json(&obtained)?,

@@ -1,15 +1,15 @@
 //! `awsmfa exec PROFILE -- COMMAND`: the command gets the credentials in its
 //! environment and nothing else changes.
 
-use super::request;
+use super::{request, Context};
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
 use crate::obtain::obtain;
 use crate::vars::Changes;
 use std::process::{Command, ExitCode};
 
-pub fn run(args: ExecArgs) -> Result<ExitCode> {
-    let obtained = obtain(&request(Some(args.profile), args.fetch))?;
+pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
+    let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store())?;
     let changes = Changes::export(&obtained);
     let (program, rest) = args
         .command

@@ -6,15 +6,33 @@ mod process;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
-use crate::obtain::Request;
+use crate::obtain::{NoStore, Request, Store};
 use std::io::Write;
 use std::process::ExitCode;
 
+/// What every subcommand gets besides its own arguments.
+pub struct Context {
+    pub no_cache: bool,
+}
+
+impl Context {
+    /// Where MFA sessions and role credentials are kept between calls.
+    pub fn store(&self) -> Box<dyn Store> {
+        Box::new(NoStore)
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = Context {
+        no_cache: cli.no_cache,
+    };
     match cli.command {
-        Command::Env(args) => env::run(args),
-        Command::Exec(args) => exec::run(args),
-        Command::Process(args) => process::run(args),
+        Command::Env(args) => env::run(&ctx, args),
+        Command::Exec(args) => exec::run(&ctx, args),
+        Command::Process(args) => process::run(&ctx, args),
+        other => Err(Error::Usage(format!(
+            "{other:?} is not available in this build"
+        ))),
     }
 }
 
@@ -24,12 +42,13 @@ fn request(profile: Option<String>, fetch: FetchArgs) -> Request {
         token_code: fetch.token_code,
         duration: fetch.duration,
         region: fetch.region,
+        refresh: false,
     }
 }
 
 /// Write what the caller evals, in one piece, only once everything worked.
 /// A closed pipe (`awsmfa env | head -1`) is not an error.
-fn print(text: &str) -> Result<ExitCode> {
+pub fn print(text: &str) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),

@@ -1,7 +1,7 @@
 //! `awsmfa process`: the credential_process protocol, so that
 //! `credential_process = awsmfa process my-role` works in every SDK.
 
-use super::{print, request};
+use super::{print, request, Context};
 use crate::cli::ProcessArgs;
 use crate::error::{Error, Result};
 use crate::obtain::{obtain, Obtained};
@@ -37,7 +37,7 @@ pub fn json(o: &Obtained) -> Result<String> {
     Ok(text)
 }
 
-pub fn run(args: ProcessArgs) -> Result<ExitCode> {
-    let obtained = obtain(&request(Some(args.profile), args.fetch))?;
+pub fn run(ctx: &Context, args: ProcessArgs) -> Result<ExitCode> {
+    let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store())?;
     print(&json(&obtained)?)
 }

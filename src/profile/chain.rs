@@ -57,7 +57,10 @@ impl std::fmt::Debug for StaticKeys {
             .field("profile", &self.profile)
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"** redacted **")
-            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
             .finish()
     }
 }
@@ -84,7 +87,9 @@ pub struct Chain {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
-    #[error("No profiles were defined in the AWS config or credentials file; run `aws configure` first")]
+    #[error(
+        "No profiles were defined in the AWS config or credentials file; run `aws configure` first"
+    )]
     NoProfiles,
     #[error("profile `{0}` not found")]
     NotFound(String),
@@ -207,7 +212,10 @@ fn base(set: &ProfileSet, profile: &Profile) -> Result<Base, ChainError> {
             source: source.to_string(),
         });
     }
-    match (profile.get("role_arn"), profile.get("web_identity_token_file")) {
+    match (
+        profile.get("role_arn"),
+        profile.get("web_identity_token_file"),
+    ) {
         (Some(role_arn), Some(token_file)) => {
             return Ok(Base::WebIdentity {
                 profile: name,
@@ -287,7 +295,9 @@ fn sso(set: &ProfileSet, profile: &Profile) -> Result<Option<Base>, ChainError> 
         account_id: account_id.map(str::to_string),
         region: region.ok_or_else(|| missing("sso_region"))?.to_string(),
         role_name: role_name.map(str::to_string),
-        start_url: start_url.ok_or_else(|| missing("sso_start_url"))?.to_string(),
+        start_url: start_url
+            .ok_or_else(|| missing("sso_start_url"))?
+            .to_string(),
         session: session.map(str::to_string),
     }))
 }
@@ -307,7 +317,10 @@ fn static_keys(profile: &Profile) -> Result<StaticKeys, ChainError> {
         (None, None) if session_token.is_none() => {
             Err(ChainError::NoCredentials(profile.name().to_string()))
         }
-        (None, _) => Err(ChainError::invalid(profile, "profile missing aws_access_key_id")),
+        (None, _) => Err(ChainError::invalid(
+            profile,
+            "profile missing aws_access_key_id",
+        )),
         (Some(_), None) => Err(ChainError::invalid(
             profile,
             "profile missing aws_secret_access_key",

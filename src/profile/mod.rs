@@ -127,7 +127,10 @@ impl Profiles {
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             Error::ProfileNotFound {
                 name: name.to_string(),
-                files: format!("{} or {}", self.locations.config, self.locations.credentials),
+                files: format!(
+                    "{} or {}",
+                    self.locations.config, self.locations.credentials
+                ),
                 similar: scored.iter().take(3).map(|(_, n)| n.to_string()).collect(),
             }
         })

@@ -1,0 +1,256 @@
+//! Test harness: real moto servers on loopback, and an isolated world (HOME,
+//! XDG dirs, AWS config files) per test. Nothing here installs anything:
+//! `.ci/run` installs moto, the aws CLI and the shells beforehand.
+
+#![allow(dead_code)]
+
+pub mod moto;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub use moto::Moto;
+
+/// The awsmfa binary under test.
+pub fn awsmfa_bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_awsmfa"))
+}
+
+/// The real Python interpreter (not a pyenv shim, which needs the real HOME).
+pub fn python() -> &'static Path {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 must be installed (see .ci/run)");
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+}
+
+/// A minimal HTTP/1.1 request to a loopback server: (status, body).
+pub fn http(method: &str, url: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let rest = url.strip_prefix("http://").expect("http:// url");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut s = TcpStream::connect(host)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// What `seed.py` created in moto.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Seeded {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub mfa_serial: String,
+    pub roles: std::collections::BTreeMap<String, String>,
+}
+
+/// One test's isolated world: a temp dir holding HOME, XDG dirs and the AWS
+/// files, plus (optionally) a moto server reserved for the test.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub moto: Option<Moto>,
+    /// Extra environment for every command run in this world.
+    pub env: Vec<(String, String)>,
+}
+
+impl World {
+    /// A world with no AWS endpoint (for tests that must not reach one).
+    pub fn offline() -> World {
+        let dir = tempfile::Builder::new()
+            .prefix("awsmfa-test")
+            .tempdir()
+            .unwrap();
+        for sub in ["home", "config", "cache", "data", "state", "runtime"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                dir.path().join("runtime"),
+                std::fs::Permissions::from_mode(0o700),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join("config_file"), "").unwrap();
+        std::fs::write(dir.path().join("credentials_file"), "").unwrap();
+        World {
+            dir,
+            moto: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// A world with its own (reset) moto server.
+    pub fn new() -> World {
+        let mut w = World::offline();
+        w.moto = Some(Moto::acquire());
+        w
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.path("home")
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.moto.as_ref().expect("world has no moto").url.clone()
+    }
+
+    /// Create an IAM user `user` with a key, an MFA device and `roles`.
+    pub fn seed(&self, user: &str, roles: &[&str]) -> Seeded {
+        let out = Command::new(python())
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/seed.py"
+            ))
+            .args([self.endpoint().as_str(), user, &roles.join(",")])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "seed.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// A user `alice` with MFA and roles, written as profiles: `alice` (keys +
+    /// mfa_serial) and one role profile per role, sourced from `alice`.
+    pub fn standard(&self, roles: &[&str]) -> Seeded {
+        let s = self.seed("alice", roles);
+        self.write_credentials(&format!(
+            "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            s.access_key_id, s.secret_access_key
+        ));
+        let mut config = format!("[profile alice]\nmfa_serial = {}\n", s.mfa_serial);
+        for (name, arn) in &s.roles {
+            config.push_str(&format!(
+                "\n[profile {name}]\nrole_arn = {arn}\nsource_profile = alice\n"
+            ));
+        }
+        self.write_config(&config);
+        s
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.path("config_file"), text).unwrap();
+    }
+
+    pub fn write_credentials(&self, text: &str) {
+        std::fs::write(self.path("credentials_file"), text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    /// The environment every process in this world starts from: nothing of
+    /// the developer's (no real ~/.aws, no AWS_* variables) leaks in.
+    pub fn base_env(&self) -> Vec<(String, String)> {
+        let p = |rel: &str| self.path(rel).to_string_lossy().into_owned();
+        let mut env = vec![
+            (
+                "PATH".to_string(),
+                std::env::var("PATH").unwrap_or_default(),
+            ),
+            ("HOME".into(), p("home")),
+            ("XDG_CONFIG_HOME".into(), p("config")),
+            ("XDG_CACHE_HOME".into(), p("cache")),
+            ("XDG_DATA_HOME".into(), p("data")),
+            ("XDG_STATE_HOME".into(), p("state")),
+            ("XDG_RUNTIME_DIR".into(), p("runtime")),
+            ("AWS_CONFIG_FILE".into(), p("config_file")),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), p("credentials_file")),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_DEFAULT_REGION".into(), "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            ("AWSMFA_TIMEOUT".into(), "10".into()),
+            ("LANG".into(), "C.UTF-8".into()),
+        ];
+        if let Some(m) = &self.moto {
+            env.push(("AWS_ENDPOINT_URL".into(), m.url.clone()));
+        }
+        env.extend(self.env.iter().cloned());
+        env
+    }
+
+    /// A command in this world, with a clean environment and no stdin.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .envs(self.base_env())
+            .current_dir(self.home())
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn awsmfa(&self, args: &[&str]) -> Command {
+        let mut c = self.command(awsmfa_bin());
+        c.args(args);
+        c
+    }
+
+    /// The real aws CLI, run by the real interpreter (no shim).
+    pub fn aws(&self, args: &[&str]) -> Command {
+        let mut c = self.command(python());
+        c.args(["-m", "awscli"]).args(args);
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.awsmfa(args).output().unwrap()
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Assert success, showing stderr when it failed.
+#[track_caller]
+pub fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "failed ({:?}): {}", o.status, stderr(o));
+    stdout(o)
+}
+
+/// Whether a program is on PATH (shells are installed by .ci/run).
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}

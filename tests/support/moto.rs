@@ -1,0 +1,106 @@
+//! A pool of moto servers. Each test takes one (reset to empty state), and
+//! gives it back when done, so tests run in parallel without sharing state.
+//! A server dies with the test process: its stdin is a pipe from us, and a
+//! watcher thread in Python exits when that pipe closes.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+const MAX_SERVERS: usize = 4;
+
+const LAUNCHER: &str = r#"
+import os, sys, threading
+def watch():
+    sys.stdin.read()
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+from moto.server import main
+main(["-H", "127.0.0.1", "-p", sys.argv[1]])
+"#;
+
+struct Server {
+    url: String,
+    _child: Child,
+}
+
+struct Pool {
+    free: Vec<Server>,
+    started: usize,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    free: Vec::new(),
+    started: 0,
+});
+static RETURNED: Condvar = Condvar::new();
+
+/// A reserved, freshly reset moto server.
+pub struct Moto {
+    pub url: String,
+    server: Option<Server>,
+}
+
+impl Moto {
+    pub fn acquire() -> Moto {
+        let server = {
+            let mut pool = POOL.lock().unwrap();
+            loop {
+                if let Some(s) = pool.free.pop() {
+                    break Some(s);
+                }
+                if pool.started < MAX_SERVERS {
+                    pool.started += 1;
+                    break None;
+                }
+                pool = RETURNED.wait(pool).unwrap();
+            }
+        };
+        let server = match server {
+            Some(s) => {
+                let (status, _) =
+                    super::http("POST", &format!("{}/moto-api/reset", s.url), "").unwrap();
+                assert_eq!(status, 200, "moto reset failed");
+                s
+            }
+            None => start(),
+        };
+        Moto {
+            url: server.url.clone(),
+            server: Some(server),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            POOL.lock().unwrap().free.push(s);
+            RETURNED.notify_one();
+        }
+    }
+}
+
+fn start() -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(super::python())
+        .args(["-c", LAUNCHER, &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto must be installed: python3 -m pip install 'moto==5.2.1' flask flask-cors");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok((200, _)) = super::http("GET", &format!("{url}/moto-api/"), "") {
+            return Server { url, _child: child };
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("moto did not start on {url} within 60s");
+}

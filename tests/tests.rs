@@ -1,0 +1,5 @@
+//! One integration-test binary (as ripgrep does): each module is a feature.
+
+mod support;
+
+mod core;
