@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what awsmfa's tests and demo use, on a fresh Debian machine:
+# real shells, shellcheck, direnv (benchmark baseline), moto (AWS emulator)
+# and the real aws CLI. Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+packages=(bash zsh fish shellcheck direnv tmux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+if ! python3 -c 'import moto, flask, flask_cors, awscli' 2>/dev/null ||
+  [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
+  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli
+fi
