@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod error;
 pub mod mfa;
 pub mod obtain;

@@ -63,6 +63,9 @@ pub trait Store {
     fn code_seen(&self, _serial: &str, _code: &str) -> bool {
         false
     }
+    /// Drop every entry made from `source_profile`'s keys (after a key
+    /// rotation, or `cache clear`).
+    fn forget(&self, _source_profile: &str) {}
 }
 
 /// Stores nothing: every call starts from the long-term keys.

@@ -69,8 +69,26 @@ impl Profiles {
         ] {
             // A missing file is an empty one (AWS CLI semantics); an unreadable
             // one is an error naming it rather than a silently empty profile set.
-            if std::fs::metadata(path).is_ok() {
-                files = files.with_file(kind, path);
+            // (The SDK reads it again: from the page cache, microseconds.)
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    // The SDK would treat a non-UTF-8 file as empty, silently.
+                    if let Err(e) = std::str::from_utf8(&bytes) {
+                        let line = bytes[..e.valid_up_to()]
+                            .iter()
+                            .filter(|b| **b == b'\n')
+                            .count()
+                            + 1;
+                        return Err(Error::ConfigParse(format!(
+                            "{path} is not valid UTF-8 (line {line}); save it as UTF-8"
+                        )));
+                    }
+                    files = files.with_file(kind, path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Error::ConfigParse(format!("cannot read {path}: {e}")));
+                }
             }
         }
         let files = files.build();

@@ -1,0 +1,67 @@
+//! The user's own settings: `$XDG_CONFIG_HOME/awsmfa/config.toml`.
+//!
+//! Optional; unknown keys are rejected so a typo never silently does nothing.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// Use the encrypted session cache (default: true where a key store works).
+    pub cache: Option<bool>,
+    /// How long before expiry the prompt hook fetches fresh credentials
+    /// (e.g. "5m"; default 5 minutes).
+    pub refresh_window: Option<String>,
+}
+
+/// The XDG base directories awsmfa uses (`etcetera`'s XDG strategy, which
+/// honours XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME, XDG_STATE_HOME).
+pub fn dirs() -> Result<etcetera::base_strategy::Xdg> {
+    etcetera::base_strategy::Xdg::new()
+        .map_err(|e| Error::Other(format!("cannot find your home directory: {e}")))
+}
+
+pub fn path() -> Result<PathBuf> {
+    use etcetera::BaseStrategy;
+    Ok(dirs()?.config_dir().join("awsmfa").join("config.toml"))
+}
+
+impl UserConfig {
+    /// The file's settings, or defaults when there is no file.
+    pub fn load() -> Result<Self> {
+        let path = path()?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&text)
+                .map_err(|why| Error::ConfigParse(format!("{}: {why}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.message().to_string())
+    }
+
+    /// The refresh window in seconds (default 300).
+    pub fn refresh_window_secs(&self) -> Result<u64> {
+        match &self.refresh_window {
+            None => Ok(300),
+            Some(raw) => crate::cli::parse_duration(raw)
+                .map_err(|why| Error::ConfigParse(format!("refresh_window = {raw:?}: {why}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        assert!(UserConfig::parse("cache = false\nrefresh_window = \"10m\"").is_ok());
+        let err = UserConfig::parse("cahce = false").unwrap_err();
+        assert!(err.contains("cahce"), "{err}");
+    }
+}
