@@ -49,7 +49,13 @@ fn real_env(name: &str) -> Option<String> {
 
 /// The profile awsmfa acts on when none is named: `$AWS_PROFILE`, then `default`.
 pub fn default_name() -> String {
-    real_env("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
+    select(real_env)
+}
+
+/// The profile an environment selects, testable without touching the
+/// process environment (file-location conformance cases pin it down).
+pub fn select(get: impl Fn(&str) -> Option<String>) -> String {
+    get("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
 }
 
 /// Both files, parsed.
