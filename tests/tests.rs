@@ -5,3 +5,4 @@ mod support;
 mod conformance;
 mod core;
 mod faults;
+mod quoting;
