@@ -193,7 +193,7 @@ fn posix_output_in_zsh() {
 }
 
 #[test]
-fn posix_output_in_dash_as_sh() {
+fn posix_output_in_sh() {
     // /bin/sh (dash on Debian): the `sh` format promises any POSIX shell.
     let c = case();
     let text = rendered(&Posix, &c.values);
