@@ -545,10 +545,14 @@ fn mfa_process_gives_one_code_per_call() {
     assert_eq!(with_code[0].param("TokenCode").as_deref(), Some("135790"));
     assert_eq!(p.count(), 3);
 
-    // Each call asks once more (no cache here); --token-code beats mfa_process.
+    // Another role reuses the cached MFA session: no second code.
     ok(&w.run(&["env", "mid"]));
+    assert_eq!(w.read("mfa-process.log"), "called\n");
+    // Without the cache each call needs a code of its own, exactly one.
+    ok(&w.run(&["env", "mid", "--no-cache"]));
     assert_eq!(w.read("mfa-process.log"), "called\ncalled\n");
-    ok(&w.run(&["env", "mid", "--token-code", "123456"]));
+    // --token-code beats mfa_process.
+    ok(&w.run(&["env", "top", "--no-cache", "--token-code", "123456"]));
     assert_eq!(w.read("mfa-process.log"), "called\ncalled\n");
 }
 

@@ -175,13 +175,14 @@ fn with_no_region_anywhere_sts_is_called_in_us_east_1() {
     assert!(exported(&out, "AWS_REGION").is_none(), "{out}");
     assert!(out.contains("unset AWS_REGION\n"), "{out}");
 
-    // A configured region is used instead.
+    // A configured region is used instead (--no-cache: the role's cached
+    // credentials would otherwise answer without any STS call).
     let config = w
         .read("config_file")
         .replace("[profile dev]\n", "[profile dev]\nregion = eu-central-1\n");
     w.write_config(&config);
     let o = w
-        .awsmfa(&["env", "dev", "--token-code", "123456"])
+        .awsmfa(&["env", "dev", "--no-cache", "--token-code", "654321"])
         .env_remove("AWS_REGION")
         .env_remove("AWS_DEFAULT_REGION")
         .output()
