@@ -66,16 +66,24 @@ pub struct Sts {
 
 impl Sts {
     pub fn new(target: Target) -> Result<Self, Failure> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .enable_io()
-            .build()
-            .map_err(|e| Failure::Other(format!("cannot start async runtime: {e}")))?;
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(
                 tls::rustls_provider::CryptoMode::Ring,
             ))
             .build_https();
+        Self::with_http_client(target, http)
+    }
+
+    /// With another HTTP client: the fuzz target feeds STS responses in here.
+    pub fn with_http_client(
+        target: Target,
+        http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    ) -> Result<Self, Failure> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .enable_io()
+            .build()
+            .map_err(|e| Failure::Other(format!("cannot start async runtime: {e}")))?;
         // Bounded everywhere: a prompt hook must never hang on a silent STS.
         let attempt = target.timeout.min(Duration::from_secs(5));
         let timeouts = TimeoutConfig::builder()
