@@ -76,9 +76,13 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     let before = session.as_ref().unwrap_or(&user.keys);
 
     // 1. Exactly one key, and it is this profile's.
-    let keys = client
-        .access_keys(before, &user_name)
-        .map_err(|f| r.iam_error(f, "iam:ListAccessKeys"))?;
+    let keys = client.access_keys(before, &user_name).map_err(|f| {
+        r.stop(
+            "listing the access keys (iam:ListAccessKeys)",
+            r.iam_error(f, "iam:ListAccessKeys"),
+            r.unchanged(),
+        )
+    })?;
     match keys.as_slice() {
         [only] if only.id == old_id => {}
         [only] => {
