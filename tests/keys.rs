@@ -730,3 +730,62 @@ fn profile_names_complete_in_fish() {
     got.sort();
     assert_eq!(got, ["alpha-dev", "alpha-prod"]);
 }
+
+/// zsh has no way to ask for completions without a terminal: run an
+/// interactive zsh in tmux, type, press TAB, and read the screen.
+#[test]
+fn profile_names_complete_in_zsh() {
+    if !have("zsh") || !have("tmux") {
+        eprintln!("zsh or tmux not installed: skipped (installed by .ci/run)");
+        return;
+    }
+    let mut w = completion_world();
+    let zdot = w.path("zdot");
+    std::fs::create_dir_all(&zdot).unwrap();
+    std::fs::write(
+        zdot.join(".zshrc"),
+        format!(
+            "autoload -Uz compinit && compinit -u -d '{}/zcompdump'\nsource '{}'\nPS1='READY> '\n",
+            zdot.display(),
+            repo("completions/_awsmfa").display()
+        ),
+    )
+    .unwrap();
+    w.env.push(("ZDOTDIR".into(), zdot.to_string_lossy().into_owned()));
+    w.env.push(("TERM".into(), "xterm".into()));
+    let socket = w.path("tmux.sock").to_string_lossy().into_owned();
+    let tmux = |args: &[&str]| {
+        w.command("tmux")
+            .args(["-S", &socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    struct Server<'a>(&'a dyn Fn(&[&str]) -> Output);
+    impl Drop for Server<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["kill-server"]);
+        }
+    }
+    ok(&tmux(&["new-session", "-d", "-x", "150", "-y", "20", "zsh -i"]));
+    let _server = Server(&tmux);
+    let screen_shows = |want: &str| {
+        // Polls until the screen shows `want`; the bound only stops a
+        // broken run from hanging, it is not what the test measures.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let screen = stdout(&tmux(&["capture-pane", "-p"]));
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "zsh never showed {want:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    screen_shows("READY>");
+    ok(&tmux(&["send-keys", "awsmfa env alpha-p", "Tab"]));
+    screen_shows("READY> awsmfa env alpha-prod");
+}
