@@ -47,8 +47,8 @@ pub fn user_profile(profiles: &Profiles, name: &str) -> Result<UserProfile> {
         .or_else(|| profiles.value(name, "region").map(str::to_string))
         .or_else(|| profiles.value(&source, "region").map(str::to_string))
         .unwrap_or_else(|| "us-east-1".to_string());
-    let ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let ignore =
+        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let endpoint = |service: &str| {
         if ignore {
             return None;
@@ -240,7 +240,12 @@ impl<'a> Iam<'a> {
         let out = self
             .sts
             .rt
-            .block_on(self.client(creds).create_access_key().user_name(user).send())
+            .block_on(
+                self.client(creds)
+                    .create_access_key()
+                    .user_name(user)
+                    .send(),
+            )
             .map_err(|e| classify(&e, self.sts))?;
         let key = out
             .access_key()
@@ -354,10 +359,7 @@ mod tests {
             principal("arn:aws-cn:iam::123456789012:user/division/carol+x@example.com"),
             Principal::User("carol+x@example.com".into())
         );
-        assert_eq!(
-            principal("arn:aws:iam::123456789012:root"),
-            Principal::Root
-        );
+        assert_eq!(principal("arn:aws:iam::123456789012:root"), Principal::Root);
         assert_eq!(
             principal("arn:aws:sts::123456789012:assumed-role/Admin/alice"),
             Principal::AssumedRole("Admin/alice".into())

@@ -326,7 +326,10 @@ fn rotate_leaves_one_new_active_key_on_disk() {
     assert!(o.stdout.is_empty());
     let (id, secret) = disk_key(&w);
     assert_ne!(id, s.access_key_id);
-    assert_eq!(w.read("credentials_file"), swapped(&original, &s, &id, &secret));
+    assert_eq!(
+        w.read("credentials_file"),
+        swapped(&original, &s, &id, &secret)
+    );
     assert_eq!(mode(&w.path("credentials_file")), 0o600);
     assert_eq!(iam_keys(&w), vec![(id.clone(), "Active".to_string())]);
     assert_eq!(working_key_on_disk(&w), id);
@@ -404,7 +407,10 @@ fn rotate_fault_in_list_access_keys_changes_nothing() {
     let err = fails(&o, 5);
     assert!(err.contains("iam:ListAccessKeys"), "{err}");
     assert!(
-        err.contains(&format!("the old key {} is still active and in", s.access_key_id)),
+        err.contains(&format!(
+            "the old key {} is still active and in",
+            s.access_key_id
+        )),
         "{err}"
     );
     assert_eq!(w.read("credentials_file"), original);
@@ -418,12 +424,18 @@ fn rotate_fault_in_create_access_key_changes_nothing() {
     let err = fails(&o, 5);
     assert!(err.contains("iam:CreateAccessKey"), "{err}");
     assert!(
-        err.contains(&format!("the old key {} is still active and in", s.access_key_id)),
+        err.contains(&format!(
+            "the old key {} is still active and in",
+            s.access_key_id
+        )),
         "{err}"
     );
     assert_eq!(w.read("credentials_file"), original);
     assert_eq!(working_key_on_disk(&w), s.access_key_id);
-    assert_eq!(iam_keys(&w), vec![(s.access_key_id.clone(), "Active".into())]);
+    assert_eq!(
+        iam_keys(&w),
+        vec![(s.access_key_id.clone(), "Active".into())]
+    );
 }
 
 #[test]
@@ -432,14 +444,20 @@ fn rotate_fault_in_update_access_key_keeps_both_keys_active() {
     let err = fails(&o, 5);
     let (id, secret) = disk_key(&w);
     assert_ne!(id, s.access_key_id);
-    assert_eq!(w.read("credentials_file"), swapped(&original, &s, &id, &secret));
+    assert_eq!(
+        w.read("credentials_file"),
+        swapped(&original, &s, &id, &secret)
+    );
     assert_eq!(working_key_on_disk(&w), id);
     assert!(
         err.contains(&format!("The new key {id} is active and in")),
         "{err}"
     );
     assert!(
-        err.contains(&format!("the old key {} is still active too", s.access_key_id)),
+        err.contains(&format!(
+            "the old key {} is still active too",
+            s.access_key_id
+        )),
         "{err}"
     );
     assert!(err.contains("iam update-access-key"), "{err}");
@@ -493,7 +511,10 @@ fn rotate_rolls_back_when_the_new_key_is_never_accepted() {
     );
     assert_eq!(w.read("credentials_file"), original);
     assert_eq!(working_key_on_disk(&w), s.access_key_id);
-    assert_eq!(iam_keys(&w), vec![(s.access_key_id.clone(), "Active".into())]);
+    assert_eq!(
+        iam_keys(&w),
+        vec![(s.access_key_id.clone(), "Active".into())]
+    );
 }
 
 // ------------------------------------------------ completions, man, help
@@ -623,7 +644,11 @@ fn completion_world() -> World {
         "[profile alpha-dev]\nregion = x\n[profile alpha-prod]\nregion = y\n[default]\nregion = z\n",
     );
     w.write_credentials("[beta]\naws_access_key_id = A\naws_secret_access_key = B\n");
-    let bin = awsmfa_bin().parent().unwrap().to_string_lossy().into_owned();
+    let bin = awsmfa_bin()
+        .parent()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
     w.env.push(("PATH".into(), path));
     w
@@ -751,7 +776,8 @@ fn profile_names_complete_in_zsh() {
         ),
     )
     .unwrap();
-    w.env.push(("ZDOTDIR".into(), zdot.to_string_lossy().into_owned()));
+    w.env
+        .push(("ZDOTDIR".into(), zdot.to_string_lossy().into_owned()));
     w.env.push(("TERM".into(), "xterm".into()));
     let socket = w.path("tmux.sock").to_string_lossy().into_owned();
     let tmux = |args: &[&str]| {
@@ -767,7 +793,15 @@ fn profile_names_complete_in_zsh() {
             (self.0)(&["kill-server"]);
         }
     }
-    ok(&tmux(&["new-session", "-d", "-x", "150", "-y", "20", "zsh -i"]));
+    ok(&tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "150",
+        "-y",
+        "20",
+        "zsh -i",
+    ]));
     let _server = Server(&tmux);
     let screen_shows = |want: &str| {
         // Polls until the screen shows `want`; the bound only stops a

@@ -113,26 +113,32 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
             r.unchanged(),
         )
     })?;
-    eprintln!("awsmfa: created access key {} for IAM user `{user_name}`", new.id);
+    eprintln!(
+        "awsmfa: created access key {} for IAM user `{user_name}`",
+        new.id
+    );
 
     // 3. Write it to disk before anything is deleted.
     let others = match file.write(&old_id, &new.id, &new.secret) {
         Ok(profiles) => profiles,
         Err(e) => {
             let state = match client.delete_key(before, &user_name, &new.id) {
-                Ok(()) => format!("{} The new key {} was deleted again.", r.unchanged(), new.id),
+                Ok(()) => format!(
+                    "{} The new key {} was deleted again.",
+                    r.unchanged(),
+                    new.id
+                ),
                 Err(_) => format!(
                     "{} The new key {} exists but is saved nowhere: delete it with `{}`.",
                     r.unchanged(),
                     new.id,
-                    r.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {}", new.id)),
+                    r.aws(&format!(
+                        "iam delete-access-key --user-name {user_name} --access-key-id {}",
+                        new.id
+                    )),
                 ),
             };
-            return Err(r.stop(
-                "writing the new key",
-                e,
-                state,
-            ));
+            return Err(r.stop("writing the new key", e, state));
         }
     };
     eprintln!(
@@ -147,8 +153,18 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
 
     // 4. Prove the new key, then retire the old one.
     let new_creds = Credentials::new(&new.id, &new.secret, None, None, "rotate");
-    if let Err(e) = prove(&sts, &new_creds, &identity.arn, Duration::from_secs(args.wait), &user) {
-        return Err(r.stop("checking that AWS accepts the new key", e, r.undo(before, &new, &user.keys)));
+    if let Err(e) = prove(
+        &sts,
+        &new_creds,
+        &identity.arn,
+        Duration::from_secs(args.wait),
+        &user,
+    ) {
+        return Err(r.stop(
+            "checking that AWS accepts the new key",
+            e,
+            r.undo(before, &new, &user.keys),
+        ));
     }
     let after = session.as_ref().unwrap_or(&new_creds);
     client
@@ -203,7 +219,28 @@ struct Rotation<'a> {
 
 impl Rotation<'_> {
     fn iam_error(&self, f: Failure, action: &str) -> Error {
-        iam::error(f, self.profile, action, Endpoint::Iam(self.client.endpoint()))
+        match iam::error(
+            f,
+            self.profile,
+            action,
+            Endpoint::Iam(self.client.endpoint()),
+        ) {
+            // The usual reason an IAM user may not manage its own keys is a
+            // policy demanding MFA, which needs an MFA session to sign.
+            Error::AccessDenied {
+                action,
+                code,
+                message,
+            } if !self.mfa => Error::AccessDenied {
+                action,
+                code,
+                message: format!(
+                    "{message} (if your IAM policy requires MFA, run `awsmfa setup {}` first)",
+                    self.profile
+                ),
+            },
+            other => other,
+        }
     }
 
     fn stop(&self, step: &'static str, cause: Error, state: String) -> Error {
@@ -332,7 +369,10 @@ impl KeyFile {
             }
             edit::check_writable(&path).map_err(|e| {
                 Error::io(
-                    format!("{} cannot be rewritten, so nothing was changed", path.display()),
+                    format!(
+                        "{} cannot be rewritten, so nothing was changed",
+                        path.display()
+                    ),
                     e,
                 )
             })?;
@@ -351,7 +391,8 @@ impl KeyFile {
         let text = std::fs::read_to_string(&self.path).map_err(|e| Error::io(context(), e))?;
         let (new, profiles) = edit::replace_key(&text, self.kind, from, to, secret)
             .map_err(|e| Error::Other(format!("{}: {e}", context())))?;
-        edit::write_atomic(&self.path, new.as_bytes(), 0o600).map_err(|e| Error::io(context(), e))?;
+        edit::write_atomic(&self.path, new.as_bytes(), 0o600)
+            .map_err(|e| Error::io(context(), e))?;
         Ok(profiles)
     }
 }

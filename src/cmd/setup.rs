@@ -31,15 +31,25 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     let user_name = iam::user_name(source, &identity.arn)?;
 
     let client = Iam::new(&sts, &user.sts.region, user.iam_endpoint.as_deref());
-    let devices = client.mfa_devices(&user.keys, &user_name).map_err(|f| {
-        iam::error(
-            f,
-            source,
-            "iam:ListMFADevices",
-            Endpoint::Iam(client.endpoint()),
-        )
-    })?;
-    let serial = choose(&user_name, &devices, args.serial.as_deref(), source)?;
+    let serial = match (client.mfa_devices(&user.keys, &user_name), args.serial) {
+        (Ok(devices), wanted) => choose(&user_name, &devices, wanted.as_deref(), source)?,
+        // Some accounts deny listing devices; a serial the user names
+        // still deserves to be written, unverified.
+        (Err(crate::sts::Failure::Denied { code, .. }), Some(wanted)) if iam::is_totp(&wanted) => {
+            eprintln!(
+                "awsmfa: warning: could not list IAM user `{user_name}`'s MFA devices ({code}); writing --serial {wanted} without checking it"
+            );
+            wanted
+        }
+        (Err(f), _) => {
+            return Err(iam::error(
+                f,
+                source,
+                "iam:ListMFADevices",
+                Endpoint::Iam(client.endpoint()),
+            ))
+        }
+    };
 
     let path = PathBuf::from(&profiles.locations.config);
     let text = match std::fs::read_to_string(&path) {
@@ -98,8 +108,7 @@ fn warn_if_shadowed(profile: &str, serial: &str) {
 
 /// Pick the device: `--serial`, the only usable one, or ask.
 fn choose(user: &str, devices: &[String], wanted: Option<&str>, profile: &str) -> Result<String> {
-    let (totp, fido): (Vec<&String>, Vec<&String>) =
-        devices.iter().partition(|s| iam::is_totp(s));
+    let (totp, fido): (Vec<&String>, Vec<&String>) = devices.iter().partition(|s| iam::is_totp(s));
     if let Some(wanted) = wanted {
         if totp.iter().any(|s| *s == wanted) {
             return Ok(wanted.to_string());
@@ -216,7 +225,10 @@ mod tests {
         let err = choose("alice", &devices, Some(FIDO), "p").unwrap_err();
         assert!(err.to_string().contains("FIDO security key"), "{err}");
         let err = choose("alice", &[], None, "p").unwrap_err();
-        assert!(err.to_string().contains("create-virtual-mfa-device"), "{err}");
+        assert!(
+            err.to_string().contains("create-virtual-mfa-device"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -242,7 +242,7 @@ pub fn get(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
             }
             _ => None,
         })
-        .last()
+        .next_back()
 }
 
 /// Set `key = value` in `profile`: replace the value where the SDK reads it
@@ -257,8 +257,7 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
     let existing = mine
         .iter()
         .flat_map(|s| &lines[s.header + 1..s.end])
-        .filter(|l| matches!(&l.class, Class::Property { key: k, .. } if *k == wanted))
-        .last();
+        .rfind(|l| matches!(&l.class, Class::Property { key: k, .. } if *k == wanted));
     if let Some(line) = existing {
         let Class::Property { value: (a, b), .. } = line.class else {
             unreachable!("filtered on Property")
@@ -345,7 +344,10 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
         if !out.ends_with('\n') {
             out.push_str(eol);
         }
-        if lines.last().is_some_and(|l| !matches!(l.class, Class::Blank)) {
+        if lines
+            .last()
+            .is_some_and(|l| !matches!(l.class, Class::Blank))
+        {
             out.push_str(eol);
         }
     }
@@ -358,7 +360,9 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
 pub enum KeyEditError {
     #[error("no profile holds aws_access_key_id = {0}")]
     NotFound(String),
-    #[error("profile `{0}` has aws_access_key_id but no aws_secret_access_key in the same section")]
+    #[error(
+        "profile `{0}` has aws_access_key_id but no aws_secret_access_key in the same section"
+    )]
     NoSecret(String),
 }
 
@@ -382,7 +386,9 @@ pub fn replace_key(
         };
         let body = &lines[section.header + 1..section.end];
         let value = |l: &Line| match &l.class {
-            Class::Property { key, value } => Some((key.clone(), l.start + value.0, l.start + value.1)),
+            Class::Property { key, value } => {
+                Some((key.clone(), l.start + value.0, l.start + value.1))
+            }
             _ => None,
         };
         let ids: Vec<_> = body
@@ -534,14 +540,19 @@ mod tests {
             format!("# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\nmfa_serial={SERIAL}\n\n# about dev\n[profile dev]\nrole_arn = x\n")
         );
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
-        assert_eq!(set(&out, Kind::Config, "alice", "mfa_serial", SERIAL), Change::Same);
+        assert_eq!(
+            set(&out, Kind::Config, "alice", "mfa_serial", SERIAL),
+            Change::Same
+        );
     }
 
     #[test]
     fn replaces_only_the_value() {
         let text = "[profile alice]\nMFA_Serial   =   arn:old   # the old phone\nregion = x\n";
-        let Change::Replaced { text: out, previous } =
-            set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+        let Change::Replaced {
+            text: out,
+            previous,
+        } = set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
         else {
             panic!("not replaced")
         };
@@ -561,11 +572,17 @@ mod tests {
         else {
             panic!("not replaced")
         };
-        assert_eq!(out, format!("[profile alice]\nmfa_serial = {SERIAL} # todo\n"));
+        assert_eq!(
+            out,
+            format!("[profile alice]\nmfa_serial = {SERIAL} # todo\n")
+        );
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
         let text = "[profile alice]\nmfa_serial=\n";
         let out = set(text, Kind::Config, "alice", "mfa_serial", SERIAL);
-        assert_eq!(out.text(), Some(format!("[profile alice]\nmfa_serial= {SERIAL}\n").as_str()));
+        assert_eq!(
+            out.text(),
+            Some(format!("[profile alice]\nmfa_serial= {SERIAL}\n").as_str())
+        );
     }
 
     #[test]
@@ -588,13 +605,22 @@ mod tests {
     fn missing_trailing_newline() {
         let text = "[profile alice]\nregion = x";
         let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(out, format!("[profile alice]\nregion = x\nmfa_serial = {SERIAL}"));
+        assert_eq!(
+            out,
+            format!("[profile alice]\nregion = x\nmfa_serial = {SERIAL}")
+        );
         let out = added(set(text, Kind::Config, "bob", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("[profile alice]\nregion = x\n\n[profile bob]\nmfa_serial = {SERIAL}\n")
         );
-        let out = added(set("[profile alice]", Kind::Config, "alice", "mfa_serial", SERIAL));
+        let out = added(set(
+            "[profile alice]",
+            Kind::Config,
+            "alice",
+            "mfa_serial",
+            SERIAL,
+        ));
         assert_eq!(out, format!("[profile alice]\nmfa_serial = {SERIAL}"));
     }
 
@@ -604,7 +630,10 @@ mod tests {
         // ignores it); in a credentials file `[profile alice]` is not either.
         let config = "[alice]\nregion = x\n";
         let out = added(set(config, Kind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(out, format!("{config}\n[profile alice]\nmfa_serial = {SERIAL}\n"));
+        assert_eq!(
+            out,
+            format!("{config}\n[profile alice]\nmfa_serial = {SERIAL}\n")
+        );
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
 
         let creds = "[profile alice]\nx = 1\n";
@@ -626,7 +655,9 @@ mod tests {
         let out = added(set(text, Kind::Config, "default", "mfa_serial", SERIAL));
         assert_eq!(
             out,
-            format!("[default]\nregion = a\n[profile default]\nregion = b\nmfa_serial = {SERIAL}\n")
+            format!(
+                "[default]\nregion = a\n[profile default]\nregion = b\nmfa_serial = {SERIAL}\n"
+            )
         );
         assert_eq!(sdk_reads(&out, "default").as_deref(), Some(SERIAL));
     }
@@ -645,21 +676,32 @@ mod tests {
     #[test]
     fn repeated_sections_edit_where_the_sdk_reads() {
         let text = "[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = two\n";
-        let Change::Replaced { text: out, previous } =
-            set(text, Kind::Config, "a", "mfa_serial", SERIAL)
+        let Change::Replaced {
+            text: out,
+            previous,
+        } = set(text, Kind::Config, "a", "mfa_serial", SERIAL)
         else {
             panic!("not replaced")
         };
         assert_eq!(previous, "two");
-        assert_eq!(out, format!("[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = {SERIAL}\n"));
-        assert_eq!(get(&out, Kind::Config, "a", "mfa_serial").as_deref(), Some(SERIAL));
+        assert_eq!(
+            out,
+            format!("[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = {SERIAL}\n")
+        );
+        assert_eq!(
+            get(&out, Kind::Config, "a", "mfa_serial").as_deref(),
+            Some(SERIAL)
+        );
     }
 
     #[test]
     fn sso_sessions_are_not_profiles() {
         let text = "[sso-session alice]\nsso_region = x\n";
         let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(out, format!("{text}\n[profile alice]\nmfa_serial = {SERIAL}\n"));
+        assert_eq!(
+            out,
+            format!("{text}\n[profile alice]\nmfa_serial = {SERIAL}\n")
+        );
     }
 
     #[test]
@@ -667,13 +709,19 @@ mod tests {
         let text = "# keys\r\n[alice]\r\naws_access_key_id=AKIAOLD\r\naws_secret_access_key =  old/secret+x  ; rotated monthly\r\n\r\n[bob]\r\naws_access_key_id = AKIABOB\r\naws_secret_access_key = bobsecret\r\n[alice-copy]\r\naws_secret_access_key = old/secret+x\r\naws_access_key_id = AKIAOLD";
         let (out, profiles) =
             replace_key(text, Kind::Credentials, "AKIAOLD", "AKIANEW", "new/secret").unwrap();
-        assert_eq!(profiles, vec!["alice".to_string(), "alice-copy".to_string()]);
+        assert_eq!(
+            profiles,
+            vec!["alice".to_string(), "alice-copy".to_string()]
+        );
         assert_eq!(
             out,
             "# keys\r\n[alice]\r\naws_access_key_id=AKIANEW\r\naws_secret_access_key =  new/secret  ; rotated monthly\r\n\r\n[bob]\r\naws_access_key_id = AKIABOB\r\naws_secret_access_key = bobsecret\r\n[alice-copy]\r\naws_secret_access_key = new/secret\r\naws_access_key_id = AKIANEW"
         );
         let p = Profiles::parse("", &out).unwrap();
-        assert_eq!(p.value("alice", "aws_secret_access_key"), Some("new/secret"));
+        assert_eq!(
+            p.value("alice", "aws_secret_access_key"),
+            Some("new/secret")
+        );
         assert_eq!(p.value("bob", "aws_access_key_id"), Some("AKIABOB"));
 
         assert_eq!(
@@ -681,7 +729,13 @@ mod tests {
             Err(KeyEditError::NotFound("AKIANONE".into()))
         );
         assert_eq!(
-            replace_key("[a]\naws_access_key_id = K\n", Kind::Credentials, "K", "a", "b"),
+            replace_key(
+                "[a]\naws_access_key_id = K\n",
+                Kind::Credentials,
+                "K",
+                "a",
+                "b"
+            ),
             Err(KeyEditError::NoSecret("a".into()))
         );
         // Config files name the section `[profile x]`.
@@ -694,7 +748,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(profiles, vec!["a".to_string()]);
-        assert_eq!(out, "[profile a]\naws_access_key_id = N\naws_secret_access_key = T\n");
+        assert_eq!(
+            out,
+            "[profile a]\naws_access_key_id = N\naws_secret_access_key = T\n"
+        );
     }
 
     #[cfg(unix)]
@@ -709,7 +766,10 @@ mod tests {
         std::os::unix::fs::symlink(&real, &link).unwrap();
         write_atomic(&link, b"new", 0o600).unwrap();
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
         let fresh = dir.path().join("sub/fresh");
