@@ -321,9 +321,20 @@ fn swapped(original: &str, s: &Seeded, id: &str, secret: &str) -> String {
 #[test]
 fn rotate_leaves_one_new_active_key_on_disk() {
     let (w, s, original) = rotate_world(true);
-    let o = w.run(&["rotate", "alice", "--token-code", "123456"]);
+    ok(&w.run(&["login", "alice", "--token-code", "123456"]));
+    let sessions = |w: &World| {
+        ok(&w.run(&["cache", "list"]))
+            .lines()
+            .filter(|l| l.starts_with("session") && l.contains("alice"))
+            .count()
+    };
+    assert_eq!(sessions(&w), 1);
+    // No code given: the cached MFA session signs the IAM calls.
+    let o = w.run(&["rotate", "alice"]);
     ok(&o);
     assert!(o.stdout.is_empty());
+    // Step 5: the session made from the old key is forgotten.
+    assert_eq!(sessions(&w), 0);
     let (id, secret) = disk_key(&w);
     assert_ne!(id, s.access_key_id);
     assert_eq!(

@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
         .map_err(|f| sts_error(f, &user, "GetCallerIdentity"))?;
     let user_name = iam::user_name(&source, &identity.arn)?;
 
-    let store = ctx.store();
+    let store = ctx.store()?;
     let mfa = profiles.value(&source, "mfa_serial").is_some();
     let session = if mfa {
         let request = Request {
