@@ -119,7 +119,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     );
 
     // 3. Write it to disk before anything is deleted.
-    let others = match file.write(&old_id, &new.id, &new.secret) {
+    let updated = match file.write(&old_id, &new.id, &new.secret) {
         Ok(profiles) => profiles,
         Err(e) => {
             let state = match client.delete_key(before, &user_name, &new.id) {
@@ -144,7 +144,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     eprintln!(
         "awsmfa: wrote the new key to {} (profile {})",
         file.path.display(),
-        others
+        updated
             .iter()
             .map(|p| format!("`{p}`"))
             .collect::<Vec<_>>()
@@ -167,8 +167,10 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
         ));
     }
     let after = session.as_ref().unwrap_or(&new_creds);
-    client
-        .deactivate_key(after, &user_name, &old_id)
+    // IAM may lag behind STS in accepting a new key: when it signs, retry
+    // an unknown-key answer for the same bounded time.
+    let patience = Duration::from_secs(if session.is_some() { 0 } else { args.wait });
+    until_known(patience, || client.deactivate_key(after, &user_name, &old_id))
         .map_err(|f| {
             r.stop(
                 "deactivating the old key (iam:UpdateAccessKey)",
@@ -182,8 +184,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
                 ),
             )
         })?;
-    client
-        .delete_key(after, &user_name, &old_id)
+    until_known(patience, || client.delete_key(after, &user_name, &old_id))
         .map_err(|f| {
             r.stop(
                 "deleting the old key (iam:DeleteAccessKey)",
@@ -334,6 +335,25 @@ fn prove(
         }
         std::thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(Duration::from_secs(8));
+    }
+}
+
+/// Run `call`, again with backoff while AWS says the signing key is unknown,
+/// until `wait` runs out.
+fn until_known<T>(
+    wait: Duration,
+    mut call: impl FnMut() -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let deadline = Instant::now() + wait;
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match call() {
+            Err(Failure::BadCredentials { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(pause.min(deadline - Instant::now()));
+                pause = (pause * 2).min(Duration::from_secs(8));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -304,7 +304,9 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
             .iter()
             .rev()
             .find_map(|l| match &l.class {
-                Class::Property { value: (a, _), .. } => {
+                // A property with a value (`s3 =` starting sub-properties
+                // has none, so no space after its `=`).
+                Class::Property { value: (a, b), .. } if a < b => {
                     let c = l.content(text);
                     let eq = c.find('=')?;
                     let key_end = c[..eq].trim_end_matches(WS).len();
