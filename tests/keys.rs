@@ -767,6 +767,63 @@ fn profile_names_complete_in_fish() {
     assert_eq!(got, ["alpha-dev", "alpha-prod"]);
 }
 
+/// A program running in a private tmux server: a real terminal, typed
+/// into with send-keys and read with capture-pane.
+struct Tmux<'w> {
+    w: &'w World,
+    socket: String,
+}
+
+impl<'w> Tmux<'w> {
+    fn start(w: &'w World, command: &str) -> Tmux<'w> {
+        let t = Tmux {
+            w,
+            socket: w.path("tmux.sock").to_string_lossy().into_owned(),
+        };
+        ok(&t.run(&["new-session", "-d", "-x", "200", "-y", "30", command]));
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.w
+            .command("tmux")
+            .args(["-S", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env("TERM", "xterm")
+            .output()
+            .unwrap()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        ok(&self.run(&args));
+    }
+
+    /// Poll until the screen shows `want`. The bound only keeps a broken
+    /// run from hanging; it is not what the test measures.
+    fn wait_for(&self, want: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let screen = stdout(&self.run(&["capture-pane", "-p"]));
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the screen never showed {want:?}:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux<'_> {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
 /// zsh has no way to ask for completions without a terminal: run an
 /// interactive zsh in tmux, type, press TAB, and read the screen.
 #[test]
@@ -789,48 +846,55 @@ fn profile_names_complete_in_zsh() {
     .unwrap();
     w.env
         .push(("ZDOTDIR".into(), zdot.to_string_lossy().into_owned()));
-    w.env.push(("TERM".into(), "xterm".into()));
-    let socket = w.path("tmux.sock").to_string_lossy().into_owned();
-    let tmux = |args: &[&str]| {
-        w.command("tmux")
-            .args(["-S", &socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    struct Server<'a>(&'a dyn Fn(&[&str]) -> Output);
-    impl Drop for Server<'_> {
-        fn drop(&mut self) {
-            (self.0)(&["kill-server"]);
-        }
+    let t = Tmux::start(&w, "zsh -i");
+    t.wait_for("READY>");
+    t.keys(&["awsmfa env alpha-p", "Tab"]);
+    t.wait_for("READY> awsmfa env alpha-prod");
+}
+
+/// With several devices and a terminal, setup asks which one.
+#[test]
+fn setup_asks_on_the_terminal_which_device() {
+    if !have("tmux") {
+        eprintln!("tmux not installed: skipped (installed by .ci/run)");
+        return;
     }
-    ok(&tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "150",
-        "-y",
-        "20",
-        "zsh -i",
-    ]));
-    let _server = Server(&tmux);
-    let screen_shows = |want: &str| {
-        // Polls until the screen shows `want`; the bound only stops a
-        // broken run from hanging, it is not what the test measures.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let screen = stdout(&tmux(&["capture-pane", "-p"]));
-            if screen.contains(want) {
-                return screen;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "zsh never showed {want:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    };
-    screen_shows("READY>");
-    ok(&tmux(&["send-keys", "awsmfa env alpha-p", "Tab"]));
-    screen_shows("READY> awsmfa env alpha-prod");
+    let mut w = World::new();
+    let s = w.seed("alice", &[]);
+    let tablet = boto(
+        &w,
+        "d = iam.create_virtual_mfa_device(VirtualMFADeviceName='alice-tablet')['VirtualMFADevice']['SerialNumber']\n\
+         iam.enable_mfa_device(UserName='alice', SerialNumber=d, AuthenticationCode1='123456', AuthenticationCode2='654321')\n\
+         print(d)",
+    );
+    let tablet = tablet.trim();
+    w.write_credentials(&alice_keys(&s));
+    w.write_config(CONFIG);
+    let bin = awsmfa_bin()
+        .parent()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    w.env.push((
+        "PATH".into(),
+        format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()),
+    ));
+    let t = Tmux::start(&w, "awsmfa setup alice; echo \"EXIT=$?\"; sleep 120");
+    let screen = t.wait_for("Which one? [1-2]:");
+    assert!(screen.contains(&s.mfa_serial), "{screen}");
+    let choice = screen
+        .lines()
+        .find(|l| l.contains(tablet))
+        .and_then(|l| l.trim().split(')').next())
+        .unwrap_or_else(|| panic!("{tablet} not offered:\n{screen}"))
+        .to_string();
+    // A wrong answer is asked again, then the number picks the device.
+    t.keys(&["9", "Enter"]);
+    t.wait_for("Type a number from 1 to 2");
+    t.keys(&[&choice, "Enter"]);
+    t.wait_for("EXIT=0");
+    assert_eq!(
+        edit::get(&w.read("config_file"), Kind::Config, "alice", "mfa_serial").as_deref(),
+        Some(tablet)
+    );
 }
