@@ -186,6 +186,33 @@ fn setup_with_several_devices_offers_only_totp_and_takes_serial() {
 }
 
 #[test]
+fn setup_trusts_a_named_serial_only_when_listing_is_denied() {
+    let w = World::new();
+    let s = w.seed("alice", &[]);
+    w.write_credentials(&alice_keys(&s));
+    w.write_config(CONFIG);
+    let proxy = FaultProxy::start(&w.endpoint());
+    proxy.fail("ListMFADevices", 1);
+    let run = |args: &[&str]| {
+        w.awsmfa(args)
+            .env("AWS_ENDPOINT_URL_IAM", &proxy.url)
+            .output()
+            .unwrap()
+    };
+    let err = fails(&run(&["setup", "alice"]), 5);
+    assert!(err.contains("iam:ListMFADevices"), "{err}");
+    assert_eq!(w.read("config_file"), CONFIG);
+
+    let o = run(&["setup", "alice", "--serial", &s.mfa_serial]);
+    ok(&o);
+    assert!(stderr(&o).contains("without checking it"), "{}", stderr(&o));
+    assert_eq!(
+        edit::get(&w.read("config_file"), Kind::Config, "alice", "mfa_serial"),
+        Some(s.mfa_serial.clone())
+    );
+}
+
+#[test]
 fn setup_without_a_device_says_how_to_create_one() {
     let w = World::new();
     let keys = boto(
