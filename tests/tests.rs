@@ -5,4 +5,5 @@ mod support;
 mod conformance;
 mod core;
 mod faults;
+mod keys;
 mod quoting;

@@ -1,10 +1,13 @@
 //! One file per subcommand.
 
 mod cache;
+pub mod completions;
 mod env;
 mod exec;
 mod login;
 mod process;
+mod rotate;
+mod setup;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
@@ -52,6 +55,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => login::login(&ctx, args),
         Command::Logout => login::logout(&ctx),
         Command::Cache(args) => cache::run(&ctx, args),
+        Command::Setup(args) => setup::run(&ctx, args),
+        Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
         other => Err(Error::Usage(format!(
             "{other:?} is not available in this build"
         ))),
