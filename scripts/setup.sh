@@ -4,7 +4,7 @@
 # and the real aws CLI. Safe to run again: it only installs what is missing.
 set -euo pipefail
 
-packages=(bash zsh fish shellcheck direnv tmux)
+packages=(bash zsh fish shellcheck direnv tmux keyutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -16,7 +16,7 @@ if ((${#missing[@]})); then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
-if ! python3 -c 'import moto, flask, flask_cors, awscli' 2>/dev/null ||
+if ! python3 -c 'import moto, flask, flask_cors, awscli, dotenv' 2>/dev/null ||
   [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
-  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli
+  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli python-dotenv
 fi

@@ -3,10 +3,12 @@
 //! The binary's `main` is a thin shell over [`cmd::run`]; the modules are
 //! public so that integration tests and fuzz targets reach the parsers.
 
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod iam;
 pub mod mfa;
 pub mod obtain;
 pub mod profile;

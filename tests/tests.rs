@@ -3,4 +3,8 @@
 mod support;
 
 mod bench;
+mod conformance;
 mod core;
+mod faults;
+mod keys;
+mod quoting;

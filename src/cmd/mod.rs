@@ -1,8 +1,13 @@
 //! One file per subcommand.
 
+mod cache;
+pub mod completions;
 mod env;
 mod exec;
+mod login;
 mod process;
+mod rotate;
+mod setup;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
@@ -16,9 +21,26 @@ pub struct Context {
 }
 
 impl Context {
-    /// Where MFA sessions and role credentials are kept between calls.
-    pub fn store(&self) -> Box<dyn Store> {
-        Box::new(NoStore)
+    /// Where MFA sessions and role credentials are kept between calls: the
+    /// encrypted cache unless `--no-cache` or `cache = false` turn it off.
+    pub fn store(&self) -> Result<Box<dyn Store>> {
+        Ok(match self.cache()? {
+            Some(cache) => Box::new(cache),
+            None => Box::new(NoStore),
+        })
+    }
+
+    /// The cache itself, when enabled.
+    pub fn cache(&self) -> Result<Option<crate::cache::Cache>> {
+        if self.no_cache {
+            return Ok(None);
+        }
+        let config = crate::config::UserConfig::load()?;
+        if config.cache == Some(false) {
+            return Ok(None);
+        }
+        let choice = crate::cache::choice(&config)?;
+        Ok(Some(crate::cache::Cache::open(choice)?))
     }
 }
 
@@ -30,6 +52,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Env(args) => env::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Process(args) => process::run(&ctx, args),
+        Command::Login(args) => login::login(&ctx, args),
+        Command::Logout => login::logout(&ctx),
+        Command::Cache(args) => cache::run(&ctx, args),
+        Command::Setup(args) => setup::run(&ctx, args),
+        Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
         other => Err(Error::Usage(format!(
             "{other:?} is not available in this build"
         ))),
