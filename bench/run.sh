@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# awsmfa's benchmark suite: one command, no AWS account, nothing outside a
-# temporary directory (your ~/.aws is never read or written).
+# awsmfa's benchmark suite: one command, no AWS account; your ~/.aws, keyring
+# and caches are never read or written (every tool runs in a temp directory).
 #
 #   bash bench/run.sh           full run (a few minutes): writes bench/results.md
 #   bash bench/run.sh --quick   smoke test (no peer tools, few runs): writes
@@ -98,6 +98,9 @@ done < <(compgen -e | grep -E '^(AWS|AWSMFA|AWSUME|MFA_|DIRENV)' || true)
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
 export PYTHONWARNINGS=ignore
+# awsmfa's cache key goes in a file in the throwaway XDG_RUNTIME_DIR, never in
+# your real keyring.
+export AWSMFA_KEY_STORE=file
 
 put quick "$quick"
 put date "$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -464,13 +467,15 @@ per_prompt() {
 )
 
 # awsmfa's own hook is measured by bench/hook.sh (it knows the hook's
-# internals); its markdown output goes into the table as it is.
+# internals): run as `bash bench/hook.sh [--quick]` with AWSMFA_BIN (and
+# AWSMFA) naming the release binary and BENCH_QUICK=0/1; its stdout is
+# markdown that goes into the results as it is.
 if [ -f bench/hook.sh ]; then
   put hook.script present
   log "running bench/hook.sh"
   hook_args=()
   ((quick == 0)) || hook_args=(--quick)
-  if AWSMFA_BIN=$bin BENCH_QUICK=$quick bash bench/hook.sh "${hook_args[@]}" >"$work/hook.md" 2>"$work/hook.err"; then
+  if AWSMFA_BIN=$bin AWSMFA=$bin BENCH_QUICK=$quick bash bench/hook.sh "${hook_args[@]}" >"$work/hook.md" 2>"$work/hook.err"; then
     put hook.output "$(cat "$work/hook.md")"
   else
     put hook.output "bench/hook.sh failed (exit $?): $(tail -n 1 "$work/hook.err")"

@@ -444,6 +444,13 @@ def cmd_render(out_path):
     if hot is None:
         add(f"hot: cache not available in this build ({g('hot.awsmfa.note', 'not measured')}).")
     else:
+        add(
+            "`awsmfa env r1` a second time, with the STS endpoint pointed at a closed port (so "
+            "any network call would fail), measured alongside `/bin/true` and `--version`. The "
+            "cache key is read from a file in `$XDG_RUNTIME_DIR` (`AWSMFA_KEY_STORE=file`, so "
+            "the benchmark never touches your keyring); an OS keyring adds its own lookup."
+        )
+        add("")
         add("| command | median | vs `/bin/true` | vs `awsmfa --version` | target |")
         add("| --- | --- | --- | --- | --- |")
         h_true, h_version = g("hot.true"), g("hot.version")
@@ -451,8 +458,8 @@ def cmd_render(out_path):
         add(f"| `awsmfa --version` | {ms(h_version)} | {ratio(h_version, h_true)} | | |")
         ok = hot - h_version <= 0.002
         add(
-            f"| `awsmfa env r1` (cached; STS endpoint pointed at a closed port) | {ms(hot)} | "
-            f"{ratio(hot, h_true)} | +{ms(hot - h_version)} | within 2 ms of `--version`: {verdict(ok)} |"
+            f"| `awsmfa env r1` (cached) | {ms(hot)} | {ratio(hot, h_true)} | "
+            f"+{ms(hot - h_version)} | within 2 ms of `--version`: {verdict(ok)} |"
         )
     add("")
 

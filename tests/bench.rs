@@ -49,7 +49,11 @@ fn run_sh_answers_help_and_refuses_unknown_arguments() {
     assert!(help.contains("--quick"), "{help}");
     let bad = w.command("bash").arg(&run).arg("--fast").output().unwrap();
     assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("unknown argument '--fast'"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("unknown argument '--fast'"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 /// The config-size benchmark times `awsmfa env bench-target` in a generated
@@ -77,7 +81,11 @@ fn config_size_probe_fails_with_a_config_error_before_the_network() {
     assert_eq!(text.matches("[profile ").count(), 1000);
     let out = w.run(&["env", "bench-target", "--token-code", "123456"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("duration_seconds"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("duration_seconds"),
+        "{}",
+        stderr(&out)
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -110,6 +118,9 @@ fn mfa_codes_are_counted_from_the_moto_recording() {
     ];
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(w.path("recording"), text).unwrap();
-    let out = ok(&tools(&w, &["codes", w.path("recording").to_str().unwrap()]));
+    let out = ok(&tools(
+        &w,
+        &["codes", w.path("recording").to_str().unwrap()],
+    ));
     assert_eq!(out.trim(), "2 3");
 }
