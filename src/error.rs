@@ -50,6 +50,15 @@ pub enum Error {
         value: String,
         why: String,
     },
+    #[error("no {name} in {dir} or any directory above it; create one with `profile = \"NAME\"`, or name the directory")]
+    NoProjectFile { name: &'static str, dir: String },
+    #[error("refusing to export credentials of account {actual} for profile `{profile}`: {file} requires account {expected}; fix `account` there or the profile in ~/.aws/config")]
+    WrongAccount {
+        file: String,
+        profile: String,
+        expected: String,
+        actual: String,
+    },
 
     // --- MFA code (exit 4) ---
     #[error("an MFA code is needed for {serial} but there is no terminal to ask on; pass --token-code CODE or set `mfa_process` in the profile")]
@@ -110,7 +119,9 @@ impl Error {
             | Chain(_)
             | Unsupported { .. }
             | Duration { .. }
-            | BadSetting { .. } => exit::CONFIG,
+            | BadSetting { .. }
+            | NoProjectFile { .. }
+            | WrongAccount { .. } => exit::CONFIG,
             NoTerminal { .. }
             | BadTokenFormat { .. }
             | MfaRejected { .. }

@@ -1,8 +1,12 @@
 //! One file per subcommand.
 
+mod allow;
 mod env;
 mod exec;
+mod hook;
+mod init;
 mod process;
+mod status;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
@@ -30,6 +34,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Env(args) => env::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Process(args) => process::run(&ctx, args),
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Hook(args) => hook::run(&ctx, args),
+        Command::Allow(args) => allow::allow(&ctx, args),
+        Command::Deny(args) => allow::deny(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
         other => Err(Error::Usage(format!(
             "{other:?} is not available in this build"
         ))),
