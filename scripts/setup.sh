@@ -4,7 +4,7 @@
 # and the real aws CLI. Safe to run again: it only installs what is missing.
 set -euo pipefail
 
-packages=(bash zsh fish shellcheck direnv tmux)
+packages=(bash zsh fish shellcheck direnv tmux keyutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

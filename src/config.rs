@@ -14,6 +14,8 @@ pub struct UserConfig {
     /// How long before expiry the prompt hook fetches fresh credentials
     /// (e.g. "5m"; default 5 minutes).
     pub refresh_window: Option<String>,
+    /// Where the cache key lives: auto (default), keyring, file, passphrase.
+    pub key_store: Option<crate::cache::key::Choice>,
 }
 
 /// The XDG base directories awsmfa uses (`etcetera`'s XDG strategy, which

@@ -160,7 +160,7 @@ fn suggest(similar: &[String]) -> String {
 
 fn humanize(min: u64, max: u64) -> String {
     let h = |s: u64| {
-        if s % 3600 == 0 {
+        if s.is_multiple_of(3600) {
             format!("{}h", s / 3600)
         } else {
             format!("{}m", s / 60)

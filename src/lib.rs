@@ -3,6 +3,7 @@
 //! The binary's `main` is a thin shell over [`cmd::run`]; the modules are
 //! public so that integration tests and fuzz targets reach the parsers.
 
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -340,40 +340,8 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
             (creds, rest)
         }
         (Some(mfa), _) => {
-            let key = Key::Session {
-                source_profile: plan.source_profile.clone(),
-                serial: mfa.serial.clone(),
-            };
-            let duration = if plan.roles.is_empty() {
-                plan.duration
-            } else {
-                DEFAULT_SESSION
-            };
-            // Reuse a live session; otherwise take the lock and look again,
-            // since another process may have just made one.
-            let reuse = || {
-                store
-                    .load(&key)
-                    .filter(|_| !(plan.roles.is_empty() && req.refresh))
-            };
-            let session = match reuse() {
-                Some(s) => s,
-                None => {
-                    let _guard = store.lock(&key);
-                    match reuse() {
-                        Some(s) => s,
-                        None => {
-                            let s = with_code(mfa, store, |code| {
-                                sts.get()?
-                                    .session_token(&plan.keys, Some((&mfa.serial, code)), duration)
-                                    .map_err(|f| failure(f, plan, "GetSessionToken"))
-                            })?;
-                            store.store(&key, &s);
-                            s
-                        }
-                    }
-                }
-            };
+            let reuse = !(plan.roles.is_empty() && req.refresh);
+            let (key, session) = get_mfa_session(plan, mfa, store, &sts, reuse)?;
             mfa_session = Some((key, session.clone()));
             (session, &plan.roles[..])
         }
@@ -435,6 +403,65 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
         arn,
         from_store: false,
     })
+}
+
+/// The MFA session of the plan's source identity: a live one from the store
+/// (when `reuse`), else a new one from GetSessionToken, stored. The lock
+/// makes concurrent processes wait for the one that is asking for a code,
+/// then find its session instead of asking too.
+fn get_mfa_session(
+    plan: &Plan,
+    mfa: &Mfa,
+    store: &dyn Store,
+    sts: &LazySts,
+    reuse: bool,
+) -> Result<(Key, Credentials)> {
+    let key = Key::Session {
+        source_profile: plan.source_profile.clone(),
+        serial: mfa.serial.clone(),
+    };
+    let duration = if plan.roles.is_empty() {
+        plan.duration
+    } else {
+        DEFAULT_SESSION
+    };
+    let cached = || if reuse { store.load(&key) } else { None };
+    if let Some(s) = cached() {
+        return Ok((key, s));
+    }
+    let _guard = store.lock(&key);
+    if let Some(s) = cached() {
+        return Ok((key, s));
+    }
+    let session = with_code(mfa, store, |code| {
+        sts.get()?
+            .session_token(&plan.keys, Some((&mfa.serial, code)), duration)
+            .map_err(|f| failure(f, plan, "GetSessionToken"))
+    })?;
+    store.store(&key, &session);
+    Ok((key, session))
+}
+
+/// `awsmfa login`: a new MFA session for the profile's source identity,
+/// whatever is stored.
+pub fn login(req: &Request, store: &dyn Store) -> Result<(Key, Credentials)> {
+    let profiles = Profiles::load()?;
+    let plan = plan(&profiles, req)?;
+    let mfa = plan.mfa.as_ref().ok_or_else(|| Error::Usage(format!(
+        "profile `{}` has no mfa_serial (on it or its source profile), so there is no MFA session to start; run `awsmfa setup {}`",
+        req.profile, plan.source_profile
+    )))?;
+    if plan.keys.session_token().is_some() {
+        return Err(Error::Usage(format!(
+            "profile `{}` holds temporary keys, which cannot start an MFA session",
+            plan.source_profile
+        )));
+    }
+    let sts = LazySts {
+        plan: &plan,
+        sts: Default::default(),
+    };
+    get_mfa_session(&plan, mfa, store, &sts, false)
 }
 
 /// Run an MFA-bearing call, asking again (at a terminal only) when the code

@@ -230,7 +230,9 @@ fn zsh_prompt_with_nothing_to_do_runs_no_process() {
 
 /// alice (MFA through an mfa_process that logs each call), roles dev and
 /// prod, and three project directories under HOME: `dev` (15-minute
-/// credentials) and `prod` (account-checked) allowed, `fresh` not.
+/// credentials) and `prod` (account-checked) allowed, `fresh` not. The
+/// encrypted cache is off, so one MFA code for a whole session proves the
+/// shell kept it.
 struct Projects {
     w: World,
     account: String,
@@ -269,15 +271,14 @@ impl Projects {
         p.project("fresh", "profile = \"prod\"\n");
         ok(&p.w.run(&["allow", "dev"]));
         ok(&p.w.run(&["allow", "prod"]));
+        // No encrypted cache: the MFA session can only live in the shell.
+        let mut user_config = "cache = false\n".to_string();
         if let Some(window) = refresh_window {
-            let dir = p.w.path("config/awsmfa");
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(
-                dir.join("config.toml"),
-                format!("refresh_window = \"{window}\"\n"),
-            )
-            .unwrap();
+            user_config.push_str(&format!("refresh_window = \"{window}\"\n"));
         }
+        let dir = p.w.path("config/awsmfa");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), user_config).unwrap();
         p
     }
 
@@ -286,6 +287,11 @@ impl Projects {
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join(".awsmfa.toml"), text).unwrap();
         d
+    }
+
+    /// A file the script wrote to "$o", as environment variables.
+    fn out_env(&self, name: &str) -> BTreeMap<String, String> {
+        parse_env(&std::fs::read_to_string(self.w.path("out").join(name)).unwrap())
     }
 
     fn mfa_calls(&self) -> usize {
@@ -301,7 +307,14 @@ impl Projects {
     /// A bash script run with the hook loaded; `hook` stands for one prompt.
     fn bash(&self, script: &str) -> Output {
         let init = self.init("bash");
-        let script = format!("hook() {{ __awsmfa_hook; }}\n. '{}'\n{script}", init.display());
+        // Outputs go to "$o", wherever the script has cd'ed.
+        let out = self.w.path("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let script = format!(
+            "o='{}'\nhook() {{ __awsmfa_hook; }}\n. '{}'\n{script}",
+            out.display(),
+            init.display()
+        );
         run(self.w.command("bash").args(["--norc", "-c", &script]))
     }
 }
@@ -379,19 +392,19 @@ fn leaving_restores_and_deny_and_edit_revoke() {
     let o = p.bash(
         r#"
         export AWS_PROFILE=mine AWS_REGION=eu-west-3
-        hook; env > before
-        cd prod; hook; env > inside
-        awsmfa status > status.txt
-        cd ..; hook; env > after
-        cd fresh; hook; env > untrusted
-        awsmfa allow; hook; env > allowed
-        awsmfa deny; hook; env > denied
+        hook; env > "$o/before"
+        cd prod; hook; env > "$o/inside"
+        awsmfa status > "$o/status"
+        cd ..; hook; env > "$o/after"
+        cd fresh; hook; env > "$o/untrusted"
+        awsmfa allow; hook; env > "$o/allowed"
+        awsmfa deny; hook; env > "$o/denied"
         awsmfa allow; hook
-        echo '# edited' >> .awsmfa.toml; cd ..; hook; cd fresh; hook; env > edited
+        echo '# edited' >> .awsmfa.toml; cd ..; hook; cd fresh; hook; env > "$o/edited"
         "#,
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let read = |f: &str| parse_env(&std::fs::read_to_string(p.w.home().join(f)).unwrap());
+    let read = |f: &str| p.out_env(f);
     let before = read("before");
     let inside = read("inside");
     assert_eq!(inside["AWSMFA_PROFILE"], "prod");
@@ -413,7 +426,7 @@ fn leaving_restores_and_deny_and_edit_revoke() {
     );
     assert_eq!(err.matches(&hint).count(), 3, "{err}");
 
-    let status = std::fs::read_to_string(p.w.home().join("status.txt")).unwrap();
+    let status = std::fs::read_to_string(p.w.path("out/status")).unwrap();
     let lines: Vec<&str> = status.lines().collect();
     let prod = std::fs::canonicalize(p.w.home().join("prod/.awsmfa.toml")).unwrap();
     assert_eq!(
@@ -443,14 +456,14 @@ fn a_nested_shell_takes_over_the_credentials_without_a_code() {
     let init = p.init("bash");
     let o = p.bash(&format!(
         r#"
-        cd prod; hook; env > parent
-        bash --norc -c ". '{}'; __awsmfa_hook; env > child; cd ..; __awsmfa_hook; env > left"
+        cd prod; hook; env > "$o/parent"
+        o=$o bash --norc -c ". '{}'; __awsmfa_hook; env > \"\$o/child\"; cd ..; __awsmfa_hook; env > \"\$o/left\""
         "#,
         init.display()
     ));
     assert!(o.status.success(), "{}", stderr(&o));
-    let read = |f: &str| parse_env(&std::fs::read_to_string(p.w.home().join(f)).unwrap());
-    let (parent, child) = (read("parent"), read("prod/child"));
+    let read = |f: &str| p.out_env(f);
+    let (parent, child) = (read("parent"), read("child"));
     assert_eq!(child["AWS_ACCESS_KEY_ID"], parent["AWS_ACCESS_KEY_ID"]);
     assert_eq!(p.mfa_calls(), 1);
     let left = read("left");
@@ -604,6 +617,24 @@ impl Drop for Term<'_> {
     }
 }
 
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let ft = entry.file_type().unwrap();
+        if ft.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if ft.is_file()
+            && std::fs::read(&path).is_ok_and(|b| {
+                b.windows(needle.len()).any(|w| w == needle.as_bytes())
+            })
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
 fn rc(sh: Sh, log: &Path) -> String {
     let (exe, log) = (bin(), log.display());
     match sh {
@@ -679,6 +710,7 @@ fn interactive(sh: Sh) {
     let secret = state["sessions"][0]["secret_access_key"].as_str().unwrap();
     let env_text = t.step("env");
     assert!(!env_text.contains(secret) && !env_text.contains("__awsmfa"));
+    let state_dump = w.path(&format!("step{}", t.n.get() - 1));
 
     // $? reaches the prompt and the hooks after ours.
     t.line("sh -c 'exit 7'");
@@ -729,6 +761,9 @@ fn interactive(sh: Sh) {
         Sh::Zsh => t.step("print -rl -- $precmd_functions -- $chpwd_functions"),
         Sh::Fish => t.step("functions --handlers"),
     };
+    // …and not on disk: no file holds the session's secret (but the one this
+    // test wrote it to).
+    assert_eq!(files_containing(w.dir.path(), secret), vec![state_dump]);
     match sh {
         Sh::Bash => assert_eq!(
             installed,

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
         }
         return Err(Error::StdoutIsTerminal { args: hint });
     }
-    let obtained = obtain(&request(args.profile, args.fetch), &*ctx.store())?;
+    let obtained = obtain(&request(args.profile, args.fetch), &*ctx.store()?)?;
     let text = match shell {
         Some(sh) => shell::render(sh, &Changes::export(&obtained))?,
         None => super::process::json(&obtained)?,

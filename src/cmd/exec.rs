@@ -9,7 +9,7 @@ use crate::vars::Changes;
 use std::process::{Command, ExitCode};
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
-    let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store())?;
+    let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store()?)?;
     let changes = Changes::export(&obtained);
     let (program, rest) = args
         .command

@@ -195,7 +195,7 @@ fn fetch(
         region: project.region.clone(),
         refresh,
     };
-    let o = obtain::obtain(&req, &ShellStore::new(state, ctx.store()))?;
+    let o = obtain::obtain(&req, &ShellStore::new(state, ctx.store()?))?;
     check_account(project, file, &o.profile, o.arn.as_deref(), &o.credentials)?;
     Ok(o)
 }

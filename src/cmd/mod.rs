@@ -1,10 +1,12 @@
 //! One file per subcommand.
 
 mod allow;
+mod cache;
 mod env;
 mod exec;
 mod hook;
 mod init;
+mod login;
 mod process;
 mod status;
 
@@ -20,9 +22,26 @@ pub struct Context {
 }
 
 impl Context {
-    /// Where MFA sessions and role credentials are kept between calls.
-    pub fn store(&self) -> Box<dyn Store> {
-        Box::new(NoStore)
+    /// Where MFA sessions and role credentials are kept between calls: the
+    /// encrypted cache unless `--no-cache` or `cache = false` turn it off.
+    pub fn store(&self) -> Result<Box<dyn Store>> {
+        Ok(match self.cache()? {
+            Some(cache) => Box::new(cache),
+            None => Box::new(NoStore),
+        })
+    }
+
+    /// The cache itself, when enabled.
+    pub fn cache(&self) -> Result<Option<crate::cache::Cache>> {
+        if self.no_cache {
+            return Ok(None);
+        }
+        let config = crate::config::UserConfig::load()?;
+        if config.cache == Some(false) {
+            return Ok(None);
+        }
+        let choice = crate::cache::choice(&config)?;
+        Ok(Some(crate::cache::Cache::open(choice)?))
     }
 }
 
@@ -34,6 +53,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Env(args) => env::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Process(args) => process::run(&ctx, args),
+        Command::Login(args) => login::login(&ctx, args),
+        Command::Logout => login::logout(&ctx),
+        Command::Cache(args) => cache::run(&ctx, args),
         Command::Init(args) => init::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
         Command::Allow(args) => allow::allow(&ctx, args),

@@ -38,6 +38,6 @@ pub fn json(o: &Obtained) -> Result<String> {
 }
 
 pub fn run(ctx: &Context, args: ProcessArgs) -> Result<ExitCode> {
-    let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store())?;
+    let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store()?)?;
     print(&json(&obtained)?)
 }

@@ -32,7 +32,7 @@ fn left(expires: u64, now: u64) -> String {
     }
 }
 
-pub fn run(_ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     let now = epoch(SystemTime::now());
     let state = if args.shell_state {
         State::from_stdin()
@@ -90,21 +90,33 @@ pub fn run(_ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     };
     let _ = writeln!(out, "credentials:  {credentials}");
 
-    if state.sessions.is_empty() {
+    // MFA sessions: the one this shell's hook holds, and any in the
+    // encrypted cache (its headers need no key: nothing is decrypted).
+    let mut sessions: Vec<(String, String, u64, &str)> = state
+        .sessions
+        .iter()
+        .map(|s| (s.source_profile.clone(), s.serial.clone(), s.expires, "this shell"))
+        .collect();
+    if let Ok(Some(cache)) = ctx.cache() {
+        for (_, h) in cache.list() {
+            if h.kind == "session" && h.expires > now {
+                sessions.push((h.profile, h.detail, h.expires, "encrypted cache"));
+            }
+        }
+    }
+    if sessions.is_empty() {
         let why = if args.shell_state {
-            "none in this shell"
+            "none in this shell or the cache"
         } else {
-            "unknown (run `awsmfa status` in a shell with `awsmfa init` loaded)"
+            "none in the cache (this shell's is shown when `awsmfa init` is loaded)"
         };
         let _ = writeln!(out, "MFA session:  {why}");
     }
-    for s in &state.sessions {
+    for (source, serial, expires, place) in sessions {
         let _ = writeln!(
             out,
-            "MFA session:  {} ({}): {}",
-            s.source_profile,
-            s.serial,
-            left(s.expires, now).replacen("expire ", "expires ", 1)
+            "MFA session:  {source} ({serial}): {}; {place}",
+            left(expires, now).replacen("expire ", "expires ", 1)
         );
     }
     print(&out)

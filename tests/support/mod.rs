@@ -194,6 +194,9 @@ impl World {
             ("AWS_DEFAULT_REGION".into(), "us-east-1".into()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("AWSMFA_TIMEOUT".into(), "10".into()),
+            // Never the developer's real key store: the key goes to this
+            // world's private runtime dir.
+            ("AWSMFA_KEY_STORE".into(), "file".into()),
             ("LANG".into(), "C.UTF-8".into()),
         ];
         if let Some(m) = &self.moto {

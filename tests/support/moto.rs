@@ -87,7 +87,7 @@ fn start() -> Server {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(super::python())
+    let mut child = Command::new(super::python())
         .args(["-c", LAUNCHER, &port.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -102,5 +102,7 @@ fn start() -> Server {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("moto did not start on {url} within 60s");
 }

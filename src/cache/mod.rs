@@ -1,0 +1,512 @@
+//! The encrypted session cache: one MFA prompt serves every terminal.
+//!
+//! Each entry is one file in `$XDG_CACHE_HOME/awsmfa/` (directory 0700,
+//! files 0600 from creation): a plaintext header (what the entry is and when
+//! it expires: no secret) and the credentials sealed with
+//! XChaCha20-Poly1305 under a random 256-bit key that lives elsewhere (see
+//! `key`). The entry's identity and header are the associated data, so a
+//! file copied under another name, or with an edited header, fails to open.
+//! Writes are atomic (temp file, fsync, rename); a per-entry lock makes
+//! concurrent processes wait for one MFA prompt instead of each asking.
+//! Anything unreadable counts as absent, with one warning, and is replaced.
+
+pub mod key;
+
+use crate::error::{Error, Result};
+use crate::obtain::{self, Key};
+use aws_credential_types::Credentials;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const MAGIC: &[u8] = b"awsmfa-cache 1\n";
+const NONCE_LEN: usize = 24;
+/// A TOTP code stays acceptable to AWS for about one 30 s step either side.
+const CODE_LIFETIME: u64 = 90;
+/// Refuse to read anything bigger: an entry is a few hundred bytes.
+const MAX_ENTRY: u64 = 64 * 1024;
+
+/// What `cache list` shows: never a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Header {
+    /// "session", "role" or "code".
+    pub kind: String,
+    /// Source profile (session), role profile (role) or "" (code).
+    pub profile: String,
+    /// MFA serial (session, code) or role ARN (role).
+    pub detail: String,
+    /// Unix seconds.
+    pub expires: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+    expires: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UsedCode {
+    /// HMAC-SHA256(cache key, serial NUL code): the code itself is never kept.
+    mac: String,
+    at: u64,
+}
+
+/// The open cache.
+pub struct Cache {
+    dir: PathBuf,
+    choice: key::Choice,
+    key: RefCell<Option<(key::Store, [u8; key::KEY_LEN])>>,
+    warned: RefCell<bool>,
+}
+
+/// `$XDG_CACHE_HOME/awsmfa`.
+pub fn dir() -> Result<PathBuf> {
+    use etcetera::BaseStrategy;
+    Ok(crate::config::dirs()?.cache_dir().join("awsmfa"))
+}
+
+/// The key store choice: `AWSMFA_KEY_STORE`, else the user config, else auto.
+pub fn choice(config: &crate::config::UserConfig) -> Result<key::Choice> {
+    match std::env::var("AWSMFA_KEY_STORE") {
+        Ok(raw) if !raw.is_empty() => key::Choice::parse(&raw),
+        _ => Ok(config.key_store.unwrap_or(key::Choice::Auto)),
+    }
+}
+
+impl Cache {
+    /// The cache, unless turned off. The key is fetched on first use.
+    pub fn open(choice: key::Choice) -> Result<Cache> {
+        Ok(Cache {
+            dir: dir()?,
+            choice,
+            key: RefCell::new(None),
+            warned: RefCell::new(false),
+        })
+    }
+
+    /// Which key store holds the key, if any does (for `status`).
+    pub fn key_store(&self) -> Option<key::Store> {
+        self.key(false).map(|(store, _)| store)
+    }
+
+    fn key(&self, create: bool) -> Option<(key::Store, [u8; key::KEY_LEN])> {
+        if let Some(found) = self.key.borrow().as_ref() {
+            return Some(found.clone());
+        }
+        let found = key::Store::open(self.choice, &self.dir, create);
+        if found.is_none() && create {
+            self.warn(format_args!(
+                "no key store works here (keyring, $XDG_RUNTIME_DIR); the session cache is off. See `awsmfa doctor`."
+            ));
+        }
+        *self.key.borrow_mut() = found.clone();
+        found
+    }
+
+    fn warn(&self, msg: std::fmt::Arguments) {
+        if !self.warned.replace(true) {
+            eprintln!("awsmfa: warning: {msg}");
+        }
+    }
+
+    fn path(&self, id: &str) -> PathBuf {
+        let digest = Sha256::digest(id.as_bytes());
+        self.dir
+            .join(format!("{}.entry", &hex::encode(digest)[..32]))
+    }
+
+    fn read_sealed(&self, id: &str) -> Option<(Header, Vec<u8>)> {
+        let path = self.path(id);
+        let bytes = match read_limited(&path) {
+            Ok(Some(b)) => b,
+            Ok(None) => return None,
+            Err(why) => {
+                self.warn(format_args!(
+                    "ignoring cache entry {}: {why}; it will be replaced",
+                    path.display()
+                ));
+                return None;
+            }
+        };
+        let (_, key) = self.key(false)?;
+        match open_entry(&bytes, id, &key) {
+            Ok(found) => Some(found),
+            Err(why) => {
+                self.warn(format_args!(
+                    "ignoring cache entry {}: {why}; it will be replaced",
+                    path.display()
+                ));
+                None
+            }
+        }
+    }
+
+    fn write_sealed(&self, id: &str, header: &Header, plaintext: &[u8]) {
+        let Some((_, key)) = self.key(true) else {
+            return;
+        };
+        let result = seal(id, header, plaintext, &key).and_then(|bytes| {
+            private_dir(&self.dir)?;
+            key::write_private(&self.path(id), &bytes)
+        });
+        if let Err(e) = result {
+            self.warn(format_args!("the session cache is off for this call: {e}"));
+        }
+    }
+
+    /// Every entry's header (no key needed), oldest expiry first.
+    pub fn list(&self) -> Vec<(PathBuf, Header)> {
+        let mut out = Vec::new();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return out;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "entry") {
+                continue;
+            }
+            if let Ok(Some(bytes)) = read_limited(&path) {
+                if let Ok((header, _, _)) = split(&bytes) {
+                    out.push((path, header));
+                }
+            }
+        }
+        out.sort_by_key(|(_, h)| h.expires);
+        out
+    }
+
+    /// Remove entries (of one profile, or all); returns how many.
+    pub fn clear(&self, profile: Option<&str>) -> Result<usize> {
+        let mut removed = 0;
+        for (path, header) in self.list() {
+            if profile.is_none_or(|p| p == header.profile) {
+                std::fs::remove_file(&path)
+                    .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+                removed += 1;
+            }
+        }
+        // Files that no longer parse are garbage too when clearing everything.
+        if profile.is_none() {
+            if let Ok(entries) = std::fs::read_dir(&self.dir) {
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    if path
+                        .extension()
+                        .is_some_and(|e| e == "entry" || e == "lock")
+                    {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// `logout`: every entry and the key itself.
+    pub fn destroy(&self) -> Result<usize> {
+        let removed = self.clear(None)?;
+        for store in key::Store::candidates(self.choice, &self.dir) {
+            store.forget()?;
+        }
+        Ok(removed)
+    }
+
+    fn mac(&self, serial: &str, code: &str) -> Option<String> {
+        let (_, key) = self.key(true)?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
+        mac.update(serial.as_bytes());
+        mac.update(b"\0");
+        mac.update(code.as_bytes());
+        Some(hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+fn id_of(key: &Key) -> (String, Header) {
+    let (kind, profile, detail) = match key {
+        Key::Session {
+            source_profile,
+            serial,
+        } => ("session", source_profile, serial),
+        Key::Role { profile, role_arn } => ("role", profile, role_arn),
+    };
+    (
+        format!("{kind}\0{profile}\0{detail}"),
+        Header {
+            kind: kind.into(),
+            profile: profile.clone(),
+            detail: detail.clone(),
+            expires: 0,
+        },
+    )
+}
+
+fn code_id(serial: &str) -> String {
+    format!("code\0\0{serial}")
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl obtain::Store for Cache {
+    fn load(&self, key: &Key) -> Option<Credentials> {
+        let (id, _) = id_of(key);
+        let (_, plain) = self.read_sealed(&id)?;
+        let s: Sealed = serde_json::from_slice(&plain).ok()?;
+        let creds = Credentials::new(
+            s.access_key_id,
+            s.secret_access_key,
+            s.session_token,
+            Some(UNIX_EPOCH + Duration::from_secs(s.expires)),
+            "awsmfa-cache",
+        );
+        obtain::fresh(&creds).then_some(creds)
+    }
+
+    fn store(&self, key: &Key, creds: &Credentials) {
+        let (id, mut header) = id_of(key);
+        let expires = creds
+            .expiry()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        header.expires = expires;
+        let sealed = Sealed {
+            access_key_id: creds.access_key_id().to_string(),
+            secret_access_key: creds.secret_access_key().to_string(),
+            session_token: creds.session_token().map(str::to_string),
+            expires,
+        };
+        if let Ok(plain) = serde_json::to_vec(&sealed) {
+            self.write_sealed(&id, &header, &plain);
+        }
+    }
+
+    fn lock(&self, key: &Key) -> Option<Box<dyn std::any::Any>> {
+        let (id, _) = id_of(key);
+        private_dir(&self.dir).ok()?;
+        let path = self.path(&id).with_extension("lock");
+        let file = private_file(&path).ok()?;
+        if file.try_lock().is_err() {
+            eprintln!("awsmfa: waiting for another awsmfa that is getting an MFA session...");
+            file.lock().ok()?;
+        }
+        Some(Box::new(file))
+    }
+
+    fn code_used(&self, serial: &str, code: &str) {
+        let Some(mac) = self.mac(serial, code) else {
+            return;
+        };
+        let at = now();
+        let header = Header {
+            kind: "code".into(),
+            profile: String::new(),
+            detail: serial.to_string(),
+            expires: at + CODE_LIFETIME,
+        };
+        if let Ok(plain) = serde_json::to_vec(&UsedCode { mac, at }) {
+            self.write_sealed(&code_id(serial), &header, &plain);
+        }
+    }
+
+    fn code_seen(&self, serial: &str, code: &str) -> bool {
+        let Some((_, plain)) = self.read_sealed(&code_id(serial)) else {
+            return false;
+        };
+        let Ok(used) = serde_json::from_slice::<UsedCode>(&plain) else {
+            return false;
+        };
+        now().saturating_sub(used.at) < CODE_LIFETIME
+            && self.mac(serial, code).is_some_and(|m| m == used.mac)
+    }
+
+    fn forget(&self, source_profile: &str) {
+        for (path, header) in self.list() {
+            if header.kind == "session" && header.profile == source_profile {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+/// The file's bytes, None when absent; refuses oversized files.
+fn read_limited(path: &Path) -> std::result::Result<Option<Vec<u8>>, String> {
+    use std::io::Read;
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_ENTRY + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_ENTRY {
+        return Err("too large".into());
+    }
+    Ok(Some(bytes))
+}
+
+/// MAGIC, header JSON line, nonce, ciphertext.
+fn split(bytes: &[u8]) -> std::result::Result<(Header, &[u8], &[u8]), String> {
+    let rest = bytes
+        .strip_prefix(MAGIC)
+        .ok_or("not an awsmfa cache file of this version")?;
+    let nl = rest
+        .iter()
+        .position(|b| *b == b'\n')
+        .ok_or("truncated header")?;
+    let header_bytes = &rest[..nl];
+    let header: Header = serde_json::from_slice(header_bytes).map_err(|_| "unreadable header")?;
+    let body = &rest[nl + 1..];
+    if body.len() < NONCE_LEN + 16 {
+        return Err("truncated".into());
+    }
+    Ok((header, header_bytes, body))
+}
+
+fn aad(id: &str, header_bytes: &[u8]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(MAGIC.len() + id.len() + 1 + header_bytes.len());
+    aad.extend_from_slice(MAGIC);
+    aad.extend_from_slice(id.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(header_bytes);
+    aad
+}
+
+fn open_entry(
+    bytes: &[u8],
+    id: &str,
+    key: &[u8; key::KEY_LEN],
+) -> std::result::Result<(Header, Vec<u8>), String> {
+    let (header, header_bytes, body) = split(bytes)?;
+    let (nonce, ciphertext) = body.split_at(NONCE_LEN);
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let plain = cipher
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad: &aad(id, header_bytes),
+            },
+        )
+        .map_err(|_| "it does not decrypt (tampered, copied, or made with another key)")?;
+    Ok((header, plain))
+}
+
+fn seal(id: &str, header: &Header, plaintext: &[u8], key: &[u8; key::KEY_LEN]) -> Result<Vec<u8>> {
+    let header_bytes = serde_json::to_vec(header).map_err(|e| Error::Other(e.to_string()))?;
+    let mut nonce = [0u8; NONCE_LEN];
+    getrandom::fill(&mut nonce).map_err(|e| Error::Other(format!("no randomness: {e}")))?;
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let ciphertext = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: &aad(id, &header_bytes),
+            },
+        )
+        .map_err(|_| Error::Other("encryption failed".into()))?;
+    let mut out =
+        Vec::with_capacity(MAGIC.len() + header_bytes.len() + 1 + NONCE_LEN + ciphertext.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&header_bytes);
+    out.push(b'\n');
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ciphertext);
+    Ok(out)
+}
+
+/// Create `dir` 0700 from the start (parents as usual); tighten it if it
+/// exists wider.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    let fail = |e: std::io::Error| Error::io(format!("creating {}", dir.display()), e);
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    match builder.create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let meta = std::fs::metadata(dir).map_err(fail)?;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                        .map_err(fail)?;
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn private_file(path: &Path) -> std::io::Result<File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_entries_are_bound_to_their_identity() {
+        let key = [7u8; 32];
+        let header = Header {
+            kind: "role".into(),
+            profile: "dev".into(),
+            detail: "arn".into(),
+            expires: 1,
+        };
+        let bytes = seal("role\0dev\0arn", &header, b"secret", &key).unwrap();
+        let (h, plain) = open_entry(&bytes, "role\0dev\0arn", &key).unwrap();
+        assert_eq!((h, plain.as_slice()), (header, &b"secret"[..]));
+        assert!(
+            open_entry(&bytes, "role\0prod\0arn", &key).is_err(),
+            "copied under another name"
+        );
+        assert!(
+            open_entry(&bytes, "role\0dev\0arn", &[8u8; 32]).is_err(),
+            "wrong key"
+        );
+        let mut tampered = bytes.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert!(open_entry(&tampered, "role\0dev\0arn", &key).is_err());
+        for cut in [0, 5, MAGIC.len() + 3, bytes.len() - 1] {
+            assert!(
+                open_entry(&bytes[..cut], "role\0dev\0arn", &key).is_err(),
+                "truncated at {cut}"
+            );
+        }
+        assert!(!String::from_utf8_lossy(&bytes).contains("secret"));
+    }
+}

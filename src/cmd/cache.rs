@@ -1,0 +1,53 @@
+//! `awsmfa cache list|clear`: what is cached and until when; never secrets.
+
+use super::{print, Context};
+use crate::cli::CacheCommand;
+use crate::error::{Error, Result};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub fn run(ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
+    let cache = ctx.cache()?.ok_or_else(|| {
+        Error::Usage("the session cache is turned off (--no-cache or `cache = false`)".into())
+    })?;
+    match cmd {
+        CacheCommand::List => {
+            let entries = cache.list();
+            let store = cache
+                .key_store()
+                .map_or_else(|| "none yet".to_string(), |s| s.describe());
+            eprintln!("cache: {} (key: {store})", crate::cache::dir()?.display());
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            let mut out = String::new();
+            for (_, h) in entries.iter().filter(|(_, h)| h.kind != "code") {
+                let left = if h.expires > now {
+                    format!(
+                        "expires in {}",
+                        humantime::format_duration(Duration::from_secs(h.expires - now))
+                    )
+                } else {
+                    "expired".to_string()
+                };
+                out.push_str(&format!(
+                    "{:<8} {:<20} {:<50} {left}\n",
+                    h.kind, h.profile, h.detail
+                ));
+            }
+            if out.is_empty() {
+                eprintln!("no cached sessions");
+            }
+            print(&out)
+        }
+        CacheCommand::Clear { profile } => {
+            let n = cache.clear(profile.as_deref())?;
+            eprintln!(
+                "awsmfa: removed {n} cache entr{}",
+                if n == 1 { "y" } else { "ies" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

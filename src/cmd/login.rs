@@ -1,0 +1,43 @@
+//! `awsmfa login`: a fresh MFA session for a profile's source identity, and
+//! nothing else; `awsmfa logout`: forget every session and the key.
+
+use super::{request, Context};
+use crate::cli::LoginArgs;
+use crate::error::{Error, Result};
+use crate::vars::rfc3339;
+use std::process::ExitCode;
+
+pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
+    let cache = ctx.cache()?;
+    if cache.is_none() {
+        eprintln!("awsmfa: note: the session cache is off, so this session will not be kept");
+    }
+    let store = ctx.store()?;
+    let (key, session) = crate::obtain::login(&request(args.profile, args.fetch), &*store)?;
+    let crate::obtain::Key::Session {
+        source_profile,
+        serial,
+    } = key
+    else {
+        return Err(Error::Other("login made no MFA session".into()));
+    };
+    eprintln!(
+        "awsmfa: MFA session for {source_profile} ({serial}) valid until {}",
+        session.expiry().map(rfc3339).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn logout(ctx: &Context) -> Result<ExitCode> {
+    match ctx.cache()? {
+        Some(cache) => {
+            let n = cache.destroy()?;
+            eprintln!(
+                "awsmfa: removed {n} cached entr{} and the cache key",
+                if n == 1 { "y" } else { "ies" }
+            );
+        }
+        None => eprintln!("awsmfa: the session cache is off; nothing to remove"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
