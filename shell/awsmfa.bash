@@ -44,7 +44,7 @@ __awsmfa_apply() {
   \builtin eval -- "$__awsmfa_out"
   \builtin trap - SIGINT
   # In case `set -a` exported what eval assigned.
-  \builtin export -n __awsmfa_state __awsmfa_deadline
+  \builtin export -n __awsmfa_pwd __awsmfa_state __awsmfa_deadline
 }
 
 # `awsmfa status` also reports this shell's MFA session (on stdin, like the

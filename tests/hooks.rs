@@ -359,7 +359,10 @@ fn wrong_account_is_refused_and_nothing_exported() {
 #[test]
 fn session_only_profile_is_account_checked_with_get_caller_identity() {
     let p = Projects::new(None);
-    p.project("me", &format!("profile = \"alice\"\naccount = \"{}\"\n", p.account));
+    p.project(
+        "me",
+        &format!("profile = \"alice\"\naccount = \"{}\"\n", p.account),
+    );
     ok(&p.w.run(&["allow", "me"]));
     let o = p.bash("cd me; hook; env");
     let env = parse_env(&ok(&o));
@@ -442,7 +445,10 @@ fn leaving_restores_and_deny_and_edit_revoke() {
     );
     // 1h credentials, 12h session (how far into the first second is luck).
     assert!(lines[2].starts_with("credentials:  expire in "), "{status}");
-    assert!(lines[2].contains("59m") || lines[2].contains("1h "), "{status}");
+    assert!(
+        lines[2].contains("59m") || lines[2].contains("1h "),
+        "{status}"
+    );
     assert!(
         lines[3].starts_with("MFA session:  alice (arn:aws:iam::")
             && lines[3].contains("): expires in 1"),
@@ -471,6 +477,34 @@ fn a_nested_shell_takes_over_the_credentials_without_a_code() {
 }
 
 #[test]
+fn with_the_encrypted_cache_a_new_shell_needs_no_code() {
+    let p = Projects::new(None);
+    std::fs::write(p.w.path("config/awsmfa/config.toml"), "cache = true\n").unwrap();
+    ok(&p.bash(r#"cd prod; hook; env > "$o/first""#));
+    // Another shell, with neither this one's state nor its environment.
+    let o = p.bash(r#"cd dev; hook; env > "$o/second""#);
+    assert_eq!(stderr(&o), "");
+    assert_eq!(p.out_env("first")["AWSMFA_PROFILE"], "prod");
+    assert_eq!(p.out_env("second")["AWSMFA_PROFILE"], "dev");
+    assert_eq!(p.mfa_calls(), 1);
+}
+
+#[test]
+fn hook_refuses_to_print_to_a_terminal() {
+    // stdout at a terminal: refused before anything else (as `env` does).
+    need("tmux");
+    let w = World::offline();
+    let t = Term::start(&w, Sh::Bash, "PS1='$ '\n");
+    t.line(&format!("'{}' hook bash; echo \"rc=$?\"", bin()));
+    t.wait_for("rc=2");
+    assert!(
+        t.screen().contains("`awsmfa hook` is run by the prompt hook, not by hand; load the hook with `eval \"$(awsmfa init bash)\"`"),
+        "{}",
+        t.screen()
+    );
+}
+
+#[test]
 fn unreachable_sts_prints_one_line_within_the_timeout() {
     let p = Projects::new(None);
     // Accepts connections and never answers.
@@ -485,8 +519,14 @@ fn unreachable_sts_prints_one_line_within_the_timeout() {
     assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(&format!("could not reach STS at {url}")), "{err}");
-    assert_eq!(stdout(&o), "__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=\n");
+    assert!(
+        err.contains(&format!("could not reach STS at {url}")),
+        "{err}"
+    );
+    assert_eq!(
+        stdout(&o),
+        "__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=\n"
+    );
 }
 
 // ------------------------------------------- real interactive shells (tmux)
@@ -556,7 +596,13 @@ impl<'a> Term<'a> {
     }
 
     fn screen(&self) -> String {
-        stdout(&run(self.tmux().args(["capture-pane", "-p", "-J", "-S", "-"])))
+        stdout(&run(self.tmux().args([
+            "capture-pane",
+            "-p",
+            "-J",
+            "-S",
+            "-",
+        ])))
     }
 
     fn wait_for(&self, what: &str) {
@@ -581,8 +627,14 @@ impl<'a> Term<'a> {
         let out = self.w.path(&format!("step{}", self.n.get()));
         let tmp = format!("{}.tmp", out.display());
         let line = match self.sh {
-            Sh::Fish => format!("begin; {cmd}; end > '{tmp}' 2>&1; mv '{tmp}' '{}'", out.display()),
-            _ => format!("{{ {cmd}; }} > '{tmp}' 2>&1; mv '{tmp}' '{}'", out.display()),
+            Sh::Fish => format!(
+                "begin; {cmd}; end > '{tmp}' 2>&1; mv '{tmp}' '{}'",
+                out.display()
+            ),
+            _ => format!(
+                "{{ {cmd}; }} > '{tmp}' 2>&1; mv '{tmp}' '{}'",
+                out.display()
+            ),
         };
         self.line(&line);
         let end = Instant::now() + Duration::from_secs(90);
@@ -625,9 +677,8 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
         if ft.is_dir() {
             found.extend(files_containing(&path, needle));
         } else if ft.is_file()
-            && std::fs::read(&path).is_ok_and(|b| {
-                b.windows(needle.len()).any(|w| w == needle.as_bytes())
-            })
+            && std::fs::read(&path)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
         {
             found.push(path);
         }
@@ -716,7 +767,10 @@ fn interactive(sh: Sh) {
     t.line("sh -c 'exit 7'");
     assert_eq!(t.step(&format!("echo rc={status}")), "rc=7\n");
     let log = std::fs::read_to_string(&hooks_log).unwrap();
-    assert!(log.contains("last 7\n") && log.contains("first 7\n"), "{log}");
+    assert!(
+        log.contains("last 7\n") && log.contains("first 7\n"),
+        "{log}"
+    );
 
     // Past the deadline, the next prompt refreshes silently (no MFA code).
     let key = t.env()["AWS_ACCESS_KEY_ID"].clone();

@@ -27,6 +27,17 @@ use std::time::SystemTime;
 const RETRY: u64 = 60;
 
 pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
+    // The prompt hook reads this through $(...); at a terminal it would put
+    // secrets in scrollback.
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(Error::Usage(format!(
+            "`awsmfa hook` is run by the prompt hook, not by hand; load the hook with {}",
+            match args.shell {
+                HookShell::Fish => "`awsmfa init fish | source`".to_string(),
+                sh => format!("`eval \"$(awsmfa init {sh:?})\"`").to_lowercase(),
+            }
+        )));
+    }
     #[cfg(unix)]
     interrupt::install();
     let now = SystemTime::now();

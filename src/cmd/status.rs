@@ -95,7 +95,14 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     let mut sessions: Vec<(String, String, u64, &str)> = state
         .sessions
         .iter()
-        .map(|s| (s.source_profile.clone(), s.serial.clone(), s.expires, "this shell"))
+        .map(|s| {
+            (
+                s.source_profile.clone(),
+                s.serial.clone(),
+                s.expires,
+                "this shell",
+            )
+        })
         .collect();
     if let Ok(Some(cache)) = ctx.cache() {
         for (_, h) in cache.list() {
