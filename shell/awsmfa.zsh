@@ -55,8 +55,9 @@ __awsmfa_apply() {
 }
 
 # `awsmfa status` also reports this shell's MFA session (on stdin, like the
-# hook); after `awsmfa allow` or `deny` the next prompt looks again.
-awsmfa() {
+# hook); after `awsmfa allow` or `deny` the next prompt looks again. The
+# `function` keyword keeps an alias named awsmfa from being expanded here.
+function awsmfa {
   \builtin local __awsmfa_rc
   if [[ ${1-} == status ]]; then
     \builtin shift

@@ -156,6 +156,15 @@ impl State {
         self.sessions.retain(|s| s.key() != session.key());
         self.sessions.push(session);
     }
+
+    /// Keep an MFA session `obtain` used, wherever it came from (the
+    /// encrypted cache included), so the next refresh needs no code even if
+    /// the cache is gone or off by then.
+    pub fn remember(&mut self, key: &Key, creds: &Credentials) {
+        if let Some(session) = Session::new(key, creds) {
+            self.put(session);
+        }
+    }
 }
 
 /// The hook's [`Store`]: serves the MFA sessions the shell handed in and
@@ -193,9 +202,7 @@ impl Store for ShellStore<'_> {
     }
 
     fn store(&self, key: &Key, creds: &Credentials) {
-        if let Some(session) = Session::new(key, creds) {
-            self.state.borrow_mut().put(session);
-        }
+        self.state.borrow_mut().remember(key, creds);
         self.inner.store(key, creds);
     }
 

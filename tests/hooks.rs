@@ -482,8 +482,13 @@ fn with_the_encrypted_cache_a_new_shell_needs_no_code() {
     std::fs::write(p.w.path("config/awsmfa/config.toml"), "cache = true\n").unwrap();
     ok(&p.bash(r#"cd prod; hook; env > "$o/first""#));
     // Another shell, with neither this one's state nor its environment.
-    let o = p.bash(r#"cd dev; hook; env > "$o/second""#);
+    let o =
+        p.bash(r#"cd dev; hook; env > "$o/second"; printf '%s' "$__awsmfa_state" > "$o/state""#);
     assert_eq!(stderr(&o), "");
+    // The session came from the cache, and the shell keeps it too.
+    let state = std::fs::read_to_string(p.w.path("out/state")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["sessions"][0]["source_profile"], "alice", "{state}");
     assert_eq!(p.out_env("first")["AWSMFA_PROFILE"], "prod");
     assert_eq!(p.out_env("second")["AWSMFA_PROFILE"], "dev");
     assert_eq!(p.mfa_calls(), 1);

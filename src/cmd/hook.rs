@@ -207,6 +207,9 @@ fn fetch(
         refresh,
     };
     let o = obtain::obtain(&req, &ShellStore::new(state, ctx.store()?))?;
+    if let Some((key, session)) = &o.mfa_session {
+        state.remember(key, session);
+    }
     check_account(project, file, &o.profile, o.arn.as_deref(), &o.credentials)?;
     Ok(o)
 }
