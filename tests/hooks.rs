@@ -315,7 +315,11 @@ impl Projects {
             out.display(),
             init.display()
         );
-        run(self.w.command("bash").args(["--norc", "-c", &script]))
+        // Strict, as a user's shell may be: the hook must not trip over it.
+        run(self
+            .w
+            .command("bash")
+            .args(["--norc", "-e", "-u", "-o", "pipefail", "-c", &script]))
     }
 }
 
