@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod hookstate;
+pub mod iam;
 pub mod mfa;
 pub mod obtain;
 pub mod profile;

@@ -2,12 +2,15 @@
 
 mod allow;
 mod cache;
+pub mod completions;
 mod env;
 mod exec;
 mod hook;
 mod init;
 mod login;
 mod process;
+mod rotate;
+mod setup;
 mod status;
 
 use crate::cli::{Cli, Command, FetchArgs};
@@ -61,6 +64,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Setup(args) => setup::run(&ctx, args),
+        Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
         other => Err(Error::Usage(format!(
             "{other:?} is not available in this build"
         ))),

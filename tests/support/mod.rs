@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod iam_fault;
 pub mod moto;
 
 use std::io::{Read, Write};
