@@ -2,6 +2,9 @@
 
 mod support;
 
+mod conformance;
 mod core;
+mod faults;
 mod hooks;
 mod keys;
+mod quoting;
