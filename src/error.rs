@@ -15,6 +15,8 @@ pub mod exit {
     pub const AUTH: u8 = 5;
     pub const NETWORK: u8 = 6;
     pub const TERMINAL: u8 = 7;
+    /// Ctrl-C, as a shell reports a SIGINT death.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,8 +159,8 @@ impl Error {
             | BadTokenFormat { .. }
             | MfaRejected { .. }
             | MfaProcess { .. }
-            | CodeReused { .. }
-            | Interrupted => exit::MFA,
+            | CodeReused { .. } => exit::MFA,
+            Interrupted => exit::INTERRUPTED,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
             Unreachable { .. } | IamUnreachable { .. } => exit::NETWORK,
             StdoutIsTerminal { .. } => exit::TERMINAL,
