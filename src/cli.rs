@@ -11,7 +11,8 @@ Examples:
   credential_process = awsmfa process my-role   (in ~/.aws/config)
 
 Exit codes: 0 ok, 1 other failure, 2 usage, 3 configuration, 4 MFA code,
-5 rejected by AWS, 6 STS unreachable, 7 refused to print secrets to a terminal.";
+5 rejected by AWS, 6 STS unreachable, 7 refused to print secrets to a terminal,
+8 doctor found warnings, 9 doctor found failures.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -87,7 +88,9 @@ pub enum Command {
     )]
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
-    #[command(after_help = "Example:\n  awsmfa doctor --offline")]
+    #[command(
+        after_help = "Examples:\n  awsmfa doctor\n  awsmfa doctor my-role --offline\n\nExit status: 0 nothing needs attention, 8 warnings only, 9 at least one failure."
+    )]
     Doctor(DoctorArgs),
 }
 
@@ -130,7 +133,9 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// Serve refreshing credentials to the command from a local endpoint
-    /// instead of putting keys in its environment (for jobs longer than 1h)
+    /// instead of putting keys in its environment (for jobs longer than 1h).
+    /// AWSMFA_SERVER_REFRESH=DURATION caps the lifetime it announces for
+    /// each credential, so the command's SDK fetches new ones that often
     #[arg(long)]
     pub server: bool,
     /// The command and its arguments
@@ -220,6 +225,9 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
+    /// Profile to check (default: $AWS_PROFILE, else every profile that is
+    /// not only a source of others)
+    pub profile: Option<String>,
     /// Skip the checks that call AWS
     #[arg(long)]
     pub offline: bool,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod mfa;
 pub mod obtain;
 pub mod profile;
+pub mod server;
 pub mod shell;
 pub mod sts;
 pub mod vars;

@@ -1,10 +1,13 @@
 //! One file per subcommand.
 
 mod cache;
+mod doctor;
 mod env;
 mod exec;
 mod login;
 mod process;
+#[cfg(unix)]
+mod serve;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => login::login(&ctx, args),
         Command::Logout => login::logout(&ctx),
         Command::Cache(args) => cache::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         other => Err(Error::Usage(format!(
             "{other:?} is not available in this build"
         ))),
