@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod date_proxy;
 pub mod moto;
 
 use std::io::{Read, Write};
