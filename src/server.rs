@@ -89,7 +89,9 @@ impl Endpoint {
     /// Listen on 127.0.0.1, on a port the system picks.
     pub fn bind() -> Result<Endpoint> {
         let http = tiny_http::Server::http("127.0.0.1:0").map_err(|e| {
-            Error::Other(format!("cannot start the credential endpoint on 127.0.0.1: {e}"))
+            Error::Other(format!(
+                "cannot start the credential endpoint on 127.0.0.1: {e}"
+            ))
         })?;
         let port = http
             .server_addr()
@@ -256,7 +258,10 @@ impl Served {
     /// Time to obtain new ones: less than [`REFRESH_AHEAD`] left, or less
     /// than half of their (announced) life, whichever comes later.
     fn stale(&self, now: SystemTime) -> bool {
-        let life = self.expires.duration_since(self.obtained).unwrap_or_default();
+        let life = self
+            .expires
+            .duration_since(self.obtained)
+            .unwrap_or_default();
         self.left(now) < REFRESH_AHEAD.min(life / 2)
     }
 }
@@ -382,9 +387,18 @@ mod tests {
         assert_eq!(check("[::1]:5", "GET", PATH, &[TOKEN]), None);
         assert_eq!(check("10.0.0.2:5", "GET", PATH, &[TOKEN]), Some(403));
         assert_eq!(check("127.0.0.1:5", "GET", PATH, &[]), Some(401));
-        assert_eq!(check("127.0.0.1:5", "GET", PATH, &["0123456789abcdeF"]), Some(401));
-        assert_eq!(check("127.0.0.1:5", "GET", PATH, &["0123456789abcdef0"]), Some(401));
-        assert_eq!(check("127.0.0.1:5", "GET", PATH, &[TOKEN, TOKEN]), Some(401));
+        assert_eq!(
+            check("127.0.0.1:5", "GET", PATH, &["0123456789abcdeF"]),
+            Some(401)
+        );
+        assert_eq!(
+            check("127.0.0.1:5", "GET", PATH, &["0123456789abcdef0"]),
+            Some(401)
+        );
+        assert_eq!(
+            check("127.0.0.1:5", "GET", PATH, &[TOKEN, TOKEN]),
+            Some(401)
+        );
         assert_eq!(check("127.0.0.1:5", "GET", "/abc/", &[TOKEN]), Some(404));
         assert_eq!(check("127.0.0.1:5", "GET", "/abc?x=1", &[TOKEN]), Some(404));
         assert_eq!(check("127.0.0.1:5", "POST", PATH, &[TOKEN]), Some(405));

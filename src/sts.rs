@@ -324,12 +324,16 @@ impl Sts {
         let raw = match (raw, identity) {
             (Some(raw), identity) => (raw, identity),
             (None, Err(failure)) => return Err(failure),
-            (None, Ok(_)) => return Err(Failure::Other("STS answered without a Date header".into())),
+            (None, Ok(_)) => {
+                return Err(Failure::Other("STS answered without a Date header".into()))
+            }
         };
         let date = DateTime::from_str(raw.0.trim(), Format::HttpDate)
             .ok()
             .and_then(|d| SystemTime::try_from(d).ok())
-            .ok_or_else(|| Failure::Other(format!("STS sent an unreadable Date header {:?}", raw.0)))?;
+            .ok_or_else(|| {
+                Failure::Other(format!("STS sent an unreadable Date header {:?}", raw.0))
+            })?;
         Ok(ServerClock {
             date,
             sent,

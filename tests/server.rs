@@ -36,9 +36,16 @@ fn wait_for(path: &Path, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !path.exists() {
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("awsmfa exited ({status}) before {} appeared", path.display());
+            panic!(
+                "awsmfa exited ({status}) before {} appeared",
+                path.display()
+            );
         }
-        assert!(Instant::now() < deadline, "{} never appeared", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -134,9 +141,12 @@ fn long_job_sees_the_role_across_expiries_with_one_mfa_code() {
     let s = logged_mfa(&w);
     w.env.push(("AWSMFA_SERVER_REFRESH".into(), "2".into()));
     // Stale keys and a profile in the parent must not reach the child.
-    w.env.push(("AWS_ACCESS_KEY_ID".into(), "AKIASTALESTALESTALE0".into()));
-    w.env.push(("AWS_SECRET_ACCESS_KEY".into(), "stale-secret".into()));
-    w.env.push(("AWS_SESSION_TOKEN".into(), "stale-token".into()));
+    w.env
+        .push(("AWS_ACCESS_KEY_ID".into(), "AKIASTALESTALESTALE0".into()));
+    w.env
+        .push(("AWS_SECRET_ACCESS_KEY".into(), "stale-secret".into()));
+    w.env
+        .push(("AWS_SESSION_TOKEN".into(), "stale-token".into()));
     w.env.push(("AWS_PROFILE".into(), "alice".into()));
     let script = w.path("job.py");
     std::fs::write(&script, LONG_JOB).unwrap();
@@ -172,7 +182,10 @@ fn long_job_sees_the_role_across_expiries_with_one_mfa_code() {
         .unwrap()
         .iter()
         .map(|c| {
-            assert!(c["arn"].as_str().unwrap().starts_with(&assumed(role)), "{c}");
+            assert!(
+                c["arn"].as_str().unwrap().starts_with(&assumed(role)),
+                "{c}"
+            );
             c["key"].as_str().unwrap().to_string()
         })
         .collect();
@@ -322,7 +335,11 @@ fn signals_reach_the_command_and_its_exit_status_comes_back() {
         kill(signal, child.id());
         let status = wait_exit(&mut child);
         assert_eq!(status.code(), Some(code), "after SIG{signal}");
-        assert_eq!(w.read("marker"), marker, "SIG{signal} reached the command once");
+        assert_eq!(
+            w.read("marker"),
+            marker,
+            "SIG{signal} reached the command once"
+        );
     }
 
     // A command killed by a signal: 128 + 9.
@@ -432,7 +449,8 @@ fn an_ended_mfa_session_is_reported_and_a_new_login_resumes() {
     let mut w = World::new();
     let s = w.standard(&["dev"]);
     w.env.push(("AWSMFA_SERVER_REFRESH".into(), "2".into()));
-    w.env.push(("PY".into(), python().to_string_lossy().into_owned()));
+    w.env
+        .push(("PY".into(), python().to_string_lossy().into_owned()));
     w.env
         .push(("AWSMFA".into(), awsmfa_bin().to_string_lossy().into_owned()));
     // No terminal to prompt on: the refresh must fail, not hang.
@@ -460,7 +478,11 @@ fn an_ended_mfa_session_is_reported_and_a_new_login_resumes() {
         .lines()
         .filter(|l| l.contains("cannot refresh the credentials of `dev`"))
         .collect::<Vec<_>>();
-    assert_eq!(reports.len(), 1, "said once in the parent's terminal: {parent}");
+    assert_eq!(
+        reports.len(),
+        1,
+        "said once in the parent's terminal: {parent}"
+    );
     assert!(reports[0].contains("no terminal"), "{parent}");
 
     assert_eq!(w.read("after.rc").trim(), "0", "{}", w.read("after.err"));

@@ -139,8 +139,9 @@ fn clobbers(line: &str, var: &str) -> bool {
         .trim_start_matches("declare ")
         .trim_start_matches("typeset ");
     match code.strip_prefix(var) {
-        Some(rest) if rest.starts_with('=') => !rest.contains(&format!("${var}"))
-            && !rest.contains(&format!("${{{var}")),
+        Some(rest) if rest.starts_with('=') => {
+            !rest.contains(&format!("${var}")) && !rest.contains(&format!("${{{var}"))
+        }
         _ => false,
     }
 }
@@ -148,7 +149,10 @@ fn clobbers(line: &str, var: &str) -> bool {
 fn shell_hook(r: &mut Report) {
     const TOPIC: &str = "shell hook";
     let Some(shell) = env("SHELL") else {
-        r.skip(TOPIC, "$SHELL is not set; cannot tell which rc file to look in");
+        r.skip(
+            TOPIC,
+            "$SHELL is not set; cannot tell which rc file to look in",
+        );
         return;
     };
     let name = Path::new(&shell)
@@ -212,7 +216,11 @@ fn shell_hook(r: &mut Report) {
         }
     }
     let Some(at) = found else {
-        r.warn(TOPIC, format!("{} does not load the awsmfa hook", show(&rc)), fix_add);
+        r.warn(
+            TOPIC,
+            format!("{} does not load the awsmfa hook", show(&rc)),
+            fix_add,
+        );
         return;
     };
     if source == rc {
@@ -245,7 +253,11 @@ fn shell_hook(r: &mut Report) {
             }
             r.ok(
                 TOPIC,
-                format!("{} loads it (line {}) and PROMPT_COMMAND runs it", show(&source), at + 1),
+                format!(
+                    "{} loads it (line {}) and PROMPT_COMMAND runs it",
+                    show(&source),
+                    at + 1
+                ),
             );
             return;
         }
@@ -265,7 +277,12 @@ fn shell_hook(r: &mut Report) {
 fn aws_files(r: &mut Report) -> Option<Profiles> {
     let locations = crate::profile::locate(env, cfg!(windows));
     file_mode(r, "config file", Path::new(&locations.config), false);
-    file_mode(r, "credentials file", Path::new(&locations.credentials), true);
+    file_mode(
+        r,
+        "credentials file",
+        Path::new(&locations.credentials),
+        true,
+    );
     match Profiles::load() {
         Ok(p) => Some(p),
         Err(e) => {
@@ -294,7 +311,11 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
             return;
         }
         Err(e) => {
-            r.fail(topic, format!("cannot read {}: {e}", show(path)), "fix its permissions");
+            r.fail(
+                topic,
+                format!("cannot read {}: {e}", show(path)),
+                "fix its permissions",
+            );
             return;
         }
     };
@@ -304,7 +325,11 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
         let mode = meta.mode() & 0o777;
         let mine = meta.uid() == rustix::process::geteuid().as_raw();
         let loose = if secret { mode & 0o077 } else { mode & 0o022 };
-        let fix = format!("chmod {} {}", if secret { "600" } else { "go-w" }, path.display());
+        let fix = format!(
+            "chmod {} {}",
+            if secret { "600" } else { "go-w" },
+            path.display()
+        );
         if !mine {
             r.warn(
                 topic,
@@ -314,7 +339,10 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
         } else if loose != 0 && secret {
             r.fail(
                 topic,
-                format!("{} is {mode:04o}: other users can read your access keys", show(path)),
+                format!(
+                    "{} is {mode:04o}: other users can read your access keys",
+                    show(path)
+                ),
                 fix,
             );
         } else if loose != 0 {
@@ -388,7 +416,9 @@ fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<Test
             r.skip(TOPIC, format!("profile `{name}` starts from temporary keys of `{}`; no MFA session is made from those", k.profile));
             continue;
         }
-        let serial = profiles.along(chain, "mfa_serial").map(|(_, s)| s.to_string());
+        let serial = profiles
+            .along(chain, "mfa_serial")
+            .map(|(_, s)| s.to_string());
         if keys.is_none() {
             keys = Some((
                 k.profile.clone(),
@@ -414,7 +444,11 @@ fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<Test
         );
     }
     for ((source, serial), users) in &groups {
-        let list = users.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ");
+        let list = users
+            .iter()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         match serial {
             None => r.warn(
                 TOPIC,
@@ -489,18 +523,27 @@ fn cache(r: &mut Report, ctx: &Context) {
         .and_then(|c| crate::cache::choice(&c))
         .unwrap_or(crate::cache::key::Choice::Auto);
     if let Some(store) = cache.key_store() {
-        r.ok("key store", format!("the cache key is in {}", store.describe()));
+        r.ok(
+            "key store",
+            format!("the cache key is in {}", store.describe()),
+        );
         return;
     }
     if choice == crate::cache::key::Choice::Passphrase {
-        r.ok("key store", "the cache key comes from a passphrase, asked when needed");
+        r.ok(
+            "key store",
+            "the cache key comes from a passphrase, asked when needed",
+        );
         return;
     }
     let mut broken = Vec::new();
     for store in crate::cache::key::Store::candidates(choice, &dir) {
         match store.key(false) {
             Ok(_) => {
-                r.ok("key store", format!("no cache key yet; it will be kept in {}", store.describe()));
+                r.ok(
+                    "key store",
+                    format!("no cache key yet; it will be kept in {}", store.describe()),
+                );
                 return;
             }
             Err(e) => broken.push(format!("{}: {e}", store.describe())),
@@ -524,7 +567,10 @@ fn cache_modes(r: &mut Report, dir: &Path) {
     let meta = match std::fs::metadata(dir) {
         Ok(m) => m,
         Err(_) => {
-            r.ok(TOPIC, format!("{} not created yet (it will be 0700)", show(dir)));
+            r.ok(
+                TOPIC,
+                format!("{} not created yet (it will be 0700)", show(dir)),
+            );
             return;
         }
     };
@@ -535,7 +581,10 @@ fn cache_modes(r: &mut Report, dir: &Path) {
         if mode & 0o077 != 0 {
             r.fail(
                 TOPIC,
-                format!("{} is {mode:04o}: other users can see or replace cached sessions", show(dir)),
+                format!(
+                    "{} is {mode:04o}: other users can see or replace cached sessions",
+                    show(dir)
+                ),
                 format!("chmod 700 {}", dir.display()),
             );
             return;
@@ -550,12 +599,20 @@ fn cache_modes(r: &mut Report, dir: &Path) {
         if !loose.is_empty() {
             r.fail(
                 TOPIC,
-                format!("{} file(s) in {} are readable by others: {}", loose.len(), show(dir), loose.join(", ")),
+                format!(
+                    "{} file(s) in {} are readable by others: {}",
+                    loose.len(),
+                    show(dir),
+                    loose.join(", ")
+                ),
                 format!("chmod 600 {}/*", dir.display()),
             );
             return;
         }
-        r.ok(TOPIC, format!("{} is {mode:04o}, its entries private", show(dir)));
+        r.ok(
+            TOPIC,
+            format!("{} is {mode:04o}, its entries private", show(dir)),
+        );
     }
     #[cfg(not(unix))]
     {
@@ -614,12 +671,20 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, keys: Option<TestKeys>) 
     let clock = match sts.clock(&keys) {
         Ok(c) => c,
         Err(crate::sts::Failure::Unreachable { why }) => {
-            r.fail("clock", format!("cannot reach STS at {endpoint}: {why}"), "check your network, AWS_ENDPOINT_URL and proxy settings");
+            r.fail(
+                "clock",
+                format!("cannot reach STS at {endpoint}: {why}"),
+                "check your network, AWS_ENDPOINT_URL and proxy settings",
+            );
             r.skip("keys", "STS unreachable");
             return;
         }
         Err(f) => {
-            r.fail("clock", format!("STS at {endpoint}: {f:?}"), "check AWS_ENDPOINT_URL");
+            r.fail(
+                "clock",
+                format!("STS at {endpoint}: {f:?}"),
+                "check AWS_ENDPOINT_URL",
+            );
             r.skip("keys", "STS gave no usable answer");
             return;
         }
@@ -631,7 +696,9 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, keys: Option<TestKeys>) 
     if off >= SKEW_FAIL {
         r.fail(
             "clock",
-            format!("this machine is {off}s {side} STS: AWS refuses requests signed 15 minutes off"),
+            format!(
+                "this machine is {off}s {side} STS: AWS refuses requests signed 15 minutes off"
+            ),
             fix,
         );
     } else if off > SKEW_WARN {
@@ -666,7 +733,8 @@ fn target(profiles: &Profiles, profile: &str) -> crate::sts::Target {
         .or_else(|| env("AWS_DEFAULT_REGION"))
         .or_else(|| profiles.value(profile, "region").map(str::to_string))
         .unwrap_or_else(|| "us-east-1".to_string());
-    let ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let ignore =
+        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let endpoint_url = if ignore {
         None
     } else {
@@ -676,7 +744,10 @@ fn target(profiles: &Profiles, profile: &str) -> crate::sts::Target {
     };
     let timeout = env("AWSMFA_TIMEOUT")
         .and_then(|raw| crate::cli::parse_duration(&raw).ok())
-        .map_or(crate::obtain::DEFAULT_TIMEOUT, std::time::Duration::from_secs);
+        .map_or(
+            crate::obtain::DEFAULT_TIMEOUT,
+            std::time::Duration::from_secs,
+        );
     crate::sts::Target {
         region,
         endpoint_url,
@@ -710,15 +781,27 @@ mod tests {
             assert!(!clobbers(fine, "PROMPT_COMMAND"), "{fine}");
         }
         assert!(clobbers("precmd_functions=(foo)", "precmd_functions"));
-        assert!(!clobbers("precmd_functions=($precmd_functions foo)", "precmd_functions"));
+        assert!(!clobbers(
+            "precmd_functions=($precmd_functions foo)",
+            "precmd_functions"
+        ));
     }
 
     #[test]
     fn device_kinds() {
-        assert!(matches!(device_kind("arn:aws:iam::123456789012:mfa/alice"), Device::Totp(_)));
+        assert!(matches!(
+            device_kind("arn:aws:iam::123456789012:mfa/alice"),
+            Device::Totp(_)
+        ));
         assert!(matches!(device_kind("GAHT12345678"), Device::Totp(_)));
-        assert!(matches!(device_kind("arn:aws:iam::123456789012:u2f/user/alice/key-ABC"), Device::Fido));
-        assert!(matches!(device_kind("arn:aws:iam::123456789012:user/alice"), Device::Unknown));
+        assert!(matches!(
+            device_kind("arn:aws:iam::123456789012:u2f/user/alice/key-ABC"),
+            Device::Fido
+        ));
+        assert!(matches!(
+            device_kind("arn:aws:iam::123456789012:user/alice"),
+            Device::Unknown
+        ));
         assert!(matches!(device_kind("my phone"), Device::Unknown));
     }
 }
