@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod iam;
 pub mod mfa;
 pub mod obtain;
 pub mod profile;

@@ -4,4 +4,5 @@ mod support;
 
 mod core;
 mod doctor;
+mod keys;
 mod server;

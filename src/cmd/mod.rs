@@ -1,13 +1,16 @@
 //! One file per subcommand.
 
 mod cache;
+pub mod completions;
 mod doctor;
 mod env;
 mod exec;
 mod login;
 mod process;
+mod rotate;
 #[cfg(unix)]
 mod serve;
+mod setup;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
@@ -56,6 +59,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Logout => login::logout(&ctx),
         Command::Cache(args) => cache::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Setup(args) => setup::run(&ctx, args),
+        Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
         other => Err(Error::Usage(format!(
             "{other:?} is not available in this build"
         ))),

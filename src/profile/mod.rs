@@ -3,6 +3,7 @@
 //! `[profile default]`, comments, sub-properties) matches the AWS CLI.
 
 pub mod chain;
+pub mod edit;
 
 use crate::error::{Error, Result};
 use aws_config::profile::{Profile, ProfileFileLoadError, ProfileSet};

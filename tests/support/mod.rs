@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod date_proxy;
+pub mod iam_fault;
 pub mod moto;
 
 use std::io::{Read, Write};
