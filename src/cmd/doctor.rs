@@ -364,13 +364,12 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
 
 // ------------------------------------------------------------------------ MFA
 
-/// Long-term keys to test against STS: (profile holding them, keys).
-type TestKeys = (String, aws_credential_types::Credentials);
-
 /// Which profiles get MFA, grouped by the keys they start from. With no
 /// PROFILE (and no $AWS_PROFILE) every profile that is not itself the
 /// source of another is checked.
-fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<TestKeys> {
+/// Returns a checked profile that starts from long-term keys, to test
+/// those keys against STS with.
+fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<String> {
     const TOPIC: &str = "mfa";
     let wanted = wanted.map(str::to_string).or_else(|| env("AWS_PROFILE"));
     let names: Vec<String> = match &wanted {
@@ -420,16 +419,7 @@ fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<Test
             .along(chain, "mfa_serial")
             .map(|(_, s)| s.to_string());
         if keys.is_none() {
-            keys = Some((
-                k.profile.clone(),
-                aws_credential_types::Credentials::new(
-                    k.access_key_id.clone(),
-                    k.secret_access_key.clone(),
-                    None,
-                    None,
-                    "profile",
-                ),
-            ));
+            keys = Some(name.clone());
         }
         groups
             .entry((k.profile.clone(), serial))
@@ -650,13 +640,21 @@ const PROJECT_FILE: &str = ".awsmfa.toml";
 
 // -------------------------------------------------------------------- network
 
-fn network(r: &mut Report, profiles: Option<&Profiles>, keys: Option<TestKeys>) {
-    let (Some(profiles), Some((source, keys))) = (profiles, keys) else {
+fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>) {
+    let user = profiles
+        .zip(profile)
+        .and_then(|(profiles, name)| crate::iam::user_profile(profiles, &name).ok());
+    let Some(crate::iam::UserProfile {
+        source_profile: source,
+        keys,
+        sts: target,
+        ..
+    }) = user
+    else {
         r.skip("clock", "no profile with access keys to ask STS with");
         r.skip("keys", "no profile with access keys");
         return;
     };
-    let target = target(profiles, &source);
     let endpoint = target
         .endpoint_url
         .clone()
@@ -723,35 +721,6 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, keys: Option<TestKeys>) 
             format!("create a new access key for the user and put it in the credentials file, or `awsmfa rotate {source}` if the old one still works"),
         ),
         Err(f) => r.warn("keys", format!("GetCallerIdentity for `{source}` failed: {f:?}"), "check the user's IAM policies"),
-    }
-}
-
-/// Where STS is for `profile`, found in the same order as for credentials
-/// (environment first, then the profile; us-east-1 when nothing says).
-fn target(profiles: &Profiles, profile: &str) -> crate::sts::Target {
-    let region = env("AWS_REGION")
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .or_else(|| profiles.value(profile, "region").map(str::to_string))
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let ignore =
-        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let endpoint_url = if ignore {
-        None
-    } else {
-        env("AWS_ENDPOINT_URL_STS")
-            .or_else(|| env("AWS_ENDPOINT_URL"))
-            .or_else(|| profiles.value(profile, "endpoint_url").map(str::to_string))
-    };
-    let timeout = env("AWSMFA_TIMEOUT")
-        .and_then(|raw| crate::cli::parse_duration(&raw).ok())
-        .map_or(
-            crate::obtain::DEFAULT_TIMEOUT,
-            std::time::Duration::from_secs,
-        );
-    crate::sts::Target {
-        region,
-        endpoint_url,
-        timeout,
     }
 }
 
