@@ -41,7 +41,7 @@ pub enum Command {
     Env(EnvArgs),
     /// Run a command with temporary credentials for a profile in its environment
     #[command(
-        after_help = "Examples:\n  awsmfa exec my-role -- aws s3 ls\n  awsmfa exec --server my-role -- terraform apply"
+        after_help = "Examples:\n  awsmfa exec my-role -- aws s3 ls\n  awsmfa exec --server my-role -- terraform apply\n  awsmfa login my-user --duration 36h   # first: --server then runs up to 36h without a prompt"
     )]
     Exec(ExecArgs),
     /// Print credentials as credential_process JSON, for ~/.aws/config

@@ -371,58 +371,133 @@ with open("marker", "w") as f:
 sys.exit(130)
 "#;
 
+/// A detached tmux server (its own socket in the world) running one script
+/// with the world's environment in a real terminal.
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    /// `None` (and a note) where tmux is missing; CI always has it.
+    fn start(w: &World, body: &str) -> Option<Tmux> {
+        if !have("tmux") {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is installed by .ci/run"
+            );
+            eprintln!("skipped: tmux is not installed");
+            return None;
+        }
+        let mut script = String::new();
+        for (k, v) in w.base_env() {
+            script.push_str(&format!("export {k}={}\n", shell_quote(&v)));
+        }
+        script.push_str(&format!(
+            "cd {}\n{body}\n",
+            shell_quote(&w.dir.path().to_string_lossy())
+        ));
+        std::fs::write(w.path("run.sh"), script).unwrap();
+        let tmux = Tmux {
+            socket: w.path("tmux.sock"),
+        };
+        let run = format!("bash --norc {}", w.path("run.sh").display());
+        ok(&tmux.run(&["new-session", "-d", "-x", "120", "-y", "24", &run]));
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        stdout(&self.run(&["capture-pane", "-p"]))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[track_caller]
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Ctrl-C at a real terminal (tmux): the command gets exactly one SIGINT
 /// (from the terminal; awsmfa does not add a second) and awsmfa reports
 /// its status.
 #[test]
 fn ctrl_c_at_a_terminal_reaches_the_command_once() {
-    if !have("tmux") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is installed by .ci/run"
-        );
-        eprintln!("skipped: tmux is not installed");
-        return;
-    }
     let w = World::new();
     w.standard(&["dev"]);
-    let mut script = String::new();
-    for (k, v) in w.base_env() {
-        script.push_str(&format!("export {k}={}\n", shell_quote(&v)));
-    }
-    script.push_str(&format!(
-        "cd {}\n{} exec --server dev --token-code 123456 -- {} -c {}\necho $? > rc\n",
-        shell_quote(&w.dir.path().to_string_lossy()),
+    let body = format!(
+        "{} exec --server dev --token-code 123456 -- {} -c {}\necho $? > rc",
         shell_quote(&awsmfa_bin().to_string_lossy()),
         shell_quote(&python().to_string_lossy()),
         shell_quote(COUNT_SIGINTS)
-    ));
-    std::fs::write(w.path("run.sh"), script).unwrap();
-    let socket = w.path("tmux.sock");
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+    );
+    let Some(tmux) = Tmux::start(&w, &body) else {
+        return;
     };
-    let run = format!("bash --norc {}", w.path("run.sh").display());
-    ok(&tmux(&["new-session", "-d", "-x", "80", "-y", "24", &run]));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !w.path("ready").exists() {
-        assert!(Instant::now() < deadline, "the command never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    ok(&tmux(&["send-keys", "C-c"]));
-    while !w.path("rc").exists() {
-        assert!(Instant::now() < deadline, "awsmfa never exited");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = tmux(&["kill-server"]);
+    wait_until("the command's start", || w.path("ready").exists());
+    ok(&tmux.run(&["send-keys", "C-c"]));
+    wait_until("awsmfa's exit", || w.path("rc").exists());
     assert_eq!(w.read("marker"), "INT\n");
     assert_eq!(w.read("rc").trim(), "130");
+}
+
+/// When the MFA session ends while the command runs at a terminal, awsmfa
+/// asks for a code there, and the waiting request then gets credentials.
+const ASK_AGAIN: &str = r#"
+import json, os, subprocess, sys, time, urllib.request
+subprocess.run([os.environ["AWSMFA"], "cache", "clear"], check=True, capture_output=True)
+time.sleep(2.5)
+open("asking", "w").close()
+req = urllib.request.Request(
+    os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+    headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]},
+)
+doc = json.load(urllib.request.urlopen(req, timeout=120))
+with open("after.json", "w") as f:
+    json.dump({"role": doc.get("RoleArn"), "key": doc["AccessKeyId"]}, f)
+"#;
+
+#[test]
+fn an_ended_mfa_session_is_asked_for_again_at_the_terminal() {
+    let mut w = World::new();
+    let s = w.standard(&["dev"]);
+    w.env.push(("AWSMFA_SERVER_REFRESH".into(), "2".into()));
+    w.env
+        .push(("AWSMFA".into(), awsmfa_bin().to_string_lossy().into_owned()));
+    let body = format!(
+        "{} exec --server dev --token-code 123456 -- {} -c {}\necho $? > rc",
+        shell_quote(&awsmfa_bin().to_string_lossy()),
+        shell_quote(&python().to_string_lossy()),
+        shell_quote(ASK_AGAIN)
+    );
+    let Some(tmux) = Tmux::start(&w, &body) else {
+        return;
+    };
+    wait_until("the MFA prompt", || tmux.screen().contains("MFA code for"));
+    assert!(w.path("asking").exists());
+    assert!(!w.path("after.json").exists(), "served without a new code");
+    ok(&tmux.run(&["send-keys", "654321", "Enter"]));
+    wait_until("awsmfa's exit", || w.path("rc").exists());
+    assert_eq!(w.read("rc").trim(), "0", "{}", tmux.screen());
+    let after: serde_json::Value = serde_json::from_str(&w.read("after.json")).unwrap();
+    assert_eq!(after["role"], s.roles["dev"].as_str());
 }
 
 fn shell_quote(s: &str) -> String {
