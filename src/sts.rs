@@ -23,6 +23,19 @@ pub const ROLE_MAX: u64 = 43_200;
 /// AWS caps a role assumed with temporary credentials (role chaining) at 1 h.
 pub const CHAINED_ROLE_MAX: u64 = 3_600;
 
+/// Attempts per STS call (the first one and its retries): bounded, so that a
+/// failing STS ends in an error rather than a loop.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Error codes AWS uses for rate limiting (retried, then reported as STS
+/// being unavailable).
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+];
+
 /// Where and how to reach STS.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -196,7 +209,7 @@ impl Sts {
 }
 
 pub(crate) fn retry_config() -> RetryConfig {
-    RetryConfig::standard().with_max_attempts(3)
+    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
 }
 
 fn convert(
@@ -217,16 +230,25 @@ fn convert(
 
 /// Turn an SDK error into what the user needs to know. AWS error codes and
 /// messages never contain the secret, so they are safe to show.
-pub(crate) fn classify<E, R>(err: &SdkError<E, R>, sts: &Sts) -> Failure
+pub(crate) fn classify<E>(err: &SdkError<E>, sts: &Sts) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
             let code = e.code().unwrap_or("Unknown").to_string();
             let message = e.message().unwrap_or_default().to_string();
+            let status = service.raw().status().as_u16();
+            // Still failing after the retries: STS is unavailable, which is
+            // not AWS refusing these credentials (exit 5 would say so).
+            if status >= 500 || THROTTLED.contains(&code.as_str()) {
+                return Failure::Unreachable {
+                    why: format!(
+                        "it answered HTTP {status} ({code}) to all {MAX_ATTEMPTS} attempts; try again in a minute"
+                    ),
+                };
+            }
             match code.as_str() {
                 "AccessDenied" if message.contains("MultiFactorAuthentication") => {
                     Failure::MfaRejected

@@ -1,12 +1,17 @@
 //! `awsmfa exec --server`: a credential endpoint for long jobs, against moto
 //! and the real aws CLI / boto3 in the child.
 
+use crate::support::bounded::{output_within, HANG};
 use crate::support::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// For the runs that wait out several credential lifetimes and start the
+/// aws CLI repeatedly: a safety net against a hang, not a timing check.
+const LONG: Duration = Duration::from_secs(300);
 
 /// A profile `dev` (role) from `alice` (keys + MFA) whose MFA code comes
 /// from an mfa_process that logs every call to `mfa.log`.
@@ -150,13 +155,13 @@ fn long_job_sees_the_role_across_expiries_with_one_mfa_code() {
     w.env.push(("AWS_PROFILE".into(), "alice".into()));
     let script = w.path("job.py");
     std::fs::write(&script, LONG_JOB).unwrap();
-    let out = w
-        .awsmfa(&["exec", "--server", "dev", "--"])
-        .arg(python())
-        .arg(&script)
-        .arg(w.dir.path())
-        .output()
-        .unwrap();
+    let out = output_within(
+        w.awsmfa(&["exec", "--server", "dev", "--"])
+            .arg(python())
+            .arg(&script)
+            .arg(w.dir.path()),
+        LONG,
+    );
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
 
     let calls: serde_json::Value = serde_json::from_str(&w.read("calls.json")).unwrap();
@@ -343,10 +348,10 @@ fn signals_reach_the_command_and_its_exit_status_comes_back() {
     }
 
     // A command killed by a signal: 128 + 9.
-    let out = w
-        .awsmfa(&["exec", "--server", "dev", "--", "sh", "-c", "kill -KILL $$"])
-        .output()
-        .unwrap();
+    let out = output_within(
+        &mut w.awsmfa(&["exec", "--server", "dev", "--", "sh", "-c", "kill -KILL $$"]),
+        HANG,
+    );
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
 }
 
@@ -529,14 +534,14 @@ fn an_ended_mfa_session_is_reported_and_a_new_login_resumes() {
     w.env
         .push(("AWSMFA".into(), awsmfa_bin().to_string_lossy().into_owned()));
     // No terminal to prompt on: the refresh must fail, not hang.
-    let out = w
-        .command("setsid")
-        .arg(awsmfa_bin())
-        .args(["exec", "--server", "dev", "--token-code", "123456", "--"])
-        .args(["bash", "-c", SESSION_END])
-        .current_dir(w.dir.path())
-        .output()
-        .unwrap();
+    let out = output_within(
+        w.command("setsid")
+            .arg(awsmfa_bin())
+            .args(["exec", "--server", "dev", "--token-code", "123456", "--"])
+            .args(["bash", "-c", SESSION_END])
+            .current_dir(w.dir.path()),
+        LONG,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let role = assumed(&s.roles["dev"]);
     assert_eq!(w.read("before.rc").trim(), "0", "{}", w.read("before.err"));

@@ -2,7 +2,10 @@
 
 mod support;
 
+mod conformance;
 mod core;
 mod doctor;
+mod faults;
 mod keys;
+mod quoting;
 mod server;
