@@ -188,6 +188,10 @@ pub struct StatusArgs {
     /// Do not call STS to show the identity
     #[arg(long)]
     pub offline: bool,
+    /// Read the prompt hook's state (MFA session) from stdin; the shell
+    /// function `awsmfa` that `awsmfa init` defines passes it
+    #[arg(long, hide = true)]
+    pub shell_state: bool,
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,15 @@ pub enum Error {
         value: String,
         why: String,
     },
+    #[error("no {name} in {dir} or any directory above it; create one with `profile = \"NAME\"`, or name the directory")]
+    NoProjectFile { name: &'static str, dir: String },
+    #[error("refusing to export credentials of account {actual} for profile `{profile}`: {file} requires account {expected}; fix `account` there or the profile in ~/.aws/config")]
+    WrongAccount {
+        file: String,
+        profile: String,
+        expected: String,
+        actual: String,
+    },
     #[error("profile `{profile}` signs in as {arn}, not as an IAM user; {hint}")]
     NotAnIamUser {
         profile: String,
@@ -144,6 +153,8 @@ impl Error {
             | Unsupported { .. }
             | Duration { .. }
             | BadSetting { .. }
+            | NoProjectFile { .. }
+            | WrongAccount { .. }
             | NotAnIamUser { .. }
             | NoMfaDevice { .. } => exit::CONFIG,
             NoTerminal { .. }

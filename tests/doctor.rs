@@ -211,3 +211,34 @@ fn a_clobbered_hook_and_a_fido_key_are_reported() {
     assert_eq!(out.status.code(), Some(9), "{}", stdout(&out));
     assert!(level(&out, "mfa", "fail").contains("FIDO"));
 }
+
+#[test]
+fn an_untrusted_project_file_is_reported_until_allowed() {
+    let w = offline_world();
+    let project = w.home().join("infra");
+    std::fs::create_dir_all(project.join("sub")).unwrap();
+    std::fs::write(project.join(".awsmfa.toml"), "profile = \"dev\"\n").unwrap();
+    let doctor = || {
+        w.awsmfa(&["doctor", "--offline"])
+            .current_dir(project.join("sub"))
+            .output()
+            .unwrap()
+    };
+    let out = doctor();
+    assert_eq!(out.status.code(), Some(8), "{}", stdout(&out));
+    let l = level(&out, ".awsmfa.toml", "warn");
+    assert!(
+        l.contains("not trusted") && l.contains("awsmfa allow"),
+        "{l}"
+    );
+
+    let allow = w.awsmfa(&["allow"]).current_dir(&project).output().unwrap();
+    ok(&allow);
+    let out = doctor();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(level(&out, ".awsmfa.toml", "ok").contains("`dev`"));
+
+    // An edit needs a new allow.
+    std::fs::write(project.join(".awsmfa.toml"), "profile = \"alice\"\n").unwrap();
+    level(&doctor(), ".awsmfa.toml", "warn");
+}

@@ -6,6 +6,7 @@ mod conformance;
 mod core;
 mod doctor;
 mod faults;
+mod hooks;
 mod keys;
 mod quoting;
 mod server;

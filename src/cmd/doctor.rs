@@ -613,30 +613,57 @@ fn cache_modes(r: &mut Report, dir: &Path) {
 
 // ------------------------------------------------------------------ .awsmfa.toml
 
+/// The nearest `.awsmfa.toml`, judged as the prompt hook judges it: the
+/// same lookup, the symlink-resolved path, the same trust store.
 fn project(r: &mut Report) {
     const TOPIC: &str = ".awsmfa.toml";
     let Ok(cwd) = std::env::current_dir() else {
         r.skip(TOPIC, "the current directory is gone");
         return;
     };
-    let Some(path) = cwd
-        .ancestors()
-        .map(|d| d.join(PROJECT_FILE))
-        .find(|f| f.is_file())
-    else {
+    let Some(found) = crate::project::find(&cwd) else {
         r.ok(TOPIC, "none in this directory or above");
         return;
     };
-    r.skip(
-        TOPIC,
-        format!(
-            "found {}, but this build has no trust store to check it against",
-            show(&path)
+    let path = std::fs::canonicalize(&found).unwrap_or(found);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            r.fail(
+                TOPIC,
+                format!("cannot read {}: {e}", show(&path)),
+                "fix its permissions",
+            );
+            return;
+        }
+    };
+    let dir = path.parent().unwrap_or(&path).display().to_string();
+    match crate::trust::is_allowed(&path, &bytes) {
+        Ok(true) => {}
+        Ok(false) => {
+            r.warn(
+                TOPIC,
+                format!(
+                    "{} is not trusted (new or edited since `awsmfa allow`), so the prompt hook ignores it",
+                    show(&path)
+                ),
+                format!("read it, then `awsmfa allow {dir}`"),
+            );
+            return;
+        }
+        Err(e) => {
+            r.fail(TOPIC, e.to_string(), "fix the path named above");
+            return;
+        }
+    }
+    match crate::project::Project::parse(&path, &bytes) {
+        Ok(p) => r.ok(
+            TOPIC,
+            format!("{} is trusted (profile `{}`)", show(&path), p.profile),
         ),
-    );
+        Err(e) => r.fail(TOPIC, e.to_string(), "fix the line named above"),
+    }
 }
-
-const PROJECT_FILE: &str = ".awsmfa.toml";
 
 // -------------------------------------------------------------------- network
 
