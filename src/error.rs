@@ -19,6 +19,8 @@ pub mod exit {
     pub const DOCTOR_WARN: u8 = 8;
     /// `awsmfa doctor` found something broken.
     pub const DOCTOR_FAIL: u8 = 9;
+    /// Ctrl-C, as a shell reports a SIGINT death.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,8 +163,8 @@ impl Error {
             | BadTokenFormat { .. }
             | MfaRejected { .. }
             | MfaProcess { .. }
-            | CodeReused { .. }
-            | Interrupted => exit::MFA,
+            | CodeReused { .. } => exit::MFA,
+            Interrupted => exit::INTERRUPTED,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
             Unreachable { .. } | IamUnreachable { .. } => exit::NETWORK,
             StdoutIsTerminal { .. } => exit::TERMINAL,

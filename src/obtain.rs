@@ -217,10 +217,32 @@ fn target(
     wanted_region: Option<String>,
 ) -> Result<(Option<String>, Target)> {
     // The AWS CLI's order: environment first, then the selected profile.
-    let region = wanted_region
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .or_else(|| profiles.value(selected, "region").map(str::to_string));
+    let region = [
+        (wanted_region, "--region"),
+        (env("AWS_REGION"), "AWS_REGION"),
+        (env("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+        (
+            profiles.value(selected, "region").map(str::to_string),
+            "the profile's `region`",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(value, from)| Some((value?, from)));
+    // A region becomes part of a host name: refuse anything else early,
+    // with where it came from, rather than let the SDK fail obscurely.
+    if let Some((value, from)) = &region {
+        let valid = !value.is_empty()
+            && value.len() <= 63
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid {
+            return Err(Error::ConfigParse(format!(
+                "invalid region {value:?} from {from} (profile `{selected}`): expected something like eu-west-1"
+            )));
+        }
+    }
+    let region = region.map(|(value, _)| value);
     let ignore_configured =
         env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let endpoint_url = if ignore_configured {

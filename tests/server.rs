@@ -464,7 +464,8 @@ fn ctrl_c_at_a_terminal_reaches_the_command_once() {
 }
 
 /// When the MFA session ends while the command runs at a terminal, awsmfa
-/// asks for a code there, and the waiting request then gets credentials.
+/// asks for a code there, and the waiting request then gets credentials;
+/// Ctrl-C after that prompt still leaves awsmfa to the command.
 const ASK_AGAIN: &str = r#"
 import json, os, subprocess, sys, time, urllib.request
 subprocess.run([os.environ["AWSMFA"], "cache", "clear"], check=True, capture_output=True)
@@ -479,6 +480,17 @@ with open("after.json", "w") as f:
     json.dump({"role": doc.get("RoleArn"), "key": doc["AccessKeyId"]}, f)
 "#;
 
+/// Then Ctrl-C: awsmfa, past a prompt, must still survive it.
+const THEN_CTRL_C: &str = r#"
+import signal
+signal.signal(signal.SIGINT, lambda *_: None)
+open("ready", "w").close()
+signal.pause()
+with open("marker", "w") as f:
+    f.write("INT\n")
+sys.exit(130)
+"#;
+
 #[test]
 fn an_ended_mfa_session_is_asked_for_again_at_the_terminal() {
     let mut w = World::new();
@@ -490,7 +502,7 @@ fn an_ended_mfa_session_is_asked_for_again_at_the_terminal() {
         "{} exec --server dev --token-code 123456 -- {} -c {}\necho $? > rc",
         shell_quote(&awsmfa_bin().to_string_lossy()),
         shell_quote(&python().to_string_lossy()),
-        shell_quote(ASK_AGAIN)
+        shell_quote(&format!("{ASK_AGAIN}{THEN_CTRL_C}"))
     );
     let Some(tmux) = Tmux::start(&w, &body) else {
         return;
@@ -499,10 +511,14 @@ fn an_ended_mfa_session_is_asked_for_again_at_the_terminal() {
     assert!(w.path("asking").exists());
     assert!(!w.path("after.json").exists(), "served without a new code");
     ok(&tmux.run(&["send-keys", "654321", "Enter"]));
-    wait_until("awsmfa's exit", || w.path("rc").exists());
-    assert_eq!(w.read("rc").trim(), "0", "{}", tmux.screen());
+    wait_until("the served request", || w.path("ready").exists());
     let after: serde_json::Value = serde_json::from_str(&w.read("after.json")).unwrap();
     assert_eq!(after["role"], s.roles["dev"].as_str());
+    // The prompt is over; Ctrl-C is still the command's to handle.
+    ok(&tmux.run(&["send-keys", "C-c"]));
+    wait_until("awsmfa's exit", || w.path("rc").exists());
+    assert_eq!(w.read("marker"), "INT\n");
+    assert_eq!(w.read("rc").trim(), "130", "{}", tmux.screen());
 }
 
 fn shell_quote(s: &str) -> String {

@@ -38,8 +38,6 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
             }
         )));
     }
-    #[cfg(unix)]
-    interrupt::install();
     let now = SystemTime::now();
     let mut state = State::from_stdin();
     state.prune(now);
@@ -338,47 +336,6 @@ fn render(
     })
 }
 
-/// Ctrl-C at the MFA prompt (or while STS is slow) ends awsmfa at once,
-/// printing nothing on stdout, so the shell applies nothing. The terminal
-/// settings are put back first: the prompt reads the code with echo off,
-/// and a plain SIGINT death would leave the terminal that way.
-#[cfg(unix)]
-mod interrupt {
-    use std::sync::OnceLock;
-
-    static TTY: OnceLock<(libc::c_int, libc::termios)> = OnceLock::new();
-
-    extern "C" fn on_sigint(_: libc::c_int) {
-        // Only async-signal-safe calls here: tcsetattr, write, _exit.
-        if let Some((fd, saved)) = TTY.get() {
-            unsafe { libc::tcsetattr(*fd, libc::TCSANOW, saved) };
-        }
-        const MSG: &[u8] = b"\nawsmfa: interrupted; nothing was changed\n";
-        unsafe {
-            libc::write(2, MSG.as_ptr().cast(), MSG.len());
-            libc::_exit(130);
-        }
-    }
-
-    pub fn install() {
-        use std::os::fd::IntoRawFd;
-        if let Ok(tty) = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-        {
-            // Kept open for the handler; it closes with the process.
-            let fd = tty.into_raw_fd();
-            let mut saved = std::mem::MaybeUninit::<libc::termios>::uninit();
-            if unsafe { libc::tcgetattr(fd, saved.as_mut_ptr()) } == 0 {
-                let _ = TTY.set((fd, unsafe { saved.assume_init() }));
-            }
-        }
-        let handler: extern "C" fn(libc::c_int) = on_sigint;
-        unsafe { libc::signal(libc::SIGINT, handler as libc::sighandler_t) };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,7 +353,7 @@ mod tests {
         );
         assert_eq!(
             render(HookShell::Fish, &env, &state, None, now).unwrap(),
-            "set -e -g AWS_ACCESS_KEY_ID\nset -gx AWS_PROFILE 'it\\'s'\nset -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline ''\n"
+            "if set -q AWS_ACCESS_KEY_ID; set -e -g AWS_ACCESS_KEY_ID; end\nset -gx AWS_PROFILE 'it\\'s'\nset -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline ''\n"
         );
         assert_eq!(
             render(HookShell::Fish, &BTreeMap::new(), &state, Some(30), now).unwrap(),

@@ -73,7 +73,9 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         .env(server::TOKEN_VAR, endpoint.token());
 
     // Installed before the command starts: a SIGTERM in between must not
-    // kill awsmfa and leave the command without its endpoint.
+    // kill awsmfa and leave the command without its endpoint. A prompt
+    // (now or during a refresh) must not re-arm Ctrl-C's default either.
+    crate::mfa::survive_interrupts();
     let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)
         .map_err(|e| Error::io("installing signal handlers", e))?;
     let signal_handle = signals.handle();
