@@ -110,10 +110,6 @@ impl Endpoint {
         format!("http://127.0.0.1:{}{}", self.port, self.path)
     }
 
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
     pub fn token(&self) -> &str {
         &self.token
     }

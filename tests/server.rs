@@ -347,12 +347,22 @@ fn signals_reach_the_command_and_its_exit_status_comes_back() {
         );
     }
 
-    // A command killed by a signal: 128 + 9.
+    // A command killed by a signal: 128 + 9. (With a `default` profile
+    // holding keys, which the command's SDK would prefer: said once.)
+    let creds = w.read("credentials_file");
+    w.write_credentials(&format!(
+        "{creds}\n[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
+    ));
     let out = output_within(
         &mut w.awsmfa(&["exec", "--server", "dev", "--", "sh", "-c", "kill -KILL $$"]),
         HANG,
     );
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("profile `default` has credentials of its own"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Counts every SIGINT delivered (the wakeup fd gets one byte per
