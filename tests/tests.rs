@@ -4,7 +4,9 @@ mod support;
 
 mod conformance;
 mod core;
+mod doctor;
 mod faults;
 mod hooks;
 mod keys;
 mod quoting;
+mod server;
