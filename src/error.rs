@@ -15,6 +15,12 @@ pub mod exit {
     pub const AUTH: u8 = 5;
     pub const NETWORK: u8 = 6;
     pub const TERMINAL: u8 = 7;
+    /// `awsmfa doctor` found something worth a look (warnings only).
+    pub const DOCTOR_WARN: u8 = 8;
+    /// `awsmfa doctor` found something broken.
+    pub const DOCTOR_FAIL: u8 = 9;
+    /// Ctrl-C, as a shell reports a SIGINT death.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +55,15 @@ pub enum Error {
         key: &'static str,
         value: String,
         why: String,
+    },
+    #[error("no {name} in {dir} or any directory above it; create one with `profile = \"NAME\"`, or name the directory")]
+    NoProjectFile { name: &'static str, dir: String },
+    #[error("refusing to export credentials of account {actual} for profile `{profile}`: {file} requires account {expected}; fix `account` there or the profile in ~/.aws/config")]
+    WrongAccount {
+        file: String,
+        profile: String,
+        expected: String,
+        actual: String,
     },
     #[error("profile `{profile}` signs in as {arn}, not as an IAM user; {hint}")]
     NotAnIamUser {
@@ -140,14 +155,16 @@ impl Error {
             | Unsupported { .. }
             | Duration { .. }
             | BadSetting { .. }
+            | NoProjectFile { .. }
+            | WrongAccount { .. }
             | NotAnIamUser { .. }
             | NoMfaDevice { .. } => exit::CONFIG,
             NoTerminal { .. }
             | BadTokenFormat { .. }
             | MfaRejected { .. }
             | MfaProcess { .. }
-            | CodeReused { .. }
-            | Interrupted => exit::MFA,
+            | CodeReused { .. } => exit::MFA,
+            Interrupted => exit::INTERRUPTED,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
             Unreachable { .. } | IamUnreachable { .. } => exit::NETWORK,
             StdoutIsTerminal { .. } => exit::TERMINAL,

@@ -102,12 +102,9 @@ impl Cache {
         if let Some(found) = self.key.borrow().as_ref() {
             return Some(found.clone());
         }
+        // With no working key store the cache is off, quietly: the prompt
+        // hook must not complain at every `cd`; `awsmfa status` says so.
         let found = key::Store::open(self.choice, &self.dir, create);
-        if found.is_none() && create {
-            self.warn(format_args!(
-                "no key store works here (keyring, $XDG_RUNTIME_DIR); the session cache is off. See `awsmfa doctor`."
-            ));
-        }
         *self.key.borrow_mut() = found.clone();
         found
     }
