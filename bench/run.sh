@@ -45,7 +45,7 @@ if ((quick)); then
 else
   rounds=5 runs_fast=300 runs_net=50 runs_scale=60 hook_n=100 hook_runs=5
 fi
-runs_peer=8
+runs_peer=5
 
 # --- Tools -------------------------------------------------------------------
 
@@ -103,6 +103,7 @@ export PYTHONWARNINGS=ignore
 export AWSMFA_KEY_STORE=file
 
 put quick "$quick"
+put runs "start-up and hot path $runs_fast runs each, cold awsmfa and the raw round trips $runs_net each (interleaved in $rounds rounds), each peer $runs_peer cold and $runs_peer hot after one warm-up, config size $runs_scale, shell loops $hook_runs rounds of $hook_n calls"
 put date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 put machine "$(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"

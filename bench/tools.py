@@ -381,7 +381,8 @@ def cmd_render(out_path):
         f"{g('machine')}; awsmfa {g('awsmfa.version')} ({g('git')}), moto {g('moto.version')}, "
         f"hyperfine {g('hyperfine.version')}. Every figure is a median over repeated runs, all taken "
         "in this one run of the script against one local moto server, so ratios compare like "
-        "with like. Absolute numbers move with the machine; ratios and differences much less."
+        "with like. Absolute numbers move with the machine; ratios and differences much less. "
+        f"Runs: {g('runs')}."
     )
     if quick:
         add("")
