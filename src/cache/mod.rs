@@ -582,4 +582,30 @@ mod tests {
         }
         assert!(!String::from_utf8_lossy(&bytes).contains("secret"));
     }
+
+    #[test]
+    fn the_replay_guard_keeps_a_keyed_hash_not_the_code() {
+        use obtain::Store as _;
+        let dir = tempfile::tempdir().unwrap();
+        let key = [9u8; 32];
+        let cache = Cache {
+            dir: dir.path().join("awsmfa"),
+            choice: key::Choice::File,
+            key: RefCell::new(KeyState::Ready(key)),
+            dir_ok: Cell::new(None),
+            warned: Cell::new(false),
+        };
+        let serial = "arn:aws:iam::000000000000:mfa/alice";
+        cache.code_used(serial, "314159");
+        assert!(cache.code_seen(serial, "314159"));
+        assert!(!cache.code_seen(serial, "271828"), "another code");
+        assert!(!cache.code_seen("arn:other", "314159"), "another device");
+        let id = code_id(serial);
+        let bytes = std::fs::read(cache.path(&id)).unwrap();
+        let (header, plain) = open_entry(&bytes, &id, &key).unwrap();
+        assert_eq!(header.kind, "code");
+        let used: UsedCode = serde_json::from_slice(&plain).unwrap();
+        assert!(!String::from_utf8_lossy(&plain).contains("314159"));
+        assert_eq!(used.mac.len(), 64, "HMAC-SHA256, hex");
+    }
 }
