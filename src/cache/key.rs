@@ -74,6 +74,8 @@ pub enum Trouble {
 #[derive(Debug, Default)]
 pub struct Opened {
     pub key: Option<(Store, Key)>,
+    /// The key was made just now: whatever was sealed before is unreadable.
+    pub created: bool,
     /// Don't use the cache in this process (even if asked again).
     pub off: bool,
     /// One line for the user, when something is wrong.
@@ -129,8 +131,9 @@ impl Store {
         }
         for store in &stores {
             match store.create() {
-                Ok(key) => {
+                Ok((key, created)) => {
                     opened.key = Some((store.clone(), key));
+                    opened.created = created;
                     return opened;
                 }
                 Err(Trouble::Unavailable(why)) if !explicit => reasons.push(why),
@@ -212,8 +215,9 @@ impl Store {
         }
     }
 
-    /// Make and keep a new key.
-    fn create(&self) -> std::result::Result<Key, Trouble> {
+    /// Make and keep a new key: (the key, whether it is ours rather than
+    /// one a racing process stored first).
+    fn create(&self) -> std::result::Result<(Key, bool), Trouble> {
         let unavailable = |e: Error| Trouble::Unavailable(e.to_string());
         match self {
             Store::Keyring => {
@@ -226,7 +230,7 @@ impl Store {
                 // and a process racing us may have stored its key last, in
                 // which case that one is the key.
                 match entry.get_secret() {
-                    Ok(back) if back.len() == KEY_LEN => Ok(to_key(&back)),
+                    Ok(back) if back.len() == KEY_LEN => Ok((to_key(&back), back == key)),
                     _ => Err(Trouble::Unavailable(format!(
                         "the {} did not keep the key",
                         keyring_name()
@@ -238,11 +242,13 @@ impl Store {
                 // First writer wins: two processes starting at once must not
                 // each encrypt under a key the other then replaces.
                 match write_private_new(path, &key) {
-                    Ok(true) => Ok(key),
+                    Ok(true) => Ok((key, true)),
                     Ok(false) => match self.key() {
-                        Ok(Some(theirs)) => Ok(theirs),
+                        Ok(Some(theirs)) => Ok((theirs, false)),
                         // What is there is not a key: replace it.
-                        _ => write_private(path, &key).map(|()| key).map_err(unavailable),
+                        _ => write_private(path, &key)
+                            .map(|()| (key, true))
+                            .map_err(unavailable),
                     },
                     Err(e) => Err(unavailable(e)),
                 }
@@ -267,7 +273,7 @@ impl Store {
                 let mut stored = salt.to_vec();
                 stored.extend_from_slice(&check_of(&key));
                 write_private(salt_file, &stored).map_err(unavailable)?;
-                Ok(key)
+                Ok((key, true))
             }
         }
     }
@@ -300,9 +306,9 @@ impl Store {
 
 fn off(why: String) -> Opened {
     Opened {
-        key: None,
         off: true,
         warning: Some(why),
+        ..Opened::default()
     }
 }
 
@@ -441,10 +447,15 @@ mod tests {
         assert!(!write_private_new(&path, &[2; 32]).unwrap());
         assert_eq!(std::fs::read(&path).unwrap(), [1; 32]);
         let store = Store::File(path.clone());
-        assert_eq!(store.create().unwrap(), [1; 32], "the existing key is used");
+        assert_eq!(
+            store.create().unwrap(),
+            ([1; 32], false),
+            "the existing key is used"
+        );
         std::fs::write(&path, b"short").unwrap();
         assert!(matches!(store.key(), Err(Trouble::Damaged(_))));
-        let new = store.create().unwrap();
+        let (new, created) = store.create().unwrap();
+        assert!(created);
         assert_eq!(
             std::fs::read(&path).unwrap(),
             new,

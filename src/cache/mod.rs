@@ -121,9 +121,13 @@ impl Cache {
             KeyState::Missing if !create => return None,
             KeyState::Missing | KeyState::Unknown => {}
         }
+        let started = SystemTime::now();
         let opened = key::Store::open(self.choice, &self.dir, create);
         if let Some(why) = &opened.warning {
             self.warn(format_args!("{why}"));
+        }
+        if opened.created {
+            self.drop_sealed(started);
         }
         let (state, found) = match opened.key {
             Some((_, key)) => (KeyState::Ready(key), Some(key)),
@@ -132,6 +136,26 @@ impl Cache {
         };
         *self.key.borrow_mut() = state;
         found
+    }
+
+    /// With a new key, entries sealed under the old one (lost at reboot
+    /// with the runtime dir, or removed) can never be read again: drop them
+    /// now rather than warn about each one later. Only those older than the
+    /// key: a process that raced us may already have sealed one under it.
+    fn drop_sealed(&self, key_made: SystemTime) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let older = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < key_made);
+            if older && path.extension().is_some_and(|e| e == "entry") {
+                let _ = std::fs::remove_file(path);
+            }
+        }
     }
 
     /// One warning per call at most: the first thing that went wrong is the
