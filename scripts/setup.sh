@@ -16,7 +16,7 @@ if ((${#missing[@]})); then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
-if ! python3 -c 'import moto, flask, flask_cors, awscli' 2>/dev/null ||
+if ! python3 -c 'import moto, flask, flask_cors, awscli, dotenv' 2>/dev/null ||
   [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
-  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli
+  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli python-dotenv
 fi

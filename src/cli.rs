@@ -1,7 +1,9 @@
 //! The command line, and nothing else: completions and the man page are
 //! generated from these types without touching the AWS SDK.
 
+use crate::cmd::completions::profiles;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 use std::ffi::OsString;
 
 const AFTER_HELP: &str = "\
@@ -76,14 +78,18 @@ pub enum Command {
     )]
     Cache(CacheCommand),
     /// Find your MFA device and write its mfa_serial into ~/.aws/config
-    #[command(after_help = "Example:\n  awsmfa setup my-user")]
+    #[command(
+        after_help = "Examples:\n  awsmfa setup my-user\n  awsmfa setup my-user --serial arn:aws:iam::123456789012:mfa/my-phone"
+    )]
     Setup(SetupArgs),
     /// Replace the IAM user's access key with a new one, safely
-    #[command(after_help = "Example:\n  awsmfa rotate my-user")]
+    #[command(
+        after_help = "Examples:\n  awsmfa rotate my-user\n  awsmfa rotate my-user --token-code 123456"
+    )]
     Rotate(RotateArgs),
     /// Print a shell completion script
     #[command(
-        after_help = "Example:\n  awsmfa completions bash > ~/.local/share/bash-completion/completions/awsmfa"
+        after_help = "Examples:\n  awsmfa completions bash > ~/.local/share/bash-completion/completions/awsmfa\n  source <(awsmfa completions zsh)      # in ~/.zshrc, after compinit\n  awsmfa completions fish > ~/.config/fish/completions/awsmfa.fish"
     )]
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
@@ -109,6 +115,7 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
+    #[arg(add = ArgValueCandidates::new(profiles))]
     pub profile: Option<String>,
     /// Output format
     #[arg(long, short, value_enum, default_value_t = Format::Sh)]
@@ -126,6 +133,7 @@ pub struct EnvArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile in ~/.aws/config
+    #[arg(add = ArgValueCandidates::new(profiles))]
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -141,6 +149,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct ProcessArgs {
     /// Profile in ~/.aws/config
+    #[arg(add = ArgValueCandidates::new(profiles))]
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -174,11 +183,16 @@ pub struct StatusArgs {
     /// Do not call STS to show the identity
     #[arg(long)]
     pub offline: bool,
+    /// Read the prompt hook's state (MFA session) from stdin; the shell
+    /// function `awsmfa` that `awsmfa init` defines passes it
+    #[arg(long, hide = true)]
+    pub shell_state: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
+    #[arg(add = ArgValueCandidates::new(profiles))]
     pub profile: Option<String>,
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -187,10 +201,13 @@ pub struct LoginArgs {
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
     /// List cached sessions and their expiry (never secrets)
+    #[command(after_help = "Example:\n  awsmfa cache list")]
     List,
     /// Remove cached entries, all or one profile's
+    #[command(after_help = "Examples:\n  awsmfa cache clear\n  awsmfa cache clear my-role")]
     Clear {
         /// Profile whose entries to remove
+        #[arg(add = ArgValueCandidates::new(profiles))]
         profile: Option<String>,
     },
 }
@@ -198,6 +215,7 @@ pub enum CacheCommand {
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// Profile holding the IAM user's access keys
+    #[arg(add = ArgValueCandidates::new(profiles))]
     pub profile: Option<String>,
     /// Use this MFA device instead of asking
     #[arg(long, value_name = "ARN")]
@@ -207,10 +225,15 @@ pub struct SetupArgs {
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// Profile holding the IAM user's access keys
+    #[arg(add = ArgValueCandidates::new(profiles))]
     pub profile: Option<String>,
     /// Current MFA code, when IAM policies demand MFA
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
+    /// How long to wait for AWS to accept the new key before undoing the
+    /// rotation (new keys take seconds to propagate)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1m")]
+    pub wait: u64,
 }
 
 #[derive(Debug, Args)]

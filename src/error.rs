@@ -15,6 +15,8 @@ pub mod exit {
     pub const AUTH: u8 = 5;
     pub const NETWORK: u8 = 6;
     pub const TERMINAL: u8 = 7;
+    /// Ctrl-C, as a shell reports a SIGINT death.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,27 @@ pub enum Error {
         value: String,
         why: String,
     },
+    #[error("no {name} in {dir} or any directory above it; create one with `profile = \"NAME\"`, or name the directory")]
+    NoProjectFile { name: &'static str, dir: String },
+    #[error("refusing to export credentials of account {actual} for profile `{profile}`: {file} requires account {expected}; fix `account` there or the profile in ~/.aws/config")]
+    WrongAccount {
+        file: String,
+        profile: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("profile `{profile}` signs in as {arn}, not as an IAM user; {hint}")]
+    NotAnIamUser {
+        profile: String,
+        arn: String,
+        hint: &'static str,
+    },
+    #[error("IAM user `{user}` has {found}; {hint}")]
+    NoMfaDevice {
+        user: String,
+        found: String,
+        hint: String,
+    },
 
     // --- MFA code (exit 4) ---
     #[error("an MFA code is needed for {serial} but there is no terminal to ask on; pass --token-code CODE or set `mfa_process` in the profile")]
@@ -82,6 +105,8 @@ pub enum Error {
     // --- network (exit 6) ---
     #[error("could not reach STS at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL and proxy settings")]
     Unreachable { endpoint: String, why: String },
+    #[error("could not reach IAM at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL_IAM and proxy settings")]
+    IamUnreachable { endpoint: String, why: String },
 
     // --- refused to print secrets (exit 7) ---
     #[error("refusing to print credentials to a terminal (they would stay in scrollback); run `eval \"$(awsmfa env{args})\"`, or add --force")]
@@ -94,6 +119,21 @@ pub enum Error {
     // --- anything else (exit 1) ---
     #[error("{0}")]
     Other(String),
+    #[error("IAM user `{user}` has {count} access keys ({ids}); rotate needs exactly one, so nothing was changed: {hint}")]
+    KeyCount {
+        user: String,
+        count: usize,
+        ids: String,
+        hint: &'static str,
+    },
+    /// A key rotation stopped half-way: `state` says which key is active
+    /// and on disk and what to do; the exit code is the cause's.
+    #[error("{step} failed: {cause}. {state}")]
+    Rotation {
+        step: &'static str,
+        cause: Box<Error>,
+        state: String,
+    },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -110,18 +150,23 @@ impl Error {
             | Chain(_)
             | Unsupported { .. }
             | Duration { .. }
-            | BadSetting { .. } => exit::CONFIG,
+            | BadSetting { .. }
+            | NoProjectFile { .. }
+            | WrongAccount { .. }
+            | NotAnIamUser { .. }
+            | NoMfaDevice { .. } => exit::CONFIG,
             NoTerminal { .. }
             | BadTokenFormat { .. }
             | MfaRejected { .. }
             | MfaProcess { .. }
-            | CodeReused { .. }
-            | Interrupted => exit::MFA,
+            | CodeReused { .. } => exit::MFA,
+            Interrupted => exit::INTERRUPTED,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
-            Unreachable { .. } => exit::NETWORK,
+            Unreachable { .. } | IamUnreachable { .. } => exit::NETWORK,
             StdoutIsTerminal { .. } => exit::TERMINAL,
             Usage(_) => exit::USAGE,
-            Other(_) | Io { .. } => exit::FAILURE,
+            Other(_) | Io { .. } | KeyCount { .. } => exit::FAILURE,
+            Rotation { cause, .. } => cause.exit_code(),
         }
     }
 

@@ -101,12 +101,51 @@ fn prompt(serial: &str, attempt: u32) -> Result<String> {
     } else {
         format!("MFA code for {serial}: ")
     };
+    // rpassword reads in raw mode and answers Ctrl-C by raising SIGINT while
+    // echo is still off; dying then would leave the terminal without echo.
+    // So SIGINT is held off (not ignored: re-armed right after) while the
+    // prompt runs, and rpassword returns Interrupted after restoring the
+    // terminal. Nothing has been printed on stdout, so nothing is applied.
+    let _hold = HoldInterrupt::new();
     rpassword::prompt_password(text).map_err(|e| match e.kind() {
         std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => Error::Interrupted,
         _ => Error::NoTerminal {
             serial: serial.to_string(),
         },
     })
+}
+
+/// While alive, SIGINT does nothing; dropped, SIGINT terminates as usual.
+struct HoldInterrupt;
+
+#[cfg(unix)]
+fn sigint_armed() -> &'static std::sync::Arc<std::sync::atomic::AtomicBool> {
+    static ARMED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+        std::sync::OnceLock::new();
+    ARMED.get_or_init(|| {
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        // With the flag set, signal-hook performs the default action.
+        let _ = signal_hook::flag::register_conditional_default(
+            signal_hook::consts::SIGINT,
+            armed.clone(),
+        );
+        armed
+    })
+}
+
+impl HoldInterrupt {
+    fn new() -> Self {
+        #[cfg(unix)]
+        sigint_armed().store(false, std::sync::atomic::Ordering::SeqCst);
+        HoldInterrupt
+    }
+}
+
+impl Drop for HoldInterrupt {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        sigint_armed().store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 fn tty_path() -> &'static str {

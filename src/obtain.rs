@@ -191,13 +191,58 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
         )?
     };
 
+    let (region, target) = target(profiles, selected, req.region.clone())?;
+    Ok(Plan {
+        keys: Credentials::new(
+            keys.access_key_id,
+            keys.secret_access_key,
+            keys.session_token,
+            None,
+            "profile",
+        ),
+        source_profile: keys.profile,
+        mfa,
+        roles: chain.roles,
+        duration,
+        region,
+        target,
+    })
+}
+
+/// The region to export (if any is configured) and where STS is, for the
+/// selected profile.
+fn target(
+    profiles: &Profiles,
+    selected: &str,
+    wanted_region: Option<String>,
+) -> Result<(Option<String>, Target)> {
     // The AWS CLI's order: environment first, then the selected profile.
-    let region = req
-        .region
-        .clone()
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .or_else(|| profiles.value(selected, "region").map(str::to_string));
+    let region = [
+        (wanted_region, "--region"),
+        (env("AWS_REGION"), "AWS_REGION"),
+        (env("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+        (
+            profiles.value(selected, "region").map(str::to_string),
+            "the profile's `region`",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(value, from)| Some((value?, from)));
+    // A region becomes part of a host name: refuse anything else early,
+    // with where it came from, rather than let the SDK fail obscurely.
+    if let Some((value, from)) = &region {
+        let valid = !value.is_empty()
+            && value.len() <= 63
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid {
+            return Err(Error::ConfigParse(format!(
+                "invalid region {value:?} from {from} (profile `{selected}`): expected something like eu-west-1"
+            )));
+        }
+    }
+    let region = region.map(|(value, _)| value);
     let ignore_configured =
         env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let endpoint_url = if ignore_configured {
@@ -213,27 +258,48 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
             .map(Duration::from_secs)
             .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT={raw:?}: {why}")))?,
     };
-    Ok(Plan {
-        keys: Credentials::new(
-            keys.access_key_id,
-            keys.secret_access_key,
-            keys.session_token,
-            None,
-            "profile",
-        ),
-        source_profile: keys.profile,
-        mfa,
-        roles: chain.roles,
-        duration,
-        region: region.clone(),
-        target: Target {
+    Ok((
+        region.clone(),
+        Target {
             // Never ask the instance metadata service: with nothing
             // configured, STS's global partition default is us-east-1.
             region: region.unwrap_or_else(|| "us-east-1".to_string()),
             endpoint_url,
             timeout,
         },
-    })
+    ))
+}
+
+/// `sts:GetCallerIdentity` for `creds`, reaching STS the way [`obtain`] does
+/// for `profile` (endpoint, region and timeout rules), e.g. to check which
+/// account session credentials belong to, or for `awsmfa status`.
+pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
+    let profiles = Profiles::load()?;
+    let (_, target) = target(&profiles, profile, None)?;
+    let endpoint = target
+        .endpoint_url
+        .clone()
+        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", target.region));
+    let to_error = |f: Failure| match f {
+        Failure::Unreachable { why } => Error::Unreachable {
+            endpoint: endpoint.clone(),
+            why,
+        },
+        Failure::BadCredentials { code } => Error::BadCredentials {
+            profile: profile.to_string(),
+            hint: "the credentials are unknown to AWS or have expired; fetch new ones",
+            code,
+        },
+        Failure::Denied { code, message } => Error::AccessDenied {
+            action: "GetCallerIdentity".to_string(),
+            code,
+            message,
+        },
+        Failure::MfaRejected => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
+        Failure::Other(why) => Error::Other(format!("GetCallerIdentity: {why}")),
+    };
+    let sts = Sts::new(target).map_err(to_error)?;
+    sts.identity(creds).map_err(to_error)
 }
 
 fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {

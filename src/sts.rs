@@ -3,11 +3,14 @@
 //! Everything before a network call is synchronous and cheap; an `Sts` is
 //! built only once a command knows it needs STS, and then drives the SDK on a
 //! current-thread runtime (one thread: nothing here runs in parallel).
+//! `crate::iam` borrows an `Sts`'s runtime, HTTP client, bounds and error
+//! classification, so IAM calls behave exactly like STS calls.
 
 use aws_credential_types::Credentials;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use std::time::{Duration, SystemTime};
@@ -19,6 +22,19 @@ pub const ROLE_MIN: u64 = 900;
 pub const ROLE_MAX: u64 = 43_200;
 /// AWS caps a role assumed with temporary credentials (role chaining) at 1 h.
 pub const CHAINED_ROLE_MAX: u64 = 3_600;
+
+/// Attempts per STS call (the first one and its retries): bounded, so that a
+/// failing STS ends in an error rather than a loop.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Error codes AWS uses for rate limiting (retried, then reported as STS
+/// being unavailable).
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+];
 
 /// Where and how to reach STS.
 #[derive(Debug, Clone)]
@@ -59,23 +75,34 @@ pub struct Identity {
 }
 
 pub struct Sts {
-    rt: tokio::runtime::Runtime,
+    pub(crate) rt: tokio::runtime::Runtime,
     base: aws_sdk_sts::config::Builder,
     pub target: Target,
+    /// Shared with IAM clients: one HTTP/TLS stack and the same bounds.
+    pub(crate) http: SharedHttpClient,
+    pub(crate) timeouts: TimeoutConfig,
 }
 
 impl Sts {
     pub fn new(target: Target) -> Result<Self, Failure> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .enable_io()
-            .build()
-            .map_err(|e| Failure::Other(format!("cannot start async runtime: {e}")))?;
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(
                 tls::rustls_provider::CryptoMode::Ring,
             ))
             .build_https();
+        Self::with_http_client(target, http)
+    }
+
+    /// With another HTTP client: the fuzz target feeds STS responses in here.
+    pub fn with_http_client(
+        target: Target,
+        http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    ) -> Result<Self, Failure> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .enable_io()
+            .build()
+            .map_err(|e| Failure::Other(format!("cannot start async runtime: {e}")))?;
         // Bounded everywhere: a prompt hook must never hang on a silent STS.
         let attempt = target.timeout.min(Duration::from_secs(5));
         let timeouts = TimeoutConfig::builder()
@@ -86,13 +113,19 @@ impl Sts {
         let mut base = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(target.region.clone()))
-            .http_client(http)
-            .timeout_config(timeouts)
-            .retry_config(RetryConfig::standard().with_max_attempts(3));
+            .http_client(http.clone())
+            .timeout_config(timeouts.clone())
+            .retry_config(retry_config());
         if let Some(url) = &target.endpoint_url {
             base = base.endpoint_url(url);
         }
-        Ok(Sts { rt, base, target })
+        Ok(Sts {
+            rt,
+            base,
+            target,
+            http,
+            timeouts,
+        })
     }
 
     fn client(&self, creds: &Credentials) -> aws_sdk_sts::Client {
@@ -175,6 +208,10 @@ impl Sts {
     }
 }
 
+pub(crate) fn retry_config() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+}
+
 fn convert(
     creds: Option<&aws_sdk_sts::types::Credentials>,
     op: &str,
@@ -193,16 +230,25 @@ fn convert(
 
 /// Turn an SDK error into what the user needs to know. AWS error codes and
 /// messages never contain the secret, so they are safe to show.
-fn classify<E, R>(err: &SdkError<E, R>, sts: &Sts) -> Failure
+pub(crate) fn classify<E>(err: &SdkError<E>, sts: &Sts) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
             let code = e.code().unwrap_or("Unknown").to_string();
             let message = e.message().unwrap_or_default().to_string();
+            let status = service.raw().status().as_u16();
+            // Still failing after the retries: STS is unavailable, which is
+            // not AWS refusing these credentials (exit 5 would say so).
+            if status >= 500 || THROTTLED.contains(&code.as_str()) {
+                return Failure::Unreachable {
+                    why: format!(
+                        "it answered HTTP {status} ({code}) to all {MAX_ATTEMPTS} attempts; try again in a minute"
+                    ),
+                };
+            }
             match code.as_str() {
                 "AccessDenied" if message.contains("MultiFactorAuthentication") => {
                     Failure::MfaRejected

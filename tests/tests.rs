@@ -3,4 +3,9 @@
 mod support;
 
 mod cache;
+mod conformance;
 mod core;
+mod faults;
+mod hooks;
+mod keys;
+mod quoting;

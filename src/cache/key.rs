@@ -8,8 +8,10 @@
 //!    (Argon2id) typed at the terminal.
 //!
 //! With `auto` a store that does not work here is skipped quietly (keyutils
-//! on a headless box, no runtime dir); with none left, or when the one store
-//! chosen explicitly fails, the cache is off for the call, with one warning.
+//! on a headless box, no runtime dir), and with none left the cache is off,
+//! quietly too (`awsmfa status` says so). A store chosen explicitly that
+//! fails turns the cache off for the call with one warning: the user asked
+//! for it by name.
 
 use crate::error::{Error, Result};
 use hmac::{Hmac, Mac};
@@ -111,8 +113,12 @@ impl Store {
     pub fn open(choice: Choice, cache_dir: &Path, create: bool) -> Opened {
         let stores = Store::candidates(choice, cache_dir);
         let explicit = choice != Choice::Auto;
+        if explicit && stores.is_empty() {
+            return off(
+                "the `file` key store needs $XDG_RUNTIME_DIR set to a private (0700) directory of yours; the session cache is off for this call".into(),
+            );
+        }
         let mut opened = Opened::default();
-        let mut reasons = Vec::new();
         for store in &stores {
             match store.key() {
                 Ok(Some(key)) => {
@@ -123,7 +129,7 @@ impl Store {
                 Err(Trouble::Damaged(why)) => opened.warning = Some(why),
                 Err(Trouble::Refused(why)) => return off(why),
                 Err(Trouble::Unavailable(why)) if explicit => return off(why),
-                Err(Trouble::Unavailable(why)) => reasons.push(why),
+                Err(Trouble::Unavailable(_)) => {}
             }
         }
         if !create {
@@ -136,19 +142,20 @@ impl Store {
                     opened.created = created;
                     return opened;
                 }
-                Err(Trouble::Unavailable(why)) if !explicit => reasons.push(why),
+                Err(Trouble::Unavailable(_)) if !explicit => {}
                 Err(Trouble::Unavailable(why) | Trouble::Refused(why) | Trouble::Damaged(why)) => {
                     return off(why)
                 }
             }
         }
-        reasons.dedup();
-        let why = if reasons.is_empty() {
-            "no key store works here (no OS key store, and $XDG_RUNTIME_DIR is unset or not a private directory); set AWSMFA_KEY_STORE=passphrase to use one".to_string()
-        } else {
-            format!("no key store works here ({})", reasons.join("; "))
-        };
-        off(why)
+        // Only `auto` gets here: with no store that works, the cache is off
+        // quietly (the prompt hook must not complain at every `cd`, and a
+        // box with neither keyutils nor a runtime dir is no mistake);
+        // `awsmfa status` says which store is in use, if any.
+        Opened {
+            off: true,
+            ..Opened::default()
+        }
     }
 
     /// Which store holds a key, asking for no passphrase (for `cache list`).

@@ -477,7 +477,9 @@ fn aad(id: &str, header_bytes: &[u8]) -> Vec<u8> {
     aad
 }
 
-fn open_entry(
+/// Open one entry's bytes for identity `id`: the whole trust boundary of a
+/// cache file (public for the fuzz target).
+pub fn open_entry(
     bytes: &[u8],
     id: &str,
     key: &[u8; key::KEY_LEN],

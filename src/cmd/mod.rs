@@ -1,10 +1,17 @@
 //! One file per subcommand.
 
+mod allow;
 mod cache;
+pub mod completions;
 mod env;
 mod exec;
+mod hook;
+mod init;
 mod login;
 mod process;
+mod rotate;
+mod setup;
+mod status;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
@@ -52,6 +59,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => login::login(&ctx, args),
         Command::Logout => login::logout(&ctx),
         Command::Cache(args) => cache::run(&ctx, args),
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Hook(args) => hook::run(&ctx, args),
+        Command::Allow(args) => allow::allow(&ctx, args),
+        Command::Deny(args) => allow::deny(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::Setup(args) => setup::run(&ctx, args),
+        Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Completions(args) => completions::run(args),
         other => Err(Error::Usage(format!(
             "{other:?} is not available in this build"
         ))),

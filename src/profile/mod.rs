@@ -3,6 +3,7 @@
 //! `[profile default]`, comments, sub-properties) matches the AWS CLI.
 
 pub mod chain;
+pub mod edit;
 
 use crate::error::{Error, Result};
 use aws_config::profile::{Profile, ProfileFileLoadError, ProfileSet};
@@ -49,7 +50,13 @@ fn real_env(name: &str) -> Option<String> {
 
 /// The profile awsmfa acts on when none is named: `$AWS_PROFILE`, then `default`.
 pub fn default_name() -> String {
-    real_env("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
+    select(real_env)
+}
+
+/// The profile an environment selects, testable without touching the
+/// process environment (file-location conformance cases pin it down).
+pub fn select(get: impl Fn(&str) -> Option<String>) -> String {
+    get("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
 }
 
 /// Both files, parsed.
@@ -137,19 +144,32 @@ impl Profiles {
     /// The named profile, or an error naming the closest existing ones.
     pub fn get(&self, name: &str) -> Result<&Profile> {
         self.set.get_profile(name).ok_or_else(|| {
-            let mut scored: Vec<(f64, &str)> = self
+            // Jaro-Winkler alone misses a swap in a short name (`dve` for
+            // `dev` scores 0.56), so a small edit distance also counts.
+            let near = (name.chars().count() / 3).max(1);
+            let mut scored: Vec<(usize, f64, &str)> = self
                 .names()
-                .map(|n| (strsim::jaro_winkler(name, n), n))
-                .filter(|(score, _)| *score > 0.8)
+                .map(|n| {
+                    (
+                        strsim::osa_distance(name, n),
+                        strsim::jaro_winkler(name, n),
+                        n,
+                    )
+                })
+                .filter(|(edits, score, _)| *edits <= near || *score > 0.8)
                 .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
             Error::ProfileNotFound {
                 name: name.to_string(),
                 files: format!(
                     "{} or {}",
                     self.locations.config, self.locations.credentials
                 ),
-                similar: scored.iter().take(3).map(|(_, n)| n.to_string()).collect(),
+                similar: scored
+                    .iter()
+                    .take(3)
+                    .map(|(_, _, n)| n.to_string())
+                    .collect(),
             }
         })
     }

@@ -1,6 +1,7 @@
-//! `.env` files (docker `--env-file`, python-dotenv, compose): single quotes
-//! mean "no interpolation"; `\'` and `\\` are the only escapes. A .env file
-//! is read into a fresh environment, so there is nothing to unset.
+//! `.env` files as python-dotenv and docker compose read them: single quotes
+//! mean "no interpolation"; `\'` and `\\` are the only escapes. (`docker run
+//! --env-file` does no unquoting at all; AWS values never need quoting.) A
+//! .env file is read into a fresh environment, so there is nothing to unset.
 
 use super::Shell;
 

@@ -14,6 +14,8 @@ impl Shell for Fish {
         format!("set -gx {name} {}", quote(value))
     }
     fn unset(&self, name: &str) -> Option<String> {
-        Some(format!("set -e -g {name}"))
+        // `set -e` of an unset variable fails (status 4); `if` keeps the
+        // status of a sourced block clean.
+        Some(format!("if set -q {name}; set -e -g {name}; end"))
     }
 }

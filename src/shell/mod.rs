@@ -3,8 +3,8 @@
 //! exactly that value and runs nothing.
 
 mod dotenv;
-mod fish;
-mod posix;
+pub mod fish;
+pub mod posix;
 mod powershell;
 
 pub use dotenv::Dotenv;

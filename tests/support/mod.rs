@@ -4,7 +4,12 @@
 
 #![allow(dead_code)]
 
+pub mod bounded;
+pub mod check;
+pub mod iam_fault;
 pub mod moto;
+pub mod proxy;
+pub mod pty;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

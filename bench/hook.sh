@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# What the awsmfa prompt hook costs when there is nothing to do, per shell,
+# beside what direnv runs at every prompt (`direnv export bash`) and one
+# fork+exec of /bin/true, all measured in the same run on this machine.
+#
+#   bench/hook.sh [path/to/awsmfa]
+#
+# The hook function is called N times in a loop (default 10000), ROUNDS
+# times (default 5); the figure is the median round's time per call, with
+# the cost of the empty loop itself shown apart. Two states per shell:
+#   idle:   no project here (no refresh deadline)
+#   active: a profile exported, its refresh deadline not reached
+# awsmfa itself never runs in either: only shell builtins (and, in fish
+# while a profile is active, one `date +%s`, which fish needs for a clock).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+awsmfa=${1:-}
+if [[ -z $awsmfa ]]; then
+  for candidate in target/release/awsmfa target/debug/awsmfa; do
+    if [[ -x $candidate ]]; then
+      awsmfa=$candidate
+      break
+    fi
+  done
+fi
+if [[ -z $awsmfa ]]; then
+  cargo build --quiet
+  awsmfa=target/debug/awsmfa
+fi
+awsmfa=$(cd "$(dirname "$awsmfa")" && pwd)/$(basename "$awsmfa")
+
+N=${N:-10000}
+ROUNDS=${ROUNDS:-5}
+# Forking costs ~1000x more than the hook: fewer iterations say as much.
+FORKS=${FORKS:-300}
+
+# An empty directory and home: no .awsmfa.toml, no .envrc, no direnv config.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export HOME=$work XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data XDG_CACHE_HOME=$work/cache
+cd "$work"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
+
+# Each prints one line per round: "<µs per hook call> <µs per empty loop turn>".
+bench_bash() { # state
+  bash --norc --noprofile -c '
+    eval "$("$1" init bash)"
+    __awsmfa_pwd=$PWD
+    if [[ $2 == active ]]; then __awsmfa_deadline=$((SECONDS + 100000)); else __awsmfa_deadline=; fi
+    for ((r = 0; r < $4; r++)); do
+      s=$EPOCHREALTIME
+      for ((i = 0; i < $3; i++)); do __awsmfa_hook; done
+      m=$EPOCHREALTIME
+      for ((i = 0; i < $3; i++)); do :; done
+      e=$EPOCHREALTIME
+      echo "$s $m $e"
+    done' bash "$awsmfa" "$1" "$N" "$ROUNDS" |
+    awk -v n="$N" '{ print ($2 - $1) * 1e6 / n, ($3 - $2) * 1e6 / n }'
+}
+
+bench_zsh() { # state
+  zsh -f -c '
+    zmodload zsh/datetime
+    eval "$("$1" init zsh)"
+    __awsmfa_pwd=$PWD
+    if [[ $2 == active ]]; then __awsmfa_deadline=$((SECONDS + 100000)); else __awsmfa_deadline=; fi
+    for ((r = 0; r < $4; r++)); do
+      s=$EPOCHREALTIME
+      for ((i = 0; i < $3; i++)); do __awsmfa_precmd; done
+      m=$EPOCHREALTIME
+      for ((i = 0; i < $3; i++)); do :; done
+      e=$EPOCHREALTIME
+      echo "$s $m $e"
+    done' zsh "$awsmfa" "$1" "$N" "$ROUNDS" |
+    awk -v n="$N" '{ print ($2 - $1) * 1e6 / n, ($3 - $2) * 1e6 / n }'
+}
+
+bench_fish() { # state iterations
+  # -i: the hook is defined for interactive shells only. The script is
+  # fish's, expanded by fish.
+  # shellcheck disable=SC2016
+  fish --no-config --private -i -c '
+    "$argv[1]" init fish | source
+    set -g __awsmfa_pwd $PWD
+    if test $argv[2] = active
+      set -g __awsmfa_deadline (math (command date +%s) + 100000)
+    else
+      set -g __awsmfa_deadline ""
+    end
+    for r in (seq $argv[4])
+      set -l s (command date +%s%N)
+      for i in (seq $argv[3]); __awsmfa_on_prompt; end
+      set -l m (command date +%s%N)
+      for i in (seq $argv[3]); true; end
+      set -l e (command date +%s%N)
+      echo $s $m $e
+    end' "$awsmfa" "$1" "$2" "$ROUNDS" </dev/null |
+    awk -v n="$2" '{ print ($2 - $1) / 1e3 / n, ($3 - $2) / 1e3 / n }'
+}
+
+# One line per round: µs per run of the command.
+bench_cmd() { # command...
+  for ((r = 0; r < ROUNDS; r++)); do
+    s=$EPOCHREALTIME
+    for ((i = 0; i < FORKS; i++)); do "$@" >/dev/null; done
+    e=$EPOCHREALTIME
+    awk -v s="$s" -v e="$e" -v n="$FORKS" 'BEGIN { print (e - s) * 1e6 / n }'
+  done
+}
+
+row() { # label, lines "<hook> <loop>"
+  local label=$1 rounds=$2
+  printf '%-34s %10s µs %14s µs\n' "$label" \
+    "$(cut -d' ' -f1 <<<"$rounds" | median)" "$(cut -d' ' -f2 <<<"$rounds" | median)"
+}
+
+echo "awsmfa prompt hook, nothing to do: median of $ROUNDS rounds"
+printf '%-34s %13s %17s\n' "" "per prompt" "(empty loop)"
+row "bash ${BASH_VERSION%%(*} idle ($N calls)" "$(bench_bash idle)"
+row "bash active, deadline ahead" "$(bench_bash active)"
+row "zsh $(zsh -fc 'echo $ZSH_VERSION') idle ($N calls)" "$(bench_zsh idle)"
+row "zsh active, deadline ahead" "$(bench_zsh active)"
+fish_version=$(fish --version | awk '{ print $NF }')
+row "fish $fish_version idle ($N calls)" "$(bench_fish idle "$N")"
+row "fish active (date +%s: a fork)" "$(bench_fish active "$FORKS")"
+echo
+echo "for comparison, per call: median of $ROUNDS rounds of $FORKS"
+if command -v direnv >/dev/null; then
+  printf '%-34s %10s µs\n' "direnv $(direnv version) export bash" "$(bench_cmd direnv export bash | median)"
+else
+  echo "direnv: not installed (apt-get install direnv)"
+fi
+printf '%-34s %10s µs\n' "fork+exec /bin/true" "$(bench_cmd /bin/true | median)"

@@ -1,0 +1,78 @@
+//! `awsmfa completions SHELL`: shell completion, with profile names read
+//! from the user's AWS config at the moment TAB is pressed.
+//!
+//! The scripts are clap_complete's environment-activated ones: on TAB the
+//! shell runs `_AWSMFA_COMPLETE=<shell> awsmfa -- <words>`, and awsmfa answers
+//! from the same clap definitions it parses with. So a profile completes
+//! exactly where clap would accept one, subcommands and flags never drift
+//! from the binary, and no shell code is hand-written per shell. The cost is
+//! one exec of awsmfa per TAB, which reads the two AWS files and nothing
+//! else (no network, no cache).
+//!
+//! The feature is `unstable-dynamic` in clap_complete: the version is pinned
+//! in Cargo.toml, and `tests/keys.rs` fails when the generated scripts change.
+
+use super::print;
+use crate::cli::{Cli, CompletionsArgs};
+use crate::error::{Error, Result};
+use clap::CommandFactory;
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::{self, EnvCompleter};
+use std::process::ExitCode;
+
+/// Set by the completion scripts when they ask awsmfa for candidates. Not
+/// `COMPLETE` (clap_complete's default): a user's unrelated `COMPLETE`
+/// variable must never turn every awsmfa call into a completion request.
+pub const VAR: &str = "_AWSMFA_COMPLETE";
+
+/// The name the scripts complete and call: awsmfa as found on PATH, so the
+/// scripts are the same on every machine and can be committed.
+const BIN: &str = "awsmfa";
+
+/// Answer a completion request and exit, if this run is one; otherwise
+/// return at once. Called first thing in `main`, before anything is printed.
+pub fn complete_if_asked() {
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(VAR)
+        .bin(BIN)
+        .completer(BIN)
+        .complete();
+}
+
+/// The completion script for `shell`.
+pub fn script(shell: clap_complete::Shell) -> Result<String> {
+    use clap_complete::Shell;
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &env::Bash,
+        Shell::Zsh => &env::Zsh,
+        Shell::Fish => &env::Fish,
+        Shell::PowerShell => &env::Powershell,
+        Shell::Elvish => &env::Elvish,
+        other => {
+            return Err(Error::Usage(format!(
+                "no completion script for {other}; use bash, zsh, fish, powershell or elvish"
+            )))
+        }
+    };
+    let mut buf = Vec::new();
+    completer
+        .write_registration(VAR, BIN, BIN, BIN, &mut buf)
+        .map_err(|e| Error::io("generating the completion script", e))?;
+    String::from_utf8(buf).map_err(|_| Error::Other("completion script is not UTF-8".into()))
+}
+
+pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
+    print(&script(args.shell)?)
+}
+
+/// Every profile in the config and credentials files. A file that does not
+/// parse gives no candidates rather than an error: completion must never
+/// print into the user's command line.
+pub fn profiles() -> Vec<CompletionCandidate> {
+    let Ok(profiles) = crate::profile::Profiles::load() else {
+        return Vec::new();
+    };
+    let mut names: Vec<&str> = profiles.names().collect();
+    names.sort_unstable();
+    names.into_iter().map(CompletionCandidate::new).collect()
+}

@@ -1,0 +1,386 @@
+//! `awsmfa hook SHELL`: what the prompt hook runs when the directory changed
+//! or the refresh deadline passed (never on a prompt with nothing to do).
+//!
+//! stdin: the shell's state (see [`crate::hookstate`]). stdout: statements
+//! the hook evals: the environment changes, the new state, and the next
+//! deadline. On failure the statements that are still right (leaving a
+//! project, the state) are printed before the error, so the shell is never
+//! left with the credentials of a directory it is no longer in.
+
+use super::{print, Context};
+use crate::cli::{HookArgs, HookShell};
+use crate::config::UserConfig;
+use crate::error::{Error, Result};
+use crate::hookstate::{epoch, Active, ShellStore, State};
+use crate::obtain::{self, Obtained, Request};
+use crate::project::{self, Project};
+use crate::shell::{self, fish, posix, Fish, Posix};
+use crate::trust;
+use crate::vars::{Changes, CONFLICTING, MANAGED};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+/// After a failed refresh, or when the refresh window is longer than the
+/// credentials last, look again in this many seconds, not at every prompt.
+const RETRY: u64 = 60;
+
+pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
+    // The prompt hook reads this through $(...); at a terminal it would put
+    // secrets in scrollback.
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(Error::Usage(format!(
+            "`awsmfa hook` is run by the prompt hook, not by hand; load the hook with {}",
+            match args.shell {
+                HookShell::Fish => "`awsmfa init fish | source`".to_string(),
+                sh => format!("`eval \"$(awsmfa init {sh:?})\"`").to_lowercase(),
+            }
+        )));
+    }
+    let now = SystemTime::now();
+    let mut state = State::from_stdin();
+    state.prune(now);
+    let mut env = BTreeMap::new();
+    let outcome = step(ctx, &mut state, &mut env, now);
+    let deadline = match (&state.active, &outcome) {
+        (None, _) => None,
+        (Some(_), Err(_)) => Some(RETRY),
+        (Some(a), Ok(())) => Some(next_look(a, window()?, now)),
+    };
+    print(&render(args.shell, &env, &state, deadline, now)?)?;
+    outcome.map(|()| ExitCode::SUCCESS)
+}
+
+fn window() -> Result<u64> {
+    UserConfig::load()?.refresh_window_secs()
+}
+
+/// Seconds until the credentials enter the refresh window.
+fn next_look(a: &Active, window: u64, now: SystemTime) -> u64 {
+    match a.expires {
+        Some(expires) if expires > epoch(now) + window => expires - epoch(now) - window,
+        _ => RETRY,
+    }
+}
+
+/// Every variable the hook may change, in output order.
+fn all_vars() -> impl Iterator<Item = &'static str> {
+    MANAGED.iter().chain(CONFLICTING).copied()
+}
+
+/// What `.awsmfa.toml` (if any) asks for here.
+enum Want {
+    Nothing,
+    Project { file: PathBuf, project: Project },
+}
+
+fn want(cwd: Option<&Path>) -> Result<Want> {
+    let Some(file) = cwd.and_then(project::find) else {
+        return Ok(Want::Nothing);
+    };
+    // The path `awsmfa allow` records: symlinks resolved.
+    let file = std::fs::canonicalize(&file).unwrap_or(file);
+    let bytes =
+        std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    if !trust::is_allowed(&file, &bytes)? {
+        eprintln!(
+            "awsmfa: {} is not allowed; run `awsmfa allow` to trust it",
+            printable(&file)
+        );
+        return Ok(Want::Nothing);
+    }
+    let project = Project::parse(&file, &bytes)?;
+    Ok(Want::Project { file, project })
+}
+
+/// A path shown on the terminal: a hostile repository's directory name must
+/// not smuggle escape sequences in.
+fn printable(path: &Path) -> String {
+    path.display()
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn step(
+    ctx: &Context,
+    state: &mut State,
+    env: &mut BTreeMap<&'static str, Option<String>>,
+    now: SystemTime,
+) -> Result<()> {
+    // The user replaced or removed the credentials by hand (`awsmfa env`,
+    // `unset`): they are the user's now; keep out until the next cd.
+    if let Some(a) = &state.active {
+        if var("AWSMFA_PROFILE").as_deref() != Some(a.project.profile.as_str())
+            || var("AWS_ACCESS_KEY_ID").as_deref() != Some(a.access_key_id.as_str())
+        {
+            state.active = None;
+            return Ok(());
+        }
+    }
+    let cwd = std::env::current_dir().ok();
+    let wanted = want(cwd.as_deref());
+
+    // Same settings as what is exported: refresh only when due.
+    if let (Some(a), Ok(Want::Project { file, project })) = (&mut state.active, &wanted) {
+        if a.project == *project {
+            a.file = file.display().to_string();
+            let window = window()?;
+            let due = a.expires.is_none_or(|e| e <= epoch(now) + window);
+            if !due {
+                return Ok(());
+            }
+            let saved = a.saved.clone();
+            let o = fetch(ctx, state, &saved, project, file, true)?;
+            export(env, &o);
+            let a = state.active.as_mut().expect("still active");
+            a.access_key_id = o.credentials.access_key_id().to_string();
+            a.expires = o.credentials.expiry().map(epoch);
+            return Ok(());
+        }
+    }
+
+    // Anything else: leave what is active (back to the shell's own values),
+    // then enter what this directory asks for.
+    let saved = match state.active.take() {
+        Some(a) => {
+            for name in all_vars() {
+                if let Some(value) = a.saved.get(name) {
+                    env.insert(name, value.clone());
+                }
+            }
+            a.saved
+        }
+        None => all_vars().map(|n| (n.to_string(), var(n))).collect(),
+    };
+    let (file, project) = match wanted? {
+        Want::Nothing => return Ok(()),
+        Want::Project { file, project } => (file, project),
+    };
+    if let Some(adopted) = adopt(&project, &file, now)? {
+        state.active = Some(adopted);
+        return Ok(());
+    }
+    let o = fetch(ctx, state, &saved, &project, &file, false)?;
+    export(env, &o);
+    state.active = Some(Active {
+        file: file.display().to_string(),
+        project,
+        saved,
+        access_key_id: o.credentials.access_key_id().to_string(),
+        expires: o.credentials.expiry().map(epoch),
+    });
+    Ok(())
+}
+
+/// Credentials for `project`, with the MFA session the shell holds.
+fn fetch(
+    ctx: &Context,
+    state: &mut State,
+    saved: &BTreeMap<String, Option<String>>,
+    project: &Project,
+    file: &Path,
+    refresh: bool,
+) -> Result<Obtained> {
+    // obtain reads AWS_REGION & co. from the environment: make it the
+    // shell's own, not what a previous project exported. Nothing else runs
+    // in this process yet (STS's runtime starts inside obtain).
+    for (name, value) in saved {
+        match value {
+            Some(v) => std::env::set_var(name, v),
+            None => std::env::remove_var(name),
+        }
+    }
+    let req = Request {
+        profile: project.profile.clone(),
+        token_code: None,
+        duration: project.duration,
+        region: project.region.clone(),
+        refresh,
+    };
+    let o = obtain::obtain(&req, &ShellStore::new(state, ctx.store()?))?;
+    if let Some((key, session)) = &o.mfa_session {
+        state.remember(key, session);
+    }
+    check_account(project, file, &o.profile, o.arn.as_deref(), &o.credentials)?;
+    Ok(o)
+}
+
+/// `account` in `.awsmfa.toml`: refuse credentials of any other account.
+fn check_account(
+    project: &Project,
+    file: &Path,
+    profile: &str,
+    arn: Option<&str>,
+    creds: &aws_credential_types::Credentials,
+) -> Result<()> {
+    let Some(expected) = &project.account else {
+        return Ok(());
+    };
+    let actual = match arn.and_then(project::account_of) {
+        Some(a) => a.to_string(),
+        // Session-only profiles (no role) have no ARN yet: ask STS.
+        None => obtain::identity(profile, creds)?.account,
+    };
+    if &actual == expected {
+        Ok(())
+    } else {
+        Err(Error::WrongAccount {
+            file: file.display().to_string(),
+            profile: profile.to_string(),
+            expected: expected.clone(),
+            actual,
+        })
+    }
+}
+
+fn export(env: &mut BTreeMap<&'static str, Option<String>>, o: &Obtained) {
+    let changes = Changes::export(o);
+    for name in changes.unset {
+        env.insert(name, None);
+    }
+    for (name, value) in changes.set {
+        env.insert(name, Some(value));
+    }
+}
+
+/// A shell started from one that already exports this profile's credentials
+/// (a nested shell, a new terminal pane) takes them over instead of asking
+/// for another MFA code. Leaving then removes them, as nothing is known of
+/// what was there before.
+fn adopt(project: &Project, file: &Path, now: SystemTime) -> Result<Option<Active>> {
+    let (Some(profile), Some(key_id), Some(secret), Some(expiration)) = (
+        var("AWSMFA_PROFILE"),
+        var("AWS_ACCESS_KEY_ID"),
+        var("AWS_SECRET_ACCESS_KEY"),
+        var("AWS_CREDENTIAL_EXPIRATION"),
+    ) else {
+        return Ok(None);
+    };
+    let expires = aws_smithy_types::DateTime::from_str(
+        &expiration,
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .ok()
+    .map(|t| t.secs().max(0) as u64);
+    let region_matches = project.region.is_none() || project.region == var("AWS_REGION");
+    let window = window()?;
+    let lasts = expires.is_some_and(|e| e > epoch(now) + window);
+    if profile != project.profile || !region_matches || !lasts {
+        return Ok(None);
+    }
+    let creds = aws_credential_types::Credentials::new(
+        key_id.clone(),
+        secret,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    );
+    check_account(project, file, &profile, None, &creds)?;
+    let mut saved: BTreeMap<String, Option<String>> =
+        all_vars().map(|n| (n.to_string(), var(n))).collect();
+    for name in MANAGED {
+        saved.insert(name.to_string(), None);
+    }
+    Ok(Some(Active {
+        file: file.display().to_string(),
+        project: project.clone(),
+        saved,
+        access_key_id: key_id,
+        expires,
+    }))
+}
+
+/// The statements for the shell: environment, state, next deadline.
+fn render(
+    shell: HookShell,
+    env: &BTreeMap<&'static str, Option<String>>,
+    state: &State,
+    deadline: Option<u64>,
+    now: SystemTime,
+) -> Result<String> {
+    let mut changes = Changes::default();
+    for name in all_vars() {
+        match env.get(name) {
+            Some(Some(value)) => changes.set.push((name, value.clone())),
+            Some(None) => changes.unset.push(name),
+            None => {}
+        }
+    }
+    let json = state.to_json();
+    Ok(match shell {
+        HookShell::Bash | HookShell::Zsh => {
+            let mut out = shell::render(&Posix, &changes)?;
+            out.push_str(&format!("__awsmfa_state={}\n", posix::quote(&json)));
+            out.push_str(&match deadline {
+                Some(secs) => format!("__awsmfa_deadline=$((SECONDS + {secs}))\n"),
+                None => "__awsmfa_deadline=\n".to_string(),
+            });
+            out
+        }
+        HookShell::Fish => {
+            let mut out = shell::render(&Fish, &changes)?;
+            out.push_str(&format!("set -gu __awsmfa_state {}\n", fish::quote(&json)));
+            out.push_str(&match deadline {
+                Some(secs) => format!("set -gu __awsmfa_deadline {}\n", epoch(now) + secs),
+                None => "set -gu __awsmfa_deadline ''\n".to_string(),
+            });
+            out
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendering_per_shell() {
+        let mut env = BTreeMap::new();
+        env.insert("AWS_PROFILE", Some("it's".to_string()));
+        env.insert("AWS_ACCESS_KEY_ID", None);
+        let state = State::default();
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1000);
+        assert_eq!(
+            render(HookShell::Bash, &env, &state, Some(30), now).unwrap(),
+            "unset AWS_ACCESS_KEY_ID\nexport AWS_PROFILE='it'\\''s'\n__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=$((SECONDS + 30))\n"
+        );
+        assert_eq!(
+            render(HookShell::Fish, &env, &state, None, now).unwrap(),
+            "if set -q AWS_ACCESS_KEY_ID; set -e -g AWS_ACCESS_KEY_ID; end\nset -gx AWS_PROFILE 'it\\'s'\nset -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline ''\n"
+        );
+        assert_eq!(
+            render(HookShell::Fish, &BTreeMap::new(), &state, Some(30), now).unwrap(),
+            "set -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline 1030\n"
+        );
+    }
+
+    #[test]
+    fn deadline_is_the_start_of_the_refresh_window() {
+        let now = SystemTime::now();
+        let mut a = Active {
+            file: "/p/.awsmfa.toml".into(),
+            project: Project {
+                profile: "p".into(),
+                region: None,
+                duration: None,
+                account: None,
+            },
+            saved: BTreeMap::new(),
+            access_key_id: "ASIA".into(),
+            expires: Some(epoch(now) + 3600),
+        };
+        assert_eq!(next_look(&a, 300, now), 3300);
+        // A window longer than the credentials last: once a minute, not at
+        // every prompt.
+        assert_eq!(next_look(&a, 7200, now), RETRY);
+        a.expires = None;
+        assert_eq!(next_look(&a, 300, now), RETRY);
+    }
+}

@@ -1,0 +1,245 @@
+//! `awsmfa setup`: find the IAM user's MFA device and write its
+//! `mfa_serial` into the profile in `~/.aws/config`.
+//!
+//! The serial is read from IAM (`ListMFADevices`), never guessed from the
+//! user name: a user may have up to 8 devices, named freely.
+
+use super::Context;
+use crate::cli::SetupArgs;
+use crate::error::{Error, Result};
+use crate::iam::{self, Endpoint, Iam};
+use crate::profile::edit::{self, Change, Kind};
+use crate::profile::{self, Profiles};
+use crate::sts::Sts;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How many times a person may answer the device question wrongly.
+const CHOICE_TRIES: u32 = 3;
+
+pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
+    let name = args.profile.unwrap_or_else(profile::default_name);
+    let profiles = Profiles::load()?;
+    let user = iam::user_profile(&profiles, &name)?;
+    let source = user.source_profile.as_str();
+
+    let sts = Sts::new(user.sts.clone()).map_err(|f| sts_error(f, &user, "starting STS"))?;
+    let identity = sts
+        .identity(&user.keys)
+        .map_err(|f| sts_error(f, &user, "GetCallerIdentity"))?;
+    let user_name = iam::user_name(source, &identity.arn)?;
+
+    let client = Iam::new(&sts, &user.sts.region, user.iam_endpoint.as_deref());
+    let serial = match (client.mfa_devices(&user.keys, &user_name), args.serial) {
+        (Ok(devices), wanted) => choose(&user_name, &devices, wanted.as_deref(), source)?,
+        // Some accounts deny listing devices; a serial the user names
+        // still deserves to be written, unverified.
+        (Err(crate::sts::Failure::Denied { code, .. }), Some(wanted)) if iam::is_totp(&wanted) => {
+            eprintln!(
+                "awsmfa: warning: could not list IAM user `{user_name}`'s MFA devices ({code}); writing --serial {wanted} without checking it"
+            );
+            wanted
+        }
+        (Err(f), _) => {
+            return Err(iam::error(
+                f,
+                source,
+                "iam:ListMFADevices",
+                Endpoint::Iam(client.endpoint()),
+            ))
+        }
+    };
+
+    let path = PathBuf::from(&profiles.locations.config);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let change = edit::set(&text, Kind::Config, source, "mfa_serial", &serial);
+    match &change {
+        Change::Same => eprintln!(
+            "awsmfa: profile `{source}` already has mfa_serial = {serial} in {}; nothing to change",
+            path.display()
+        ),
+        Change::Replaced { previous, .. } => eprintln!(
+            "awsmfa: profile `{source}`: mfa_serial changed from {previous} to {serial} in {}",
+            path.display()
+        ),
+        Change::Added { .. } => eprintln!(
+            "awsmfa: profile `{source}`: mfa_serial = {serial} written to {}",
+            path.display()
+        ),
+    }
+    if let Some(new) = change.text() {
+        edit::write_atomic(&path, new.as_bytes(), 0o600)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    }
+    warn_if_shadowed(source, &serial);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sts_error(f: crate::sts::Failure, user: &iam::UserProfile, action: &str) -> Error {
+    let endpoint = user
+        .sts
+        .endpoint_url
+        .clone()
+        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", user.sts.region));
+    iam::error(f, &user.source_profile, action, Endpoint::Sts(&endpoint))
+}
+
+/// The credentials file overrides the config file in the SDKs, and some
+/// tools (aws-iam-login's `init`) put `mfa_serial` there: say so when the
+/// value just written is not the one AWS tools will read.
+fn warn_if_shadowed(profile: &str, serial: &str) {
+    let Ok(profiles) = Profiles::load() else {
+        return;
+    };
+    if let Some(seen) = profiles.value(profile, "mfa_serial") {
+        if seen != serial {
+            eprintln!(
+                "awsmfa: warning: {} also sets mfa_serial = {seen} for `{profile}`, which takes precedence; remove that line",
+                profiles.locations.credentials
+            );
+        }
+    }
+}
+
+/// Pick the device: `--serial`, the only usable one, or ask.
+fn choose(user: &str, devices: &[String], wanted: Option<&str>, profile: &str) -> Result<String> {
+    let (totp, fido): (Vec<&String>, Vec<&String>) = devices.iter().partition(|s| iam::is_totp(s));
+    if let Some(wanted) = wanted {
+        if totp.iter().any(|s| *s == wanted) {
+            return Ok(wanted.to_string());
+        }
+        let why = if fido.iter().any(|s| *s == wanted) {
+            "is a FIDO security key, which AWS accepts in the console but not for API calls"
+        } else {
+            "is not one of the user's MFA devices"
+        };
+        return Err(Error::Usage(format!(
+            "--serial {wanted} {why}; IAM user `{user}` has: {}",
+            list(devices)
+        )));
+    }
+    match totp.as_slice() {
+        [] => Err(Error::NoMfaDevice {
+            user: user.to_string(),
+            found: if fido.is_empty() {
+                "no MFA device".to_string()
+            } else {
+                format!(
+                    "only FIDO security keys ({}), which AWS accepts in the console but not for API calls",
+                    list(devices)
+                )
+            },
+            hint: format!(
+                "assign a virtual MFA device in the console (IAM > Users > {user} > Security credentials > Assign MFA device), or with `aws iam create-virtual-mfa-device --virtual-mfa-device-name {user} --outfile qr.png --bootstrap-method QRCodePNG` then `aws iam enable-mfa-device --user-name {user} --serial-number ARN --authentication-code1 CODE1 --authentication-code2 CODE2`; then run `awsmfa setup {profile}` again"
+            ),
+        }),
+        [only] => Ok(only.to_string()),
+        several => ask(user, several),
+    }
+}
+
+fn list(devices: &[String]) -> String {
+    devices.join(", ")
+}
+
+/// Ask on the terminal (not stdin, which may be a pipe) which device to use.
+fn ask(user: &str, devices: &[&String]) -> Result<String> {
+    let no_tty = || {
+        Error::Usage(format!(
+            "IAM user `{user}` has {} MFA devices and there is no terminal to ask on; pass --serial with one of: {}",
+            devices.len(),
+            devices
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    };
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| no_tty())?;
+    let mut out = tty.try_clone().map_err(|_| no_tty())?;
+    let mut input = std::io::BufReader::new(tty);
+    let mut menu = format!("IAM user `{user}` has {} MFA devices:\n", devices.len());
+    for (i, serial) in devices.iter().enumerate() {
+        menu.push_str(&format!("  {}) {serial}\n", i + 1));
+    }
+    out.write_all(menu.as_bytes())
+        .map_err(|e| Error::io("writing to the terminal", e))?;
+    for _ in 0..CHOICE_TRIES {
+        write!(out, "Which one? [1-{}]: ", devices.len())
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io("writing to the terminal", e))?;
+        let mut line = String::new();
+        let read = input
+            .read_line(&mut line)
+            .map_err(|e| Error::io("reading from the terminal", e))?;
+        if read == 0 {
+            return Err(Error::Interrupted);
+        }
+        if let Some(serial) = pick(line.trim(), devices) {
+            return Ok(serial);
+        }
+        writeln!(
+            out,
+            "Type a number from 1 to {}, or the serial itself.",
+            devices.len()
+        )
+        .map_err(|e| Error::io("writing to the terminal", e))?;
+    }
+    Err(no_tty())
+}
+
+/// An answer: a number from the menu or the serial itself.
+fn pick(answer: &str, devices: &[&String]) -> Option<String> {
+    if let Ok(n) = answer.parse::<usize>() {
+        return devices.get(n.checked_sub(1)?).map(|s| s.to_string());
+    }
+    devices
+        .iter()
+        .find(|s| s.as_str() == answer)
+        .map(|s| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VIRTUAL: &str = "arn:aws:iam::123456789012:mfa/alice-phone";
+    const FIDO: &str = "arn:aws:iam::123456789012:u2f/user/alice/fidosecuritykey-ABCDEFGHIJ";
+
+    #[test]
+    fn only_totp_devices_are_offered() {
+        let devices = vec![FIDO.to_string(), VIRTUAL.to_string()];
+        assert_eq!(choose("alice", &devices, None, "p").unwrap(), VIRTUAL);
+        let err = choose("alice", &[FIDO.to_string()], None, "p").unwrap_err();
+        assert!(matches!(err, Error::NoMfaDevice { .. }), "{err}");
+        assert!(err.to_string().contains("FIDO"), "{err}");
+        let err = choose("alice", &devices, Some(FIDO), "p").unwrap_err();
+        assert!(err.to_string().contains("FIDO security key"), "{err}");
+        let err = choose("alice", &[], None, "p").unwrap_err();
+        assert!(
+            err.to_string().contains("create-virtual-mfa-device"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn answers_by_number_or_serial() {
+        let a = "arn:aws:iam::1:mfa/a".to_string();
+        let b = "arn:aws:iam::1:mfa/b".to_string();
+        let devices = [&a, &b];
+        assert_eq!(pick("2", &devices), Some(b.clone()));
+        assert_eq!(pick("arn:aws:iam::1:mfa/a", &devices), Some(a.clone()));
+        assert_eq!(pick("0", &devices), None);
+        assert_eq!(pick("3", &devices), None);
+        assert_eq!(pick("", &devices), None);
+    }
+}

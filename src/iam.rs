@@ -1,0 +1,387 @@
+//! The IAM calls of `setup` and `rotate`.
+//!
+//! An `Iam` borrows an [`Sts`]: the same current-thread runtime, HTTP/TLS
+//! stack, timeouts, retries and error classification, so that starting
+//! tokio and building the HTTP client stay in `crate::sts` alone.
+
+use crate::error::{Error, Result};
+use crate::profile::chain::Base;
+use crate::profile::Profiles;
+use crate::sts::{classify, retry_config, Failure, Sts, Target};
+use aws_credential_types::Credentials;
+use aws_sdk_iam::config::{BehaviorVersion, Region};
+use aws_sdk_iam::types::StatusType;
+use std::time::Duration;
+
+/// The IAM user behind a profile: the profile holding its keys, the keys,
+/// and where to reach STS and IAM.
+pub struct UserProfile {
+    /// The profile holding the access keys (the chain's start, so `dev`
+    /// with `source_profile = alice` gives `alice`).
+    pub source_profile: String,
+    pub keys: Credentials,
+    pub sts: Target,
+    pub iam_endpoint: Option<String>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Resolve `name` to the IAM user profile it starts from, with the same
+/// region, endpoint and timeout rules as `obtain` (the AWS CLI's order:
+/// environment first, then the profile).
+pub fn user_profile(profiles: &Profiles, name: &str) -> Result<UserProfile> {
+    let chain = profiles.chain(name)?;
+    let keys = match chain.base {
+        Base::AccessKey(k) => k,
+        _ => {
+            return Err(Error::Usage(format!(
+                "profile `{name}` does not start from an IAM user's access keys; name the profile that holds aws_access_key_id"
+            )))
+        }
+    };
+    let source = keys.profile.clone();
+    let region = env("AWS_REGION")
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .or_else(|| profiles.value(name, "region").map(str::to_string))
+        .or_else(|| profiles.value(&source, "region").map(str::to_string))
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let ignore =
+        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let endpoint = |service: &str| {
+        if ignore {
+            return None;
+        }
+        env(&format!("AWS_ENDPOINT_URL_{service}"))
+            .or_else(|| env("AWS_ENDPOINT_URL"))
+            .or_else(|| profiles.value(&source, "endpoint_url").map(str::to_string))
+    };
+    let timeout = match env("AWSMFA_TIMEOUT") {
+        None => crate::obtain::DEFAULT_TIMEOUT,
+        Some(raw) => crate::cli::parse_duration(&raw)
+            .map(Duration::from_secs)
+            .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT={raw:?}: {why}")))?,
+    };
+    let (sts_endpoint, iam_endpoint) = (endpoint("STS"), endpoint("IAM"));
+    Ok(UserProfile {
+        keys: Credentials::new(
+            keys.access_key_id,
+            keys.secret_access_key,
+            keys.session_token,
+            None,
+            "profile",
+        ),
+        source_profile: source,
+        sts: Target {
+            region,
+            endpoint_url: sts_endpoint,
+            timeout,
+        },
+        iam_endpoint,
+    })
+}
+
+/// The user name behind an identity, or why there is none.
+pub fn user_name(profile: &str, arn: &str) -> Result<String> {
+    let hint = match principal(arn) {
+        Principal::User(name) => return Ok(name),
+        Principal::Root => "the root user should not have access keys at all: create an IAM user for daily work and use its keys",
+        Principal::AssumedRole(_) => "this profile holds role credentials; name the profile with the IAM user's own access keys (its source_profile)",
+        Principal::Other => "name a profile that holds an IAM user's access keys",
+    };
+    Err(Error::NotAnIamUser {
+        profile: profile.to_string(),
+        arn: arn.to_string(),
+        hint,
+    })
+}
+
+/// An STS or IAM failure as the user sees it. `profile` is whose keys
+/// signed, `action` what was attempted.
+pub fn error(f: Failure, profile: &str, action: &str, service_endpoint: Endpoint<'_>) -> Error {
+    match f {
+        Failure::MfaRejected => Error::AccessDenied {
+            action: action.to_string(),
+            code: "AccessDenied".into(),
+            message: "MFA authentication failed".into(),
+        },
+        Failure::BadCredentials { code } => Error::BadCredentials {
+            profile: profile.to_string(),
+            hint: "check aws_access_key_id / aws_secret_access_key in the credentials file",
+            code,
+        },
+        Failure::Denied { code, message } => Error::AccessDenied {
+            action: action.to_string(),
+            code,
+            message,
+        },
+        Failure::Unreachable { why } => match service_endpoint {
+            Endpoint::Sts(endpoint) => Error::Unreachable {
+                endpoint: endpoint.to_string(),
+                why,
+            },
+            Endpoint::Iam(endpoint) => Error::IamUnreachable {
+                endpoint: endpoint.to_string(),
+                why,
+            },
+        },
+        Failure::Other(why) => Error::Other(format!("{action}: {why}")),
+    }
+}
+
+/// Which service a failed call went to, for the "could not reach" message.
+#[derive(Debug, Clone, Copy)]
+pub enum Endpoint<'a> {
+    Sts(&'a str),
+    Iam(&'a str),
+}
+
+/// One access key of an IAM user, as `ListAccessKeys` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub id: String,
+    pub active: bool,
+}
+
+/// A freshly created access key. Debug never shows the secret.
+pub struct NewKey {
+    pub id: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("id", &self.id)
+            .field("secret", &"** redacted **")
+            .finish()
+    }
+}
+
+pub struct Iam<'a> {
+    sts: &'a Sts,
+    base: aws_sdk_iam::config::Builder,
+    endpoint: String,
+}
+
+impl<'a> Iam<'a> {
+    /// `endpoint_url` overrides the IAM endpoint (AWS_ENDPOINT_URL_IAM and
+    /// friends, resolved by the caller). IAM is global: the region only picks
+    /// the partition (aws, aws-cn, aws-us-gov).
+    pub fn new(sts: &'a Sts, region: &str, endpoint_url: Option<&str>) -> Self {
+        let mut base = aws_sdk_iam::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .http_client(sts.http.clone())
+            .timeout_config(sts.timeouts.clone())
+            .retry_config(retry_config());
+        if let Some(url) = endpoint_url {
+            base = base.endpoint_url(url);
+        }
+        let endpoint = endpoint_url
+            .map(str::to_string)
+            .unwrap_or_else(|| "iam.amazonaws.com".to_string());
+        Iam {
+            sts,
+            base,
+            endpoint,
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn client(&self, creds: &Credentials) -> aws_sdk_iam::Client {
+        let config = self
+            .base
+            .clone()
+            .credentials_provider(creds.clone())
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+
+    /// `iam:ListMFADevices`: the serial numbers of `user`'s MFA devices.
+    pub fn mfa_devices(&self, creds: &Credentials, user: &str) -> Result<Vec<String>, Failure> {
+        let out = self
+            .sts
+            .rt
+            .block_on(self.client(creds).list_mfa_devices().user_name(user).send())
+            .map_err(|e| classify(&e, self.sts))?;
+        Ok(out
+            .mfa_devices()
+            .iter()
+            .map(|d| d.serial_number().to_string())
+            .collect())
+    }
+
+    /// `iam:ListAccessKeys` for `user` (at most two exist).
+    pub fn access_keys(&self, creds: &Credentials, user: &str) -> Result<Vec<KeyInfo>, Failure> {
+        let out = self
+            .sts
+            .rt
+            .block_on(self.client(creds).list_access_keys().user_name(user).send())
+            .map_err(|e| classify(&e, self.sts))?;
+        Ok(out
+            .access_key_metadata()
+            .iter()
+            .filter_map(|k| {
+                Some(KeyInfo {
+                    id: k.access_key_id()?.to_string(),
+                    active: k.status() == Some(&StatusType::Active),
+                })
+            })
+            .collect())
+    }
+
+    /// `iam:CreateAccessKey` for `user`.
+    pub fn create_key(&self, creds: &Credentials, user: &str) -> Result<NewKey, Failure> {
+        let out = self
+            .sts
+            .rt
+            .block_on(
+                self.client(creds)
+                    .create_access_key()
+                    .user_name(user)
+                    .send(),
+            )
+            .map_err(|e| classify(&e, self.sts))?;
+        let key = out
+            .access_key()
+            .ok_or_else(|| Failure::Other("CreateAccessKey returned no key".into()))?;
+        Ok(NewKey {
+            id: key.access_key_id().to_string(),
+            secret: key.secret_access_key().to_string(),
+        })
+    }
+
+    /// `iam:UpdateAccessKey` to Inactive: reversible, unlike deletion.
+    pub fn deactivate_key(&self, creds: &Credentials, user: &str, id: &str) -> Result<(), Failure> {
+        self.sts
+            .rt
+            .block_on(
+                self.client(creds)
+                    .update_access_key()
+                    .user_name(user)
+                    .access_key_id(id)
+                    .status(StatusType::Inactive)
+                    .send(),
+            )
+            .map_err(|e| classify(&e, self.sts))?;
+        Ok(())
+    }
+
+    /// `iam:DeleteAccessKey`.
+    pub fn delete_key(&self, creds: &Credentials, user: &str, id: &str) -> Result<(), Failure> {
+        self.sts
+            .rt
+            .block_on(
+                self.client(creds)
+                    .delete_access_key()
+                    .user_name(user)
+                    .access_key_id(id)
+                    .send(),
+            )
+            .map_err(|e| classify(&e, self.sts))?;
+        Ok(())
+    }
+}
+
+/// Who an ARN from `GetCallerIdentity` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An IAM user: its name, with any IAM path dropped.
+    User(String),
+    Root,
+    /// `assumed-role/ROLE/SESSION`: temporary role credentials.
+    AssumedRole(String),
+    /// Anything else (federated users, moto's default identity, ...).
+    Other,
+}
+
+/// Read the principal out of an ARN: `arn:aws:iam::123:user/path/to/name`
+/// is the user `name` (IAM paths are not part of the user name).
+pub fn principal(arn: &str) -> Principal {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_partition), Some(service), Some(_region), Some(_account), Some(res)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Principal::Other;
+    };
+    match (service, res) {
+        ("iam", "root") => Principal::Root,
+        ("iam", res) if res.starts_with("user/") => match res.rsplit('/').next() {
+            Some(name) if !name.is_empty() => Principal::User(name.to_string()),
+            _ => Principal::Other,
+        },
+        ("sts", res) if res.starts_with("assumed-role/") => {
+            Principal::AssumedRole(res["assumed-role/".len()..].to_string())
+        }
+        _ => Principal::Other,
+    }
+}
+
+/// Whether an MFA serial can sign API calls. Virtual devices
+/// (`arn:…:mfa/NAME`) and hardware TOTP tokens (a bare serial such as
+/// `GAHT12345678`) produce codes; FIDO security keys (`arn:…:u2f/…`) only
+/// work in the console, so STS refuses them.
+pub fn is_totp(serial: &str) -> bool {
+    match serial.strip_prefix("arn:") {
+        None => !serial.is_empty(),
+        Some(rest) => rest
+            .splitn(5, ':')
+            .nth(4)
+            .is_some_and(|res| res.starts_with("mfa/")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_come_from_the_last_path_segment() {
+        assert_eq!(
+            principal("arn:aws:iam::123456789012:user/alice"),
+            Principal::User("alice".into())
+        );
+        assert_eq!(
+            principal("arn:aws:iam::123456789012:user/path/to/bob"),
+            Principal::User("bob".into())
+        );
+        assert_eq!(
+            principal("arn:aws-cn:iam::123456789012:user/division/carol+x@example.com"),
+            Principal::User("carol+x@example.com".into())
+        );
+        assert_eq!(principal("arn:aws:iam::123456789012:root"), Principal::Root);
+        assert_eq!(
+            principal("arn:aws:sts::123456789012:assumed-role/Admin/alice"),
+            Principal::AssumedRole("Admin/alice".into())
+        );
+        assert_eq!(
+            principal("arn:aws:sts::123456789012:federated-user/bob"),
+            Principal::Other
+        );
+        assert_eq!(principal("arn:aws:sts::123:user/moto"), Principal::Other);
+        assert_eq!(principal("not an arn"), Principal::Other);
+        assert_eq!(principal("arn:aws:iam::123:user/"), Principal::Other);
+    }
+
+    #[test]
+    fn fido_keys_are_not_totp() {
+        assert!(is_totp("arn:aws:iam::123456789012:mfa/alice"));
+        assert!(is_totp("arn:aws:iam::123456789012:mfa/path/alice-phone"));
+        assert!(is_totp("GAHT12345678"));
+        assert!(!is_totp(
+            "arn:aws:iam::123456789012:u2f/user/alice/fidosecuritykey-ABCDEFGHIJ"
+        ));
+        assert!(!is_totp("arn:aws:iam::123456789012:sms-mfa/alice"));
+        assert!(!is_totp(""));
+    }
+}

@@ -1,0 +1,788 @@
+//! In-place edits of `~/.aws/config` and `~/.aws/credentials`.
+//!
+//! aws-config parses these files but cannot write them, and rewriting a
+//! parsed file would lose the user's comments, order and spacing. So the two
+//! edits awsmfa makes (`setup` sets `mfa_serial`, `rotate` swaps an access
+//! key) are done on the text: each changes only the bytes of the value it
+//! replaces or the line it adds, and everything else stays byte for byte.
+//!
+//! Lines are classified exactly as the SDK's parser does
+//! (aws-runtime `env_config/parse.rs`): a header starts with `[` in column 0,
+//! a comment with `#` or `;` in column 0, a line starting with a space or
+//! tab continues the property above, keys are case-insensitive, and an
+//! inline comment needs whitespace before its `#`/`;`.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Which file: they name sections differently (`[profile x]` vs `[x]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Config,
+    Credentials,
+}
+
+/// What [`set`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The key already had this value: nothing to write.
+    Same,
+    /// The key had another value, which was replaced.
+    Replaced { text: String, previous: String },
+    /// The key was added (and its section created if there was none).
+    Added { text: String },
+}
+
+impl Change {
+    /// The new file contents, when anything changed.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Change::Same => None,
+            Change::Replaced { text, .. } | Change::Added { text } => Some(text),
+        }
+    }
+}
+
+const WS: &[char] = &[' ', '\t'];
+const COMMENT: &[char] = &['#', ';'];
+
+#[derive(Debug)]
+enum Class {
+    Blank,
+    Comment,
+    /// A section header, with the profile it defines (None: not a profile,
+    /// e.g. `[sso-session x]`, or not valid in this kind of file) and
+    /// whether it was written `[profile default]` (config files only).
+    Header {
+        profile: Option<String>,
+        prefixed: bool,
+    },
+    /// `key = value`; key lower-cased; value as a byte range of the line.
+    Property {
+        key: String,
+        value: (usize, usize),
+    },
+    Continuation,
+    /// Something the SDK would reject; left alone.
+    Other,
+}
+
+#[derive(Debug)]
+struct Line {
+    /// Byte offset of the line in the text.
+    start: usize,
+    /// Length without the line ending.
+    len: usize,
+    /// Length of the line ending: 0 (last line), 1 (`\n`) or 2 (`\r\n`).
+    eol: usize,
+    class: Class,
+}
+
+impl Line {
+    fn content<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start..self.start + self.len]
+    }
+    fn next(&self) -> usize {
+        self.start + self.len + self.eol
+    }
+}
+
+fn split(text: &str, kind: Kind) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let rest = &text[start..];
+        let (len, eol) = match rest.find('\n') {
+            Some(i) if i > 0 && rest.as_bytes()[i - 1] == b'\r' => (i - 1, 2),
+            Some(i) => (i, 1),
+            None => (rest.len(), 0),
+        };
+        let content = &rest[..len];
+        lines.push(Line {
+            start,
+            len,
+            eol,
+            class: classify(content, kind),
+        });
+        start += len + eol;
+    }
+    lines
+}
+
+fn classify(line: &str, kind: Kind) -> Class {
+    if line.trim_matches(WS).is_empty() {
+        return Class::Blank;
+    }
+    if line.starts_with(COMMENT) {
+        return Class::Comment;
+    }
+    if line.starts_with('[') {
+        return header(line, kind);
+    }
+    if line.starts_with(WS) {
+        return Class::Continuation;
+    }
+    let Some(eq) = line.find('=') else {
+        return Class::Other;
+    };
+    let key = line[..eq].trim_matches(WS);
+    if key.is_empty() {
+        return Class::Other;
+    }
+    // The value: after `=` and its blanks, up to an inline comment (a `#`
+    // or `;` after whitespace), without trailing blanks.
+    let after = eq + 1;
+    let vstart = after + (line[after..].len() - line[after..].trim_start_matches(WS).len());
+    let mut vend = line.len();
+    let mut prev_ws = line[..vstart].ends_with(WS);
+    for (i, c) in line[vstart..].char_indices() {
+        if COMMENT.contains(&c) && prev_ws {
+            vend = vstart + i;
+            break;
+        }
+        prev_ws = WS.contains(&c);
+    }
+    let vend = vstart + line[vstart..vend].trim_end_matches(WS).len();
+    Class::Property {
+        key: key.to_ascii_lowercase(),
+        value: (vstart, vend),
+    }
+}
+
+fn header(line: &str, kind: Kind) -> Class {
+    let none = Class::Header {
+        profile: None,
+        prefixed: false,
+    };
+    // The SDK cuts a header at its first comment character, with or
+    // without whitespace before it.
+    let cut = line.find(COMMENT).map_or(line, |i| &line[..i]);
+    let Some(inner) = cut
+        .trim_matches(WS)
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+    else {
+        return none;
+    };
+    let inner = inner.trim_matches(WS);
+    let (prefix, name) = match inner.split_once(WS) {
+        Some((p, n)) => (Some(p), n.trim_matches(WS)),
+        None => (None, inner),
+    };
+    let profile = match (kind, prefix) {
+        (Kind::Config, Some("profile")) => Some(name),
+        (Kind::Config, None) if name == "default" => Some(name),
+        (Kind::Credentials, None) => Some(name),
+        _ => None,
+    };
+    Class::Header {
+        profile: profile.map(str::to_string),
+        prefixed: prefix.is_some(),
+    }
+}
+
+/// A section: its header line and the lines up to the next header.
+struct Section {
+    profile: Option<String>,
+    prefixed: bool,
+    header: usize,
+    end: usize,
+}
+
+fn sections(lines: &[Line]) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if let Class::Header { profile, prefixed } = &line.class {
+            if let Some(last) = out.last_mut() {
+                last.end = i;
+            }
+            out.push(Section {
+                profile: profile.clone(),
+                prefixed: *prefixed,
+                header: i,
+                end: lines.len(),
+            });
+        }
+    }
+    out
+}
+
+/// The sections that make up `profile`, in file order. In a config file
+/// `[profile default]` takes priority over `[default]`, as in the SDK.
+fn profile_sections<'s>(all: &'s [Section], kind: Kind, profile: &str) -> Vec<&'s Section> {
+    let mut found: Vec<&Section> = all
+        .iter()
+        .filter(|s| s.profile.as_deref() == Some(profile))
+        .collect();
+    if kind == Kind::Config && profile == "default" && found.iter().any(|s| s.prefixed) {
+        found.retain(|s| s.prefixed);
+    }
+    found
+}
+
+fn line_ending(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// The value `key` has in `profile`, as the SDK would read it (the last
+/// definition wins).
+pub fn get(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
+    let lines = split(text, kind);
+    let all = sections(&lines);
+    let key = key.to_ascii_lowercase();
+    profile_sections(&all, kind, profile)
+        .iter()
+        .flat_map(|s| &lines[s.header + 1..s.end])
+        .filter_map(|l| match &l.class {
+            Class::Property { key: k, value } if *k == key => {
+                Some(l.content(text)[value.0..value.1].to_string())
+            }
+            _ => None,
+        })
+        .next_back()
+}
+
+/// Set `key = value` in `profile`: replace the value where the SDK reads it
+/// from, else add a line after the profile's last property, else add the
+/// section at the end of the file. Only those bytes change.
+pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Change {
+    let lines = split(text, kind);
+    let all = sections(&lines);
+    let wanted = key.to_ascii_lowercase();
+    let mine = profile_sections(&all, kind, profile);
+
+    let existing = mine
+        .iter()
+        .flat_map(|s| &lines[s.header + 1..s.end])
+        .rfind(|l| matches!(&l.class, Class::Property { key: k, .. } if *k == wanted));
+    if let Some(line) = existing {
+        let Class::Property { value: (a, b), .. } = line.class else {
+            unreachable!("filtered on Property")
+        };
+        let content = line.content(text);
+        let previous = &content[a..b];
+        if previous == value {
+            return Change::Same;
+        }
+        // An empty value directly followed by an inline comment keeps the
+        // whitespace the comment needs.
+        let replacement = if a == b && content[b..].starts_with(COMMENT) {
+            format!("{value} ")
+        } else if a == b && !content[..a].ends_with(WS) {
+            format!(" {value}")
+        } else {
+            value.to_string()
+        };
+        let at = line.start;
+        let mut out = String::with_capacity(text.len() + value.len());
+        out.push_str(&text[..at + a]);
+        out.push_str(&replacement);
+        out.push_str(&text[at + b..]);
+        return Change::Replaced {
+            text: out,
+            previous: previous.to_string(),
+        };
+    }
+
+    let eol = line_ending(text);
+    if let Some(section) = mine.last() {
+        let body = &lines[section.header + 1..section.end];
+        // After the last property (and its continuation lines), so that
+        // comments and blank lines that lead into the next section stay put.
+        let last = body
+            .iter()
+            .rposition(|l| matches!(l.class, Class::Property { .. } | Class::Continuation));
+        let anchor = match last {
+            Some(i) => &body[i],
+            None => &lines[section.header],
+        };
+        // Follow the spacing around `=` of the section's last property.
+        let sep = body
+            .iter()
+            .rev()
+            .find_map(|l| match &l.class {
+                // A property with a value (`s3 =` starting sub-properties
+                // has none, so no space after its `=`).
+                Class::Property { value: (a, b), .. } if a < b => {
+                    let c = l.content(text);
+                    let eq = c.find('=')?;
+                    let key_end = c[..eq].trim_end_matches(WS).len();
+                    let sep = &c[key_end..*a];
+                    // Only the blanks and `=`, never part of a comment.
+                    sep.chars()
+                        .all(|ch| ch == '=' || WS.contains(&ch))
+                        .then(|| sep.to_string())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| " = ".to_string());
+        let new_line = format!("{key}{sep}{value}");
+        let mut out = String::with_capacity(text.len() + new_line.len() + 2);
+        let at = anchor.next();
+        out.push_str(&text[..at]);
+        if anchor.eol == 0 {
+            // The anchor is the file's last line and has no line ending:
+            // the new line becomes the last line, also without one.
+            out.push_str(eol);
+            out.push_str(&new_line);
+        } else {
+            out.push_str(&new_line);
+            out.push_str(eol);
+        }
+        out.push_str(&text[at..]);
+        return Change::Added { text: out };
+    }
+
+    let header = match (kind, profile) {
+        (Kind::Config, "default") => "[default]".to_string(),
+        (Kind::Config, name) => format!("[profile {name}]"),
+        (Kind::Credentials, name) => format!("[{name}]"),
+    };
+    let mut out = text.to_string();
+    if !out.is_empty() {
+        if !out.ends_with('\n') {
+            out.push_str(eol);
+        }
+        if lines
+            .last()
+            .is_some_and(|l| !matches!(l.class, Class::Blank))
+        {
+            out.push_str(eol);
+        }
+    }
+    out.push_str(&format!("{header}{eol}{key} = {value}{eol}"));
+    Change::Added { text: out }
+}
+
+/// Why [`replace_key`] could not swap a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyEditError {
+    #[error("no profile holds aws_access_key_id = {0}")]
+    NotFound(String),
+    #[error(
+        "profile `{0}` has aws_access_key_id but no aws_secret_access_key in the same section"
+    )]
+    NoSecret(String),
+}
+
+/// Swap the access key `old_id` for `new_id`/`new_secret` in every profile
+/// section holding it (copies of one key must all move together, or the
+/// copies stop working when the old key is deleted). Returns the new text
+/// and the profiles changed. Only the two values change in each.
+pub fn replace_key(
+    text: &str,
+    kind: Kind,
+    old_id: &str,
+    new_id: &str,
+    new_secret: &str,
+) -> Result<(String, Vec<String>), KeyEditError> {
+    let lines = split(text, kind);
+    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
+    let mut profiles = Vec::new();
+    for section in sections(&lines) {
+        let Some(profile) = &section.profile else {
+            continue;
+        };
+        let body = &lines[section.header + 1..section.end];
+        let value = |l: &Line| match &l.class {
+            Class::Property { key, value } => {
+                Some((key.clone(), l.start + value.0, l.start + value.1))
+            }
+            _ => None,
+        };
+        let ids: Vec<_> = body
+            .iter()
+            .filter_map(value)
+            .filter(|(k, a, b)| k == "aws_access_key_id" && &text[*a..*b] == old_id)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let secrets: Vec<_> = body
+            .iter()
+            .filter_map(value)
+            .filter(|(k, _, _)| k == "aws_secret_access_key")
+            .collect();
+        if secrets.is_empty() {
+            return Err(KeyEditError::NoSecret(profile.clone()));
+        }
+        edits.extend(ids.iter().map(|(_, a, b)| (*a, *b, new_id)));
+        edits.extend(secrets.iter().map(|(_, a, b)| (*a, *b, new_secret)));
+        profiles.push(profile.clone());
+    }
+    if profiles.is_empty() {
+        return Err(KeyEditError::NotFound(old_id.to_string()));
+    }
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (a, b, new) in edits {
+        out.push_str(&text[at..a]);
+        out.push_str(new);
+        at = b;
+    }
+    out.push_str(&text[at..]);
+    Ok((out, profiles))
+}
+
+/// Replace `path` with `contents` atomically: a temporary file in the same
+/// directory, written, given the old file's mode (`new_mode` for a new file),
+/// flushed to disk, then renamed over the old one. Readers see the old file
+/// or the new one, never half of either; a crash leaves the old one. A
+/// symlinked file (dotfile managers) is replaced at its target, keeping the
+/// link.
+pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Result<()> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.exists() {
+        create_private_dir(&dir)?;
+    }
+    let mode = match std::fs::metadata(&target) {
+        Ok(meta) => mode_of(&meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
+        Err(e) => return Err(e),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".awsmfa-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)?;
+    tmp.write_all(contents)?;
+    set_mode(tmp.path(), mode)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    // The rename itself is durable only once the directory is flushed.
+    #[cfg(unix)]
+    std::fs::File::open(&dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Fail early, before anything irreversible, when `path` could not be
+/// replaced (read-only directory, full disk for a temporary file).
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    tempfile::Builder::new()
+        .prefix(".awsmfa-")
+        .tempfile_in(dir)
+        .map(drop)
+}
+
+#[cfg(unix)]
+fn mode_of(meta: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn mode_of(_: &std::fs::Metadata) -> u32 {
+    0o600
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profiles;
+
+    const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+    fn added(c: Change) -> String {
+        match c {
+            Change::Added { text } => text,
+            other => panic!("expected Added, got {other:?}"),
+        }
+    }
+
+    /// The SDK reads back what was written.
+    fn sdk_reads(config: &str, profile: &str) -> Option<String> {
+        let p = Profiles::parse(config, "").unwrap();
+        p.value(profile, "mfa_serial").map(str::to_string)
+    }
+
+    #[test]
+    fn adds_after_the_last_property_keeping_comments_and_spacing() {
+        let text = "# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\n\n# about dev\n[profile dev]\nrole_arn = x\n";
+        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\nmfa_serial={SERIAL}\n\n# about dev\n[profile dev]\nrole_arn = x\n")
+        );
+        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
+        assert_eq!(
+            set(&out, Kind::Config, "alice", "mfa_serial", SERIAL),
+            Change::Same
+        );
+    }
+
+    #[test]
+    fn replaces_only_the_value() {
+        let text = "[profile alice]\nMFA_Serial   =   arn:old   # the old phone\nregion = x\n";
+        let Change::Replaced {
+            text: out,
+            previous,
+        } = set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+        else {
+            panic!("not replaced")
+        };
+        assert_eq!(previous, "arn:old");
+        assert_eq!(
+            out,
+            format!("[profile alice]\nMFA_Serial   =   {SERIAL}   # the old phone\nregion = x\n")
+        );
+        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
+    }
+
+    #[test]
+    fn empty_values_keep_their_comment() {
+        let text = "[profile alice]\nmfa_serial = # todo\n";
+        let Change::Replaced { text: out, .. } =
+            set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+        else {
+            panic!("not replaced")
+        };
+        assert_eq!(
+            out,
+            format!("[profile alice]\nmfa_serial = {SERIAL} # todo\n")
+        );
+        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
+        let text = "[profile alice]\nmfa_serial=\n";
+        let out = set(text, Kind::Config, "alice", "mfa_serial", SERIAL);
+        assert_eq!(
+            out.text(),
+            Some(format!("[profile alice]\nmfa_serial= {SERIAL}\n").as_str())
+        );
+    }
+
+    #[test]
+    fn crlf_files_stay_crlf() {
+        let text = "[default]\r\nregion = us-east-1\r\n\r\n[profile b]\r\nregion = x\r\n";
+        let out = added(set(text, Kind::Config, "default", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("[default]\r\nregion = us-east-1\r\nmfa_serial = {SERIAL}\r\n\r\n[profile b]\r\nregion = x\r\n")
+        );
+        let out = added(set(text, Kind::Config, "new", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("{text}\r\n[profile new]\r\nmfa_serial = {SERIAL}\r\n")
+        );
+        assert_eq!(sdk_reads(&out, "new").as_deref(), Some(SERIAL));
+    }
+
+    #[test]
+    fn missing_trailing_newline() {
+        let text = "[profile alice]\nregion = x";
+        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("[profile alice]\nregion = x\nmfa_serial = {SERIAL}")
+        );
+        let out = added(set(text, Kind::Config, "bob", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("[profile alice]\nregion = x\n\n[profile bob]\nmfa_serial = {SERIAL}\n")
+        );
+        let out = added(set(
+            "[profile alice]",
+            Kind::Config,
+            "alice",
+            "mfa_serial",
+            SERIAL,
+        ));
+        assert_eq!(out, format!("[profile alice]\nmfa_serial = {SERIAL}"));
+    }
+
+    #[test]
+    fn section_names_per_file_kind() {
+        // In a config file `[alice]` is not the profile alice (the SDK
+        // ignores it); in a credentials file `[profile alice]` is not either.
+        let config = "[alice]\nregion = x\n";
+        let out = added(set(config, Kind::Config, "alice", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("{config}\n[profile alice]\nmfa_serial = {SERIAL}\n")
+        );
+        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
+
+        let creds = "[profile alice]\nx = 1\n";
+        let out = added(set(creds, Kind::Credentials, "alice", "k", "v"));
+        assert_eq!(out, format!("{creds}\n[alice]\nk = v\n"));
+
+        // `[ profile   alice ]  # note` is alice, with odd spacing.
+        let config = "[ profile   alice ]  # note\nregion = x\n";
+        let out = added(set(config, Kind::Config, "alice", "mfa_serial", SERIAL));
+        assert_eq!(out, format!("{config}mfa_serial = {SERIAL}\n"));
+    }
+
+    #[test]
+    fn default_profile_sections() {
+        let out = added(set("", Kind::Config, "default", "mfa_serial", SERIAL));
+        assert_eq!(out, format!("[default]\nmfa_serial = {SERIAL}\n"));
+        // `[profile default]` wins over `[default]` in the SDK: edit that one.
+        let text = "[default]\nregion = a\n[profile default]\nregion = b\n";
+        let out = added(set(text, Kind::Config, "default", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!(
+                "[default]\nregion = a\n[profile default]\nregion = b\nmfa_serial = {SERIAL}\n"
+            )
+        );
+        assert_eq!(sdk_reads(&out, "default").as_deref(), Some(SERIAL));
+    }
+
+    #[test]
+    fn sub_properties_stay_together() {
+        let text = "[profile alice]\ns3 =\n  max_concurrent_requests = 20\n# next\n[profile b]\n";
+        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("[profile alice]\ns3 =\n  max_concurrent_requests = 20\nmfa_serial = {SERIAL}\n# next\n[profile b]\n")
+        );
+        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
+    }
+
+    #[test]
+    fn repeated_sections_edit_where_the_sdk_reads() {
+        let text = "[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = two\n";
+        let Change::Replaced {
+            text: out,
+            previous,
+        } = set(text, Kind::Config, "a", "mfa_serial", SERIAL)
+        else {
+            panic!("not replaced")
+        };
+        assert_eq!(previous, "two");
+        assert_eq!(
+            out,
+            format!("[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = {SERIAL}\n")
+        );
+        assert_eq!(
+            get(&out, Kind::Config, "a", "mfa_serial").as_deref(),
+            Some(SERIAL)
+        );
+    }
+
+    #[test]
+    fn sso_sessions_are_not_profiles() {
+        let text = "[sso-session alice]\nsso_region = x\n";
+        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        assert_eq!(
+            out,
+            format!("{text}\n[profile alice]\nmfa_serial = {SERIAL}\n")
+        );
+    }
+
+    #[test]
+    fn replace_key_swaps_every_copy_and_nothing_else() {
+        let text = "# keys\r\n[alice]\r\naws_access_key_id=AKIAOLD\r\naws_secret_access_key =  old/secret+x  ; rotated monthly\r\n\r\n[bob]\r\naws_access_key_id = AKIABOB\r\naws_secret_access_key = bobsecret\r\n[alice-copy]\r\naws_secret_access_key = old/secret+x\r\naws_access_key_id = AKIAOLD";
+        let (out, profiles) =
+            replace_key(text, Kind::Credentials, "AKIAOLD", "AKIANEW", "new/secret").unwrap();
+        assert_eq!(
+            profiles,
+            vec!["alice".to_string(), "alice-copy".to_string()]
+        );
+        assert_eq!(
+            out,
+            "# keys\r\n[alice]\r\naws_access_key_id=AKIANEW\r\naws_secret_access_key =  new/secret  ; rotated monthly\r\n\r\n[bob]\r\naws_access_key_id = AKIABOB\r\naws_secret_access_key = bobsecret\r\n[alice-copy]\r\naws_secret_access_key = new/secret\r\naws_access_key_id = AKIANEW"
+        );
+        let p = Profiles::parse("", &out).unwrap();
+        assert_eq!(
+            p.value("alice", "aws_secret_access_key"),
+            Some("new/secret")
+        );
+        assert_eq!(p.value("bob", "aws_access_key_id"), Some("AKIABOB"));
+
+        assert_eq!(
+            replace_key(text, Kind::Credentials, "AKIANONE", "a", "b"),
+            Err(KeyEditError::NotFound("AKIANONE".into()))
+        );
+        assert_eq!(
+            replace_key(
+                "[a]\naws_access_key_id = K\n",
+                Kind::Credentials,
+                "K",
+                "a",
+                "b"
+            ),
+            Err(KeyEditError::NoSecret("a".into()))
+        );
+        // Config files name the section `[profile x]`.
+        let (out, profiles) = replace_key(
+            "[profile a]\naws_access_key_id = K\naws_secret_access_key = S\n",
+            Kind::Config,
+            "K",
+            "N",
+            "T",
+        )
+        .unwrap();
+        assert_eq!(profiles, vec!["a".to_string()]);
+        assert_eq!(
+            out,
+            "[profile a]\naws_access_key_id = N\naws_secret_access_key = T\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_keeps_mode_and_symlinks() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::write(&real, "old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomic(&link, b"new", 0o600).unwrap();
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        let fresh = dir.path().join("sub/fresh");
+        write_atomic(&fresh, b"x", 0o600).unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".awsmfa-"))
+            .collect();
+        assert!(left.is_empty(), "temporary files left behind");
+    }
+}

@@ -1,0 +1,203 @@
+//! `.awsmfa.toml`: the profile a directory tree works with.
+//!
+//! ```toml
+//! profile = "prod"            # required: a profile in ~/.aws/config
+//! region = "eu-west-1"        # optional: exported as AWS_REGION
+//! duration = "15m"            # optional: life of the credentials
+//! account = "123456789012"    # optional: refuse credentials of any other account
+//! ```
+//!
+//! The file is inert until trusted (see [`crate::trust`]); unknown keys are
+//! rejected so a typo (`acount`) never silently disables a guard.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".awsmfa.toml";
+
+/// A parsed `.awsmfa.toml`. Equal settings mean the same credentials, so
+/// moving between two trees with equal files keeps what is exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub profile: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Seconds; written as a number or a duration such as "15m" or "1h".
+    #[serde(
+        default,
+        deserialize_with = "duration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duration: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(u64),
+        Text(String),
+    }
+    match Raw::deserialize(d).map_err(|_| {
+        serde::de::Error::custom("expected seconds (900) or a duration such as \"15m\" or \"1h\"")
+    })? {
+        Raw::Seconds(s) => Ok(Some(s)),
+        Raw::Text(t) => crate::cli::parse_duration(&t)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// The nearest `.awsmfa.toml` at or above `dir`.
+pub fn find(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|f| f.is_file())
+}
+
+impl Project {
+    /// Parse the bytes of `path`. Errors name the file, the line and the key.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
+        let fail = |line: Option<usize>, why: String| {
+            Error::ConfigParse(match line {
+                Some(n) => format!("{}, line {n}: {why}", path.display()),
+                None => format!("{}: {why}", path.display()),
+            })
+        };
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| fail(None, "not valid UTF-8; save it as UTF-8".to_string()))?;
+        let project: Project = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let msg = e.message().trim().to_string();
+            // toml names the key for unknown and missing keys; for a bad
+            // value it only points at it, so name the key from that line.
+            let key = line
+                .and_then(|n| text.lines().nth(n - 1))
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().trim_matches('"'))
+                .filter(|k| !k.is_empty() && !msg.contains(&format!("`{k}`")));
+            match key {
+                Some(k) => fail(line, format!("`{k}`: {msg}")),
+                None => fail(line, msg),
+            }
+        })?;
+        let line_of = |key: &str| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with(key))
+                .map(|i| i + 1)
+        };
+        if project.profile.trim().is_empty() {
+            return Err(fail(
+                line_of("profile"),
+                "`profile` is empty; name a profile from ~/.aws/config".to_string(),
+            ));
+        }
+        if let Some(region) = &project.region {
+            if region.trim().is_empty() || region.chars().any(char::is_whitespace) {
+                return Err(fail(
+                    line_of("region"),
+                    format!("`region` {region:?} is not a region name such as \"eu-west-1\""),
+                ));
+            }
+        }
+        if let Some(account) = &project.account {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(fail(
+                    line_of("account"),
+                    format!("`account` {account:?} must be the 12-digit AWS account id, quoted"),
+                ));
+            }
+        }
+        Ok(project)
+    }
+}
+
+/// The account id in an ARN (`arn:aws:sts::123456789012:assumed-role/r/s`).
+pub fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Project> {
+        Project::parse(Path::new("/p/.awsmfa.toml"), text.as_bytes())
+    }
+
+    #[test]
+    fn full_file() {
+        let p = parse(
+            "profile = \"prod\"\nregion = \"eu-west-1\"\nduration = \"15m\"\naccount = \"012345678901\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            Project {
+                profile: "prod".into(),
+                region: Some("eu-west-1".into()),
+                duration: Some(900),
+                account: Some("012345678901".into()),
+            }
+        );
+        assert_eq!(
+            parse("profile = 'p'\nduration = 1800").unwrap().duration,
+            Some(1800)
+        );
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let e = parse("profile = \"p\"\nacount = \"1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/p/.awsmfa.toml, line 2: unknown field `acount`"),
+            "{e}"
+        );
+        let e = parse("region = \"x\"\n").unwrap_err().to_string();
+        assert!(
+            e.contains("/p/.awsmfa.toml") && e.contains("missing field `profile`"),
+            "{e}"
+        );
+        let e = parse("profile = \"p\"\nduration = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/p/.awsmfa.toml, line 2: `duration`: expected seconds"),
+            "{e}"
+        );
+        let e = parse("profile = \"p\"\naccount = 12\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("/p/.awsmfa.toml, line 2: `account`: "), "{e}");
+        let e = parse("profile = \"p\"\naccount = \"12\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("12-digit"), "{e}");
+        let e = parse("profile = \"\"\n").unwrap_err().to_string();
+        assert!(
+            e.contains("line 1") && e.contains("`profile` is empty"),
+            "{e}"
+        );
+        let e = Project::parse(Path::new("/p/.awsmfa.toml"), b"profile = \"\xff\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn account_from_arn() {
+        assert_eq!(
+            account_of("arn:aws:sts::123456789012:assumed-role/dev/x"),
+            Some("123456789012")
+        );
+        assert_eq!(account_of("nonsense"), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! Which `.awsmfa.toml` files the user trusts (the direnv model).
+//!
+//! A file anyone can commit to a repository must not pick credentials by
+//! itself. `awsmfa allow` records an allowance named after
+//! sha256(absolute path + "\n" + content) under
+//! `$XDG_DATA_HOME/awsmfa/allow/`: any edit changes the name, so an edited
+//! file is untrusted again, and the check per directory change is one stat.
+//! Each allowance holds the path it was made for, so `deny` can find stale
+//! ones too.
+
+use crate::error::{Error, Result};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub fn dir() -> Result<PathBuf> {
+    use etcetera::BaseStrategy;
+    Ok(crate::config::dirs()?
+        .data_dir()
+        .join("awsmfa")
+        .join("allow"))
+}
+
+/// The allowance name for `path` holding `content`.
+pub fn key(path: &Path, content: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(path_bytes(path));
+    h.update(b"\n");
+    h.update(content);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().into_owned().into_bytes()
+}
+
+/// A newline in the path would make "path \n content" ambiguous (two
+/// different pairs could hash alike), so such paths are never trusted.
+fn unambiguous(path: &Path) -> bool {
+    !path_bytes(path).contains(&b'\n')
+}
+
+/// Whether `path` with exactly `content` was allowed.
+pub fn is_allowed(path: &Path, content: &[u8]) -> Result<bool> {
+    Ok(unambiguous(path) && dir()?.join(key(path, content)).is_file())
+}
+
+/// Trust `path` as it is now.
+pub fn allow(path: &Path, content: &[u8]) -> Result<()> {
+    if !unambiguous(path) {
+        return Err(Error::Usage(format!(
+            "{path:?} contains a newline; awsmfa only trusts files whose path has none"
+        )));
+    }
+    let dir = dir()?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let file = dir.join(key(path, content));
+    let mut record = path_bytes(path);
+    record.push(b'\n');
+    std::fs::write(&file, record).map_err(|e| Error::io(format!("writing {}", file.display()), e))
+}
+
+/// Remove every allowance made for `path` (any content); how many there were.
+pub fn deny(path: &Path) -> Result<usize> {
+    let dir = dir()?;
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io(format!("reading {}", dir.display()), e)),
+    };
+    let mut wanted = path_bytes(path);
+    wanted.push(b'\n');
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let file = entry.path();
+        if std::fs::read(&file).is_ok_and(|record| record == wanted) {
+            std::fs::remove_file(&file)
+                .map_err(|e| Error::io(format!("removing {}", file.display()), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_depends_on_path_and_content() {
+        let a = key(Path::new("/a/.awsmfa.toml"), b"profile = \"p\"\n");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, key(Path::new("/b/.awsmfa.toml"), b"profile = \"p\"\n"));
+        assert_ne!(a, key(Path::new("/a/.awsmfa.toml"), b"profile = \"q\"\n"));
+        // A newline in the path would make the separator ambiguous.
+        assert!(!is_allowed(Path::new("/a\nb/.awsmfa.toml"), b"").unwrap());
+        assert!(allow(Path::new("/a\nb/.awsmfa.toml"), b"").is_err());
+        // sha256("/x\n"), as `printf '/x\n' | sha256sum` prints it.
+        assert_eq!(
+            key(Path::new("/x"), b""),
+            "cacbe1bb033f403f2dbdfc1f0fe00d6fc125965ff33960ff4ca5f3f45e664c4b"
+        );
+    }
+}
