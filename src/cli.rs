@@ -13,7 +13,8 @@ Examples:
   credential_process = awsmfa process my-role   (in ~/.aws/config)
 
 Exit codes: 0 ok, 1 other failure, 2 usage, 3 configuration, 4 MFA code,
-5 rejected by AWS, 6 STS unreachable, 7 refused to print secrets to a terminal.";
+5 rejected by AWS, 6 STS unreachable, 7 refused to print secrets to a terminal,
+8 doctor found warnings, 9 doctor found failures.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,7 +41,7 @@ pub enum Command {
     Env(EnvArgs),
     /// Run a command with temporary credentials for a profile in its environment
     #[command(
-        after_help = "Examples:\n  awsmfa exec my-role -- aws s3 ls\n  awsmfa exec --server my-role -- terraform apply"
+        after_help = "Examples:\n  awsmfa exec my-role -- aws s3 ls\n  awsmfa exec --server my-role -- terraform apply\n  awsmfa login my-user --duration 36h   # first: --server then runs up to 36h without a prompt"
     )]
     Exec(ExecArgs),
     /// Print credentials as credential_process JSON, for ~/.aws/config
@@ -93,7 +94,9 @@ pub enum Command {
     )]
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
-    #[command(after_help = "Example:\n  awsmfa doctor --offline")]
+    #[command(
+        after_help = "Examples:\n  awsmfa doctor\n  awsmfa doctor my-role --offline\n\nExit status: 0 nothing needs attention, 8 warnings only, 9 at least one failure."
+    )]
     Doctor(DoctorArgs),
 }
 
@@ -138,7 +141,9 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// Serve refreshing credentials to the command from a local endpoint
-    /// instead of putting keys in its environment (for jobs longer than 1h)
+    /// instead of putting keys in its environment (for jobs longer than 1h).
+    /// AWSMFA_SERVER_REFRESH=DURATION caps the lifetime it announces for
+    /// each credential, so the command's SDK fetches new ones that often
     #[arg(long)]
     pub server: bool,
     /// The command and its arguments
@@ -243,6 +248,10 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
+    /// Profile to check (default: $AWS_PROFILE, else every profile that is
+    /// not only a source of others)
+    #[arg(add = ArgValueCandidates::new(profiles))]
+    pub profile: Option<String>,
     /// Skip the checks that call AWS
     #[arg(long)]
     pub offline: bool,

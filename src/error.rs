@@ -15,6 +15,10 @@ pub mod exit {
     pub const AUTH: u8 = 5;
     pub const NETWORK: u8 = 6;
     pub const TERMINAL: u8 = 7;
+    /// `awsmfa doctor` found something worth a look (warnings only).
+    pub const DOCTOR_WARN: u8 = 8;
+    /// `awsmfa doctor` found something broken.
+    pub const DOCTOR_FAIL: u8 = 9;
     /// Ctrl-C, as a shell reports a SIGINT death.
     pub const INTERRUPTED: u8 = 130;
 }

@@ -144,8 +144,24 @@ impl HoldInterrupt {
 impl Drop for HoldInterrupt {
     fn drop(&mut self) {
         #[cfg(unix)]
-        sigint_armed().store(true, std::sync::atomic::Ordering::SeqCst);
+        sigint_armed().store(
+            !SURVIVE_INTERRUPTS.load(std::sync::atomic::Ordering::SeqCst),
+            std::sync::atomic::Ordering::SeqCst,
+        );
     }
+}
+
+#[cfg(unix)]
+static SURVIVE_INTERRUPTS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// From now on SIGINT never terminates this process, not even after a
+/// prompt: for `exec --server`, which must keep serving its command for as
+/// long as the command (which got the same Ctrl-C) decides to run.
+#[cfg(unix)]
+pub fn survive_interrupts() {
+    SURVIVE_INTERRUPTS.store(true, std::sync::atomic::Ordering::SeqCst);
+    sigint_armed().store(false, std::sync::atomic::Ordering::SeqCst);
 }
 
 fn tty_path() -> &'static str {

@@ -292,3 +292,99 @@ fn source_chain(err: &dyn std::error::Error) -> String {
     }
     parts.join(": ")
 }
+
+/// STS's clock as seen by one `GetCallerIdentity` call (for `awsmfa doctor`).
+#[derive(Debug)]
+pub struct ServerClock {
+    /// The `Date` header of STS's answer (whole seconds).
+    pub date: SystemTime,
+    /// Local time when the call started and when the answer was read: the
+    /// answer was dated somewhere in between.
+    pub sent: SystemTime,
+    pub received: SystemTime,
+    /// Who the keys belong to, or why STS refused them. A refusal still
+    /// carries a `Date`, so the clock is known either way.
+    pub identity: Result<Identity, Failure>,
+}
+
+impl ServerClock {
+    /// How far this machine's clock is behind STS's (negative: ahead), in
+    /// seconds, measured against the middle of the round trip.
+    pub fn skew(&self) -> i64 {
+        let secs = |t: SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64())
+        };
+        let local = (secs(self.sent) + secs(self.received)) / 2.0;
+        (secs(self.date) - local).round() as i64
+    }
+}
+
+/// Keeps the last `Date` response header of the calls it is attached to.
+#[derive(Debug, Clone, Default)]
+struct DateHeader(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for DateHeader {
+    fn name(&self) -> &'static str {
+        "awsmfa-date-header"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(date) = context.response().headers().get("date") {
+            if let Ok(mut slot) = self.0.lock() {
+                *slot = Some(date.to_string());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Sts {
+    /// `sts:GetCallerIdentity` signed with `creds`, returning the server's
+    /// `Date` with the outcome. Fails only when no answer came back at all.
+    pub fn clock(&self, creds: &Credentials) -> Result<ServerClock, Failure> {
+        use aws_smithy_types::date_time::{DateTime, Format};
+        let header = DateHeader::default();
+        let sent = SystemTime::now();
+        let outcome = self.rt.block_on(
+            self.client(creds)
+                .get_caller_identity()
+                .customize()
+                .interceptor(header.clone())
+                .send(),
+        );
+        let received = SystemTime::now();
+        let raw = header.0.lock().ok().and_then(|mut slot| slot.take());
+        let identity = outcome
+            .map(|out| Identity {
+                account: out.account().unwrap_or_default().to_string(),
+                arn: out.arn().unwrap_or_default().to_string(),
+                user_id: out.user_id().unwrap_or_default().to_string(),
+            })
+            .map_err(|e| classify(&e, self));
+        let raw = match (raw, identity) {
+            (Some(raw), identity) => (raw, identity),
+            (None, Err(failure)) => return Err(failure),
+            (None, Ok(_)) => {
+                return Err(Failure::Other("STS answered without a Date header".into()))
+            }
+        };
+        let date = DateTime::from_str(raw.0.trim(), Format::HttpDate)
+            .ok()
+            .and_then(|d| SystemTime::try_from(d).ok())
+            .ok_or_else(|| {
+                Failure::Other(format!("STS sent an unreadable Date header {:?}", raw.0))
+            })?;
+        Ok(ServerClock {
+            date,
+            sent,
+            received,
+            identity: raw.1,
+        })
+    }
+}

@@ -18,6 +18,14 @@ pub const MANAGED: &[&str] = &[
 /// Removed whenever keys are exported, so no tool mixes a profile with them.
 pub const CONFLICTING: &[&str] = &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
 
+/// The variables that carry the credentials themselves.
+pub const KEYS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+];
+
 /// What to set and what to remove, in output order.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -50,6 +58,19 @@ impl Changes {
         set.push(("AWSMFA_PROFILE", o.profile.clone()));
         if c.session_token().is_none() {
             unset.push("AWS_SESSION_TOKEN");
+        }
+        Changes { set, unset }
+    }
+
+    /// For a command that gets credentials from `exec --server`'s endpoint:
+    /// everything [`Changes::export`] does except the keys, which are removed.
+    pub fn endpoint(o: &Obtained) -> Self {
+        let Changes { mut set, mut unset } = Changes::export(o);
+        set.retain(|(k, _)| !KEYS.contains(k));
+        for key in KEYS {
+            if !unset.contains(key) {
+                unset.push(key);
+            }
         }
         Changes { set, unset }
     }

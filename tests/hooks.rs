@@ -881,7 +881,7 @@ fn ctrl_c_at_the_mfa_prompt_changes_nothing() {
     t.line("cd dev");
     t.wait_for("MFA code for arn:aws:iam::");
     t.keys(&["1", "2", "C-c"]);
-    t.wait_for("awsmfa: interrupted; nothing was changed");
+    t.wait_for("interrupted; nothing was changed");
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
     // The terminal echoes again (the prompt turned echo off).
     let stty = t.step("stty -a");

@@ -9,6 +9,9 @@ use crate::vars::Changes;
 use std::process::{Command, ExitCode};
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
+    if args.server {
+        return serve(ctx, args);
+    }
     let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store()?)?;
     let changes = Changes::export(&obtained);
     let (program, rest) = args
@@ -40,4 +43,17 @@ fn replace_process(mut cmd: Command, name: &str) -> Result<ExitCode> {
         .status()
         .map_err(|e| Error::Other(format!("cannot run `{name}`: {e}")))?;
     Ok(ExitCode::from(status.code().unwrap_or(1) as u8))
+}
+
+/// `--server`: a credential endpoint instead of keys (src/cmd/serve.rs).
+#[cfg(unix)]
+fn serve(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
+    super::serve::run(ctx, args)
+}
+
+#[cfg(not(unix))]
+fn serve(_: &Context, _: ExecArgs) -> Result<ExitCode> {
+    Err(Error::Usage(
+        "exec --server is available on Unix systems only; use `awsmfa exec` or `credential_process = awsmfa process PROFILE`".into(),
+    ))
 }

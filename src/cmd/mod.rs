@@ -3,6 +3,7 @@
 mod allow;
 mod cache;
 pub mod completions;
+mod doctor;
 mod env;
 mod exec;
 mod hook;
@@ -10,6 +11,8 @@ mod init;
 mod login;
 mod process;
 mod rotate;
+#[cfg(unix)]
+mod serve;
 mod setup;
 mod status;
 
@@ -59,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => login::login(&ctx, args),
         Command::Logout => login::logout(&ctx),
         Command::Cache(args) => cache::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Init(args) => init::run(&ctx, args),
         Command::Hook(args) => hook::run(&ctx, args),
         Command::Allow(args) => allow::allow(&ctx, args),
@@ -67,9 +71,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Setup(args) => setup::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
-        other => Err(Error::Usage(format!(
-            "{other:?} is not available in this build"
-        ))),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod bounded;
 pub mod check;
+pub mod date_proxy;
 pub mod iam_fault;
 pub mod moto;
 pub mod proxy;

@@ -1,0 +1,165 @@
+//! `awsmfa exec --server PROFILE -- COMMAND`: the command gets a credential
+//! endpoint (see [`crate::server`]) instead of keys, for jobs that outlive
+//! the 1-hour role cap.
+//!
+//! awsmfa stays the command's parent for its whole life: it serves the
+//! endpoint, and the endpoint goes away when the command exits. The exit
+//! status passes through (128 + N when the command died of signal N).
+//!
+//! Signals: the command runs in awsmfa's process group, so Ctrl-C (and
+//! Ctrl-\) at a terminal reach it directly; awsmfa survives them and leaves
+//! the command to decide. SIGINT and SIGQUIT sent by a process (`kill`) are
+//! forwarded, those from the terminal are not (the command already has them,
+//! and many tools treat a second Ctrl-C as "stop now, unsafely"). SIGTERM
+//! and SIGHUP are always forwarded.
+
+use super::{request, Context};
+use crate::cli::ExecArgs;
+use crate::error::{Error, Result};
+use crate::obtain::{obtain, Request, Store};
+use crate::profile::Profiles;
+use crate::server::{self, Endpoint, Memory, Provider};
+use crate::vars::Changes;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::low_level::siginfo::{Cause, Origin};
+use std::process::{Command, ExitCode, ExitStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const FORWARDED: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
+
+pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
+    let (program, rest) = args
+        .command
+        .split_first()
+        .ok_or_else(|| Error::Usage("no command given after --".into()))?;
+    let name = program.to_string_lossy().into_owned();
+    let cap = server::refresh_cap()?;
+
+    let profiles = Profiles::load()?;
+    let role_arn = profiles
+        .chain(&args.profile)?
+        .roles
+        .last()
+        .map(|hop| hop.role_arn.clone());
+    warn_about_default_profile(&profiles);
+
+    // Without the encrypted cache, the MFA session is kept in this process.
+    let store: Box<dyn Store> = match ctx.cache()? {
+        Some(cache) => Box::new(cache),
+        None => Box::new(Memory::default()),
+    };
+    // Any MFA prompt happens now, before the command owns the terminal.
+    let first_request = request(Some(args.profile), args.fetch);
+    let first = obtain(&first_request, &*store)?;
+    let changes = Changes::endpoint(&first);
+    let refresh = Request {
+        token_code: None,
+        refresh: role_arn.is_some(),
+        ..first_request
+    };
+    let mut provider = Provider::new(first, refresh, &*store, role_arn, cap);
+    let endpoint = Endpoint::bind()?;
+
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    for name in changes.unset.iter().chain(server::OUTRANKING_VARS) {
+        cmd.env_remove(name);
+    }
+    cmd.envs(changes.set.iter().map(|(k, v)| (k, v)))
+        .env(server::URI_VAR, endpoint.url())
+        .env(server::TOKEN_VAR, endpoint.token());
+
+    // Installed before the command starts: a SIGTERM in between must not
+    // kill awsmfa and leave the command without its endpoint. A prompt
+    // (now or during a refresh) must not re-arm Ctrl-C's default either.
+    crate::mfa::survive_interrupts();
+    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)
+        .map_err(|e| Error::io("installing signal handlers", e))?;
+    let signal_handle = signals.handle();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::Other(format!("cannot run `{name}`: {e}")))?;
+
+    let pid = rustix::process::Pid::from_child(&child);
+    let exited = Arc::new(AtomicBool::new(false));
+    let forwarder = {
+        let exited = Arc::clone(&exited);
+        std::thread::spawn(move || {
+            for origin in signals.forever() {
+                // Its pid may already belong to another process.
+                if exited.load(Ordering::SeqCst) {
+                    break;
+                }
+                if forward(&origin) {
+                    if let Some(sig) = rustix::process::Signal::from_named_raw(origin.signal) {
+                        let _ = rustix::process::kill_process(pid, sig);
+                    }
+                }
+            }
+        })
+    };
+    let waiter = {
+        let stopper = endpoint.stopper();
+        std::thread::spawn(move || {
+            let status = child.wait();
+            exited.store(true, Ordering::SeqCst);
+            stopper.stop();
+            status
+        })
+    };
+
+    endpoint.serve(&mut provider);
+    drop(endpoint);
+    let status = waiter
+        .join()
+        .map_err(|_| Error::Other(format!("lost track of `{name}`")))?
+        .map_err(|e| Error::io(format!("waiting for `{name}`"), e))?;
+    signal_handle.close();
+    let _ = forwarder.join();
+    Ok(ExitCode::from(exit_code(status)))
+}
+
+/// Signals from the terminal already reached the command (same process
+/// group); everything else is passed on.
+fn forward(origin: &Origin) -> bool {
+    match origin.signal {
+        SIGINT | SIGQUIT => !matches!(origin.cause, Cause::Kernel),
+        _ => true,
+    }
+}
+
+/// The command's exit code, or 128 + the signal that killed it (as shells
+/// report it).
+fn exit_code(status: ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code as u8,
+        (None, Some(signal)) => (128 + signal) as u8,
+        (None, None) => 1,
+    }
+}
+
+/// The command's SDK looks at the `default` profile before it looks for a
+/// credential endpoint: if that profile has credentials of its own, they win.
+fn warn_about_default_profile(profiles: &Profiles) {
+    const SOURCES: &[&str] = &[
+        "aws_access_key_id",
+        "role_arn",
+        "credential_process",
+        "sso_session",
+        "sso_start_url",
+        "web_identity_token_file",
+        "login_session",
+    ];
+    if let Some(key) = SOURCES
+        .iter()
+        .find(|key| profiles.value("default", key).is_some())
+    {
+        eprintln!(
+            "awsmfa: warning: profile `default` has credentials of its own ({key}), and AWS SDKs in the command use them before the credential endpoint; rename that profile to use the endpoint"
+        );
+    }
+}

@@ -1,0 +1,597 @@
+//! `awsmfa exec --server`: a credential endpoint for long jobs, against moto
+//! and the real aws CLI / boto3 in the child.
+
+use crate::support::bounded::{output_within, HANG};
+use crate::support::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// For the runs that wait out several credential lifetimes and start the
+/// aws CLI repeatedly: a safety net against a hang, not a timing check.
+const LONG: Duration = Duration::from_secs(300);
+
+/// A profile `dev` (role) from `alice` (keys + MFA) whose MFA code comes
+/// from an mfa_process that logs every call to `mfa.log`.
+fn logged_mfa(w: &World) -> Seeded {
+    let s = w.standard(&["dev"]);
+    let log = w.path("mfa.log");
+    let config = w.read("config_file").replace(
+        "[profile alice]\n",
+        &format!(
+            "[profile alice]\nmfa_process = sh -c 'echo used >> \"{}\"; echo 123456'\n",
+            log.display()
+        ),
+    );
+    w.write_config(&config);
+    s
+}
+
+fn assumed(role_arn: &str) -> String {
+    role_arn
+        .replace(":iam::", ":sts::")
+        .replace(":role/", ":assumed-role/")
+}
+
+/// Wait (bounded) for a file the child writes.
+#[track_caller]
+fn wait_for(path: &Path, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !path.exists() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "awsmfa exited ({status}) before {} appeared",
+                path.display()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[track_caller]
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "awsmfa did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One raw HTTP/1.1 exchange: (status, body).
+fn raw(port: u16, request: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn request(method: &str, path: &str, port: u16, auth: Option<&str>) -> String {
+    let auth = auth.map_or(String::new(), |t| format!("Authorization: {t}\r\n"));
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+}
+
+/// The child of the first test: the aws CLI three times and boto3 in one
+/// long-lived process, each across a served credential's expiry (the
+/// endpoint announces at most 2 s, and the child waits longer than that).
+const LONG_JOB: &str = r#"
+import json, os, subprocess, sys, time, urllib.request
+import boto3
+
+out = sys.argv[1]
+with open(os.path.join(out, "child-env"), "w") as f:
+    for k, v in sorted(os.environ.items()):
+        f.write(f"{k}={v}\n")
+
+def served():
+    req = urllib.request.Request(
+        os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+        headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]},
+    )
+    asked = time.time()
+    doc = json.load(urllib.request.urlopen(req))
+    return {"key": doc["AccessKeyId"], "expiration": doc["Expiration"],
+            "role": doc.get("RoleArn"), "asked": asked}
+
+cli = []
+for _ in range(3):
+    arn = subprocess.run(
+        [sys.executable, "-m", "awscli", "sts", "get-caller-identity",
+         "--query", "Arn", "--output", "text"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    cli.append({"arn": arn, **served()})
+    time.sleep(2.5)
+
+session = boto3.session.Session()
+sts = session.client("sts")
+sdk = []
+for _ in range(3):
+    arn = sts.get_caller_identity()["Arn"]
+    key = session.get_credentials().get_frozen_credentials().access_key
+    sdk.append({"arn": arn, "key": key})
+    time.sleep(2.5)
+
+with open(os.path.join(out, "calls.json"), "w") as f:
+    json.dump({"cli": cli, "sdk": sdk}, f)
+sys.exit(7)
+"#;
+
+#[test]
+fn long_job_sees_the_role_across_expiries_with_one_mfa_code() {
+    let mut w = World::new();
+    let s = logged_mfa(&w);
+    w.env.push(("AWSMFA_SERVER_REFRESH".into(), "2".into()));
+    // Stale keys and a profile in the parent must not reach the child.
+    w.env
+        .push(("AWS_ACCESS_KEY_ID".into(), "AKIASTALESTALESTALE0".into()));
+    w.env
+        .push(("AWS_SECRET_ACCESS_KEY".into(), "stale-secret".into()));
+    w.env
+        .push(("AWS_SESSION_TOKEN".into(), "stale-token".into()));
+    w.env.push(("AWS_PROFILE".into(), "alice".into()));
+    let script = w.path("job.py");
+    std::fs::write(&script, LONG_JOB).unwrap();
+    let out = output_within(
+        w.awsmfa(&["exec", "--server", "dev", "--"])
+            .arg(python())
+            .arg(&script)
+            .arg(w.dir.path()),
+        LONG,
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+
+    let calls: serde_json::Value = serde_json::from_str(&w.read("calls.json")).unwrap();
+    let role = &s.roles["dev"];
+    let mut keys = std::collections::BTreeSet::new();
+    for call in calls["cli"].as_array().unwrap() {
+        assert!(
+            call["arn"].as_str().unwrap().starts_with(&assumed(role)),
+            "{call}"
+        );
+        assert_eq!(call["role"], role.as_str());
+        // The announced expiry is the shortened one, so SDKs come back.
+        let expires = unix_time(call["expiration"].as_str().unwrap());
+        assert!(
+            expires <= call["asked"].as_f64().unwrap() + 2.0,
+            "announced {call} beyond the 2 s cap"
+        );
+        keys.insert(call["key"].as_str().unwrap().to_string());
+    }
+    assert_eq!(keys.len(), 3, "a new credential after each expiry: {calls}");
+    let sdk_keys: std::collections::BTreeSet<_> = calls["sdk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert!(
+                c["arn"].as_str().unwrap().starts_with(&assumed(role)),
+                "{c}"
+            );
+            c["key"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(sdk_keys.len(), 3, "boto3 refreshed in-process: {calls}");
+
+    assert_eq!(w.read("mfa.log").lines().count(), 1, "exactly one MFA code");
+
+    let env = w.read("child-env");
+    for secret in [
+        "AWS_ACCESS_KEY_ID=",
+        "AWS_SECRET_ACCESS_KEY=",
+        "AWS_SESSION_TOKEN=",
+        "AWS_CREDENTIAL_EXPIRATION=",
+        "AWS_PROFILE=",
+        "AWS_DEFAULT_PROFILE=",
+    ] {
+        assert!(
+            !env.lines().any(|l| l.starts_with(secret)),
+            "{secret} in the child's environment"
+        );
+    }
+    for wanted in [
+        "AWSMFA_PROFILE=dev",
+        "AWS_REGION=us-east-1",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN=",
+    ] {
+        assert!(
+            env.lines().any(|l| l.starts_with(wanted)),
+            "{wanted} missing"
+        );
+    }
+    // No served secret appears in the environment either.
+    assert!(!keys.iter().any(|k| env.contains(k.as_str())));
+}
+
+/// RFC 3339 (`2026-11-27T09:26:19Z`) to Unix seconds, via python's parser
+/// so the test does not share awsmfa's formatting code.
+fn unix_time(rfc3339: &str) -> f64 {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import sys, datetime; print(datetime.datetime.fromisoformat(sys.argv[1].replace('Z', '+00:00')).timestamp())",
+            rfc3339,
+        ])
+        .output()
+        .unwrap();
+    ok(&out).trim().parse().unwrap()
+}
+
+/// A child that publishes its endpoint and token (for the test to probe)
+/// and waits for `stop`.
+const WAIT_FOR_STOP: &str = r#"printf '%s\n%s\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI" "$AWS_CONTAINER_AUTHORIZATION_TOKEN" > endpoint.tmp
+mv endpoint.tmp endpoint
+while [ ! -e stop ]; do sleep 0.05; done"#;
+
+#[test]
+fn refuses_requests_without_the_token_or_off_the_path_and_closes_with_the_command() {
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    let mut child = w
+        .awsmfa(&["exec", "--server", "dev", "--token-code", "123456", "--"])
+        .args(["sh", "-c", WAIT_FOR_STOP])
+        .current_dir(w.dir.path())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&w.path("endpoint"), &mut child);
+    let published = w.read("endpoint");
+    let mut lines = published.lines();
+    let url = lines.next().unwrap().to_string();
+    let token = lines.next().unwrap().to_string();
+    assert!(token.len() >= 32, "at least 128 bits of token");
+    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
+    let (port, path) = rest.split_once('/').unwrap();
+    let port: u16 = port.parse().unwrap();
+    let path = format!("/{path}");
+    assert!(path.len() > 16, "a random path: {path}");
+
+    let wrong = format!("{}x", &token[..token.len() - 1]);
+    for (method, target, auth, want) in [
+        ("GET", path.as_str(), None, 401),
+        ("GET", path.as_str(), Some(wrong.as_str()), 401),
+        ("GET", path.as_str(), Some(""), 401),
+        ("POST", path.as_str(), Some(token.as_str()), 405),
+        ("PUT", path.as_str(), Some(token.as_str()), 405),
+        ("GET", "/", Some(token.as_str()), 404),
+        ("GET", &format!("{path}/x"), Some(token.as_str()), 404),
+    ] {
+        let (status, body) = raw(port, &request(method, target, port, auth));
+        assert_eq!(status, want, "{method} {target} auth={auth:?}: {body}");
+        assert!(!body.contains("SecretAccessKey"), "{body}");
+    }
+    let (status, body) = raw(port, &request("GET", &path, port, Some(&token)));
+    assert_eq!(status, 200, "{body}");
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(doc["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    for field in ["SecretAccessKey", "Token", "Expiration"] {
+        assert!(doc[field].is_string(), "{field} missing: {doc}");
+    }
+    assert_eq!(doc["RoleArn"], s.roles["dev"].as_str());
+
+    std::fs::write(w.path("stop"), "").unwrap();
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the endpoint outlived the command"
+    );
+}
+
+/// A child that records which signals reached it, then exits as a shell
+/// does when it dies of one (128 + N).
+const TRAPS: &str = r#"trap 'echo TERM >> marker; exit 143' TERM
+trap 'echo INT >> marker; exit 130' INT
+touch ready
+while :; do sleep 0.05; done"#;
+
+fn start_trapping(w: &World) -> Child {
+    let _ = std::fs::remove_file(w.path("ready"));
+    let _ = std::fs::remove_file(w.path("marker"));
+    w.awsmfa(&["exec", "--server", "dev", "--token-code", "123456", "--"])
+        .args(["bash", "-c", TRAPS])
+        .current_dir(w.dir.path())
+        .spawn()
+        .unwrap()
+}
+
+fn kill(signal: &str, pid: u32) {
+    let st = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+#[test]
+fn signals_reach_the_command_and_its_exit_status_comes_back() {
+    let w = World::new();
+    w.standard(&["dev"]);
+    // The role credentials cached by the first run serve the others: a
+    // code can only be used once.
+
+    for (signal, code, marker) in [("TERM", 143, "TERM\n"), ("INT", 130, "INT\n")] {
+        let mut child = start_trapping(&w);
+        wait_for(&w.path("ready"), &mut child);
+        kill(signal, child.id());
+        let status = wait_exit(&mut child);
+        assert_eq!(status.code(), Some(code), "after SIG{signal}");
+        assert_eq!(
+            w.read("marker"),
+            marker,
+            "SIG{signal} reached the command once"
+        );
+    }
+
+    // A command killed by a signal: 128 + 9. (With a `default` profile
+    // holding keys, which the command's SDK would prefer: said once.)
+    let creds = w.read("credentials_file");
+    w.write_credentials(&format!(
+        "{creds}\n[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
+    ));
+    let out = output_within(
+        &mut w.awsmfa(&["exec", "--server", "dev", "--", "sh", "-c", "kill -KILL $$"]),
+        HANG,
+    );
+    assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("profile `default` has credentials of its own"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Counts every SIGINT delivered (the wakeup fd gets one byte per
+/// delivery), waiting a second after the first for a duplicate.
+const COUNT_SIGINTS: &str = r#"
+import os, signal, sys, time
+r, w = os.pipe()
+os.set_blocking(w, False)
+signal.set_wakeup_fd(w)
+signal.signal(signal.SIGINT, lambda *_: None)
+open("ready", "w").close()
+os.read(r, 1)
+time.sleep(1)
+os.set_blocking(r, False)
+try:
+    extra = len(os.read(r, 64))
+except BlockingIOError:
+    extra = 0
+with open("marker", "w") as f:
+    f.write("INT\n" * (1 + extra))
+sys.exit(130)
+"#;
+
+/// A detached tmux server (its own socket in the world) running one script
+/// with the world's environment in a real terminal.
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    /// `None` (and a note) where tmux is missing; CI always has it.
+    fn start(w: &World, body: &str) -> Option<Tmux> {
+        if !have("tmux") {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is installed by .ci/run"
+            );
+            eprintln!("skipped: tmux is not installed");
+            return None;
+        }
+        let mut script = String::new();
+        for (k, v) in w.base_env() {
+            script.push_str(&format!("export {k}={}\n", shell_quote(&v)));
+        }
+        script.push_str(&format!(
+            "cd {}\n{body}\n",
+            shell_quote(&w.dir.path().to_string_lossy())
+        ));
+        std::fs::write(w.path("run.sh"), script).unwrap();
+        let tmux = Tmux {
+            socket: w.path("tmux.sock"),
+        };
+        let run = format!("bash --norc {}", w.path("run.sh").display());
+        ok(&tmux.run(&["new-session", "-d", "-x", "120", "-y", "24", &run]));
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        stdout(&self.run(&["capture-pane", "-p"]))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[track_caller]
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Ctrl-C at a real terminal (tmux): the command gets exactly one SIGINT
+/// (from the terminal; awsmfa does not add a second) and awsmfa reports
+/// its status.
+#[test]
+fn ctrl_c_at_a_terminal_reaches_the_command_once() {
+    let w = World::new();
+    w.standard(&["dev"]);
+    let body = format!(
+        "{} exec --server dev --token-code 123456 -- {} -c {}\necho $? > rc",
+        shell_quote(&awsmfa_bin().to_string_lossy()),
+        shell_quote(&python().to_string_lossy()),
+        shell_quote(COUNT_SIGINTS)
+    );
+    let Some(tmux) = Tmux::start(&w, &body) else {
+        return;
+    };
+    wait_until("the command's start", || w.path("ready").exists());
+    ok(&tmux.run(&["send-keys", "C-c"]));
+    wait_until("awsmfa's exit", || w.path("rc").exists());
+    assert_eq!(w.read("marker"), "INT\n");
+    assert_eq!(w.read("rc").trim(), "130");
+}
+
+/// When the MFA session ends while the command runs at a terminal, awsmfa
+/// asks for a code there, and the waiting request then gets credentials;
+/// Ctrl-C after that prompt still leaves awsmfa to the command.
+const ASK_AGAIN: &str = r#"
+import json, os, subprocess, sys, time, urllib.request
+subprocess.run([os.environ["AWSMFA"], "cache", "clear"], check=True, capture_output=True)
+time.sleep(2.5)
+open("asking", "w").close()
+req = urllib.request.Request(
+    os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+    headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]},
+)
+doc = json.load(urllib.request.urlopen(req, timeout=120))
+with open("after.json", "w") as f:
+    json.dump({"role": doc.get("RoleArn"), "key": doc["AccessKeyId"]}, f)
+"#;
+
+/// Then Ctrl-C: awsmfa, past a prompt, must still survive it.
+const THEN_CTRL_C: &str = r#"
+import signal
+signal.signal(signal.SIGINT, lambda *_: None)
+open("ready", "w").close()
+signal.pause()
+with open("marker", "w") as f:
+    f.write("INT\n")
+sys.exit(130)
+"#;
+
+#[test]
+fn an_ended_mfa_session_is_asked_for_again_at_the_terminal() {
+    let mut w = World::new();
+    let s = w.standard(&["dev"]);
+    w.env.push(("AWSMFA_SERVER_REFRESH".into(), "2".into()));
+    w.env
+        .push(("AWSMFA".into(), awsmfa_bin().to_string_lossy().into_owned()));
+    let body = format!(
+        "{} exec --server dev --token-code 123456 -- {} -c {}\necho $? > rc",
+        shell_quote(&awsmfa_bin().to_string_lossy()),
+        shell_quote(&python().to_string_lossy()),
+        shell_quote(&format!("{ASK_AGAIN}{THEN_CTRL_C}"))
+    );
+    let Some(tmux) = Tmux::start(&w, &body) else {
+        return;
+    };
+    wait_until("the MFA prompt", || tmux.screen().contains("MFA code for"));
+    assert!(w.path("asking").exists());
+    assert!(!w.path("after.json").exists(), "served without a new code");
+    ok(&tmux.run(&["send-keys", "654321", "Enter"]));
+    wait_until("the served request", || w.path("ready").exists());
+    let after: serde_json::Value = serde_json::from_str(&w.read("after.json")).unwrap();
+    assert_eq!(after["role"], s.roles["dev"].as_str());
+    // The prompt is over; Ctrl-C is still the command's to handle.
+    ok(&tmux.run(&["send-keys", "C-c"]));
+    wait_until("awsmfa's exit", || w.path("rc").exists());
+    assert_eq!(w.read("marker"), "INT\n");
+    assert_eq!(w.read("rc").trim(), "130", "{}", tmux.screen());
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The child of the session-end test: asks while the MFA session lives,
+/// after it is gone (cache cleared), and after `awsmfa login` started a
+/// new one, recording what the aws CLI said each time.
+const SESSION_END: &str = r#"
+set -u
+aws() { "$PY" -m awscli sts get-caller-identity --query Arn --output text; }
+aws > before.out 2> before.err; echo $? > before.rc
+"$AWSMFA" cache clear 2>/dev/null
+sleep 2.5
+aws > ended.out 2> ended.err; echo $? > ended.rc
+"$AWSMFA" login dev --token-code 654321 2>/dev/null
+sleep 2.5
+aws > after.out 2> after.err; echo $? > after.rc
+"#;
+
+#[test]
+fn an_ended_mfa_session_is_reported_and_a_new_login_resumes() {
+    let mut w = World::new();
+    let s = w.standard(&["dev"]);
+    w.env.push(("AWSMFA_SERVER_REFRESH".into(), "2".into()));
+    w.env
+        .push(("PY".into(), python().to_string_lossy().into_owned()));
+    w.env
+        .push(("AWSMFA".into(), awsmfa_bin().to_string_lossy().into_owned()));
+    // No terminal to prompt on: the refresh must fail, not hang.
+    let out = output_within(
+        w.command("setsid")
+            .arg(awsmfa_bin())
+            .args(["exec", "--server", "dev", "--token-code", "123456", "--"])
+            .args(["bash", "-c", SESSION_END])
+            .current_dir(w.dir.path()),
+        LONG,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let role = assumed(&s.roles["dev"]);
+    assert_eq!(w.read("before.rc").trim(), "0", "{}", w.read("before.err"));
+    assert!(w.read("before.out").starts_with(&role));
+
+    assert_ne!(w.read("ended.rc").trim(), "0");
+    let sdk = w.read("ended.err");
+    assert!(
+        sdk.contains("cannot refresh the credentials of `dev`") && sdk.contains("awsmfa login dev"),
+        "the SDK reports awsmfa's reason: {sdk}"
+    );
+    let parent = stderr(&out);
+    let reports = parent
+        .lines()
+        .filter(|l| l.contains("cannot refresh the credentials of `dev`"))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        reports.len(),
+        1,
+        "said once in the parent's terminal: {parent}"
+    );
+    assert!(reports[0].contains("no terminal"), "{parent}");
+
+    assert_eq!(w.read("after.rc").trim(), "0", "{}", w.read("after.err"));
+    assert!(w.read("after.out").starts_with(&role));
+    assert!(parent.contains("being served again"), "{parent}");
+}
