@@ -72,6 +72,16 @@ pub enum Trouble {
     Refused(String),
 }
 
+impl From<Trouble> for Error {
+    fn from(t: Trouble) -> Error {
+        match t {
+            Trouble::Unavailable(why) | Trouble::Damaged(why) | Trouble::Refused(why) => {
+                Error::Other(why)
+            }
+        }
+    }
+}
+
 /// What [`Store::open`] found.
 #[derive(Debug, Default)]
 pub struct Opened {
@@ -120,7 +130,7 @@ impl Store {
         }
         let mut opened = Opened::default();
         for store in &stores {
-            match store.key() {
+            match store.existing() {
                 Ok(Some(key)) => {
                     opened.key = Some((store.clone(), key));
                     return opened;
@@ -164,12 +174,24 @@ impl Store {
             .into_iter()
             .find(|store| match store {
                 Store::Passphrase { salt_file } => salt_file.is_file(),
-                other => matches!(other.key(), Ok(Some(_))),
+                other => matches!(other.existing(), Ok(Some(_))),
             })
     }
 
+    /// The key this store holds, if any (making one when `create`): what
+    /// `awsmfa doctor` asks each store.
+    pub fn key(&self, create: bool) -> Result<Option<Key>> {
+        match self.existing() {
+            Ok(None) | Err(Trouble::Damaged(_)) if create => {
+                self.create().map(|(key, _)| Some(key)).map_err(Error::from)
+            }
+            Ok(found) => Ok(found),
+            Err(trouble) => Err(trouble.into()),
+        }
+    }
+
     /// The key this store holds, if any.
-    fn key(&self) -> std::result::Result<Option<Key>, Trouble> {
+    fn existing(&self) -> std::result::Result<Option<Key>, Trouble> {
         match self {
             Store::Keyring => match keyring_entry()?.get_secret() {
                 Ok(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
@@ -250,7 +272,7 @@ impl Store {
                 // each encrypt under a key the other then replaces.
                 match write_private_new(path, &key) {
                     Ok(true) => Ok((key, true)),
-                    Ok(false) => match self.key() {
+                    Ok(false) => match self.existing() {
                         Ok(Some(theirs)) => Ok((theirs, false)),
                         // What is there is not a key: replace it.
                         _ => write_private(path, &key)
@@ -460,7 +482,7 @@ mod tests {
             "the existing key is used"
         );
         std::fs::write(&path, b"short").unwrap();
-        assert!(matches!(store.key(), Err(Trouble::Damaged(_))));
+        assert!(matches!(store.existing(), Err(Trouble::Damaged(_))));
         let (new, created) = store.create().unwrap();
         assert!(created);
         assert_eq!(
