@@ -1003,8 +1003,18 @@ fn on_a_terminal(
     args: &[&str],
 ) -> (i32, String) {
     const DRIVER: &str = r#"
-import os, pty, select, sys
+import os, pty, select, sys, termios, time
 passphrase = os.environ.pop("TEST_PASSPHRASE").encode()
+
+def echo_off(fd):
+    # rpassword prints its prompt, then turns echo off: type only once it
+    # is off, as a person would (a reader that fast would see the echo).
+    deadline = time.time() + 60
+    while termios.tcgetattr(fd)[3] & termios.ECHO:
+        if time.time() > deadline:
+            return
+        time.sleep(0.01)
+
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
@@ -1022,8 +1032,10 @@ while True:
     if not chunk:
         break
     out += chunk
-    if out.count(b"passphrase") > answered:
+    prompts = [l for l in out.split(b"\n") if b"passphrase" in l and l.rstrip().endswith(b":")]
+    if len(prompts) > answered:
         answered += 1
+        echo_off(fd)
         os.write(fd, passphrase + b"\n")
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))

@@ -442,11 +442,14 @@ fn write_private_new(path: &Path, bytes: &[u8]) -> Result<bool> {
 /// Only ever from the terminal: a passphrase in the environment would be
 /// inherited by every child process.
 fn ask(prompt: &str) -> std::result::Result<String, Trouble> {
-    rpassword::prompt_password(prompt).map_err(|_| {
-        Trouble::Unavailable(
+    crate::mfa::read_hidden(prompt).map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => Trouble::Refused(
+            "no cache passphrase given; the session cache is off for this call".into(),
+        ),
+        _ => Trouble::Unavailable(
             "the passphrase key store needs a terminal; the session cache is off for this call"
                 .into(),
-        )
+        ),
     })
 }
 
