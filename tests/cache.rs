@@ -604,6 +604,10 @@ fn a_writer_killed_holding_the_lock_leaves_a_usable_cache() {
     let again = f.run_offline(&["env", "dev"]);
     ok(&again);
     assert_eq!(stderr(&again), "");
+    // Clearing everything takes the dead writer's leftovers too.
+    ok(&f.run(&["cache", "clear"]));
+    let left = files_under(&f.cache_dir());
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
