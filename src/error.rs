@@ -65,6 +65,8 @@ pub enum Error {
         expected: String,
         actual: String,
     },
+    #[error("refusing {path}: {why}")]
+    UnsafeProjectFile { path: String, why: String },
     #[error("profile `{profile}` signs in as {arn}, not as an IAM user; {hint}")]
     NotAnIamUser {
         profile: String,
@@ -157,6 +159,7 @@ impl Error {
             | BadSetting { .. }
             | NoProjectFile { .. }
             | WrongAccount { .. }
+            | UnsafeProjectFile { .. }
             | NotAnIamUser { .. }
             | NoMfaDevice { .. } => exit::CONFIG,
             NoTerminal { .. }

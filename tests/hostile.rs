@@ -1,0 +1,1 @@
+//! Hostile world: placeholder replaced below.
