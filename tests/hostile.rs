@@ -350,3 +350,130 @@ fn no_secret_in_any_argv_while_the_hook_runs() {
     assert!(out.contains("AWS_SESSION_TOKEN"), "{out}");
     no_secret_in(&seen, "hook", &secrets);
 }
+
+// ----------------------------------------------------------- config files
+
+/// `env dev` with an MFA code given, in an offline world: fails before STS.
+fn env_dev(w: &World) -> Output {
+    crate::support::bounded::output_within(
+        &mut w.awsmfa(&["env", "dev", "--token-code", "123456"]),
+        crate::support::bounded::HANG,
+    )
+}
+
+#[test]
+fn a_missing_config_file_means_no_profiles() {
+    let w = World::offline();
+    std::fs::remove_file(w.path("config_file")).unwrap();
+    std::fs::remove_file(w.path("credentials_file")).unwrap();
+    let err = fails(&env_dev(&w), 3);
+    assert!(err.contains("profile `dev` not found in"), "{err}");
+    assert!(err.contains("aws configure list-profiles"), "{err}");
+}
+
+#[test]
+fn a_config_path_that_is_a_directory_is_named() {
+    let w = World::offline();
+    std::fs::remove_file(w.path("config_file")).unwrap();
+    std::fs::create_dir(w.path("config_file")).unwrap();
+    let err = fails(&env_dev(&w), 3);
+    assert!(
+        err.contains(&format!("cannot read {}", w.path("config_file").display()))
+            && err.contains("it is a directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_fifo_as_config_is_refused_without_hanging() {
+    // Opening a FIFO blocks until someone writes: refused by its type before
+    // any open (the bounded run fails the test instead of hanging it).
+    let w = World::offline();
+    std::fs::remove_file(w.path("credentials_file")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(w.path("credentials_file"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let err = fails(&env_dev(&w), 3);
+    assert!(
+        err.contains(&format!(
+            "cannot read {}",
+            w.path("credentials_file").display()
+        )) && err.contains("not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dev_null_as_credentials_file_is_empty() {
+    // A common way to say "no credentials file": the profile is still found
+    // (and fails later for want of keys, not for the file).
+    let mut w = World::offline();
+    w.write_config("[profile dev]\nregion = us-east-1\n");
+    w.env
+        .push(("AWS_SHARED_CREDENTIALS_FILE".into(), "/dev/null".into()));
+    let o = env_dev(&w);
+    let err = stderr(&o);
+    assert!(!err.contains("/dev/null"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+}
+
+#[test]
+fn a_huge_config_file_is_refused_with_its_size() {
+    let w = World::offline();
+    let max = awsmfa::profile::MAX_FILE_SIZE as usize;
+    let mut text = String::from("[profile dev]\nregion = us-east-1\n");
+    let filler = "# padding padding padding padding padding padding padding padding\n";
+    while text.len() <= max {
+        text.push_str(filler);
+    }
+    w.write_config(&text);
+    let err = fails(&env_dev(&w), 3);
+    assert!(
+        err.contains(&format!("cannot read {}", w.path("config_file").display()))
+            && err.contains("larger than 16 MiB"),
+        "{err}"
+    );
+    // One byte under the limit is read and parsed.
+    text.truncate(max);
+    text.truncate(text.rfind('\n').unwrap() + 1);
+    w.write_config(&text);
+    let o = w
+        .awsmfa(&["env", "dev", "--token-code", "123456"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&o).contains("larger than"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("not found"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_chain_fifty_roles_deep_is_resolved_and_assumed() {
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    let arn = &s.roles["dev"];
+    let mut config = w.read("config_file");
+    let mut source = "dev".to_string();
+    for i in 1..50 {
+        config.push_str(&format!(
+            "\n[profile hop{i}]\nrole_arn = {arn}\nsource_profile = {source}\nrole_session_name = hop{i}\n"
+        ));
+        source = format!("hop{i}");
+    }
+    w.write_config(&config);
+    // The library sees 50 AssumeRole hops from alice's keys.
+    let set = awsmfa::profile::Profiles::parse(&config, &w.read("credentials_file")).unwrap();
+    let chain = set.chain("hop49").unwrap();
+    assert_eq!(chain.roles.len(), 50);
+    assert_eq!(chain.roles[0].profile, "dev");
+    assert_eq!(chain.roles[49].profile, "hop49");
+    // And the command runs them all: the last identity is hop49's session.
+    let out = ok(&w.run(&["--no-cache", "env", "hop49", "--token-code", "123456"]));
+    let keys = exports(&out);
+    let mut who = w.aws(&["sts", "get-caller-identity", "--output", "text", "--query", "Arn"]);
+    for (k, v) in &keys {
+        who.env(k, v);
+    }
+    let arn = ok(&who.output().unwrap());
+    assert!(arn.trim().ends_with("/hop49"), "{arn}");
+}

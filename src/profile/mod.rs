@@ -59,6 +59,55 @@ pub fn select(get: impl Fn(&str) -> Option<String>) -> String {
     get("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
 }
 
+/// Larger config files are refused: the biggest real ones are a few hundred
+/// KiB (10,000 profiles is ~1 MiB), and a runaway or hostile file must not
+/// cost unbounded memory and time on every prompt.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// The bytes of a config or credentials file, refusing what is not a regular
+/// file: opening a FIFO blocks until someone writes to it, and a directory or
+/// a device is never what was meant. `/dev/null` (a common way to say "no
+/// credentials file") reads as empty.
+fn read_config_file(path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error as IoError, ErrorKind, Read};
+    if path == "/dev/null" {
+        return Ok(Vec::new());
+    }
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            format!("it is {kind}; point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file"),
+        ));
+    }
+    let too_big = || {
+        IoError::new(
+            ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MiB, far beyond any real config; check what wrote it",
+                MAX_FILE_SIZE >> 20
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Bounded even if the file grows between the stat and the read.
+    std::fs::File::open(path)?
+        .take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 /// Both files, parsed.
 pub struct Profiles {
     set: ProfileSet,
@@ -70,6 +119,7 @@ impl Profiles {
     pub fn load() -> Result<Self> {
         let locations = locate(real_env, cfg!(windows));
         let mut files = EnvConfigFiles::builder();
+        let mut any = false;
         for (kind, path) in [
             (EnvConfigFileKind::Config, &locations.config),
             (EnvConfigFileKind::Credentials, &locations.credentials),
@@ -77,7 +127,7 @@ impl Profiles {
             // A missing file is an empty one (AWS CLI semantics); an unreadable
             // one is an error naming it rather than a silently empty profile set.
             // (The SDK reads it again: from the page cache, microseconds.)
-            match std::fs::read(path) {
+            match read_config_file(path) {
                 Ok(bytes) => {
                     // The SDK would treat a non-UTF-8 file as empty, silently.
                     if let Err(e) = std::str::from_utf8(&bytes) {
@@ -91,12 +141,18 @@ impl Profiles {
                         )));
                     }
                     files = files.with_file(kind, path);
+                    any = true;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     return Err(Error::ConfigParse(format!("cannot read {path}: {e}")));
                 }
             }
+        }
+        if !any {
+            // Neither file exists: no profiles at all (the SDK panics on an
+            // empty file set).
+            files = files.with_contents(EnvConfigFileKind::Config, "");
         }
         let files = files.build();
         // `load` is async only by signature: it reads with std::fs and never
