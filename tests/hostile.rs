@@ -477,3 +477,102 @@ fn a_chain_fifty_roles_deep_is_resolved_and_assumed() {
     let arn = ok(&who.output().unwrap());
     assert!(arn.trim().ends_with("/hop49"), "{arn}");
 }
+
+// ------------------------------------------------------------- clock skew
+
+/// alice and `dev`, with STS's clock `offset` seconds ahead of this
+/// machine's (rewritten `Date` headers) and `proxy` actions behind that.
+fn skewed(
+    offset: i64,
+    script: Vec<crate::support::proxy::Action>,
+    then: crate::support::proxy::Action,
+) -> (World, crate::support::Seeded, crate::support::proxy::Proxy) {
+    let mut w = World::new();
+    let s = w.standard(&["dev"]);
+    let faults = crate::support::proxy::Proxy::start(Some(&w.endpoint()), script, then);
+    let date = crate::support::date_proxy::DateProxy::start(&faults.url, offset);
+    w.env.push(("AWS_ENDPOINT_URL".into(), date.url.clone()));
+    (w, s, faults)
+}
+
+/// The whole seconds in "clock is N s behind/ahead".
+fn stated_skew(err: &str) -> i64 {
+    let after = err.split("clock is ").nth(1).expect("names the skew");
+    after.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_rejected_code_with_a_skewed_clock_blames_the_clock() {
+    use crate::support::proxy::Action;
+    let (w, s, _p) = skewed(300, vec![], Action::MFA_REJECTED);
+    let err = fails(&w.run(&["env", "dev", "--token-code", "123456"]), 4);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "a warning and the error: {err}");
+    assert!(
+        lines[0].starts_with("awsmfa: warning: this machine's clock is ")
+            && lines[0].contains("s behind AWS's; MFA codes may be rejected"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains(&format!("MFA code was rejected by AWS for {}", s.mfa_serial))
+            && lines[1].contains("s behind AWS's")
+            && lines[1].contains("sync the clock"),
+        "{err}"
+    );
+    // The Date header has one-second resolution.
+    assert!((299..=301).contains(&stated_skew(lines[1])), "{err}");
+}
+
+#[test]
+fn a_rejected_code_with_a_good_clock_points_at_the_code_and_serial() {
+    use crate::support::proxy::Action;
+    let (w, _s, _p) = skewed(0, vec![], Action::MFA_REJECTED);
+    let err = fails(&w.run(&["env", "dev", "--token-code", "123456"]), 4);
+    assert_eq!(err.lines().count(), 1, "no clock warning: {err}");
+    assert!(
+        err.contains("check the code is current") && err.contains("`mfa_serial`"),
+        "{err}"
+    );
+}
+
+/// Seconds since the epoch of an exported AWS_CREDENTIAL_EXPIRATION.
+fn expiration(out: &str) -> i64 {
+    let value = &exports(out)["AWS_CREDENTIAL_EXPIRATION"];
+    humantime::parse_rfc3339_weak(value.trim_end_matches('Z'))
+        .or_else(|_| humantime::parse_rfc3339(value))
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn near_sigv4_skew_warns_and_expiry_is_on_the_local_clock() {
+    use crate::support::proxy::Action;
+    // STS's clock 20 minutes behind ours (real AWS would refuse the
+    // signature; moto does not check): a warning, and credentials that
+    // expire, on our clock, 20 minutes later than STS says.
+    let (w, _s, _p) = skewed(-20 * 60, vec![], Action::Forward);
+    let o = w.run(&["--no-cache", "env", "dev", "--token-code", "111111"]);
+    let skewed_out = ok(&o);
+    let err = stderr(&o);
+    assert!(
+        err.contains("clock is ") && err.contains("s ahead of AWS's") && err.contains("15 minutes"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let measured = stated_skew(&err);
+
+    let (w, _s, _p) = skewed(0, vec![], Action::Forward);
+    let o = w.run(&["--no-cache", "env", "dev", "--token-code", "222222"]);
+    let plain_out = ok(&o);
+    assert_eq!(stderr(&o), "", "no warning without a skew");
+    // moto dates the expiry by the real clock; both runs asked for the same
+    // duration, so the difference is the skew plus the seconds between the
+    // two runs (generous: this compares clock readings, not speed).
+    let shift = expiration(&skewed_out) - expiration(&plain_out);
+    assert!(
+        (measured - 120..=measured + 5).contains(&shift),
+        "shifted by {shift} s for a skew of {measured} s"
+    );
+}
