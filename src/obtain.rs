@@ -295,9 +295,7 @@ pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
             code,
             message,
         },
-        Failure::MfaRejected { .. } => {
-            Error::Other("GetCallerIdentity: MFA rejected".to_string())
-        }
+        Failure::MfaRejected { .. } => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
         Failure::Other(why) => Error::Other(format!("GetCallerIdentity: {why}")),
     };
     let sts = Sts::new(target).map_err(to_error)?;

@@ -249,7 +249,10 @@ fn no_secret_in(seen: &Seen, what: &str, secrets: &[String]) {
     for secret in secrets {
         assert!(secret.len() >= 16, "{what}: not a secret: {secret:?}");
         for argv in &seen.cmdlines {
-            assert!(!argv.contains(secret.as_str()), "{what}: argv holds a secret: {argv}");
+            assert!(
+                !argv.contains(secret.as_str()),
+                "{what}: argv holds a secret: {argv}"
+            );
         }
         for env in &seen.environs {
             assert!(
@@ -470,7 +473,14 @@ fn a_chain_fifty_roles_deep_is_resolved_and_assumed() {
     // And the command runs them all: the last identity is hop49's session.
     let out = ok(&w.run(&["--no-cache", "env", "hop49", "--token-code", "123456"]));
     let keys = exports(&out);
-    let mut who = w.aws(&["sts", "get-caller-identity", "--output", "text", "--query", "Arn"]);
+    let mut who = w.aws(&[
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "text",
+        "--query",
+        "Arn",
+    ]);
     for (k, v) in &keys {
         who.env(k, v);
     }
@@ -514,8 +524,10 @@ fn a_rejected_code_with_a_skewed_clock_blames_the_clock() {
         "{err}"
     );
     assert!(
-        lines[1].contains(&format!("MFA code was rejected by AWS for {}", s.mfa_serial))
-            && lines[1].contains("s behind AWS's")
+        lines[1].contains(&format!(
+            "MFA code was rejected by AWS for {}",
+            s.mfa_serial
+        )) && lines[1].contains("s behind AWS's")
             && lines[1].contains("sync the clock"),
         "{err}"
     );

@@ -29,11 +29,45 @@ const BATCHES: u32 = 4;
 /// Pieces that mean something to some shell, plus any char at all.
 fn piece() -> impl Strategy<Value = String> {
     let special = prop::sample::select(vec![
-        "'", "\"", "\\", "$", "$(touch canary)", "`touch canary`", "(touch canary)",
-        "; touch canary", "\ntouch canary\n", "&& touch canary", "| touch canary",
-        "${X:-$(touch canary)}", "$'\\x41'", "\\'", "'\\''", "%s", "%n", "!", "!!", "#",
-        "~", "*", "?", "[a]", "{a,b}", "\n", "\r", "\t", " ", "\u{1b}[31m", "é", "日本",
-        "\u{202e}", "\u{feff}", "\u{f600}", "\u{f6ff}", "\u{fffd}", "😀", "\u{7f}",
+        "'",
+        "\"",
+        "\\",
+        "$",
+        "$(touch canary)",
+        "`touch canary`",
+        "(touch canary)",
+        "; touch canary",
+        "\ntouch canary\n",
+        "&& touch canary",
+        "| touch canary",
+        "${X:-$(touch canary)}",
+        "$'\\x41'",
+        "\\'",
+        "'\\''",
+        "%s",
+        "%n",
+        "!",
+        "!!",
+        "#",
+        "~",
+        "*",
+        "?",
+        "[a]",
+        "{a,b}",
+        "\n",
+        "\r",
+        "\t",
+        " ",
+        "\u{1b}[31m",
+        "é",
+        "日本",
+        "\u{202e}",
+        "\u{feff}",
+        "\u{f600}",
+        "\u{f6ff}",
+        "\u{fffd}",
+        "😀",
+        "\u{7f}",
     ])
     .prop_map(str::to_string);
     prop_oneof![
@@ -60,10 +94,7 @@ fn runner() -> TestRunner {
         max_shrink_iters: 64,
         ..Config::default()
     };
-    TestRunner::new_with_rng(
-        config,
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
-    )
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]))
 }
 
 fn changes(values: &[String; 3]) -> Changes {
@@ -157,7 +188,7 @@ fn evaluate(h: &Harness, cases: &[[String; 3]]) -> Result<(), TestCaseError> {
             // A value holding "\nPROP_B=" would fake a second entry only if
             // env -0 split on newlines; it splits on NUL, so this is exact.
             prop_assert!(
-                exported.iter().any(|e| *e == entry.as_slice()),
+                exported.contains(&entry.as_slice()),
                 "{}: case {i}: {name} not exported as {value:?}",
                 h.program
             );
