@@ -295,7 +295,7 @@ pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
             code,
             message,
         },
-        Failure::MfaRejected => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
+        Failure::MfaRejected { .. } => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
         Failure::Other(why) => Error::Other(format!("GetCallerIdentity: {why}")),
     };
     let sts = Sts::new(target).map_err(to_error)?;
@@ -550,7 +550,8 @@ fn check(value: u64, what: &'static str, min: u64, max: u64) -> Result<u64> {
 
 fn failure(f: Failure, plan: &Plan, action: &str) -> Error {
     match f {
-        Failure::MfaRejected => Error::MfaRejected {
+        Failure::MfaRejected { skew } => Error::MfaRejected {
+            skew,
             serial: plan
                 .mfa
                 .as_ref()

@@ -8,6 +8,8 @@ mod core;
 mod doctor;
 mod faults;
 mod hooks;
+mod hostile;
 mod keys;
+mod props;
 mod quoting;
 mod server;

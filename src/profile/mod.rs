@@ -59,6 +59,55 @@ pub fn select(get: impl Fn(&str) -> Option<String>) -> String {
     get("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
 }
 
+/// Larger config files are refused: the biggest real ones are a few hundred
+/// KiB (10,000 profiles is ~1 MiB), and a runaway or hostile file must not
+/// cost unbounded memory and time on every prompt.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// The bytes of a config or credentials file, refusing what is not a regular
+/// file: opening a FIFO blocks until someone writes to it, and a directory or
+/// a device is never what was meant. `/dev/null` (a common way to say "no
+/// credentials file") reads as empty.
+fn read_config_file(path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error as IoError, ErrorKind, Read};
+    if path == "/dev/null" {
+        return Ok(Vec::new());
+    }
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            format!("it is {kind}; point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file"),
+        ));
+    }
+    let too_big = || {
+        IoError::new(
+            ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MiB, far beyond any real config; check what wrote it",
+                MAX_FILE_SIZE >> 20
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Bounded even if the file grows between the stat and the read.
+    std::fs::File::open(path)?
+        .take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 /// Both files, parsed.
 pub struct Profiles {
     set: ProfileSet,
@@ -70,15 +119,22 @@ impl Profiles {
     pub fn load() -> Result<Self> {
         let locations = locate(real_env, cfg!(windows));
         let mut files = EnvConfigFiles::builder();
+        let mut any = false;
         for (kind, path) in [
             (EnvConfigFileKind::Config, &locations.config),
             (EnvConfigFileKind::Credentials, &locations.credentials),
         ] {
-            // Checked here, then handed to the SDK by path so its error
-            // messages name the file. (It reads it again: page cache.)
+            // Checked here (regular file, size, UTF-8), then handed to the
+            // SDK by path so its error messages name the file.
             if read_text(path)?.is_some() {
                 files = files.with_file(kind, path);
+                any = true;
             }
+        }
+        if !any {
+            // Neither file exists: no profiles at all (the SDK panics on an
+            // empty file set).
+            files = files.with_contents(EnvConfigFileKind::Config, "");
         }
         let files = files.build();
         // `load` is async only by signature: it reads with std::fs and never
@@ -229,7 +285,7 @@ impl Profiles {
 /// empty). Unreadable or non-UTF-8 files are errors naming the file, where
 /// the SDK would silently use an empty profile set.
 fn read_text(path: &str) -> Result<Option<String>> {
-    match std::fs::read(path) {
+    match read_config_file(path) {
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..valid]
