@@ -561,7 +561,7 @@ def cmd_render(out_path):
         if n == 10000:
             target = f"under 10 ms: {verdict(t <= 0.010)}"
         base = g(f"scale.{n}.version")
-        add(f"| {n:,} | {size / 1024:.0f} KiB | {ms(t)} | {ms(t - base)} | {ms(g(f'scale.{n}.cpu'))} | {target} |")
+        add(f"| {n:,} | {size / 1024:.0f} KiB | {ms(t)} | {signed(t - base)} | {ms(g(f'scale.{n}.cpu'))} | {target} |")
     add("")
 
     add("## Size and memory")
