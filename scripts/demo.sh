@@ -21,6 +21,9 @@ export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_REGION=us-east-1 AWS_DEFAULT_
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE=$work/config AWS_SHARED_CREDENTIALS_FILE=$work/credentials
 export XDG_CACHE_HOME=$work/cache XDG_CONFIG_HOME=$work/config.d XDG_DATA_HOME=$work/data
+# The session cache's key goes to a throwaway runtime dir, not your key store.
+mkdir -m 700 "$work/run"
+export XDG_RUNTIME_DIR=$work/run AWSMFA_KEY_STORE=file
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 
 seed=$(python3 tests/support/seed.py "$AWS_ENDPOINT_URL" alice dev,prod)
@@ -51,8 +54,11 @@ eval "$("$awsmfa" env dev --token-code 123456)"
 echo "AWSMFA_PROFILE=$AWSMFA_PROFILE  AWS_CREDENTIAL_EXPIRATION=$AWS_CREDENTIAL_EXPIRATION"
 echo "aws sts get-caller-identity -> $(python3 -m awscli sts get-caller-identity --query Arn --output text)"
 echo
-echo "== awsmfa exec prod -- aws sts get-caller-identity"
-"$awsmfa" exec prod --token-code 123456 -- python3 -m awscli sts get-caller-identity --query Arn --output text
+echo "== awsmfa exec prod -- aws sts get-caller-identity   (no code asked: the MFA session is in the encrypted cache)"
+"$awsmfa" exec prod -- python3 -m awscli sts get-caller-identity --query Arn --output text
+echo
+echo "== awsmfa cache list   (never secrets)"
+"$awsmfa" cache list
 echo
 echo "== a typo gets a suggestion and a distinct exit code, and prints nothing to eval"
 "$awsmfa" env prdo --token-code 123456 || echo "(exit code $?)"

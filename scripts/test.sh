@@ -11,3 +11,8 @@ cargo clippy --locked --all-targets -- -D warnings
 shopt -s nullglob
 shellcheck scripts/*.sh .ci/run shell/*.bash shell/*.sh bench/*.sh
 cargo test --locked
+# Fuzz smoke (seconds per target): opt-in with AWSMFA_FUZZ=1, since it needs
+# cargo-fuzz and an ASan build of every dependency (10+ minutes on 2 cores).
+if [ "${AWSMFA_FUZZ:-}" = 1 ]; then
+    bash scripts/fuzz-smoke.sh
+fi

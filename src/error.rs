@@ -65,6 +65,8 @@ pub enum Error {
         expected: String,
         actual: String,
     },
+    #[error("refusing {path}: {why}")]
+    UnsafeProjectFile { path: String, why: String },
     #[error("profile `{profile}` signs in as {arn}, not as an IAM user; {hint}")]
     NotAnIamUser {
         profile: String,
@@ -83,8 +85,12 @@ pub enum Error {
     NoTerminal { serial: String },
     #[error("MFA code must be exactly 6 digits (got {len} characters); nothing was sent to AWS")]
     BadTokenFormat { len: usize },
-    #[error("MFA code was rejected by AWS for {serial}: check the code is current and the device matches `mfa_serial`, then try again")]
-    MfaRejected { serial: String },
+    #[error("MFA code was rejected by AWS for {serial}: {}", rejected_hint(*.skew))]
+    MfaRejected {
+        serial: String,
+        /// Seconds this machine's clock is behind STS's, when measured.
+        skew: Option<i64>,
+    },
     #[error("this MFA code for {serial} was already used; wait for the next code")]
     CodeReused { serial: String },
     #[error("mfa_process `{program}` failed: {why}")]
@@ -157,6 +163,7 @@ impl Error {
             | BadSetting { .. }
             | NoProjectFile { .. }
             | WrongAccount { .. }
+            | UnsafeProjectFile { .. }
             | NotAnIamUser { .. }
             | NoMfaDevice { .. } => exit::CONFIG,
             NoTerminal { .. }
@@ -179,6 +186,19 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+}
+
+/// Why a code may have been refused: a skewed clock first (codes from a
+/// phone then never work), else a stale code or another device's serial.
+fn rejected_hint(skew: Option<i64>) -> String {
+    match skew {
+        Some(s) if s.abs() > crate::sts::SKEW_TOTP => format!(
+            "this machine's clock is {}, so its idea of the current code differs from AWS's; sync the clock (NTP), then try again",
+            crate::sts::describe_skew(s)
+        ),
+        _ => "check the code is current and the device matches `mfa_serial`, then try again"
+            .to_string(),
     }
 }
 

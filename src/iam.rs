@@ -101,7 +101,7 @@ pub fn user_name(profile: &str, arn: &str) -> Result<String> {
 /// signed, `action` what was attempted.
 pub fn error(f: Failure, profile: &str, action: &str, service_endpoint: Endpoint<'_>) -> Error {
     match f {
-        Failure::MfaRejected => Error::AccessDenied {
+        Failure::MfaRejected { .. } => Error::AccessDenied {
             action: action.to_string(),
             code: "AccessDenied".into(),
             message: "MFA authentication failed".into(),

@@ -106,13 +106,19 @@ fn prompt(serial: &str, attempt: u32) -> Result<String> {
     // So SIGINT is held off (not ignored: re-armed right after) while the
     // prompt runs, and rpassword returns Interrupted after restoring the
     // terminal. Nothing has been printed on stdout, so nothing is applied.
-    let _hold = HoldInterrupt::new();
-    rpassword::prompt_password(text).map_err(|e| match e.kind() {
+    read_hidden(&text).map_err(|e| match e.kind() {
         std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => Error::Interrupted,
         _ => Error::NoTerminal {
             serial: serial.to_string(),
         },
     })
+}
+
+/// Read a line on the terminal without echo, SIGINT held off meanwhile (see
+/// [`prompt`]): for every secret typed at awsmfa (MFA code, cache passphrase).
+pub fn read_hidden(prompt: &str) -> std::io::Result<String> {
+    let _hold = HoldInterrupt::new();
+    rpassword::prompt_password(prompt)
 }
 
 /// While alive, SIGINT does nothing; dropped, SIGINT terminates as usual.

@@ -120,7 +120,7 @@ struct Mfa {
 }
 
 pub fn obtain(req: &Request, store: &dyn Store) -> Result<Obtained> {
-    let profiles = Profiles::load()?;
+    let profiles = Profiles::load_for(&req.profile)?;
     let plan = plan(&profiles, req)?;
     run(&plan, req, store)
 }
@@ -274,7 +274,7 @@ fn target(
 /// for `profile` (endpoint, region and timeout rules), e.g. to check which
 /// account session credentials belong to, or for `awsmfa status`.
 pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
-    let profiles = Profiles::load()?;
+    let profiles = Profiles::load_for(profile)?;
     let (_, target) = target(&profiles, profile, None)?;
     let endpoint = target
         .endpoint_url
@@ -295,7 +295,7 @@ pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
             code,
             message,
         },
-        Failure::MfaRejected => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
+        Failure::MfaRejected { .. } => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
         Failure::Other(why) => Error::Other(format!("GetCallerIdentity: {why}")),
     };
     let sts = Sts::new(target).map_err(to_error)?;
@@ -467,7 +467,7 @@ fn get_mfa_session(
 /// `awsmfa login`: a new MFA session for the profile's source identity,
 /// whatever is stored.
 pub fn login(req: &Request, store: &dyn Store) -> Result<(Key, Credentials)> {
-    let profiles = Profiles::load()?;
+    let profiles = Profiles::load_for(&req.profile)?;
     let plan = plan(&profiles, req)?;
     let mfa = plan.mfa.as_ref().ok_or_else(|| Error::Usage(format!(
         "profile `{}` has no mfa_serial (on it or its source profile), so there is no MFA session to start; run `awsmfa setup {}`",
@@ -550,7 +550,8 @@ fn check(value: u64, what: &'static str, min: u64, max: u64) -> Result<u64> {
 
 fn failure(f: Failure, plan: &Plan, action: &str) -> Error {
     match f {
-        Failure::MfaRejected => Error::MfaRejected {
+        Failure::MfaRejected { skew } => Error::MfaRejected {
+            skew,
             serial: plan
                 .mfa
                 .as_ref()

@@ -59,6 +59,76 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
         .find(|f| f.is_file())
 }
 
+/// Refuse a `.awsmfa.toml` that someone else could have written or could
+/// swap: the file owned by another user or writable by others, its directory
+/// owned by another user, or any directory above it writable by others
+/// without the sticky bit (which stops them renaming what is not theirs).
+/// Trust is by content hash, so such a file could only ever be one the user
+/// allowed; this also keeps `awsmfa allow` from blessing a planted one, and
+/// names the problem instead of a puzzling "not allowed". `root` is trusted:
+/// it can write anything anyway.
+#[cfg(unix)]
+pub fn check_safe(file: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    const OTHERS_WRITE: u32 = 0o002;
+    const STICKY: u32 = 0o1000;
+    let me = rustix::process::geteuid().as_raw();
+    let refuse = |path: &Path, why: String| Error::UnsafeProjectFile {
+        path: path.display().to_string(),
+        why,
+    };
+    let meta = |p: &Path| {
+        std::fs::metadata(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))
+    };
+    let m = meta(file)?;
+    if m.uid() != me && m.uid() != 0 {
+        return Err(refuse(
+            file,
+            format!(
+                "it is owned by uid {}, not by you; review it, then `chown` it to yourself",
+                m.uid()
+            ),
+        ));
+    }
+    if m.mode() & OTHERS_WRITE != 0 {
+        return Err(refuse(
+            file,
+            "anyone can write it; review it, then `chmod o-w` it".to_string(),
+        ));
+    }
+    for (i, dir) in file.ancestors().skip(1).enumerate() {
+        if dir.as_os_str().is_empty() {
+            break;
+        }
+        let d = meta(dir)?;
+        if i == 0 && d.uid() != me && d.uid() != 0 {
+            return Err(refuse(
+                file,
+                format!(
+                    "its directory {} is owned by uid {}, who could replace it; keep project files in directories you own",
+                    dir.display(),
+                    d.uid()
+                ),
+            ));
+        }
+        if d.mode() & OTHERS_WRITE != 0 && d.mode() & STICKY == 0 {
+            return Err(refuse(
+                file,
+                format!(
+                    "anyone can write {}, so anyone could replace it; `chmod o-w` that directory",
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn check_safe(_file: &Path) -> Result<()> {
+    Ok(())
+}
+
 impl Project {
     /// Parse the bytes of `path`. Errors name the file, the line and the key.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {

@@ -49,7 +49,10 @@ pub struct Target {
 #[derive(Debug)]
 pub enum Failure {
     /// The MFA code was wrong, reused or for another device.
-    MfaRejected,
+    MfaRejected {
+        /// Seconds this machine's clock is behind STS's, when measured.
+        skew: Option<i64>,
+    },
     /// The signing keys are unknown, malformed or expired.
     BadCredentials {
         code: String,
@@ -81,6 +84,9 @@ pub struct Sts {
     /// Shared with IAM clients: one HTTP/TLS stack and the same bounds.
     pub(crate) http: SharedHttpClient,
     pub(crate) timeouts: TimeoutConfig,
+    /// Seconds this machine's clock is behind STS's (negative: ahead), from
+    /// the `Date` of the first answer; None until one arrives.
+    skew: std::sync::Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 impl Sts {
@@ -119,12 +125,15 @@ impl Sts {
         if let Some(url) = &target.endpoint_url {
             base = base.endpoint_url(url);
         }
+        let skew = std::sync::Arc::default();
+        base = base.interceptor(SkewProbe(std::sync::Arc::clone(&skew)));
         Ok(Sts {
             rt,
             base,
             target,
             http,
             timeouts,
+            skew,
         })
     }
 
@@ -155,7 +164,7 @@ impl Sts {
             .rt
             .block_on(req.send())
             .map_err(|e| classify(&e, self))?;
-        convert(out.credentials(), "GetSessionToken")
+        convert(out.credentials(), "GetSessionToken").map(|c| self.local_expiry(c))
     }
 
     /// `sts:AssumeRole`, with an MFA device and code when given.
@@ -184,7 +193,8 @@ impl Sts {
             .block_on(req.send())
             .map_err(|e| classify(&e, self))?;
         let arn = out.assumed_role_user().map(|u| u.arn().to_string());
-        Ok((convert(out.credentials(), "AssumeRole")?, arn))
+        let creds = convert(out.credentials(), "AssumeRole")?;
+        Ok((self.local_expiry(creds), arn))
     }
 
     /// `sts:GetCallerIdentity`: who these credentials belong to.
@@ -198,6 +208,38 @@ impl Sts {
             arn: out.arn().unwrap_or_default().to_string(),
             user_id: out.user_id().unwrap_or_default().to_string(),
         })
+    }
+
+    /// How far this machine's clock is behind STS's (negative: ahead), in
+    /// whole seconds, as measured on the first answer of this process.
+    pub fn skew(&self) -> Option<i64> {
+        self.skew.lock().ok().and_then(|s| *s)
+    }
+
+    /// Credentials whose expiry is on this machine's clock: STS states it on
+    /// its own, so with a skewed clock every local comparison (`fresh`, the
+    /// cache, the hook's deadline, SDKs reading AWS_CREDENTIAL_EXPIRATION)
+    /// would be off by the skew. The `Date` header has one-second resolution
+    /// and the round trip adds some: below SKEW_NOISE it is not a skew.
+    fn local_expiry(&self, c: Credentials) -> Credentials {
+        let (Some(skew), Some(expiry)) = (self.skew(), c.expiry()) else {
+            return c;
+        };
+        if skew.abs() < SKEW_NOISE {
+            return c;
+        }
+        let local = if skew > 0 {
+            expiry.checked_sub(Duration::from_secs(skew.unsigned_abs()))
+        } else {
+            expiry.checked_add(Duration::from_secs(skew.unsigned_abs()))
+        };
+        Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            c.session_token().map(str::to_string),
+            local.or(Some(expiry)),
+            "awsmfa",
+        )
     }
 
     pub fn endpoint(&self) -> String {
@@ -251,7 +293,7 @@ where
             }
             match code.as_str() {
                 "AccessDenied" if message.contains("MultiFactorAuthentication") => {
-                    Failure::MfaRejected
+                    Failure::MfaRejected { skew: sts.skew() }
                 }
                 "InvalidClientTokenId"
                 | "SignatureDoesNotMatch"
@@ -317,6 +359,74 @@ impl ServerClock {
         };
         let local = (secs(self.sent) + secs(self.received)) / 2.0;
         (secs(self.date) - local).round() as i64
+    }
+}
+
+/// Below this many seconds, a difference between the clocks is the `Date`
+/// header's resolution and the round trip, not a skew.
+const SKEW_NOISE: i64 = 5;
+/// TOTP codes are valid for about 30 s either side: beyond this, codes from
+/// a phone look wrong to AWS.
+pub const SKEW_TOTP: i64 = 60;
+/// SigV4 refuses requests signed more than 15 minutes off; warn well before.
+const SKEW_SIGV4: i64 = 10 * 60;
+
+/// A clock skew in words: "N s behind AWS's" / "N s ahead of AWS's".
+pub fn describe_skew(skew: i64) -> String {
+    if skew > 0 {
+        format!("{skew} s behind AWS's")
+    } else {
+        format!("{} s ahead of AWS's", -skew)
+    }
+}
+
+/// Measures the clock skew on the first answer of a process (every STS call
+/// carries a `Date`, errors included) and warns once when it matters.
+#[derive(Debug, Clone)]
+struct SkewProbe(std::sync::Arc<std::sync::Mutex<Option<i64>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for SkewProbe {
+    fn name(&self) -> &'static str {
+        "awsmfa-skew-probe"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        use aws_smithy_types::date_time::{DateTime, Format};
+        let Ok(mut slot) = self.0.lock() else {
+            return Ok(());
+        };
+        if slot.is_some() {
+            return Ok(());
+        }
+        let Some(date) = context
+            .response()
+            .headers()
+            .get("date")
+            .and_then(|d| DateTime::from_str(d.trim(), Format::HttpDate).ok())
+        else {
+            return Ok(());
+        };
+        let now = DateTime::from(SystemTime::now());
+        // Date is whole seconds, so compare whole seconds.
+        let skew = date.secs() - now.secs();
+        *slot = Some(skew);
+        if skew.abs() > SKEW_SIGV4 {
+            eprintln!(
+                "awsmfa: warning: this machine's clock is {}; AWS refuses requests signed 15 minutes off, and MFA codes fail: sync the clock (NTP)",
+                describe_skew(skew)
+            );
+        } else if skew.abs() > SKEW_TOTP {
+            eprintln!(
+                "awsmfa: warning: this machine's clock is {}; MFA codes may be rejected: sync the clock (NTP)",
+                describe_skew(skew)
+            );
+        }
+        Ok(())
     }
 }
 

@@ -3,11 +3,14 @@
 mod support;
 
 mod bench;
+mod cache;
 mod conformance;
 mod core;
 mod doctor;
 mod faults;
 mod hooks;
+mod hostile;
 mod keys;
+mod props;
 mod quoting;
 mod server;

@@ -7,15 +7,27 @@
 //! 3. else, only when chosen explicitly, a key derived from a passphrase
 //!    (Argon2id) typed at the terminal.
 //!
-//! With none of these the cache stays off, quietly (`awsmfa status` says so).
+//! With `auto` a store that does not work here is skipped quietly (keyutils
+//! on a headless box, no runtime dir), and with none left the cache is off,
+//! quietly too (`awsmfa status` says so). A store chosen explicitly that
+//! fails turns the cache off for the call with one warning: the user asked
+//! for it by name.
 
 use crate::error::{Error, Result};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const KEY_LEN: usize = 32;
+pub type Key = [u8; KEY_LEN];
 const SERVICE: &str = "awsmfa";
 const ACCOUNT: &str = "session-cache-key";
+const SALT_LEN: usize = 16;
+/// HMAC-SHA256(key, this) is kept beside the salt, so a mistyped passphrase
+/// is recognised instead of silently re-keying (and so dropping) the cache.
+/// It tells an attacker nothing the entries' own authentication tags don't.
+const CHECK: &[u8] = b"awsmfa cache passphrase check v1";
 
 /// Which store to use: `auto` tries them in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -49,12 +61,45 @@ pub enum Store {
     Passphrase { salt_file: PathBuf },
 }
 
+/// Why a store gave no key.
+#[derive(Debug)]
+pub enum Trouble {
+    /// The store does not work here (no keyutils session, no terminal).
+    Unavailable(String),
+    /// It holds something that is not a key: a new key will replace it.
+    Damaged(String),
+    /// It works but said no (a wrong passphrase): leave everything as is.
+    Refused(String),
+}
+
+impl From<Trouble> for Error {
+    fn from(t: Trouble) -> Error {
+        match t {
+            Trouble::Unavailable(why) | Trouble::Damaged(why) | Trouble::Refused(why) => {
+                Error::Other(why)
+            }
+        }
+    }
+}
+
+/// What [`Store::open`] found.
+#[derive(Debug, Default)]
+pub struct Opened {
+    pub key: Option<(Store, Key)>,
+    /// The key was made just now: whatever was sealed before is unreadable.
+    pub created: bool,
+    /// Don't use the cache in this process (even if asked again).
+    pub off: bool,
+    /// One line for the user, when something is wrong.
+    pub warning: Option<String>,
+}
+
 impl Store {
     /// One line for `awsmfa status` / `cache list`.
     pub fn describe(&self) -> String {
         match self {
             Store::Keyring => format!("the operating system's key store ({})", keyring_name()),
-            Store::File(path) => format!("{} (tmpfs, 0600)", path.display()),
+            Store::File(path) => format!("{} (0600, in the runtime dir)", path.display()),
             Store::Passphrase { .. } => "a passphrase (Argon2id)".to_string(),
         }
     }
@@ -72,66 +117,227 @@ impl Store {
         }
     }
 
-    /// The first store that yields a key (creating it when `create`): on a
-    /// headless Linux box keyutils may refuse (no session keyring outside
-    /// `keyctl session`), and then the runtime-dir file takes over, quietly.
-    pub fn open(choice: Choice, cache_dir: &Path, create: bool) -> Option<(Store, [u8; KEY_LEN])> {
+    /// The key: an existing one wherever it is (so processes never disagree
+    /// on the store when one becomes usable later), else, when `create`, a
+    /// new one in the first store that takes it.
+    pub fn open(choice: Choice, cache_dir: &Path, create: bool) -> Opened {
+        let stores = Store::candidates(choice, cache_dir);
+        let explicit = choice != Choice::Auto;
+        if explicit && stores.is_empty() {
+            return off(
+                "the `file` key store needs $XDG_RUNTIME_DIR set to a private (0700) directory of yours; the session cache is off for this call".into(),
+            );
+        }
+        let mut opened = Opened::default();
+        for store in &stores {
+            match store.existing() {
+                Ok(Some(key)) => {
+                    opened.key = Some((store.clone(), key));
+                    return opened;
+                }
+                Ok(None) => {}
+                Err(Trouble::Damaged(why)) => opened.warning = Some(why),
+                Err(Trouble::Refused(why)) => return off(why),
+                Err(Trouble::Unavailable(why)) if explicit => return off(why),
+                Err(Trouble::Unavailable(_)) => {}
+            }
+        }
+        if !create {
+            return opened;
+        }
+        for store in &stores {
+            match store.create() {
+                Ok((key, created)) => {
+                    opened.key = Some((store.clone(), key));
+                    opened.created = created;
+                    return opened;
+                }
+                Err(Trouble::Unavailable(_)) if !explicit => {}
+                Err(Trouble::Unavailable(why) | Trouble::Refused(why) | Trouble::Damaged(why)) => {
+                    return off(why)
+                }
+            }
+        }
+        // Only `auto` gets here: with no store that works, the cache is off
+        // quietly (the prompt hook must not complain at every `cd`, and a
+        // box with neither keyutils nor a runtime dir is no mistake);
+        // `awsmfa status` says which store is in use, if any.
+        Opened {
+            off: true,
+            ..Opened::default()
+        }
+    }
+
+    /// Which store holds a key, asking for no passphrase (for `cache list`).
+    pub fn holder(choice: Choice, cache_dir: &Path) -> Option<Store> {
         Store::candidates(choice, cache_dir)
             .into_iter()
-            .find_map(|store| match store.key(create) {
-                Ok(Some(key)) => Some((store, key)),
-                _ => None,
+            .find(|store| match store {
+                Store::Passphrase { salt_file } => salt_file.is_file(),
+                other => matches!(other.existing(), Ok(Some(_))),
             })
     }
 
-    /// The key, creating one when there is none yet (`create`).
-    pub fn key(&self, create: bool) -> Result<Option<[u8; KEY_LEN]>> {
-        match self {
-            Store::Keyring => {
-                let entry = keyring_entry()?;
-                match entry.get_secret() {
-                    Ok(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
-                    Ok(_) | Err(keyring::Error::NoEntry) if create => {
-                        let key = random_key()?;
-                        entry.set_secret(&key).map_err(|e| {
-                            Error::Other(format!("cannot store the cache key: {e}"))
-                        })?;
-                        // Some stores accept a write they cannot read back.
-                        match entry.get_secret() {
-                            Ok(back) if back == key => Ok(Some(key)),
-                            _ => Err(Error::Other("the key store did not keep the key".into())),
-                        }
-                    }
-                    Ok(_) | Err(keyring::Error::NoEntry) => Ok(None),
-                    Err(e) => Err(Error::Other(format!("cannot read the cache key: {e}"))),
-                }
+    /// The key this store holds, if any (making one when `create`): what
+    /// `awsmfa doctor` asks each store.
+    pub fn key(&self, create: bool) -> Result<Option<Key>> {
+        match self.existing() {
+            Ok(None) | Err(Trouble::Damaged(_)) if create => {
+                self.create().map(|(key, _)| Some(key)).map_err(Error::from)
             }
-            Store::File(path) => match std::fs::read(path) {
-                Ok(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(Error::io(format!("reading {}", path.display()), e))
-                }
-                _ if create => {
-                    let key = random_key()?;
-                    write_private(path, &key)?;
-                    Ok(Some(key))
-                }
-                _ => Ok(None),
-            },
-            Store::Passphrase { salt_file } => passphrase_key(salt_file, create),
+            Ok(found) => Ok(found),
+            Err(trouble) => Err(trouble.into()),
         }
     }
 
-    /// Destroy the key (`awsmfa logout`): every entry becomes unreadable.
+    /// The key this store holds, if any.
+    fn existing(&self) -> std::result::Result<Option<Key>, Trouble> {
+        match self {
+            Store::Keyring => match keyring_entry()?.get_secret() {
+                Ok(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
+                Ok(_) => Err(Trouble::Damaged(format!(
+                    "the cache key in the {} is not a key; a new key replaces it",
+                    keyring_name()
+                ))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(Trouble::Unavailable(format!("{}: {e}", keyring_name()))),
+            },
+            Store::File(path) => match std::fs::read(path) {
+                Ok(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
+                Ok(_) => Err(Trouble::Damaged(format!(
+                    "the cache key {} is damaged; a new key replaces it, and the cached sessions are fetched again",
+                    path.display()
+                ))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(Trouble::Unavailable(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                ))),
+            },
+            Store::Passphrase { salt_file } => {
+                let stored = match std::fs::read(salt_file) {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => {
+                        return Err(Trouble::Unavailable(format!(
+                            "cannot read {}: {e}",
+                            salt_file.display()
+                        )))
+                    }
+                };
+                if stored.len() != SALT_LEN + 32 {
+                    return Err(Trouble::Damaged(format!(
+                        "{} is damaged; a new passphrase will be asked for",
+                        salt_file.display()
+                    )));
+                }
+                let (salt, check) = stored.split_at(SALT_LEN);
+                let key = derive(&ask("awsmfa cache passphrase: ")?, salt)?;
+                if check_of(&key)[..] == *check {
+                    Ok(Some(key))
+                } else {
+                    Err(Trouble::Refused(
+                        "wrong cache passphrase; the session cache is off for this call".into(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Make and keep a new key: (the key, whether it is ours rather than
+    /// one a racing process stored first).
+    fn create(&self) -> std::result::Result<(Key, bool), Trouble> {
+        let unavailable = |e: Error| Trouble::Unavailable(e.to_string());
+        match self {
+            Store::Keyring => {
+                let entry = keyring_entry()?;
+                let key = random_key().map_err(unavailable)?;
+                entry
+                    .set_secret(&key)
+                    .map_err(|e| Trouble::Unavailable(format!("{}: {e}", keyring_name())))?;
+                // Read back: some stores accept a write they cannot return,
+                // and a process racing us may have stored its key last, in
+                // which case that one is the key.
+                match entry.get_secret() {
+                    Ok(back) if back.len() == KEY_LEN => Ok((to_key(&back), back == key)),
+                    _ => Err(Trouble::Unavailable(format!(
+                        "the {} did not keep the key",
+                        keyring_name()
+                    ))),
+                }
+            }
+            Store::File(path) => {
+                let key = random_key().map_err(unavailable)?;
+                // First writer wins: two processes starting at once must not
+                // each encrypt under a key the other then replaces.
+                match write_private_new(path, &key) {
+                    Ok(true) => Ok((key, true)),
+                    Ok(false) => match self.existing() {
+                        Ok(Some(theirs)) => Ok((theirs, false)),
+                        // What is there is not a key: replace it.
+                        _ => write_private(path, &key)
+                            .map(|()| (key, true))
+                            .map_err(unavailable),
+                    },
+                    Err(e) => Err(unavailable(e)),
+                }
+            }
+            Store::Passphrase { salt_file } => {
+                let first = ask("awsmfa new cache passphrase: ")?;
+                if first.is_empty() {
+                    return Err(Trouble::Refused(
+                        "the cache passphrase must not be empty; the session cache is off for this call".into(),
+                    ));
+                }
+                if ask("awsmfa the same cache passphrase again: ")? != first {
+                    return Err(Trouble::Refused(
+                        "the two cache passphrases differ; the session cache is off for this call"
+                            .into(),
+                    ));
+                }
+                let mut salt = [0u8; SALT_LEN];
+                getrandom::fill(&mut salt)
+                    .map_err(|e| Trouble::Unavailable(format!("no randomness: {e}")))?;
+                let key = derive(&first, &salt)?;
+                let mut stored = salt.to_vec();
+                stored.extend_from_slice(&check_of(&key));
+                write_private(salt_file, &stored).map_err(unavailable)?;
+                Ok((key, true))
+            }
+        }
+    }
+
+    /// Destroy the key (`awsmfa logout`): every entry becomes unreadable. A
+    /// store that does not work here holds nothing to destroy.
     pub fn forget(&self) -> Result<()> {
         match self {
-            Store::Keyring => match keyring_entry()?.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-                Err(e) => Err(Error::Other(format!("cannot delete the cache key: {e}"))),
-            },
+            Store::Keyring => {
+                let Ok(entry) = keyring_entry() else {
+                    return Ok(());
+                };
+                match entry.delete_credential() {
+                    Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                    // A store that does not work here holds no key of ours.
+                    Err(
+                        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_),
+                    ) if entry.get_secret().is_err() => Ok(()),
+                    Err(e) => Err(Error::Other(format!(
+                        "cannot delete the cache key from the {}: {e}",
+                        keyring_name()
+                    ))),
+                }
+            }
             Store::File(path) => remove(path),
             Store::Passphrase { salt_file } => remove(salt_file),
         }
+    }
+}
+
+fn off(why: String) -> Opened {
+    Opened {
+        off: true,
+        warning: Some(why),
+        ..Opened::default()
     }
 }
 
@@ -144,13 +350,13 @@ fn remove(path: &Path) -> Result<()> {
     }
 }
 
-fn to_key(bytes: &[u8]) -> [u8; KEY_LEN] {
+fn to_key(bytes: &[u8]) -> Key {
     let mut key = [0u8; KEY_LEN];
     key.copy_from_slice(bytes);
     key
 }
 
-pub fn random_key() -> Result<[u8; KEY_LEN]> {
+pub fn random_key() -> Result<Key> {
     let mut key = [0u8; KEY_LEN];
     getrandom::fill(&mut key).map_err(|e| Error::Other(format!("no randomness: {e}")))?;
     Ok(key)
@@ -166,9 +372,9 @@ fn keyring_name() -> &'static str {
     }
 }
 
-fn keyring_entry() -> Result<keyring::Entry> {
+fn keyring_entry() -> std::result::Result<keyring::Entry, Trouble> {
     keyring::Entry::new(SERVICE, ACCOUNT)
-        .map_err(|e| Error::Other(format!("key store unavailable: {e}")))
+        .map_err(|e| Trouble::Unavailable(format!("{}: {e}", keyring_name())))
 }
 
 /// `$XDG_RUNTIME_DIR/awsmfa/cache.key`, when the runtime dir exists and is
@@ -194,8 +400,9 @@ fn private_dir(dir: &Path) -> bool {
     dir.is_dir()
 }
 
-/// Create `path` with mode 0600 from the first byte (parent 0700), atomically.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+/// A temp file beside `path`, 0600 from the first byte (tempfile's default),
+/// holding `bytes`, synced.
+fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().expect("key path has a parent");
     super::private_dir(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
@@ -203,34 +410,100 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+    Ok(tmp)
+}
+
+/// Replace `path` atomically with `bytes`, mode 0600 (parent 0700).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = staged(path, bytes)?;
+    if let Err(e) = tmp.persist(path) {
+        // Something that is not a file in the way (an empty directory) is
+        // not worth keeping either; try once more without it.
+        if !path.is_dir() || std::fs::remove_dir(path).is_err() {
+            return Err(Error::io(format!("writing {}", path.display()), e.error));
+        }
+        e.file
+            .persist(path)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+    }
     Ok(())
 }
 
-fn passphrase_key(salt_file: &Path, create: bool) -> Result<Option<[u8; KEY_LEN]>> {
-    let salt = match std::fs::read(salt_file) {
-        Ok(s) if s.len() == 16 => s,
-        _ if !create => return Ok(None),
-        _ => {
-            let mut salt = vec![0u8; 16];
-            getrandom::fill(&mut salt).map_err(|e| Error::Other(format!("no randomness: {e}")))?;
-            write_private(salt_file, &salt)?;
-            salt
-        }
-    };
-    // Only ever from the terminal: a passphrase in the environment would be
-    // inherited by every child process.
-    let passphrase = rpassword::prompt_password("awsmfa cache passphrase: ")
-        .map_err(|_| Error::Other("the passphrase key store needs a terminal".into()))?;
-    if passphrase.is_empty() {
-        return Err(Error::Usage(
-            "the cache passphrase must not be empty".into(),
-        ));
+/// Create `path` with `bytes` only if nothing is there yet: Ok(false) when
+/// another process got there first.
+fn write_private_new(path: &Path, bytes: &[u8]) -> Result<bool> {
+    match staged(path, bytes)?.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io(format!("writing {}", path.display()), e.error)),
     }
+}
+
+/// Only ever from the terminal: a passphrase in the environment would be
+/// inherited by every child process.
+fn ask(prompt: &str) -> std::result::Result<String, Trouble> {
+    crate::mfa::read_hidden(prompt).map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => Trouble::Refused(
+            "no cache passphrase given; the session cache is off for this call".into(),
+        ),
+        _ => Trouble::Unavailable(
+            "the passphrase key store needs a terminal; the session cache is off for this call"
+                .into(),
+        ),
+    })
+}
+
+fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<Key, Trouble> {
     let mut key = [0u8; KEY_LEN];
     argon2::Argon2::default()
-        .hash_password_into(passphrase.as_bytes(), &salt, &mut key)
-        .map_err(|e| Error::Other(format!("cannot derive the cache key: {e}")))?;
-    Ok(Some(key))
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
+        .map_err(|e| Trouble::Unavailable(format!("cannot derive the cache key: {e}")))?;
+    Ok(key)
+}
+
+fn check_of(key: &Key) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(CHECK);
+    mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_file_writer_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("awsmfa").join("cache.key");
+        assert!(write_private_new(&path, &[1; 32]).unwrap());
+        assert!(!write_private_new(&path, &[2; 32]).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), [1; 32]);
+        let store = Store::File(path.clone());
+        assert_eq!(
+            store.create().unwrap(),
+            ([1; 32], false),
+            "the existing key is used"
+        );
+        std::fs::write(&path, b"short").unwrap();
+        assert!(matches!(store.existing(), Err(Trouble::Damaged(_))));
+        let (new, created) = store.create().unwrap();
+        assert!(created);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            new,
+            "a damaged key is replaced"
+        );
+    }
+
+    #[test]
+    fn the_passphrase_check_tells_keys_apart() {
+        let salt = [3u8; SALT_LEN];
+        let right = derive("correct horse", &salt).unwrap();
+        let wrong = derive("wrong horse", &salt).unwrap();
+        assert_ne!(check_of(&right), check_of(&wrong));
+        assert_eq!(
+            check_of(&right),
+            check_of(&derive("correct horse", &salt).unwrap())
+        );
+    }
 }

@@ -20,7 +20,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -64,8 +64,22 @@ struct UsedCode {
 pub struct Cache {
     dir: PathBuf,
     choice: key::Choice,
-    key: RefCell<Option<(key::Store, [u8; key::KEY_LEN])>>,
-    warned: RefCell<bool>,
+    key: RefCell<KeyState>,
+    /// Whether the directory can be written, once tried.
+    dir_ok: Cell<Option<bool>>,
+    warned: Cell<bool>,
+}
+
+/// The key as far as this process knows: looked up at most once, created at
+/// most once, and never asked for again once a store said no (a passphrase
+/// prompt must not repeat within one call).
+enum KeyState {
+    Unknown,
+    /// No key exists yet; the first write makes one.
+    Missing,
+    Ready(key::Key),
+    /// The cache is off for this process.
+    Off,
 }
 
 /// `$XDG_CACHE_HOME/awsmfa`.
@@ -88,31 +102,85 @@ impl Cache {
         Ok(Cache {
             dir: dir()?,
             choice,
-            key: RefCell::new(None),
-            warned: RefCell::new(false),
+            key: RefCell::new(KeyState::Unknown),
+            dir_ok: Cell::new(None),
+            warned: Cell::new(false),
         })
     }
 
-    /// Which key store holds the key, if any does (for `status`).
+    /// Which key store holds the key, if any does (for `status` and `cache
+    /// list`): never prompts for a passphrase.
     pub fn key_store(&self) -> Option<key::Store> {
-        self.key(false).map(|(store, _)| store)
+        key::Store::holder(self.choice, &self.dir)
     }
 
-    fn key(&self, create: bool) -> Option<(key::Store, [u8; key::KEY_LEN])> {
-        if let Some(found) = self.key.borrow().as_ref() {
-            return Some(found.clone());
+    fn key(&self, create: bool) -> Option<key::Key> {
+        match &*self.key.borrow() {
+            KeyState::Ready(key) => return Some(*key),
+            KeyState::Off => return None,
+            KeyState::Missing if !create => return None,
+            KeyState::Missing | KeyState::Unknown => {}
         }
-        // With no working key store the cache is off, quietly: the prompt
-        // hook must not complain at every `cd`; `awsmfa status` says so.
-        let found = key::Store::open(self.choice, &self.dir, create);
-        *self.key.borrow_mut() = found.clone();
+        let started = SystemTime::now();
+        let opened = key::Store::open(self.choice, &self.dir, create);
+        if let Some(why) = &opened.warning {
+            self.warn(format_args!("{why}"));
+        }
+        if opened.created {
+            self.drop_sealed(started);
+        }
+        let (state, found) = match opened.key {
+            Some((_, key)) => (KeyState::Ready(key), Some(key)),
+            None if opened.off => (KeyState::Off, None),
+            None => (KeyState::Missing, None),
+        };
+        *self.key.borrow_mut() = state;
         found
     }
 
+    /// With a new key, entries sealed under the old one (lost at reboot
+    /// with the runtime dir, or removed) can never be read again: drop them
+    /// now rather than warn about each one later. Only those older than the
+    /// key: a process that raced us may already have sealed one under it.
+    fn drop_sealed(&self, key_made: SystemTime) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let older = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < key_made);
+            if older && path.extension().is_some_and(|e| e == "entry") {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    /// One warning per call at most: the first thing that went wrong is the
+    /// one worth reading, and the call goes on without the cache anyway.
     fn warn(&self, msg: std::fmt::Arguments) {
         if !self.warned.replace(true) {
             eprintln!("awsmfa: warning: {msg}");
         }
+    }
+
+    /// Create (or tighten) the directory once; if that fails the cache is off
+    /// for this call, with a warning, and the call goes on without it.
+    fn usable_dir(&self) -> bool {
+        if let Some(ok) = self.dir_ok.get() {
+            return ok;
+        }
+        let ok = match private_dir(&self.dir) {
+            Ok(()) => true,
+            Err(e) => {
+                self.warn(format_args!("the session cache is off for this call: {e}"));
+                false
+            }
+        };
+        self.dir_ok.set(Some(ok));
+        ok
     }
 
     fn path(&self, id: &str) -> PathBuf {
@@ -134,7 +202,7 @@ impl Cache {
                 return None;
             }
         };
-        let (_, key) = self.key(false)?;
+        let key = self.key(false)?;
         match open_entry(&bytes, id, &key) {
             Ok(found) => Some(found),
             Err(why) => {
@@ -148,13 +216,14 @@ impl Cache {
     }
 
     fn write_sealed(&self, id: &str, header: &Header, plaintext: &[u8]) {
-        let Some((_, key)) = self.key(true) else {
+        if !self.usable_dir() {
+            return;
+        }
+        let Some(key) = self.key(true) else {
             return;
         };
-        let result = seal(id, header, plaintext, &key).and_then(|bytes| {
-            private_dir(&self.dir)?;
-            key::write_private(&self.path(id), &bytes)
-        });
+        let result = seal(id, header, plaintext, &key)
+            .and_then(|bytes| key::write_private(&self.path(id), &bytes));
         if let Err(e) = result {
             self.warn(format_args!("the session cache is off for this call: {e}"));
         }
@@ -191,14 +260,17 @@ impl Cache {
                 removed += 1;
             }
         }
-        // Files that no longer parse are garbage too when clearing everything.
+        // Files that no longer parse are garbage too when clearing
+        // everything, and so are temp files of writers that were killed.
         if profile.is_none() {
             if let Ok(entries) = std::fs::read_dir(&self.dir) {
                 for entry in entries.flatten() {
                     let path = entry.path();
-                    if path
-                        .extension()
-                        .is_some_and(|e| e == "entry" || e == "lock")
+                    let stray = entry.file_name().to_string_lossy().starts_with(".tmp");
+                    if stray
+                        || path
+                            .extension()
+                            .is_some_and(|e| e == "entry" || e == "lock")
                     {
                         let _ = std::fs::remove_file(&path);
                     }
@@ -208,17 +280,24 @@ impl Cache {
         Ok(removed)
     }
 
-    /// `logout`: every entry and the key itself.
+    /// `logout`: every entry and the key itself, wherever it is (every
+    /// store is tried even when one fails).
     pub fn destroy(&self) -> Result<usize> {
         let removed = self.clear(None)?;
+        let mut first_error = None;
         for store in key::Store::candidates(self.choice, &self.dir) {
-            store.forget()?;
+            if let Err(e) = store.forget() {
+                first_error.get_or_insert(e);
+            }
         }
-        Ok(removed)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(removed),
+        }
     }
 
     fn mac(&self, serial: &str, code: &str) -> Option<String> {
-        let (_, key) = self.key(true)?;
+        let key = self.key(true)?;
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
         mac.update(serial.as_bytes());
         mac.update(b"\0");
@@ -293,7 +372,9 @@ impl obtain::Store for Cache {
 
     fn lock(&self, key: &Key) -> Option<Box<dyn std::any::Any>> {
         let (id, _) = id_of(key);
-        private_dir(&self.dir).ok()?;
+        if !self.usable_dir() {
+            return None;
+        }
         let path = self.path(&id).with_extension("lock");
         let file = private_file(&path).ok()?;
         if file.try_lock().is_err() {
@@ -304,6 +385,9 @@ impl obtain::Store for Cache {
     }
 
     fn code_used(&self, serial: &str, code: &str) {
+        if !self.usable_dir() {
+            return;
+        }
         let Some(mac) = self.mac(serial, code) else {
             return;
         };
@@ -344,7 +428,16 @@ fn read_limited(path: &Path) -> std::result::Result<Option<Vec<u8>>, String> {
     use std::io::Read;
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // No directory (or a file where it should be) holds no entry; the
+        // first write says why the cache is off.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
         Err(e) => return Err(e.to_string()),
     };
     let mut bytes = Vec::new();
@@ -446,10 +539,17 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     match builder.create(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta = std::fs::metadata(dir).map_err(fail)?;
+            // Never chmod what is not ours to change: a file in the way.
+            if !meta.is_dir() {
+                return Err(Error::Other(format!(
+                    "{} is not a directory; move it away to use the session cache",
+                    dir.display()
+                )));
+            }
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                let meta = std::fs::metadata(dir).map_err(fail)?;
                 if meta.permissions().mode() & 0o077 != 0 {
                     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
                         .map_err(fail)?;
@@ -507,5 +607,31 @@ mod tests {
             );
         }
         assert!(!String::from_utf8_lossy(&bytes).contains("secret"));
+    }
+
+    #[test]
+    fn the_replay_guard_keeps_a_keyed_hash_not_the_code() {
+        use obtain::Store as _;
+        let dir = tempfile::tempdir().unwrap();
+        let key = [9u8; 32];
+        let cache = Cache {
+            dir: dir.path().join("awsmfa"),
+            choice: key::Choice::File,
+            key: RefCell::new(KeyState::Ready(key)),
+            dir_ok: Cell::new(None),
+            warned: Cell::new(false),
+        };
+        let serial = "arn:aws:iam::000000000000:mfa/alice";
+        cache.code_used(serial, "314159");
+        assert!(cache.code_seen(serial, "314159"));
+        assert!(!cache.code_seen(serial, "271828"), "another code");
+        assert!(!cache.code_seen("arn:other", "314159"), "another device");
+        let id = code_id(serial);
+        let bytes = std::fs::read(cache.path(&id)).unwrap();
+        let (header, plain) = open_entry(&bytes, &id, &key).unwrap();
+        assert_eq!(header.kind, "code");
+        let used: UsedCode = serde_json::from_slice(&plain).unwrap();
+        assert!(!String::from_utf8_lossy(&plain).contains("314159"));
+        assert_eq!(used.mac.len(), 64, "HMAC-SHA256, hex");
     }
 }

@@ -42,6 +42,7 @@ fn absolute(cwd: &Path, file: &Path) -> PathBuf {
 
 pub fn allow(_ctx: &Context, args: TrustArgs) -> Result<ExitCode> {
     let file = locate(args.path.as_deref())?;
+    project::check_safe(&file)?;
     let bytes =
         std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
     // Refuse to trust what the hook would reject anyway.

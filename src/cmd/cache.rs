@@ -2,14 +2,19 @@
 
 use super::{print, Context};
 use crate::cli::CacheCommand;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub fn run(ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
-    let cache = ctx.cache()?.ok_or_else(|| {
-        Error::Usage("the session cache is turned off (--no-cache or `cache = false`)".into())
-    })?;
+/// The cache whatever `--no-cache` or `cache = false` say: those stop its
+/// use for credentials, not the inspection or removal of what is there.
+pub fn open() -> Result<crate::cache::Cache> {
+    let config = crate::config::UserConfig::load()?;
+    crate::cache::Cache::open(crate::cache::choice(&config)?)
+}
+
+pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
+    let cache = open()?;
     match cmd {
         CacheCommand::List => {
             let entries = cache.list();

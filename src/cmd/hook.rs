@@ -81,6 +81,7 @@ fn want(cwd: Option<&Path>) -> Result<Want> {
     };
     // The path `awsmfa allow` records: symlinks resolved.
     let file = std::fs::canonicalize(&file).unwrap_or(file);
+    project::check_safe(&file)?;
     let bytes =
         std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
     if !trust::is_allowed(&file, &bytes)? {

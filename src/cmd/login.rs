@@ -28,16 +28,13 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn logout(ctx: &Context) -> Result<ExitCode> {
-    match ctx.cache()? {
-        Some(cache) => {
-            let n = cache.destroy()?;
-            eprintln!(
-                "awsmfa: removed {n} cached entr{} and the cache key",
-                if n == 1 { "y" } else { "ies" }
-            );
-        }
-        None => eprintln!("awsmfa: the session cache is off; nothing to remove"),
-    }
+/// Everything goes, even with the cache turned off: turning it off stops
+/// its use, and must not hide sessions cached before.
+pub fn logout(_ctx: &Context) -> Result<ExitCode> {
+    let n = super::cache::open()?.destroy()?;
+    eprintln!(
+        "awsmfa: removed {n} cached entr{} and the cache key",
+        if n == 1 { "y" } else { "ies" }
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -59,6 +59,55 @@ pub fn select(get: impl Fn(&str) -> Option<String>) -> String {
     get("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
 }
 
+/// Larger config files are refused: the biggest real ones are a few hundred
+/// KiB (10,000 profiles is ~1 MiB), and a runaway or hostile file must not
+/// cost unbounded memory and time on every prompt.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// The bytes of a config or credentials file, refusing what is not a regular
+/// file: opening a FIFO blocks until someone writes to it, and a directory or
+/// a device is never what was meant. `/dev/null` (a common way to say "no
+/// credentials file") reads as empty.
+fn read_config_file(path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error as IoError, ErrorKind, Read};
+    if path == "/dev/null" {
+        return Ok(Vec::new());
+    }
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            format!("it is {kind}; point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a file"),
+        ));
+    }
+    let too_big = || {
+        IoError::new(
+            ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MiB, far beyond any real config; check what wrote it",
+                MAX_FILE_SIZE >> 20
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Bounded even if the file grows between the stat and the read.
+    std::fs::File::open(path)?
+        .take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 /// Both files, parsed.
 pub struct Profiles {
     set: ProfileSet,
@@ -70,33 +119,22 @@ impl Profiles {
     pub fn load() -> Result<Self> {
         let locations = locate(real_env, cfg!(windows));
         let mut files = EnvConfigFiles::builder();
+        let mut any = false;
         for (kind, path) in [
             (EnvConfigFileKind::Config, &locations.config),
             (EnvConfigFileKind::Credentials, &locations.credentials),
         ] {
-            // A missing file is an empty one (AWS CLI semantics); an unreadable
-            // one is an error naming it rather than a silently empty profile set.
-            // (The SDK reads it again: from the page cache, microseconds.)
-            match std::fs::read(path) {
-                Ok(bytes) => {
-                    // The SDK would treat a non-UTF-8 file as empty, silently.
-                    if let Err(e) = std::str::from_utf8(&bytes) {
-                        let line = bytes[..e.valid_up_to()]
-                            .iter()
-                            .filter(|b| **b == b'\n')
-                            .count()
-                            + 1;
-                        return Err(Error::ConfigParse(format!(
-                            "{path} is not valid UTF-8 (line {line}); save it as UTF-8"
-                        )));
-                    }
-                    files = files.with_file(kind, path);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(Error::ConfigParse(format!("cannot read {path}: {e}")));
-                }
+            // Checked here (regular file, size, UTF-8), then handed to the
+            // SDK by path so its error messages name the file.
+            if read_text(path)?.is_some() {
+                files = files.with_file(kind, path);
+                any = true;
             }
+        }
+        if !any {
+            // Neither file exists: no profiles at all (the SDK panics on an
+            // empty file set).
+            files = files.with_contents(EnvConfigFileKind::Config, "");
         }
         let files = files.build();
         // `load` is async only by signature: it reads with std::fs and never
@@ -109,6 +147,53 @@ impl Profiles {
         ))
         .map_err(load_error)?;
         Ok(Profiles { set, locations })
+    }
+
+    /// What resolving the chain of `name` needs, fast: the SDK's parser
+    /// costs about a microsecond per line, so with thousands of profiles it
+    /// is given only the sections named along the chain. Anything unexpected — a parse
+    /// error, a profile not found, a broken chain — falls back to [`load`],
+    /// so errors and suggestions are exactly those of a full parse. The one
+    /// difference: a syntax error in a section the chain never reads is not
+    /// reported.
+    pub fn load_for(name: &str) -> Result<Self> {
+        let locations = locate(real_env, cfg!(windows));
+        let config = read_text(&locations.config)?;
+        let credentials = read_text(&locations.credentials)?;
+        match Profiles::parse_for(
+            config.as_deref().unwrap_or(""),
+            credentials.as_deref().unwrap_or(""),
+            name,
+        ) {
+            Some(mut profiles) => {
+                profiles.locations = locations;
+                Ok(profiles)
+            }
+            None => Profiles::load(),
+        }
+    }
+
+    /// The sections the chain of `name` needs, parsed; None when anything
+    /// is off and a full parse must decide. Where it returns profiles, the
+    /// chain resolves exactly as with a full parse (fuzzed differentially).
+    pub fn parse_for(config: &str, credentials: &str, name: &str) -> Option<Self> {
+        let (config, credentials) = (Sections::new(config), Sections::new(credentials));
+        let mut wanted: Vec<String> = vec![name.to_string(), "default".to_string()];
+        // Each round adds one source profile; a chain can't be longer than
+        // the number of sections.
+        loop {
+            let profiles =
+                Profiles::parse(&config.subset(&wanted), &credentials.subset(&wanted)).ok()?;
+            match chain::resolve(&profiles.set, name) {
+                Ok(_) => return Some(profiles),
+                Err(chain::ChainError::SourceNotFound { missing, .. })
+                    if !wanted.contains(&missing) =>
+                {
+                    wanted.push(missing);
+                }
+                Err(_) => return None,
+            }
+        }
     }
 
     /// Parse in-memory file contents (conformance tests, fuzzing).
@@ -196,6 +281,91 @@ impl Profiles {
     }
 }
 
+/// A file's text; None when it does not exist (the AWS CLI treats that as
+/// empty). Unreadable or non-UTF-8 files are errors naming the file, where
+/// the SDK would silently use an empty profile set.
+fn read_text(path: &str) -> Result<Option<String>> {
+    match read_config_file(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Error::ConfigParse(format!(
+                "{path} is not valid UTF-8 (line {line}); save it as UTF-8"
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::ConfigParse(format!("cannot read {path}: {e}"))),
+    }
+}
+
+/// A file cut at its section headers (lines beginning with `[`, the SDK's
+/// own rule), each section with the profile name its header gives.
+pub struct Sections<'a> {
+    preamble: &'a str,
+    sections: Vec<(Option<&'a str>, &'a str)>,
+}
+
+impl<'a> Sections<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut starts: Vec<usize> = Vec::new();
+        if text.starts_with('[') {
+            starts.push(0);
+        }
+        starts.extend(text.match_indices("\n[").map(|(i, _)| i + 1));
+        let preamble = &text[..starts.first().copied().unwrap_or(text.len())];
+        let sections = starts
+            .iter()
+            .enumerate()
+            .map(|(n, &start)| {
+                let end = starts.get(n + 1).copied().unwrap_or(text.len());
+                let section = &text[start..end];
+                let header = section.split('\n').next().unwrap_or(section);
+                (section_name(header), section)
+            })
+            .collect();
+        Sections { preamble, sections }
+    }
+
+    /// The text of the sections named in `wanted`, plus every section whose
+    /// header isn't a plain `[name]` / `[profile name]` (kept, so the result
+    /// only ever holds more than needed, never less). Line numbers are not
+    /// kept: any parse error falls back to a full parse.
+    pub fn subset(&self, wanted: &[String]) -> String {
+        let mut out = String::from(self.preamble);
+        for (name, text) in &self.sections {
+            if name.is_none_or(|n| wanted.iter().any(|w| w == n)) {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str(text);
+            }
+        }
+        out
+    }
+}
+
+/// The profile a section header names, if it is a plain `[name]` or
+/// `[profile name]` header; None for anything else (kept by `subset`).
+fn section_name(line: &str) -> Option<&str> {
+    let inner = line
+        .trim_end_matches(['\r', ' ', '\t'])
+        .strip_prefix('[')?
+        .strip_suffix(']')?
+        .trim_matches([' ', '\t']);
+    let name = match inner.strip_prefix("profile") {
+        Some(rest) if rest.starts_with([' ', '\t']) => rest.trim_start_matches([' ', '\t']),
+        _ => inner,
+    };
+    // Only the characters the SDK allows in profile names: comments,
+    // `sso-session x`, `services x` and anything odd stay with the SDK.
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-/.%@_:+".contains(&b);
+    (!name.is_empty() && name.bytes().all(plain)).then_some(name)
+}
+
 fn load_error(err: ProfileFileLoadError) -> Error {
     match err {
         ProfileFileLoadError::ParseError { 0: parse, .. } => {
@@ -217,4 +387,68 @@ fn load_error(err: ProfileFileLoadError) -> Error {
 /// `~/.aws/config`'s path as a PathBuf (for tools that edit it).
 pub fn config_path() -> PathBuf {
     PathBuf::from(locate(real_env, cfg!(windows)).config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path must resolve exactly what a full parse resolves, for
+    /// every profile of every shared conformance case.
+    #[test]
+    fn subset_parse_agrees_with_full_parse_on_the_conformance_cases() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance/");
+        let mut inputs: Vec<(String, String)> = Vec::new();
+        let parser: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{dir}profile-parser-tests.json")).unwrap(),
+        )
+        .unwrap();
+        for t in parser["tests"].as_array().unwrap() {
+            let text = |k: &str| t["input"][k].as_str().unwrap_or("").to_string();
+            inputs.push((text("configFile"), text("credentialsFile")));
+        }
+        let chains: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{dir}assume-role-tests.json")).unwrap(),
+        )
+        .unwrap();
+        for t in chains.as_array().unwrap() {
+            let mut config = String::new();
+            for (section, key) in [("profile", "profiles"), ("sso-session", "sso_sessions")] {
+                for (name, props) in t["input"][key].as_object().into_iter().flatten() {
+                    config.push_str(&format!("[{section} {name}]\n"));
+                    for (k, v) in props.as_object().unwrap() {
+                        config.push_str(&format!("{k} = {}\n", v.as_str().unwrap()));
+                    }
+                }
+            }
+            inputs.push((config, String::new()));
+        }
+        let mut compared = 0;
+        for (config, credentials) in &inputs {
+            let Ok(full) = Profiles::parse(config, credentials) else {
+                continue;
+            };
+            for name in full.names() {
+                if let Some(fast) = Profiles::parse_for(config, credentials, name) {
+                    assert_eq!(
+                        chain::resolve(fast.set(), name),
+                        chain::resolve(full.set(), name),
+                        "{name} in {config:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 20, "only {compared} chains compared");
+    }
+
+    #[test]
+    fn subset_keeps_wanted_and_unrecognised_sections() {
+        let text = "# top\n[profile a]\nx = 1\n[profile b]\ny = 2\n  sub = 3\n[sso-session s]\nz = 4\n[default]\nw = 5";
+        let got = Sections::new(text).subset(&["a".to_string(), "default".to_string()]);
+        assert_eq!(
+            got,
+            "# top\n[profile a]\nx = 1\n[sso-session s]\nz = 4\n[default]\nw = 5"
+        );
+    }
 }

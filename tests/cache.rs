@@ -1,0 +1,1107 @@
+//! The encrypted session cache (issue 4) end to end against moto: one MFA
+//! code for every process, nothing readable on disk, bad files lose nothing.
+//!
+//! Every world uses AWSMFA_KEY_STORE=file (the harness) and its own private
+//! XDG_RUNTIME_DIR, except the keyring test, which runs in a throwaway
+//! keyutils session keyring.
+
+use crate::support::*;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A world with user `alice` (keys + MFA) and one role profile per name,
+/// whose `mfa_process` logs every call and prints a new code each time.
+struct Fixture {
+    w: World,
+    s: Seeded,
+}
+
+/// The mfa_process: one line per call in `mfa.log`; with `stall` present it
+/// records its pid and sleeps (a prompt nobody answers); else it waits
+/// `mfa.delay` seconds (so concurrent callers overlap) and prints a code that
+/// is new on every call (the replay guard would refuse a repeated one).
+const MFA_SCRIPT: &str = r#"dir=$(dirname "$0")
+echo "$$" >>"$dir/mfa.log"
+if [ -e "$dir/stall" ]; then
+  echo "$$" >"$dir/stalled.pid"
+  exec sleep 120
+fi
+[ -e "$dir/mfa.delay" ] && sleep "$(cat "$dir/mfa.delay")"
+if [ -e "$dir/mfa.fixed" ]; then
+  cat "$dir/mfa.fixed"
+else
+  printf '%06d\n' $((100000 + $(wc -l <"$dir/mfa.log")))
+fi
+"#;
+
+impl Fixture {
+    fn new(roles: &[&str]) -> Fixture {
+        let w = World::new();
+        let s = w.standard(roles);
+        std::fs::write(w.path("mfa.sh"), MFA_SCRIPT).unwrap();
+        // Run through `sh` so the script is never exec'd directly: a file
+        // this test process just wrote can be "busy" (ETXTBSY) while another
+        // test thread forks.
+        let config = w.read("config_file").replacen(
+            &format!("mfa_serial = {}\n", s.mfa_serial),
+            &format!(
+                "mfa_serial = {}\nmfa_process = sh {}\n",
+                s.mfa_serial,
+                w.path("mfa.sh").display()
+            ),
+            1,
+        );
+        w.write_config(&config);
+        Fixture { w, s }
+    }
+
+    /// How many MFA codes were asked for so far.
+    fn codes(&self) -> usize {
+        std::fs::read_to_string(self.w.path("mfa.log"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.w.run(args)
+    }
+
+    /// `awsmfa ARGS` with STS pointing at a closed port: succeeds only when
+    /// everything comes from the cache.
+    fn run_offline(&self, args: &[&str]) -> Output {
+        let mut c = self.w.awsmfa(args);
+        c.env("AWS_ENDPOINT_URL", closed_port_url());
+        c.output().unwrap()
+    }
+
+    fn cache_dir(&self) -> PathBuf {
+        self.w.path("cache/awsmfa")
+    }
+
+    fn key_file(&self) -> PathBuf {
+        self.w.path("runtime/awsmfa/cache.key")
+    }
+
+    /// Every `*.entry` file with its plaintext header.
+    fn entries(&self) -> Vec<(PathBuf, serde_json::Value)> {
+        entries_in(&self.cache_dir())
+    }
+
+    /// The entry file of `kind` ("session", "role", "code") for `profile`.
+    fn entry(&self, kind: &str, profile: &str) -> PathBuf {
+        self.entries()
+            .into_iter()
+            .find(|(_, h)| h["kind"] == kind && h["profile"] == profile)
+            .map(|(p, _)| p)
+            .unwrap_or_else(|| panic!("no {kind} entry for {profile:?}: {:?}", self.entries()))
+    }
+}
+
+fn entries_in(dir: &Path) -> Vec<(PathBuf, serde_json::Value)> {
+    let mut out = Vec::new();
+    let Ok(list) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in list.flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "entry") {
+            let bytes = std::fs::read(&path).unwrap();
+            let header = bytes
+                .split(|b| *b == b'\n')
+                .nth(1)
+                .and_then(|line| serde_json::from_slice(line).ok())
+                .unwrap_or(serde_json::Value::Null);
+            out.push((path, header));
+        }
+    }
+    out
+}
+
+/// A loopback URL nothing listens on: a call that reaches for STS fails
+/// with exit 6 instead of being served.
+fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// The lines of stderr that are warnings.
+fn warnings(o: &Output) -> Vec<String> {
+    stderr(o)
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `export NAME='value'` lines of `awsmfa env` output.
+fn exported(out: &str, name: &str) -> String {
+    let prefix = format!("export {name}='");
+    out.lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("{name} not exported"))
+        .to_string()
+}
+
+/// Wait for `child`, killing it (and failing) if it hangs.
+fn wait_or_kill(mut child: Child, what: &str) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} hung (waiting on the cache lock?)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let ft = e.file_type().unwrap();
+            if ft.is_dir() {
+                todo.push(e.path());
+            } else if ft.is_file() {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+// ---- the forms a secret could take in a file ----
+
+fn base64(bytes: &[u8], url: bool) -> String {
+    let alphabet: &[u8] = if url {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    } else {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    };
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// What to look for: the secret as bytes, hex (both cases) and base64
+/// (standard and URL alphabets). Base64 depends on where the secret starts
+/// relative to a 3-byte group, so each of the three alignments is encoded
+/// and only its whole groups are kept (the last one mixes in what follows).
+fn encodings(secret: &str) -> Vec<String> {
+    let b = secret.as_bytes();
+    let mut forms = vec![
+        secret.to_string(),
+        hex_lower(b),
+        hex_lower(b).to_uppercase(),
+    ];
+    for skip in 0..3 {
+        for url in [false, true] {
+            let enc = base64(&b[skip..], url);
+            let whole = (b.len() - skip) / 3 * 4;
+            forms.push(enc[..whole].to_string());
+        }
+    }
+    forms
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// Fail naming the file and the form if any secret appears in any file.
+fn assert_no_secret_in_files(files: &[PathBuf], secrets: &[(&str, String)]) {
+    for file in files {
+        let bytes = std::fs::read(file).unwrap();
+        for (what, secret) in secrets {
+            for form in encodings(secret) {
+                assert!(
+                    !contains(&bytes, &form),
+                    "{what} found in {} (as {form:?})",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+fn assert_no_secret_in_output(o: &Output, secrets: &[(&str, String)]) {
+    for (what, secret) in secrets {
+        for form in encodings(secret) {
+            assert!(
+                !contains(&o.stdout, &form) && !contains(&o.stderr, &form),
+                "{what} printed by {o:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn base64_matches_the_standard() {
+    // RFC 4648 test vectors (no padding: only whole groups are compared).
+    assert_eq!(base64(b"foobar", false), "Zm9vYmFy");
+    assert_eq!(base64(b"fo", false), "Zm8");
+    assert_eq!(base64(&[0xfb, 0xff], true), "-_8");
+    assert!(encodings("xfoobar").contains(&"Zm9vYmFy".to_string()));
+}
+
+// ---- one code for every process ----
+
+#[test]
+fn three_roles_share_one_mfa_code_and_work_with_the_aws_cli() {
+    let f = Fixture::new(&["dev", "prod", "ops"]);
+    for name in ["dev", "prod", "ops"] {
+        // A separate process each time, as separate terminals would be.
+        let out = ok(&f.run(&["env", name]));
+        let script = format!(
+            "{out}\nexec \"$0\" -m awscli sts get-caller-identity --query Arn --output text"
+        );
+        let arn = ok(&f
+            .w
+            .command("bash")
+            .args(["--norc", "-e", "-u", "-c", &script])
+            .arg(python())
+            .output()
+            .unwrap());
+        let want = f.s.roles[name]
+            .replace(":iam::", ":sts::")
+            .replace(":role/", ":assumed-role/");
+        assert!(arn.trim().starts_with(&want), "{name}: {arn} vs {want}");
+    }
+    assert_eq!(f.codes(), 1, "one MFA code for three roles");
+}
+
+#[test]
+fn ten_processes_at_once_ask_for_one_code() {
+    let f = Fixture::new(&["dev"]);
+    // Slow enough that the other nine arrive while the first one waits.
+    std::fs::write(f.w.path("mfa.delay"), "1").unwrap();
+    let children: Vec<Child> = (0..10)
+        .map(|_| {
+            f.w.awsmfa(&["env", "dev"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, child) in children.into_iter().enumerate() {
+        let out = ok(&wait_or_kill(child, "awsmfa env"));
+        assert!(out.contains("AWS_SESSION_TOKEN='"), "process {i}: {out}");
+    }
+    assert_eq!(f.codes(), 1, "exactly one MFA code for ten processes");
+    // The cache is whole: both entries are served with no network at all.
+    for profile in ["dev", "alice"] {
+        let o = f.run_offline(&["env", profile]);
+        ok(&o);
+        assert_eq!(stderr(&o), "", "{profile} served cleanly");
+    }
+    assert_eq!(f.codes(), 1);
+}
+
+#[test]
+fn first_writers_racing_agree_on_one_key() {
+    // No MFA, so no lock: ten processes each assume the role and write the
+    // cache at once, and each may find no key yet. They must all end up
+    // using the same key, or some entries would not decrypt afterwards.
+    let w = World::new();
+    let s = w.seed("bob", &["dev"]);
+    w.write_credentials(&format!(
+        "[bob]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        s.access_key_id, s.secret_access_key
+    ));
+    w.write_config(&format!(
+        "[profile plain]\nrole_arn = {}\nsource_profile = bob\n",
+        s.roles["dev"]
+    ));
+    let children: Vec<Child> = (0..10)
+        .map(|_| {
+            w.awsmfa(&["env", "plain"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        ok(&wait_or_kill(child, "awsmfa env"));
+    }
+    let o = w
+        .awsmfa(&["env", "plain"])
+        .env("AWS_ENDPOINT_URL", closed_port_url())
+        .output()
+        .unwrap();
+    ok(&o);
+    assert_eq!(stderr(&o), "");
+}
+
+// ---- nothing readable on disk ----
+
+#[test]
+fn no_secret_reaches_any_file() {
+    let f = Fixture::new(&["dev", "prod", "ops"]);
+    let mut secrets: Vec<(&str, String)> =
+        vec![("long-term secret key", f.s.secret_access_key.clone())];
+
+    let dev = ok(&f.run(&["env", "dev"]));
+    secrets.push(("dev secret", exported(&dev, "AWS_SECRET_ACCESS_KEY")));
+    secrets.push(("dev token", exported(&dev, "AWS_SESSION_TOKEN")));
+
+    // The MFA session itself, as `env` exports it for the user profile.
+    let session = ok(&f.run(&["env", "alice"]));
+    secrets.push((
+        "MFA session secret",
+        exported(&session, "AWS_SECRET_ACCESS_KEY"),
+    ));
+    secrets.push(("MFA session token", exported(&session, "AWS_SESSION_TOKEN")));
+
+    let prod = ok(&f.run(&[
+        "exec",
+        "prod",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\\n%s\\n' \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\"",
+    ]));
+    let mut lines = prod.lines();
+    secrets.push(("prod secret", lines.next().unwrap().to_string()));
+    secrets.push(("prod token", lines.next().unwrap().to_string()));
+
+    let ops: serde_json::Value = serde_json::from_str(&ok(&f.run(&["process", "ops"]))).unwrap();
+    secrets.push((
+        "ops secret",
+        ops["SecretAccessKey"].as_str().unwrap().into(),
+    ));
+    secrets.push(("ops token", ops["SessionToken"].as_str().unwrap().into()));
+
+    ok(&f.run(&["login", "alice"]));
+    let fresh = ok(&f.run(&["env", "alice"]));
+    secrets.push((
+        "new MFA session token",
+        exported(&fresh, "AWS_SESSION_TOKEN"),
+    ));
+    assert_eq!(f.codes(), 2, "the first session, then login's");
+
+    let list = f.run(&["cache", "list"]);
+    ok(&list);
+    assert_no_secret_in_output(&list, &secrets);
+
+    for (what, s) in &secrets {
+        assert!(s.len() >= 20, "{what} looks too short to be real: {s:?}");
+    }
+    // Every file of the world but the AWS credentials file, which holds the
+    // long-term key by the user's own choice.
+    let files: Vec<PathBuf> = files_under(f.w.dir.path())
+        .into_iter()
+        .filter(|p| *p != f.w.path("credentials_file"))
+        .collect();
+    assert!(files.contains(&f.key_file()), "{files:?}");
+    assert!(
+        f.entries().len() >= 5,
+        "session, three roles, code: {:?}",
+        f.entries()
+    );
+    assert_no_secret_in_files(&files, &secrets);
+    // The key file is 32 random bytes, not a credential.
+    assert_eq!(std::fs::read(f.key_file()).unwrap().len(), 32);
+}
+
+// ---- bad files lose nothing and crash nothing ----
+
+#[test]
+fn bad_entries_count_as_absent_with_one_warning_and_are_replaced() {
+    let f = Fixture::new(&["dev"]);
+    type Damage = fn(&Fixture, &Path);
+    let cases: &[(&str, Damage)] = &[
+        ("truncated", |_, p| {
+            let b = std::fs::read(p).unwrap();
+            std::fs::write(p, &b[..b.len() / 2]).unwrap();
+        }),
+        ("ciphertext byte flipped", |_, p| {
+            let mut b = std::fs::read(p).unwrap();
+            let last = b.len() - 1;
+            b[last] ^= 0x01;
+            std::fs::write(p, b).unwrap();
+        }),
+        ("header edited (a later expiry)", |_, p| {
+            let text = std::fs::read(p).unwrap();
+            let nl = text.iter().position(|b| *b == b'\n').unwrap() + 1;
+            let end = nl + text[nl..].iter().position(|b| *b == b'\n').unwrap();
+            let header = String::from_utf8(text[nl..end].to_vec()).unwrap();
+            let (before, after) = header.split_once("\"expires\":").unwrap();
+            let edited = format!("{before}\"expires\":9{after}");
+            let mut out = text[..nl].to_vec();
+            out.extend_from_slice(edited.as_bytes());
+            out.extend_from_slice(&text[end..]);
+            std::fs::write(p, out).unwrap();
+        }),
+        ("header byte flipped", |_, p| {
+            let mut b = std::fs::read(p).unwrap();
+            let at = b.iter().position(|x| *x == b'\n').unwrap() + 3;
+            b[at] ^= 0x20;
+            std::fs::write(p, b).unwrap();
+        }),
+        ("another key", |f, _| {
+            std::fs::write(f.key_file(), [0x5a; 32]).unwrap();
+        }),
+        ("key file damaged", |f, _| {
+            std::fs::write(f.key_file(), b"short").unwrap();
+        }),
+        ("another format version", |_, p| {
+            let b = std::fs::read(p).unwrap();
+            let s = String::from_utf8_lossy(&b[..20]).into_owned();
+            assert!(s.starts_with("awsmfa-cache 1\n"), "{s:?}");
+            let mut out = b"awsmfa-cache 2\n".to_vec();
+            out.extend_from_slice(&b[15..]);
+            std::fs::write(p, out).unwrap();
+        }),
+        ("garbage", |_, p| {
+            let junk: Vec<u8> = (0..300u32).map(|i| (i * 97 % 251) as u8).collect();
+            std::fs::write(p, junk).unwrap();
+        }),
+        ("empty", |_, p| std::fs::write(p, b"").unwrap()),
+        ("huge", |_, p| {
+            // A valid start, then far more than any entry holds.
+            let mut b = std::fs::read(p).unwrap();
+            b.resize(8 << 20, b'x');
+            std::fs::write(p, b).unwrap();
+        }),
+        ("a directory", |_, p| {
+            std::fs::remove_file(p).unwrap();
+            std::fs::create_dir(p).unwrap();
+        }),
+        ("another entry copied over it", |f, p| {
+            std::fs::copy(f.entry("role", "dev"), p).unwrap();
+        }),
+    ];
+    for (name, damage) in cases {
+        // A fresh, valid cache: MFA session and dev's role credentials.
+        ok(&f.run(&["cache", "clear"]));
+        ok(&f.run(&["env", "dev"]));
+        let session = f.entry("session", "alice");
+        damage(&f, &session);
+
+        let before = f.codes();
+        let o = f.run(&["env", "alice"]);
+        assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
+        assert!(stdout(&o).contains("AWS_SESSION_TOKEN='"), "{name}");
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{name}: one line: {lines:?}");
+        assert!(
+            lines[0].starts_with("awsmfa: warning: "),
+            "{name}: {lines:?}"
+        );
+        assert_eq!(f.codes(), before + 1, "{name}: a new MFA session");
+
+        // Replaced: the next call is served from the cache, silently.
+        let again = f.run_offline(&["env", "alice"]);
+        assert_eq!(code(&again), 0, "{name}: {}", stderr(&again));
+        assert_eq!(stderr(&again), "", "{name}");
+        assert_eq!(f.codes(), before + 1, "{name}");
+        assert!(f.entry("session", "alice").is_file(), "{name}");
+    }
+}
+
+#[test]
+fn a_lost_key_drops_the_old_entries_quietly() {
+    // A reboot empties $XDG_RUNTIME_DIR: the key is gone, the entries in
+    // ~/.cache stay, unreadable forever. No warning for an expected event,
+    // and no stale entry left to warn about (or to list) later.
+    let f = Fixture::new(&["dev", "prod"]);
+    ok(&f.run(&["env", "dev"]));
+    ok(&f.run(&["env", "prod"]));
+    std::fs::remove_file(f.key_file()).unwrap();
+    let o = f.run(&["env", "dev"]);
+    ok(&o);
+    assert_eq!(stderr(&o), "");
+    assert_eq!(f.codes(), 2, "the session went with the key");
+    let kinds: Vec<String> = f
+        .entries()
+        .iter()
+        .map(|(_, h)| {
+            format!(
+                "{}:{}",
+                h["kind"].as_str().unwrap(),
+                h["profile"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(!kinds.contains(&"role:prod".to_string()), "{kinds:?}");
+    let o = f.run(&["env", "prod"]);
+    ok(&o);
+    assert_eq!(stderr(&o), "");
+    assert_eq!(f.codes(), 2);
+}
+
+#[test]
+fn a_writer_killed_holding_the_lock_leaves_a_usable_cache() {
+    let f = Fixture::new(&["dev"]);
+    std::fs::write(f.w.path("stall"), "").unwrap();
+    let mut victim =
+        f.w.awsmfa(&["env", "dev"])
+            // Not piped: the orphaned mfa_process would keep the pipes open.
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+    // Wait until it is inside the MFA step, holding the lock.
+    let pid_file = f.w.path("stalled.pid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pid_file.exists() {
+        assert!(Instant::now() < deadline, "mfa_process never started");
+        assert!(victim.try_wait().unwrap().is_none(), "awsmfa exited early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    victim.kill().unwrap(); // SIGKILL: no destructor, no cleanup runs
+    victim.wait().unwrap();
+    let orphan = std::fs::read_to_string(&pid_file).unwrap();
+    Command::new("kill")
+        .args(["-KILL", orphan.trim()])
+        .status()
+        .unwrap();
+    // What a writer killed between creating its temp file and renaming it
+    // leaves behind.
+    std::fs::write(f.cache_dir().join(".tmpAbC123"), b"awsmfa-cache 1\n{\"ki").unwrap();
+    std::fs::remove_file(f.w.path("stall")).unwrap();
+
+    let before = f.codes();
+    let next =
+        f.w.awsmfa(&["env", "dev"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+    let o = wait_or_kill(next, "the call after a killed writer");
+    assert!(ok(&o).contains("AWS_SESSION_TOKEN='"));
+    assert_eq!(f.codes(), before + 1);
+    let again = f.run_offline(&["env", "dev"]);
+    ok(&again);
+    assert_eq!(stderr(&again), "");
+    // Clearing everything takes the dead writer's leftovers too.
+    ok(&f.run(&["cache", "clear"]));
+    let left = files_under(&f.cache_dir());
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn an_unusable_cache_directory_turns_the_cache_off_with_a_warning() {
+    // Tests run as root in CI, and root writes through any permission bits,
+    // so "not writable" is made with something no one can write through: a
+    // regular file where the directory should be, or a path beneath a file.
+    let f = Fixture::new(&["dev"]);
+    std::fs::write(f.cache_dir(), "not a directory\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(f.cache_dir(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    for round in 1..=2 {
+        let o = f.run(&["env", "dev"]);
+        assert!(ok(&o).contains("AWS_SESSION_TOKEN='"));
+        let w = warnings(&o);
+        assert_eq!(w.len(), 1, "{}", stderr(&o));
+        assert!(w[0].contains("cache"), "{w:?}");
+        assert_eq!(f.codes(), round, "nothing cached: a code each call");
+    }
+    // The file in the way is the user's: left exactly as it was.
+    assert_eq!(
+        std::fs::read_to_string(f.cache_dir()).unwrap(),
+        "not a directory\n"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&f.cache_dir()), 0o644);
+
+    // XDG_CACHE_HOME beneath a regular file.
+    let mut f = f;
+    f.w.env.push((
+        "XDG_CACHE_HOME".into(),
+        f.w.path("mfa.sh/cache").to_string_lossy().into_owned(),
+    ));
+    let o = f.run(&["env", "dev"]);
+    ok(&o);
+    assert_eq!(warnings(&o).len(), 1, "{}", stderr(&o));
+    assert_eq!(f.codes(), 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn cache_files_are_private_and_the_key_is_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new(&["dev"]);
+    // A cache directory someone made world-readable beforehand.
+    std::fs::create_dir_all(f.cache_dir()).unwrap();
+    std::fs::set_permissions(f.cache_dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // umask 000: any file created with default permissions would be 0666.
+    let o =
+        f.w.command("sh")
+            .args(["-c", "umask 000; exec \"$@\"", "sh"])
+            .arg(awsmfa_bin())
+            .args(["env", "dev"])
+            .output()
+            .unwrap();
+    ok(&o);
+    assert_eq!(mode(&f.cache_dir()), 0o700, "tightened");
+    let files = files_under(&f.cache_dir());
+    assert!(files.len() >= 3, "{files:?}");
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    assert_eq!(mode(&f.w.path("runtime/awsmfa")), 0o700);
+    assert_eq!(mode(&f.key_file()), 0o600);
+    // The key sits in the runtime dir, not beside the ciphertext.
+    let key = std::fs::read(f.key_file()).unwrap();
+    assert_eq!(key.len(), 32);
+    for file in files_under(&f.w.path("cache")) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(32).any(|w| w == key.as_slice()),
+            "key in {}",
+            file.display()
+        );
+    }
+}
+
+// ---- control ----
+
+#[test]
+fn no_cache_flag_and_config_turn_the_cache_off() {
+    let f = Fixture::new(&["dev"]);
+    ok(&f.run(&["--no-cache", "env", "dev"]));
+    ok(&f.run(&["env", "dev", "--no-cache"]));
+    assert_eq!(f.codes(), 2, "a code per call");
+    assert!(!f.w.path("cache/awsmfa").exists());
+    assert!(!f.key_file().exists());
+
+    std::fs::create_dir_all(f.w.path("config/awsmfa")).unwrap();
+    std::fs::write(f.w.path("config/awsmfa/config.toml"), "cache = false\n").unwrap();
+    ok(&f.run(&["env", "dev"]));
+    ok(&f.run(&["env", "dev"]));
+    assert_eq!(f.codes(), 4);
+    assert!(!f.w.path("cache/awsmfa").exists());
+    assert!(!f.key_file().exists());
+}
+
+#[test]
+fn an_unknown_config_key_is_named_and_exits_3() {
+    let f = Fixture::new(&["dev"]);
+    std::fs::create_dir_all(f.w.path("config/awsmfa")).unwrap();
+    std::fs::write(f.w.path("config/awsmfa/config.toml"), "cahce = false\n").unwrap();
+    let o = f.run(&["env", "dev"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stderr(&o).contains("cahce"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("config.toml"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(f.codes(), 0, "nothing asked before the config is valid");
+}
+
+#[test]
+fn login_refreshes_the_mfa_session_alone() {
+    let f = Fixture::new(&["dev", "prod"]);
+    let o = f.run(&["login", "alice"]);
+    ok(&o);
+    assert_eq!(stdout(&o), "", "login prints nothing to eval");
+    assert_eq!(f.codes(), 1);
+    let kinds: Vec<String> = f
+        .entries()
+        .iter()
+        .map(|(_, h)| h["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!kinds.contains(&"role".to_string()), "{kinds:?}");
+    ok(&f.run(&["env", "dev"]));
+    ok(&f.run(&["env", "prod"]));
+    assert_eq!(f.codes(), 1, "roles use the session login made");
+
+    // login asks again even while the session is valid.
+    ok(&f.run(&["login", "dev"]));
+    assert_eq!(
+        f.codes(),
+        2,
+        "login through a role profile refreshes its source"
+    );
+}
+
+#[test]
+fn cache_list_shows_profiles_and_expiries_but_no_secret() {
+    let f = Fixture::new(&["dev", "prod"]);
+    let dev = ok(&f.run(&["env", "dev"]));
+    let prod = ok(&f.run(&["env", "prod"]));
+    let alice = ok(&f.run(&["env", "alice"]));
+    let o = f.run(&["cache", "list"]);
+    let list = ok(&o);
+    for want in ["dev", "prod", "alice", &f.s.mfa_serial, &f.s.roles["dev"]] {
+        assert!(list.contains(want), "{want} missing from {list}");
+    }
+    assert_eq!(list.matches("expires in").count(), 3, "{list}");
+    let mut secrets = vec![("long-term secret", f.s.secret_access_key.clone())];
+    for out in [&dev, &prod, &alice] {
+        secrets.push(("secret", exported(out, "AWS_SECRET_ACCESS_KEY")));
+        secrets.push(("token", exported(out, "AWS_SESSION_TOKEN")));
+    }
+    assert_no_secret_in_output(&o, &secrets);
+}
+
+#[test]
+fn cache_clear_removes_one_profile_and_logout_everything() {
+    let f = Fixture::new(&["dev", "prod"]);
+    ok(&f.run(&["env", "dev"]));
+    ok(&f.run(&["env", "prod"]));
+    let o = f.run(&["cache", "clear", "dev"]);
+    ok(&o);
+    let profiles: Vec<String> = f
+        .entries()
+        .iter()
+        .map(|(_, h)| {
+            format!(
+                "{}:{}",
+                h["kind"].as_str().unwrap(),
+                h["profile"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(!profiles.contains(&"role:dev".to_string()), "{profiles:?}");
+    assert!(profiles.contains(&"role:prod".to_string()), "{profiles:?}");
+    assert!(
+        profiles.contains(&"session:alice".to_string()),
+        "{profiles:?}"
+    );
+    ok(&f.run_offline(&["env", "prod"]));
+    // dev is fetched again, from the kept MFA session: no new code.
+    ok(&f.run(&["env", "dev"]));
+    assert_eq!(f.codes(), 1);
+
+    ok(&f.run(&["logout"]));
+    assert_eq!(f.entries().len(), 0);
+    assert!(!f.key_file().exists(), "logout removes the key");
+    let leftovers = files_under(&f.w.path("runtime"));
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    ok(&f.run(&["env", "dev"]));
+    assert_eq!(f.codes(), 2, "a new code after logout");
+
+    // logout works even with the cache turned off in the config: the
+    // switch stops its use, it does not hide what is already there.
+    std::fs::create_dir_all(f.w.path("config/awsmfa")).unwrap();
+    std::fs::write(f.w.path("config/awsmfa/config.toml"), "cache = false\n").unwrap();
+    ok(&f.run(&["logout"]));
+    assert_eq!(f.entries().len(), 0);
+    assert!(!f.key_file().exists());
+}
+
+// ---- TOTP replay guard ----
+
+#[test]
+fn a_code_used_once_is_refused_locally_the_second_time() {
+    let f = Fixture::new(&["dev"]);
+    ok(&f.run(&["login", "alice", "--token-code", "314159"]));
+    // Nothing listens at the endpoint now: exit 4, not 6, proves that no
+    // request was attempted for the reused code.
+    let o = f.run_offline(&["login", "alice", "--token-code", "314159"]);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wait for the next code"),
+        "{}",
+        stderr(&o)
+    );
+
+    // An mfa_process that repeats its code, with the session cleared in
+    // between, meets the same guard.
+    std::fs::write(f.w.path("mfa.fixed"), "271828\n").unwrap();
+    ok(&f.run(&["cache", "clear", "alice"]));
+    ok(&f.run(&["env", "dev"]));
+    ok(&f.run(&["cache", "clear", "alice"]));
+    ok(&f.run(&["cache", "clear", "dev"]));
+    let o = f.run_offline(&["env", "dev"]);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wait for the next code"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A new code goes through.
+    std::fs::remove_file(f.w.path("mfa.fixed")).unwrap();
+    ok(&f.run(&["env", "dev"]));
+
+    // Kept as a keyed hash: neither code is anywhere in the cache (codes
+    // chosen to appear nowhere else, e.g. not in moto's account id; only
+    // forms long enough not to match by chance).
+    for file in files_under(&f.w.path("cache")) {
+        let bytes = std::fs::read(&file).unwrap();
+        for c in ["314159", "271828"] {
+            for form in encodings(c).into_iter().filter(|f| f.len() >= 6) {
+                assert!(!contains(&bytes, &form), "{c} in {}", file.display());
+            }
+        }
+    }
+}
+
+// ---- key stores ----
+
+/// Is `unshare -U -r` allowed here (a user namespace of our own)?
+fn can_unshare() -> bool {
+    Command::new("unshare")
+        .args(["-U", "-r", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Can this process get a keyutils session keyring of its own? Containers
+/// with Docker's default seccomp profile refuse every keyctl call.
+fn keyutils_works() -> bool {
+    Command::new("keyctl")
+        .args(["session", "-", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn the_keyring_store_keeps_the_key_out_of_every_file() {
+    if !have("keyctl") {
+        eprintln!("skipped: keyctl missing (keyutils is installed by .ci/run)");
+        return;
+    }
+    if !keyutils_works() {
+        // Nothing awsmfa could do: the kernel keyring is closed to this
+        // process (`auto_falls_back_quietly...` covers what happens then).
+        eprintln!("skipped: `keyctl session -` fails here: the kernel refuses keyutils (seccomp?)");
+        return;
+    }
+    let f = Fixture::new(&["dev"]);
+    // The keyring crate puts the key in the session keyring and links it
+    // into the user's persistent keyring, which every session of this uid
+    // sees for days. A user namespace of our own has its own persistent
+    // keyring, gone when the namespace ends: nothing reaches the developer's
+    // real keyrings. Without user namespaces, a fresh session keyring is the
+    // next best thing, and the script deletes the key before it ends.
+    let mut argv: Vec<String> = Vec::new();
+    if can_unshare() {
+        argv.extend(["unshare", "-U", "-r"].map(String::from));
+    } else {
+        eprintln!("note: no user namespaces here; using a fresh session keyring only");
+    }
+    argv.extend(["keyctl", "session", "-", "bash", "-c"].map(String::from));
+    let script = r#"set -eu
+bin=$1 closed=$2
+fail() { echo "FAIL: $*"; "$bin" logout >/dev/null 2>&1; exit 1; }
+"$bin" env dev >/dev/null || fail "first env"
+keyctl search @s user keyring-rs:session-cache-key@awsmfa >/dev/null || fail "no key in the keyring"
+[ ! -e "$XDG_RUNTIME_DIR/awsmfa/cache.key" ] || fail "a key file was written"
+AWS_ENDPOINT_URL=$closed "$bin" env dev >/dev/null || fail "not served from the cache"
+"$bin" cache list 2>&1 | grep -q 'keyutils' || fail "cache list does not name the keyring"
+"$bin" logout
+if keyctl search @s user keyring-rs:session-cache-key@awsmfa >/dev/null 2>&1; then fail "logout left the key"; fi
+echo PASS
+"#;
+    argv.push(script.into());
+    argv.push("keyring-test".into());
+    let o =
+        f.w.command(&argv[0])
+            .args(&argv[1..])
+            .arg(awsmfa_bin())
+            .arg(closed_port_url())
+            .env("AWSMFA_KEY_STORE", "keyring")
+            .output()
+            .unwrap();
+    let out = stdout(&o);
+    assert!(
+        o.status.success() && out.contains("PASS"),
+        "{out}\n{}",
+        stderr(&o)
+    );
+    assert_eq!(f.codes(), 1);
+    // No key file anywhere in the world, and the entries were real.
+    for file in files_under(f.w.dir.path()) {
+        assert!(
+            !file.to_string_lossy().ends_with(".key"),
+            "{}",
+            file.display()
+        );
+    }
+    // Inside the keyring session the cache worked without warnings.
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
+
+#[test]
+fn auto_falls_back_quietly_when_the_keyring_refuses() {
+    if !have("keyctl") {
+        eprintln!("skipped: keyctl missing (keyutils is installed by .ci/run)");
+        return;
+    }
+    // A fresh session keyring this process may not write to: keyutils
+    // refuses the key, as it does on headless boxes without a session
+    // keyring. Nothing can be linked into it, so nothing leaks out either.
+    // Where the kernel refuses keyctl altogether, that is the refusal.
+    let f = Fixture::new(&["dev"]);
+    let mut c = if keyutils_works() {
+        let script = r#"keyctl setperm @s 0x2b2b0000 >/dev/null || exit 97
+exec "$@""#;
+        let mut c = f.w.command("keyctl");
+        c.args(["session", "-", "sh", "-c", script, "sh"])
+            .arg(awsmfa_bin());
+        c
+    } else {
+        f.w.command(awsmfa_bin())
+    };
+    let o = c
+        .args(["env", "dev"])
+        .env("AWSMFA_KEY_STORE", "auto")
+        .output()
+        .unwrap();
+    ok(&o);
+    let all = stderr(&o);
+    let err: Vec<&str> = all
+        .lines()
+        .filter(|l| !l.starts_with("Joined session keyring"))
+        .collect();
+    assert!(err.is_empty(), "not quiet: {err:?}");
+    assert!(
+        f.key_file().exists(),
+        "fell back to the runtime-dir key file"
+    );
+    let again =
+        f.w.awsmfa(&["env", "dev"])
+            .env("AWSMFA_KEY_STORE", "file")
+            .env("AWS_ENDPOINT_URL", closed_port_url())
+            .output()
+            .unwrap();
+    ok(&again);
+    assert_eq!(f.codes(), 1);
+}
+
+/// Drive `awsmfa ARGS` on a pseudo-terminal, answering each passphrase
+/// prompt with `passphrase`. Returns (exit code, everything it wrote).
+fn on_a_terminal(
+    w: &World,
+    passphrase: &str,
+    extra_env: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, String) {
+    const DRIVER: &str = r#"
+import os, pty, select, sys, termios, time
+passphrase = os.environ.pop("TEST_PASSPHRASE").encode()
+
+def echo_off(fd):
+    # rpassword prints its prompt, then turns echo off: type only once it
+    # is off, as a person would (a reader that fast would see the echo).
+    deadline = time.time() + 60
+    while termios.tcgetattr(fd)[3] & termios.ECHO:
+        if time.time() > deadline:
+            return
+        time.sleep(0.01)
+
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, answered = b"", 0
+while True:
+    ready, _, _ = select.select([fd], [], [], 60)
+    if not ready:
+        os.kill(pid, 9)
+        out += b"\n[driver: timed out]"
+        break
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    prompts = [l for l in out.split(b"\n") if b"passphrase" in l and l.rstrip().endswith(b":")]
+    if len(prompts) > answered:
+        answered += 1
+        echo_off(fd)
+        os.write(fd, passphrase + b"\n")
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let mut c = w.command(python());
+    c.args(["-c", DRIVER])
+        .arg(awsmfa_bin())
+        .args(args)
+        .env("AWSMFA_KEY_STORE", "passphrase")
+        .env("TEST_PASSPHRASE", passphrase);
+    for (k, v) in extra_env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    (code(&o), format!("{}{}", stdout(&o), stderr(&o)))
+}
+
+#[test]
+fn the_passphrase_store_prompts_on_the_terminal() {
+    let f = Fixture::new(&["dev"]);
+    // `exec` rather than `env`: on a terminal `env` rightly refuses to print
+    // secrets, and the child proves the credentials arrived.
+    let check = [
+        "exec",
+        "alice",
+        "--",
+        "sh",
+        "-c",
+        "test -n \"$AWS_SESSION_TOKEN\" && echo CREDS-OK",
+    ];
+    let (rc, out) = on_a_terminal(&f.w, "correct horse", &[], &check);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("CREDS-OK"), "{out}");
+    assert!(out.contains("passphrase"), "asked on the terminal: {out}");
+    assert!(!out.contains("correct horse"), "echoed: {out}");
+    assert_eq!(f.codes(), 1);
+    assert!(!f.key_file().exists(), "no key file with a passphrase");
+
+    // The same passphrase opens the cache: served with no network.
+    let closed = closed_port_url();
+    let offline = [("AWS_ENDPOINT_URL", closed.as_str())];
+    let (rc, out) = on_a_terminal(&f.w, "correct horse", &offline, &check);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("CREDS-OK"), "{out}");
+    assert_eq!(f.codes(), 1);
+
+    // A wrong one says so, leaves the entries alone, and the call goes on
+    // without the cache (here: to the closed port).
+    let (rc, out) = on_a_terminal(&f.w, "wrong horse", &offline, &check);
+    assert!(out.contains("wrong cache passphrase"), "{out}");
+    assert_eq!(rc, 6, "{out}");
+    let (rc, out) = on_a_terminal(&f.w, "correct horse", &offline, &check);
+    assert_eq!(rc, 0, "the cache survived a wrong passphrase: {out}");
+
+    // Without a terminal there is no passphrase: a warning, and the call
+    // still works.
+    let o =
+        f.w.awsmfa(&["env", "dev"])
+            .env("AWSMFA_KEY_STORE", "passphrase")
+            .output()
+            .unwrap();
+    ok(&o);
+    assert_eq!(warnings(&o).len(), 1, "{}", stderr(&o));
+}

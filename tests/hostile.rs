@@ -1,0 +1,590 @@
+//! A hostile world, each a test: project files others could have planted or
+//! could swap, secrets looked for in every process's argv while commands
+//! run, config files that are missing, not files, huge or 50 profiles deep,
+//! and a clock that disagrees with STS. (Faulty STS answers: tests/faults.rs;
+//! hostile values: tests/quoting.rs and tests/props.rs.)
+
+use crate::support::{ok, python, stderr, stdout, World};
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The exit code and the one-line error of a command that must fail.
+#[track_caller]
+fn fails(o: &Output, code: i32) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert_eq!(stdout(o), "", "a failed command printed something to eval");
+    err
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn chown(path: &Path, uid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), None).expect("tests run as root (chown)");
+}
+
+// ------------------------------------------- .awsmfa.toml others could write
+
+/// An uid no one on the test machine has.
+const STRANGER: u32 = 54321;
+
+/// An offline world with a `dev` profile and `home/proj/.awsmfa.toml` for it.
+fn project() -> (World, PathBuf) {
+    let w = World::offline();
+    w.write_config("[profile dev]\nregion = us-east-1\n");
+    let d = w.home().join("proj");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join(".awsmfa.toml"), "profile = \"dev\"\n").unwrap();
+    chmod(&d, 0o755);
+    chmod(&d.join(".awsmfa.toml"), 0o644);
+    (w, d)
+}
+
+/// Both ways in refuse the file: `awsmfa allow`, and the prompt hook for a
+/// file allowed before it became unsafe. Returns the message.
+#[track_caller]
+fn refused(w: &World, d: &Path, make_unsafe: impl FnOnce()) -> String {
+    ok(&w.awsmfa(&["allow"]).current_dir(d).output().unwrap());
+    make_unsafe();
+    let hook = w.awsmfa(&["hook", "bash"]).current_dir(d).output().unwrap();
+    assert_eq!(hook.status.code(), Some(3), "{}", stderr(&hook));
+    let err = stderr(&hook);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!stdout(&hook).contains("AWS_"), "{}", stdout(&hook));
+    let allow = w.awsmfa(&["allow"]).current_dir(d).output().unwrap();
+    assert_eq!(stderr(&allow), err, "allow and the hook say the same");
+    fails(&allow, 3);
+    let file = std::fs::canonicalize(d.join(".awsmfa.toml")).unwrap();
+    assert!(
+        err.starts_with(&format!("awsmfa: error: refusing {}: ", file.display())),
+        "{err}"
+    );
+    err
+}
+
+#[test]
+fn a_project_file_anyone_can_write_is_refused() {
+    let (w, d) = project();
+    let file = d.join(".awsmfa.toml");
+    let err = refused(&w, &d, || chmod(&file, 0o646));
+    assert!(
+        err.contains("anyone can write it") && err.contains("chmod o-w"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_project_file_owned_by_another_user_is_refused() {
+    let (w, d) = project();
+    let file = d.join(".awsmfa.toml");
+    let err = refused(&w, &d, || chown(&file, STRANGER));
+    assert!(
+        err.contains(&format!("owned by uid {STRANGER}, not by you")) && err.contains("chown"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_project_directory_owned_by_another_user_is_refused() {
+    let (w, d) = project();
+    let err = refused(&w, &d, || chown(&d, STRANGER));
+    assert!(
+        err.contains(&format!("its directory {}", d.display()))
+            && err.contains(&format!("owned by uid {STRANGER}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_world_writable_directory_is_refused_unless_sticky() {
+    let (w, d) = project();
+    let parent = w.home();
+    let err = refused(&w, &d, || chmod(&parent, 0o777));
+    assert!(
+        err.contains(&format!("anyone can write {}", parent.display())),
+        "{err}"
+    );
+    // The sticky bit (as on /tmp) stops others from renaming what is not
+    // theirs: the user's own file there is safe.
+    chmod(&parent, 0o1777);
+    ok(&w.awsmfa(&["allow"]).current_dir(&d).output().unwrap());
+}
+
+// ------------------------------------------------ no secret in anyone's argv
+
+/// A world with alice, role `dev`, and an mfa_process that takes its time
+/// (so the scan sees the whole flow) and never repeats a code (so the replay
+/// guard lets every run through).
+fn slow_mfa_world() -> (World, crate::support::Seeded) {
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    let mfa = w.path("mfa.sh");
+    std::fs::write(
+        &mfa,
+        format!(
+            "#!/bin/sh\nf='{}'\nn=$(cat \"$f\" 2>/dev/null || echo 100000)\nn=$((n + 1))\necho \"$n\" > \"$f\"\nsleep 0.3\necho \"$n\"\n",
+            w.path("mfa.counter").display()
+        ),
+    )
+    .unwrap();
+    chmod(&mfa, 0o755);
+    let config = w.read("config_file").replace(
+        "[profile alice]\n",
+        &format!("[profile alice]\nmfa_process = {}\n", mfa.display()),
+    );
+    w.write_config(&config);
+    (w, s)
+}
+
+/// What one scan of the process tree under a command saw.
+#[derive(Default)]
+struct Seen {
+    /// Every argv of the command and its descendants, joined by spaces.
+    cmdlines: BTreeSet<String>,
+    /// Environments of awsmfa itself and of the mfa_process helper.
+    environs: BTreeSet<String>,
+    /// How many times the tree was scanned while the command ran.
+    scans: usize,
+}
+
+/// (pid, parent pid) of every process.
+fn processes() -> Vec<(u32, u32)> {
+    let mut all = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ...": comm may hold spaces and parens.
+        let Some(ppid) = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok())
+        else {
+            continue;
+        };
+        all.push((pid, ppid));
+    }
+    all
+}
+
+/// Run `cmd`, scanning the argv of it and every descendant (and the
+/// environment of awsmfa and its mfa_process) until it exits.
+fn watch(mut cmd: Command) -> (Output, Seen) {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let root = child.id();
+    let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
+    let mut seen = Seen::default();
+    while !waiter.is_finished() {
+        let procs = processes();
+        let mut tree = BTreeSet::from([root]);
+        // Parents come and go in any order in /proc: repeat until stable.
+        loop {
+            let before = tree.len();
+            for (pid, ppid) in &procs {
+                if tree.contains(ppid) {
+                    tree.insert(*pid);
+                }
+            }
+            if tree.len() == before {
+                break;
+            }
+        }
+        for pid in tree {
+            let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+                continue;
+            };
+            let argv = String::from_utf8_lossy(&raw).replace('\0', " ");
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+            let is_awsmfa = exe.as_deref() == Some(crate::support::awsmfa_bin());
+            if is_awsmfa || argv.contains("mfa.sh") {
+                if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
+                    seen.environs
+                        .insert(String::from_utf8_lossy(&env).replace('\0', "\n"));
+                }
+            }
+            seen.cmdlines.insert(argv);
+        }
+        seen.scans += 1;
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    (waiter.join().unwrap(), seen)
+}
+
+/// `NAME=value` lines (as `env` prints them) as a map.
+fn env_map(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `export NAME='value'` lines as a map (the values here hold no quote).
+fn exports(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect()
+}
+
+#[track_caller]
+fn no_secret_in(seen: &Seen, what: &str, secrets: &[String]) {
+    assert!(seen.scans > 0, "{what}: never scanned");
+    assert!(
+        seen.cmdlines.iter().any(|c| c.contains("mfa.sh")),
+        "{what}: the scan never saw mfa_process running: {:?}",
+        seen.cmdlines
+    );
+    for secret in secrets {
+        assert!(secret.len() >= 16, "{what}: not a secret: {secret:?}");
+        for argv in &seen.cmdlines {
+            assert!(
+                !argv.contains(secret.as_str()),
+                "{what}: argv holds a secret: {argv}"
+            );
+        }
+        for env in &seen.environs {
+            assert!(
+                !env.contains(secret.as_str()),
+                "{what}: awsmfa's or mfa_process's environment holds a secret"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_secret_in_any_argv_while_commands_run() {
+    let (w, s) = slow_mfa_world();
+    let mut secrets = vec![s.secret_access_key.clone()];
+
+    // env: the session and role credentials end up on stdout only.
+    let (o, seen) = watch(w.awsmfa(&["--no-cache", "env", "dev"]));
+    let role = exports(&ok(&o));
+    secrets.push(role["AWS_SECRET_ACCESS_KEY"].clone());
+    secrets.push(role["AWS_SESSION_TOKEN"].clone());
+    // The MFA session itself (GetSessionToken), via a session-only profile.
+    let (o, seen_login) = watch(w.awsmfa(&["--no-cache", "env", "alice"]));
+    let session = exports(&ok(&o));
+    secrets.push(session["AWS_SECRET_ACCESS_KEY"].clone());
+    secrets.push(session["AWS_SESSION_TOKEN"].clone());
+    no_secret_in(&seen, "env", &secrets);
+    no_secret_in(&seen_login, "env (session only)", &secrets);
+
+    // process: JSON on stdout.
+    let (o, seen) = watch(w.awsmfa(&["--no-cache", "process", "dev"]));
+    let json: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    secrets.push(json["SecretAccessKey"].as_str().unwrap().to_string());
+    secrets.push(json["SessionToken"].as_str().unwrap().to_string());
+    no_secret_in(&seen, "process", &secrets);
+
+    // login: the session goes to the encrypted cache.
+    let (o, seen) = watch(w.awsmfa(&["login", "dev"]));
+    ok(&o);
+    no_secret_in(&seen, "login", &secrets);
+
+    // exec: the keys go to the command's environment, never its argv; the
+    // command takes its time so the scan sees it with its keys.
+    let out = w.path("exec.env");
+    let mut exec = w.awsmfa(&["--no-cache", "exec", "dev", "--", "sh", "-c"]);
+    exec.arg(format!("env > '{}'; sleep 0.3", out.display()));
+    let (o, seen) = watch(exec);
+    ok(&o);
+    let env = env_map(&std::fs::read_to_string(&out).unwrap());
+    secrets.push(env["AWS_SECRET_ACCESS_KEY"].clone());
+    secrets.push(env["AWS_SESSION_TOKEN"].clone());
+    no_secret_in(&seen, "exec", &secrets);
+
+    // exec --server: the command fetches from the local endpoint; the
+    // endpoint's token is a secret too.
+    let fetched = w.path("server.json");
+    let token = w.path("server.token");
+    let fetch = format!(
+        "import os, urllib.request\n\
+         open('{}', 'w').write(os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN'])\n\
+         r = urllib.request.Request(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'], headers={{'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']}})\n\
+         open('{}', 'wb').write(urllib.request.urlopen(r).read())\n",
+        token.display(),
+        fetched.display()
+    );
+    let mut server = w.awsmfa(&["--no-cache", "exec", "--server", "dev", "--"]);
+    server.arg(python()).args(["-c", &fetch]);
+    let (o, seen) = watch(server);
+    ok(&o);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fetched).unwrap()).unwrap();
+    secrets.push(json["SecretAccessKey"].as_str().unwrap().to_string());
+    secrets.push(json["Token"].as_str().unwrap().to_string());
+    secrets.push(std::fs::read_to_string(&token).unwrap());
+    no_secret_in(&seen, "exec --server", &secrets);
+}
+
+#[test]
+fn no_secret_in_any_argv_while_the_hook_runs() {
+    let (w, s) = slow_mfa_world();
+    let d = w.home().join("proj");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join(".awsmfa.toml"), "profile = \"dev\"\n").unwrap();
+    ok(&w.awsmfa(&["allow"]).current_dir(&d).output().unwrap());
+    let mut hook = w.awsmfa(&["--no-cache", "hook", "bash"]);
+    hook.current_dir(&d);
+    let (o, seen) = watch(hook);
+    let out = ok(&o);
+    let mut secrets = vec![s.secret_access_key.clone()];
+    for line in out.lines() {
+        // The hook's state line carries the MFA session for the shell to
+        // hold; any long quoted value here is secret material.
+        for word in line.split(['\'', '"', ' ', '=']) {
+            if word.len() >= 32 && !word.starts_with('/') {
+                secrets.push(word.to_string());
+            }
+        }
+    }
+    assert!(out.contains("AWS_SESSION_TOKEN"), "{out}");
+    no_secret_in(&seen, "hook", &secrets);
+}
+
+// ----------------------------------------------------------- config files
+
+/// `env dev` with an MFA code given, in an offline world: fails before STS.
+fn env_dev(w: &World) -> Output {
+    crate::support::bounded::output_within(
+        &mut w.awsmfa(&["env", "dev", "--token-code", "123456"]),
+        crate::support::bounded::HANG,
+    )
+}
+
+#[test]
+fn a_missing_config_file_means_no_profiles() {
+    let w = World::offline();
+    std::fs::remove_file(w.path("config_file")).unwrap();
+    std::fs::remove_file(w.path("credentials_file")).unwrap();
+    let err = fails(&env_dev(&w), 3);
+    assert!(err.contains("profile `dev` not found in"), "{err}");
+    assert!(err.contains("aws configure list-profiles"), "{err}");
+}
+
+#[test]
+fn a_config_path_that_is_a_directory_is_named() {
+    let w = World::offline();
+    std::fs::remove_file(w.path("config_file")).unwrap();
+    std::fs::create_dir(w.path("config_file")).unwrap();
+    let err = fails(&env_dev(&w), 3);
+    assert!(
+        err.contains(&format!("cannot read {}", w.path("config_file").display()))
+            && err.contains("it is a directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_fifo_as_config_is_refused_without_hanging() {
+    // Opening a FIFO blocks until someone writes: refused by its type before
+    // any open (the bounded run fails the test instead of hanging it).
+    let w = World::offline();
+    std::fs::remove_file(w.path("credentials_file")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(w.path("credentials_file"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let err = fails(&env_dev(&w), 3);
+    assert!(
+        err.contains(&format!(
+            "cannot read {}",
+            w.path("credentials_file").display()
+        )) && err.contains("not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dev_null_as_credentials_file_is_empty() {
+    // A common way to say "no credentials file": the profile is still found
+    // (and fails later for want of keys, not for the file).
+    let mut w = World::offline();
+    w.write_config("[profile dev]\nregion = us-east-1\n");
+    w.env
+        .push(("AWS_SHARED_CREDENTIALS_FILE".into(), "/dev/null".into()));
+    let o = env_dev(&w);
+    let err = stderr(&o);
+    assert!(!err.contains("/dev/null"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+}
+
+#[test]
+fn a_huge_config_file_is_refused_with_its_size() {
+    let w = World::offline();
+    let max = awsmfa::profile::MAX_FILE_SIZE as usize;
+    let mut text = String::from("[profile dev]\nregion = us-east-1\n");
+    let filler = "# padding padding padding padding padding padding padding padding\n";
+    while text.len() <= max {
+        text.push_str(filler);
+    }
+    w.write_config(&text);
+    let err = fails(&env_dev(&w), 3);
+    assert!(
+        err.contains(&format!("cannot read {}", w.path("config_file").display()))
+            && err.contains("larger than 16 MiB"),
+        "{err}"
+    );
+    // One byte under the limit is read and parsed.
+    text.truncate(max);
+    text.truncate(text.rfind('\n').unwrap() + 1);
+    w.write_config(&text);
+    let o = w
+        .awsmfa(&["env", "dev", "--token-code", "123456"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&o).contains("larger than"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("not found"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_chain_fifty_roles_deep_is_resolved_and_assumed() {
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    let arn = &s.roles["dev"];
+    let mut config = w.read("config_file");
+    let mut source = "dev".to_string();
+    for i in 1..50 {
+        config.push_str(&format!(
+            "\n[profile hop{i}]\nrole_arn = {arn}\nsource_profile = {source}\nrole_session_name = hop{i}\n"
+        ));
+        source = format!("hop{i}");
+    }
+    w.write_config(&config);
+    // The library sees 50 AssumeRole hops from alice's keys.
+    let set = awsmfa::profile::Profiles::parse(&config, &w.read("credentials_file")).unwrap();
+    let chain = set.chain("hop49").unwrap();
+    assert_eq!(chain.roles.len(), 50);
+    assert_eq!(chain.roles[0].profile, "dev");
+    assert_eq!(chain.roles[49].profile, "hop49");
+    // And the command runs them all: the last identity is hop49's session.
+    let out = ok(&w.run(&["--no-cache", "env", "hop49", "--token-code", "123456"]));
+    let keys = exports(&out);
+    let mut who = w.aws(&[
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "text",
+        "--query",
+        "Arn",
+    ]);
+    for (k, v) in &keys {
+        who.env(k, v);
+    }
+    let arn = ok(&who.output().unwrap());
+    assert!(arn.trim().ends_with("/hop49"), "{arn}");
+}
+
+// ------------------------------------------------------------- clock skew
+
+/// alice and `dev`, with STS's clock `offset` seconds ahead of this
+/// machine's (rewritten `Date` headers) and `proxy` actions behind that.
+fn skewed(
+    offset: i64,
+    script: Vec<crate::support::proxy::Action>,
+    then: crate::support::proxy::Action,
+) -> (World, crate::support::Seeded, crate::support::proxy::Proxy) {
+    let mut w = World::new();
+    let s = w.standard(&["dev"]);
+    let faults = crate::support::proxy::Proxy::start(Some(&w.endpoint()), script, then);
+    let date = crate::support::date_proxy::DateProxy::start(&faults.url, offset);
+    w.env.push(("AWS_ENDPOINT_URL".into(), date.url.clone()));
+    (w, s, faults)
+}
+
+/// The whole seconds in "clock is N s behind/ahead".
+fn stated_skew(err: &str) -> i64 {
+    let after = err.split("clock is ").nth(1).expect("names the skew");
+    after.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_rejected_code_with_a_skewed_clock_blames_the_clock() {
+    use crate::support::proxy::Action;
+    let (w, s, _p) = skewed(300, vec![], Action::MFA_REJECTED);
+    let err = fails(&w.run(&["env", "dev", "--token-code", "123456"]), 4);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "a warning and the error: {err}");
+    assert!(
+        lines[0].starts_with("awsmfa: warning: this machine's clock is ")
+            && lines[0].contains("s behind AWS's; MFA codes may be rejected"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains(&format!(
+            "MFA code was rejected by AWS for {}",
+            s.mfa_serial
+        )) && lines[1].contains("s behind AWS's")
+            && lines[1].contains("sync the clock"),
+        "{err}"
+    );
+    // The Date header has one-second resolution.
+    assert!((299..=301).contains(&stated_skew(lines[1])), "{err}");
+}
+
+#[test]
+fn a_rejected_code_with_a_good_clock_points_at_the_code_and_serial() {
+    use crate::support::proxy::Action;
+    let (w, _s, _p) = skewed(0, vec![], Action::MFA_REJECTED);
+    let err = fails(&w.run(&["env", "dev", "--token-code", "123456"]), 4);
+    assert_eq!(err.lines().count(), 1, "no clock warning: {err}");
+    assert!(
+        err.contains("check the code is current") && err.contains("`mfa_serial`"),
+        "{err}"
+    );
+}
+
+/// Seconds since the epoch of an exported AWS_CREDENTIAL_EXPIRATION.
+fn expiration(out: &str) -> i64 {
+    let value = &exports(out)["AWS_CREDENTIAL_EXPIRATION"];
+    humantime::parse_rfc3339_weak(value.trim_end_matches('Z'))
+        .or_else(|_| humantime::parse_rfc3339(value))
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn near_sigv4_skew_warns_and_expiry_is_on_the_local_clock() {
+    use crate::support::proxy::Action;
+    // STS's clock 20 minutes behind ours (real AWS would refuse the
+    // signature; moto does not check): a warning, and credentials that
+    // expire, on our clock, 20 minutes later than STS says.
+    let (w, _s, _p) = skewed(-20 * 60, vec![], Action::Forward);
+    let o = w.run(&["--no-cache", "env", "dev", "--token-code", "111111"]);
+    let skewed_out = ok(&o);
+    let err = stderr(&o);
+    assert!(
+        err.contains("clock is ") && err.contains("s ahead of AWS's") && err.contains("15 minutes"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let measured = stated_skew(&err);
+
+    let (w, _s, _p) = skewed(0, vec![], Action::Forward);
+    let o = w.run(&["--no-cache", "env", "dev", "--token-code", "222222"]);
+    let plain_out = ok(&o);
+    assert_eq!(stderr(&o), "", "no warning without a skew");
+    // moto dates the expiry by the real clock; both runs asked for the same
+    // duration, so the difference is the skew plus the seconds between the
+    // two runs (generous: this compares clock readings, not speed).
+    let shift = expiration(&skewed_out) - expiration(&plain_out);
+    assert!(
+        (measured - 120..=measured + 5).contains(&shift),
+        "shifted by {shift} s for a skew of {measured} s"
+    );
+}
