@@ -3,7 +3,6 @@
 
 use crate::support::bounded::{output_within, HANG};
 use crate::support::*;
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -69,22 +68,7 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
 
 /// One raw HTTP/1.1 exchange: (status, body).
 fn raw(port: u16, request: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    exchange(&format!("127.0.0.1:{port}"), request).unwrap()
 }
 
 fn request(method: &str, path: &str, port: u16, auth: Option<&str>) -> String {
