@@ -77,6 +77,7 @@ pub fn user_profile(profiles: &Profiles, name: &str) -> Result<UserProfile> {
             region,
             endpoint_url: sts_endpoint,
             timeout,
+            ca_bundle: crate::obtain::ca_bundle(profiles, name),
         },
         iam_endpoint,
     })
@@ -126,6 +127,7 @@ pub fn error(f: Failure, profile: &str, action: &str, service_endpoint: Endpoint
                 why,
             },
         },
+        Failure::Config(why) => Error::ConfigParse(why),
         Failure::Other(why) => Error::Other(format!("{action}: {why}")),
     }
 }

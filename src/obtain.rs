@@ -41,8 +41,14 @@ pub enum Key {
         source_profile: String,
         serial: String,
     },
-    /// Keyed by the selected profile and the role it names.
-    Role { profile: String, role_arn: String },
+    /// Keyed by the selected profile and the role it names, and by `via`:
+    /// the identity it is assumed from (source profile, its access key id,
+    /// each hop), so that editing the chain never serves the old role.
+    Role {
+        profile: String,
+        role_arn: String,
+        via: String,
+    },
 }
 
 /// Where credentials outlive one process: the prompt hook's unexported
@@ -133,6 +139,14 @@ struct LazySts<'a> {
 }
 
 impl LazySts<'_> {
+    /// Called once a call is certain but an MFA code comes first: the TLS
+    /// set-up then runs while the user types (see [`sts::warm_up`]).
+    fn expect_call(&self) {
+        if self.sts.get().is_none() {
+            sts::warm_up(&self.plan.target);
+        }
+    }
+
     fn get(&self) -> Result<&Sts> {
         if let Some(sts) = self.sts.get() {
             return Ok(sts);
@@ -266,8 +280,15 @@ fn target(
             region: region.unwrap_or_else(|| "us-east-1".to_string()),
             endpoint_url,
             timeout,
+            ca_bundle: ca_bundle(profiles, selected),
         },
     ))
+}
+
+/// The CA bundle TLS trusts for `profile`, if one is set: the AWS CLI's
+/// `AWS_CA_BUNDLE`, then the profile's `ca_bundle`.
+pub(crate) fn ca_bundle(profiles: &Profiles, profile: &str) -> Option<String> {
+    env("AWS_CA_BUNDLE").or_else(|| profiles.value(profile, "ca_bundle").map(str::to_string))
 }
 
 /// `sts:GetCallerIdentity` for `creds`, reaching STS the way [`obtain`] does
@@ -296,6 +317,7 @@ pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
             message,
         },
         Failure::MfaRejected { .. } => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
+        Failure::Config(why) => Error::ConfigParse(why),
         Failure::Other(why) => Error::Other(format!("GetCallerIdentity: {why}")),
     };
     let sts = Sts::new(target).map_err(to_error)?;
@@ -304,9 +326,19 @@ pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
 
 fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
     let profile = req.profile.as_str();
-    let role_key = plan.roles.last().map(|hop| Key::Role {
-        profile: profile.to_string(),
-        role_arn: hop.role_arn.clone(),
+    let role_key = plan.roles.last().map(|hop| {
+        let mut via = format!("{}\0{}", plan.source_profile, plan.keys.access_key_id());
+        for hop in &plan.roles {
+            via.push('\0');
+            via.push_str(&hop.role_arn);
+            via.push('\0');
+            via.push_str(hop.external_id.as_deref().unwrap_or(""));
+        }
+        Key::Role {
+            profile: profile.to_string(),
+            role_arn: hop.role_arn.clone(),
+            via,
+        }
     });
     if let (Some(key), false) = (&role_key, req.refresh) {
         if let Some(creds) = store.load(key) {
@@ -346,6 +378,7 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
             } else {
                 plan.duration.min(sts::CHAINED_ROLE_MAX)
             };
+            sts.expect_call();
             let (creds, role_arn) = with_code(mfa, store, |code| {
                 sts.get()?
                     .assume_role(
@@ -455,6 +488,7 @@ fn get_mfa_session(
     if let Some(s) = cached() {
         return Ok((key, s));
     }
+    sts.expect_call();
     let session = with_code(mfa, store, |code| {
         sts.get()?
             .session_token(&plan.keys, Some((&mfa.serial, code)), duration)
@@ -581,6 +615,7 @@ fn failure(f: Failure, plan: &Plan, action: &str) -> Error {
                 .unwrap_or_else(|| format!("sts.{}.amazonaws.com", plan.target.region)),
             why,
         },
+        Failure::Config(why) => Error::ConfigParse(why),
         Failure::Other(why) => Error::Other(format!("{action}: {why}")),
     }
 }

@@ -43,6 +43,9 @@ pub struct Target {
     pub endpoint_url: Option<String>,
     /// Upper bound for one whole call, retries included.
     pub timeout: Duration,
+    /// The PEM file TLS trusts instead of the system's roots
+    /// (`AWS_CA_BUNDLE`, else the profile's `ca_bundle`, as in the AWS CLI).
+    pub ca_bundle: Option<String>,
 }
 
 /// Why an STS call failed, before the caller adds which profile it was for.
@@ -66,6 +69,8 @@ pub enum Failure {
     Unreachable {
         why: String,
     },
+    /// Something configured for reaching STS is unusable (a CA bundle).
+    Config(String),
     Other(String),
 }
 
@@ -86,16 +91,16 @@ pub struct Sts {
     pub(crate) timeouts: TimeoutConfig,
     /// Seconds this machine's clock is behind STS's (negative: ahead), from
     /// the `Date` of the first answer; None until one arrives.
-    skew: std::sync::Arc<std::sync::Mutex<Option<i64>>>,
+    dates: std::sync::Arc<std::sync::Mutex<Dates>>,
 }
 
 impl Sts {
     pub fn new(target: Target) -> Result<Self, Failure> {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
+        let context = tls::TlsContext::builder()
+            .with_trust_store(trust_store(&target)?)
+            .build()
+            .map_err(|e| Failure::Other(format!("cannot set up TLS: {e}")))?;
+        let http = https_client(context);
         Self::with_http_client(target, http)
     }
 
@@ -125,15 +130,15 @@ impl Sts {
         if let Some(url) = &target.endpoint_url {
             base = base.endpoint_url(url);
         }
-        let skew = std::sync::Arc::default();
-        base = base.interceptor(SkewProbe(std::sync::Arc::clone(&skew)));
+        let dates = std::sync::Arc::default();
+        base = base.interceptor(DateProbe(std::sync::Arc::clone(&dates)));
         Ok(Sts {
             rt,
             base,
             target,
             http,
             timeouts,
-            skew,
+            dates,
         })
     }
 
@@ -213,7 +218,7 @@ impl Sts {
     /// How far this machine's clock is behind STS's (negative: ahead), in
     /// whole seconds, as measured on the first answer of this process.
     pub fn skew(&self) -> Option<i64> {
-        self.skew.lock().ok().and_then(|s| *s)
+        self.dates.lock().ok().and_then(|d| d.skew)
     }
 
     /// Credentials whose expiry is on this machine's clock: STS states it on
@@ -248,6 +253,99 @@ impl Sts {
             .clone()
             .unwrap_or_else(|| format!("sts.{}.amazonaws.com", self.target.region))
     }
+}
+
+fn https_client(context: tls::TlsContext) -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .tls_context(context)
+        .build_https()
+}
+
+/// Where TLS's trusted certificates come from, chosen as the AWS CLI does:
+/// the PEM file named by `AWS_CA_BUNDLE` / `ca_bundle` alone when one is
+/// set, else the system's roots. A plain `http://` endpoint (a local
+/// emulator, a proxy on loopback) gets none: TLS is never used there, and
+/// parsing the system's store (about 150 PEM files on Debian) would be most
+/// of a cold run's CPU.
+enum Roots<'a> {
+    Bundle(&'a str),
+    Unused,
+    System,
+}
+
+fn roots(target: &Target) -> Roots<'_> {
+    let plain_http = target
+        .endpoint_url
+        .as_deref()
+        .and_then(|url| url.get(..7))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+    match &target.ca_bundle {
+        _ if plain_http => Roots::Unused,
+        Some(path) => Roots::Bundle(path),
+        None => Roots::System,
+    }
+}
+
+fn trust_store(target: &Target) -> Result<tls::TrustStore, Failure> {
+    Ok(match roots(target) {
+        Roots::Bundle(path) => {
+            let pem = read_ca_bundle(path).map_err(|why| {
+                Failure::Config(format!(
+                    "the CA bundle {path} (AWS_CA_BUNDLE or ca_bundle) {why}"
+                ))
+            })?;
+            tls::TrustStore::empty().with_pem_certificate(pem)
+        }
+        Roots::Unused => tls::TrustStore::empty(),
+        Roots::System => tls::TrustStore::default(),
+    })
+}
+
+/// A CA bundle's bytes, once every certificate in it is known to be usable:
+/// the HTTP client parses the file again and aborts on anything it cannot
+/// use, so a bad file must be refused here, with a message, first.
+fn read_ca_bundle(path: &str) -> Result<Vec<u8>, String> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
+    if !meta.is_file() || meta.len() > 16 << 20 {
+        return Err("is not a PEM file of certificates".into());
+    }
+    let pem = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for (n, cert) in CertificateDer::pem_slice_iter(&pem).enumerate() {
+        let cert = cert.map_err(|e| format!("is not valid PEM (certificate {}): {e}", n + 1))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("holds a certificate TLS cannot use (number {}): {e}", n + 1))?;
+    }
+    if roots.is_empty() {
+        return Err("holds no certificates".into());
+    }
+    Ok(pem)
+}
+
+/// Start reading the system's CA certificates on another thread, so that
+/// the ~6 ms they take overlaps with what comes before the first call (the
+/// MFA prompt, above all) instead of adding to it. The HTTP client keeps
+/// them in a process-wide cell that building any HTTPS connector fills; a
+/// throwaway client does that here. Nothing is spawned when the system's
+/// roots are not what `target` will use.
+pub fn warm_up(target: &Target) {
+    if !matches!(roots(target), Roots::System) {
+        return;
+    }
+    let region = Region::new(target.region.clone());
+    std::thread::spawn(move || {
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region)
+            .http_client(https_client(tls::TlsContext::default()))
+            .build();
+        drop(aws_sdk_sts::Client::from_conf(config));
+    });
 }
 
 pub(crate) fn retry_config() -> RetryConfig {
@@ -312,7 +410,16 @@ where
             why: if d.is_timeout() {
                 "connection timed out".to_string()
             } else {
-                source_chain(err)
+                let why = source_chain(err);
+                match (why.contains("certificate"), &sts.target.ca_bundle) {
+                    (false, _) => why,
+                    (true, Some(path)) => format!(
+                        "{why}; its certificate is not signed by a CA in {path} (AWS_CA_BUNDLE or ca_bundle)"
+                    ),
+                    (true, None) => format!(
+                        "{why}; if a proxy or a private CA signs its certificate, point AWS_CA_BUNDLE (or ca_bundle in the profile) at that CA's PEM file"
+                    ),
+                }
             },
         },
         SdkError::ResponseError(_) => Failure::Unreachable {
@@ -380,14 +487,24 @@ pub fn describe_skew(skew: i64) -> String {
     }
 }
 
-/// Measures the clock skew on the first answer of a process (every STS call
-/// carries a `Date`, errors included) and warns once when it matters.
-#[derive(Debug, Clone)]
-struct SkewProbe(std::sync::Arc<std::sync::Mutex<Option<i64>>>);
+/// What the `Date` headers of STS's answers said (every answer carries one,
+/// errors included).
+#[derive(Debug, Default)]
+struct Dates {
+    /// Whole seconds this machine is behind, from the first answer.
+    skew: Option<i64>,
+    /// The latest header as sent, for `doctor`'s finer measurement.
+    last: Option<String>,
+}
 
-impl aws_smithy_runtime_api::client::interceptors::Intercept for SkewProbe {
+/// Records `Dates` on every answer, and warns once, on the first, when the
+/// clock is off by enough to matter.
+#[derive(Debug, Clone)]
+struct DateProbe(std::sync::Arc<std::sync::Mutex<Dates>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for DateProbe {
     fn name(&self) -> &'static str {
-        "awsmfa-skew-probe"
+        "awsmfa-date-probe"
     }
 
     fn read_after_transmit(
@@ -397,24 +514,21 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for SkewProbe {
         _: &mut aws_smithy_types::config_bag::ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         use aws_smithy_types::date_time::{DateTime, Format};
-        let Ok(mut slot) = self.0.lock() else {
+        let (Ok(mut dates), Some(raw)) = (self.0.lock(), context.response().headers().get("date"))
+        else {
             return Ok(());
         };
-        if slot.is_some() {
+        dates.last = Some(raw.to_string());
+        if dates.skew.is_some() {
             return Ok(());
         }
-        let Some(date) = context
-            .response()
-            .headers()
-            .get("date")
-            .and_then(|d| DateTime::from_str(d.trim(), Format::HttpDate).ok())
-        else {
+        let Ok(date) = DateTime::from_str(raw.trim(), Format::HttpDate) else {
             return Ok(());
         };
         let now = DateTime::from(SystemTime::now());
         // Date is whole seconds, so compare whole seconds.
         let skew = date.secs() - now.secs();
-        *slot = Some(skew);
+        dates.skew = Some(skew);
         if skew.abs() > SKEW_SIGV4 {
             eprintln!(
                 "awsmfa: warning: this machine's clock is {}; AWS refuses requests signed 15 minutes off, and MFA codes fail: sync the clock (NTP)",
@@ -430,46 +544,19 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for SkewProbe {
     }
 }
 
-/// Keeps the last `Date` response header of the calls it is attached to.
-#[derive(Debug, Clone, Default)]
-struct DateHeader(std::sync::Arc<std::sync::Mutex<Option<String>>>);
-
-impl aws_smithy_runtime_api::client::interceptors::Intercept for DateHeader {
-    fn name(&self) -> &'static str {
-        "awsmfa-date-header"
-    }
-
-    fn read_after_transmit(
-        &self,
-        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef<'_>,
-        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _: &mut aws_smithy_types::config_bag::ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        if let Some(date) = context.response().headers().get("date") {
-            if let Ok(mut slot) = self.0.lock() {
-                *slot = Some(date.to_string());
-            }
-        }
-        Ok(())
-    }
-}
-
 impl Sts {
     /// `sts:GetCallerIdentity` signed with `creds`, returning the server's
     /// `Date` with the outcome. Fails only when no answer came back at all.
     pub fn clock(&self, creds: &Credentials) -> Result<ServerClock, Failure> {
         use aws_smithy_types::date_time::{DateTime, Format};
-        let header = DateHeader::default();
+        let last_date = || self.dates.lock().ok().and_then(|mut d| d.last.take());
+        last_date();
         let sent = SystemTime::now();
-        let outcome = self.rt.block_on(
-            self.client(creds)
-                .get_caller_identity()
-                .customize()
-                .interceptor(header.clone())
-                .send(),
-        );
+        let outcome = self
+            .rt
+            .block_on(self.client(creds).get_caller_identity().send());
         let received = SystemTime::now();
-        let raw = header.0.lock().ok().and_then(|mut slot| slot.take());
+        let raw = last_date();
         let identity = outcome
             .map(|out| Identity {
                 account: out.account().unwrap_or_default().to_string(),

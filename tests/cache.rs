@@ -298,6 +298,34 @@ fn three_roles_share_one_mfa_code_and_work_with_the_aws_cli() {
 }
 
 #[test]
+fn a_role_entry_serves_only_the_identity_it_was_assumed_from() {
+    let f = Fixture::new(&["dev"]);
+    let key = |o: &Output| exported(&ok(o), "AWS_ACCESS_KEY_ID");
+    let first = key(&f.run(&["env", "dev"]));
+    assert_eq!(
+        key(&f.run_offline(&["env", "dev"])),
+        first,
+        "same chain: cached"
+    );
+    // The role's source becomes another user (no MFA): alice's cached role
+    // credentials must not be served for it.
+    let bob = f.w.seed("bob", &[]);
+    let credentials = f.w.read("credentials_file");
+    f.w.write_credentials(&format!(
+        "{credentials}\n[bob]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        bob.access_key_id, bob.secret_access_key
+    ));
+    let config = f.w.read("config_file");
+    f.w.write_config(&config.replace("source_profile = alice", "source_profile = bob"));
+    let offline = f.run_offline(&["env", "dev"]);
+    assert_eq!(code(&offline), 6, "must go to STS: {}", stderr(&offline));
+    let second = key(&f.run(&["env", "dev"]));
+    assert_ne!(second, first);
+    assert_eq!(key(&f.run_offline(&["env", "dev"])), second);
+    assert_eq!(f.codes(), 1, "bob's chain needs no MFA code");
+}
+
+#[test]
 fn ten_processes_at_once_ask_for_one_code() {
     let f = Fixture::new(&["dev"]);
     // Slow enough that the other nine arrive while the first one waits.

@@ -39,16 +39,6 @@ fn bash_eval_then_aws_cli_sees_the_role() {
     );
 }
 
-/// The ARN prefix `sts get-caller-identity` reports for a session of `role_arn`.
-fn assumed(role_arn: &str) -> String {
-    format!(
-        "{}/",
-        role_arn
-            .replace(":iam::", ":sts::")
-            .replace(":role/", ":assumed-role/")
-    )
-}
-
 /// A proxy that forwards everything to this world's moto and records it;
 /// awsmfa is pointed at it (an aws CLI run in the world must be pointed back
 /// at moto, so that the counts stay awsmfa's alone).

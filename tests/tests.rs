@@ -14,3 +14,4 @@ mod keys;
 mod props;
 mod quoting;
 mod server;
+mod tls;

@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         region: "us-east-1".into(),
         endpoint_url: Some("http://127.0.0.1:1".into()),
         timeout: Duration::from_secs(1),
+        ca_bundle: None,
     };
     let Ok(sts) = Sts::with_http_client(target, http) else {
         return;

@@ -275,7 +275,7 @@ impl Store {
                     Ok(false) => match self.existing() {
                         Ok(Some(theirs)) => Ok((theirs, false)),
                         // What is there is not a key: replace it.
-                        _ => write_private(path, &key)
+                        _ => write_private(path, &key, Sync::Durable)
                             .map(|()| (key, true))
                             .map_err(unavailable),
                     },
@@ -301,7 +301,7 @@ impl Store {
                 let key = derive(&first, &salt)?;
                 let mut stored = salt.to_vec();
                 stored.extend_from_slice(&check_of(&key));
-                write_private(salt_file, &stored).map_err(unavailable)?;
+                write_private(salt_file, &stored, Sync::Durable).map_err(unavailable)?;
                 Ok((key, true))
             }
         }
@@ -400,22 +400,34 @@ fn private_dir(dir: &Path) -> bool {
     dir.is_dir()
 }
 
+/// Whether a write must survive a crash. A key must (losing it loses every
+/// entry); a cache entry need not: a torn one fails authentication and is
+/// fetched again, and an fsync costs milliseconds on a laptop's disk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    Durable,
+    Cache,
+}
+
 /// A temp file beside `path`, 0600 from the first byte (tempfile's default),
-/// holding `bytes`, synced.
-fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+/// holding `bytes`.
+fn staged(path: &Path, bytes: &[u8], sync: Sync) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().expect("key path has a parent");
     super::private_dir(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| Error::io(format!("writing in {}", dir.display()), e))?;
     tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
+        .and_then(|()| match sync {
+            Sync::Durable => tmp.as_file().sync_all(),
+            Sync::Cache => Ok(()),
+        })
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     Ok(tmp)
 }
 
 /// Replace `path` atomically with `bytes`, mode 0600 (parent 0700).
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = staged(path, bytes)?;
+pub fn write_private(path: &Path, bytes: &[u8], sync: Sync) -> Result<()> {
+    let tmp = staged(path, bytes, sync)?;
     if let Err(e) = tmp.persist(path) {
         // Something that is not a file in the way (an empty directory) is
         // not worth keeping either; try once more without it.
@@ -432,7 +444,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Create `path` with `bytes` only if nothing is there yet: Ok(false) when
 /// another process got there first.
 fn write_private_new(path: &Path, bytes: &[u8]) -> Result<bool> {
-    match staged(path, bytes)?.persist_noclobber(path) {
+    match staged(path, bytes, Sync::Durable)?.persist_noclobber(path) {
         Ok(_) => Ok(true),
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(Error::io(format!("writing {}", path.display()), e.error)),

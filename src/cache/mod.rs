@@ -6,7 +6,8 @@
 //! XChaCha20-Poly1305 under a random 256-bit key that lives elsewhere (see
 //! `key`). The entry's identity and header are the associated data, so a
 //! file copied under another name, or with an edited header, fails to open.
-//! Writes are atomic (temp file, fsync, rename); a per-entry lock makes
+//! Writes are atomic (temp file, rename; no fsync: after a crash a torn
+//! entry fails authentication and counts as absent); a per-entry lock makes
 //! concurrent processes wait for one MFA prompt instead of each asking.
 //! Anything unreadable counts as absent, with one warning, and is replaced.
 
@@ -223,7 +224,7 @@ impl Cache {
             return;
         };
         let result = seal(id, header, plaintext, &key)
-            .and_then(|bytes| key::write_private(&self.path(id), &bytes));
+            .and_then(|bytes| key::write_private(&self.path(id), &bytes, key::Sync::Cache));
         if let Err(e) = result {
             self.warn(format_args!("the session cache is off for this call: {e}"));
         }
@@ -307,15 +308,21 @@ impl Cache {
 }
 
 fn id_of(key: &Key) -> (String, Header) {
-    let (kind, profile, detail) = match key {
+    let (kind, profile, detail, via) = match key {
         Key::Session {
             source_profile,
             serial,
-        } => ("session", source_profile, serial),
-        Key::Role { profile, role_arn } => ("role", profile, role_arn),
+        } => ("session", source_profile, serial, ""),
+        Key::Role {
+            profile,
+            role_arn,
+            via,
+        } => ("role", profile, role_arn, via.as_str()),
     };
     (
-        format!("{kind}\0{profile}\0{detail}"),
+        // `via` is only in the id (hashed into the file name, bound by the
+        // AEAD), never in the readable header.
+        format!("{kind}\0{profile}\0{detail}\0{via}"),
         Header {
             kind: kind.into(),
             profile: profile.clone(),

@@ -11,6 +11,7 @@ pub mod iam_fault;
 pub mod moto;
 pub mod proxy;
 pub mod pty;
+pub mod tls;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -270,4 +271,14 @@ pub fn have(program: &str) -> bool {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// The ARN prefix `sts get-caller-identity` reports for a session of `role_arn`.
+pub fn assumed(role_arn: &str) -> String {
+    format!(
+        "{}/",
+        role_arn
+            .replace(":iam::", ":sts::")
+            .replace(":role/", ":assumed-role/")
+    )
 }
