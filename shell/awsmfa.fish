@@ -32,7 +32,12 @@ if status is-interactive
         # project), so its output is used whatever its exit status.
         set -l out (printf '%s' "$__awsmfa_state" | __AWSMFA_EXE__ hook fish | string collect)
         if test -n "$out"
+            # Ctrl-C must not leave half of the new environment applied:
+            # while a handler for SIGINT exists, fish cancels nothing.
+            function __awsmfa_hold_sigint --on-signal SIGINT
+            end
             printf '%s\n' "$out" | source
+            functions --erase __awsmfa_hold_sigint
         end
     end
 

@@ -29,6 +29,10 @@ pub struct State {
     /// that leaving and re-entering a project asks for no second code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sessions: Vec<Session>,
+    /// The untrusted `.awsmfa.toml` last pointed out, so that a `cd` within
+    /// its project does not say it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hinted: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -182,6 +182,52 @@ fn drive_with_fake(w: &World, shell: &str, fake: &Path, lines: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// A Ctrl-C that lands while the hook applies awsmfa's output must not
+/// leave half of it applied: the fake's output interrupts its own shell
+/// between two assignments, and both must stand afterwards (without the
+/// guard bash and zsh die of the signal and fish cancels the rest).
+#[test]
+fn ctrl_c_while_the_hook_applies_leaves_the_environment_whole() {
+    for shell in ["bash", "zsh", "fish"] {
+        need(shell);
+        let w = World::offline();
+        let output = if shell == "fish" {
+            "set -gx AWSMFA_T_A 1\nkill -INT $fish_pid\nset -gx AWSMFA_T_B 2"
+        } else {
+            "export AWSMFA_T_A=1\nkill -INT $$\nexport AWSMFA_T_B=2"
+        };
+        let (fake, log) = fake_awsmfa(&w, output);
+        let quoted = awsmfa::shell::posix::quote(&bin());
+        let init = ok(&w.run(&["init", shell]));
+        assert!(
+            init.contains(&quoted),
+            "{shell}: init does not name {quoted}"
+        );
+        let rc = w.path(&format!("init.{shell}"));
+        std::fs::write(
+            &rc,
+            init.replace(
+                &quoted,
+                &awsmfa::shell::posix::quote(&fake.to_string_lossy()),
+            ),
+        )
+        .unwrap();
+        let script = format!(
+            "source {}; __awsmfa_apply; echo \"A=$AWSMFA_T_A B=$AWSMFA_T_B\"",
+            awsmfa::shell::posix::quote(&rc.to_string_lossy())
+        );
+        let mut c = w.command(shell);
+        match shell {
+            "bash" => c.args(["--norc", "-c", &script]),
+            "zsh" => c.args(["-f", "-c", &script]),
+            _ => c.args(["--no-config", "-i", "-c", &script]),
+        };
+        let o = run(&mut c);
+        assert_eq!(calls(&log), 1, "{shell}: the fake ran once");
+        assert_eq!(stdout(&o).trim(), "A=1 B=2", "{shell}: {o:?}");
+    }
+}
+
 fn calls(log: &Path) -> usize {
     std::fs::read_to_string(log)
         .map(|t| t.lines().count())
@@ -804,6 +850,9 @@ fn interactive(sh: Sh) {
     t.line("cd fresh");
     t.line("true");
     t.line("true");
+    // …nor on a cd within its project.
+    t.line("mkdir -p sub && cd sub");
+    t.line("cd ..");
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
     assert_eq!(t.screen().matches(hint).count(), 1, "{}", t.screen());
 

@@ -75,8 +75,9 @@ enum Want {
     Project { file: PathBuf, project: Project },
 }
 
-fn want(cwd: Option<&Path>) -> Result<Want> {
+fn want(cwd: Option<&Path>, hinted: &mut Option<String>) -> Result<Want> {
     let Some(file) = cwd.and_then(project::find) else {
+        *hinted = None;
         return Ok(Want::Nothing);
     };
     // The path `awsmfa allow` records: symlinks resolved.
@@ -85,12 +86,15 @@ fn want(cwd: Option<&Path>) -> Result<Want> {
     let bytes =
         std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
     if !trust::is_allowed(&file, &bytes)? {
-        eprintln!(
-            "awsmfa: {} is not allowed; run `awsmfa allow` to trust it",
-            printable(&file)
-        );
+        // Once on entering its project, not again on each cd within it.
+        let shown = printable(&file);
+        if hinted.as_deref() != Some(shown.as_str()) {
+            eprintln!("awsmfa: {shown} is not allowed; run `awsmfa allow` to trust it");
+            *hinted = Some(shown);
+        }
         return Ok(Want::Nothing);
     }
+    *hinted = None;
     let project = Project::parse(&file, &bytes)?;
     Ok(Want::Project { file, project })
 }
@@ -126,7 +130,7 @@ fn step(
         }
     }
     let cwd = std::env::current_dir().ok();
-    let wanted = want(cwd.as_deref());
+    let wanted = want(cwd.as_deref(), &mut state.hinted);
 
     // Same settings as what is exported: refresh only when due.
     if let (Some(a), Ok(Want::Project { file, project })) = (&mut state.active, &wanted) {
