@@ -270,6 +270,38 @@ world awsmfa std
   clear_state
   rss rss.awsmfa "${cold[@]}"
 
+  # Cold over TLS: moto behind a TLS front with its own CA. Trusted either
+  # through AWS_CA_BUNDLE (one certificate) or as the system's store would
+  # be on a Debian machine (SSL_CERT_FILE + SSL_CERT_DIR, which
+  # rustls-native-certs reads, with the test CA added to the file).
+  tls=$work/tls
+  mkdir -p "$tls"
+  python3 "$root/tests/support/tls_proxy.py" "$tls" "$port" < <(sleep 3600) >"$tls/port" 2>"$tls/log" &
+  tls_pid=$!
+  for _ in $(seq 100); do
+    [ -s "$tls/port" ] && break
+    sleep 0.1
+  done
+  [ -s "$tls/port" ] || die "the TLS front did not start: $(tail -n 3 "$tls/log")"
+  tls_url=https://127.0.0.1:$(cat "$tls/port")
+  system_file=/etc/ssl/certs/ca-certificates.crt
+  if [ -f "$system_file" ]; then
+    cat "$system_file" "$tls/ca.pem" >"$tls/system.pem"
+    put tls.system.certs "$(grep -c 'BEGIN CERTIFICATE' "$system_file") certificates in $system_file and $(find /etc/ssl/certs -maxdepth 1 -name '*.0' | wc -l) in /etc/ssl/certs"
+  fi
+  # (Assignments before a function call are exported to what it runs.)
+  for ((i = 0; i < rounds; i++)); do
+    AWS_ENDPOINT_URL=$tls_url AWS_CA_BUNDLE=$tls/ca.pem \
+      hf cold.tls.bundle $((runs_net / rounds)) -N --warmup 2 --prepare "$clear_cmd" "$(printf '%q ' "${cold[@]}")"
+    if [ -f "$tls/system.pem" ]; then
+      # An empty AWS_CA_BUNDLE counts as unset.
+      AWS_ENDPOINT_URL=$tls_url AWS_CA_BUNDLE='' SSL_CERT_FILE=$tls/system.pem SSL_CERT_DIR=/etc/ssl/certs \
+        hf cold.tls.system $((runs_net / rounds)) -N --warmup 2 --prepare "$clear_cmd" "$(printf '%q ' "${cold[@]}")"
+    fi
+    BENCH_CAFILE=$tls/ca.pem T sts-pair sts_pair.tls "$tls_url" "$key_id" "$secret" "$serial" "${arn[r1]}" $((runs_net / rounds))
+  done
+  kill "$tls_pid" 2>/dev/null || true
+
   # Five roles, one process each, as five terminals would do it.
   clear_state
   record_start

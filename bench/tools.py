@@ -251,14 +251,23 @@ def cmd_sts_pair(key, endpoint, key_id, secret, serial, role_arn, runs):
     GetSessionToken (with MFA) then AssumeRole (signed with that session),
     on a fresh connection each time, as awsmfa does per process; measured
     inside one Python process so no interpreter start-up is counted. The
-    times accumulate under KEY."""
+    times accumulate under KEY. An https ENDPOINT is trusted through the CA
+    file in $BENCH_CAFILE alone (a TLS handshake per run, no store to read)."""
     url = urllib.parse.urlparse(endpoint)
     host = url.netloc
     region = os.environ.get("AWS_REGION", "us-east-1")
+    tls = None
+    if url.scheme == "https":
+        import ssl
+
+        tls = ssl.create_default_context(cafile=os.environ["BENCH_CAFILE"])
     times = []
     for i in range(int(runs) + 2):
         start = time.perf_counter()
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        if tls:
+            conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=10, context=tls)
+        else:
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
         xml = post(
             conn,
             host,
@@ -465,6 +474,35 @@ def cmd_render(out_path):
             f"trips, measured interleaved with them (target: within 10 ms: {verdict(over <= 0.010)}); "
             f"its CPU time (user+system, mean) is {ms(g('cold.awsmfa.cpu'))}, a figure that other "
             "load on the machine distorts less than wall time."
+        )
+        add("")
+
+    tls_pair = g("sts_pair.tls")
+    if tls_pair is not None:
+        add("### Cold, over TLS")
+        add("")
+        add(
+            "The same cold run with moto behind a TLS front that has its own CA "
+            "(tests/support/tls_proxy.py), interleaved with the same two round trips over TLS. "
+            "Real STS is always TLS; moto is plain HTTP, for which awsmfa loads no certificates at all."
+        )
+        add("")
+        add("| what | median | over the raw round trips | CPU |")
+        add("| --- | --- | --- | --- |")
+        add(f"| two raw STS round trips over TLS (Python `ssl`, trusting the one CA) | {ms(tls_pair)} | | |")
+        for key, label in (
+            ("bundle", "awsmfa, `AWS_CA_BUNDLE` naming the one CA"),
+            ("system", f"awsmfa, the system's CA store ({g('tls.system.certs', '?')}, read as on a Debian machine: bundle file and hashed directory) plus the CA"),
+        ):
+            t = g(f"cold.tls.{key}")
+            if t is None:
+                continue
+            add(f"| {label} | {ms(t)} | {signed(t - tls_pair)} | {ms(g(f'cold.tls.{key}.cpu'))} |")
+        add("")
+        add(
+            "With the system's store, the certificates are read on a second thread that starts when "
+            "awsmfa knows it will call STS, so at an MFA prompt they are ready before the code is typed; "
+            "with `--token-code`, as here, nothing hides them."
         )
         add("")
 
