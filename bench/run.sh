@@ -340,7 +340,8 @@ main_reqs=(awsume==4.5.4 aws-iam-login==0.3.6 aws-mfa==0.0.12 awscli==1.46.3)
 # aws-export-credentials 0.18.0 builds its Credentials tuple from botocore's
 # ReadOnlyCredentials, which gained a field in botocore 1.35: it needs an
 # older botocore than the aws CLI above, hence a venv of its own.
-aec_reqs=(aws-export-credentials==0.18.0 'botocore<1.35')
+# Exact pins: with only 'botocore<1.35' pip backtracks for minutes.
+aec_reqs=(aws-export-credentials==0.18.0 boto3==1.34.162 botocore==1.34.162 s3transfer==0.10.4)
 
 make_venv() { # make_venv DIR REQUIREMENT...
   local dir=$1

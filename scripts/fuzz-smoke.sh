@@ -6,10 +6,11 @@
 # FUZZ_KEEP=1 to merge what was found into fuzz/corpus/).
 #
 # Built with libFuzzer's coverage and debug assertions (overflow checks) but
-# no AddressSanitizer: awsmfa's parsers are safe Rust, where ASan finds
-# nothing a panic would not, and instrumenting every dependency with it
-# triples the build on 2 cores. Hangs and runaway memory are caught by
-# libFuzzer's -timeout and -rss_limit_mb/-malloc_limit_mb.
+# no AddressSanitizer, to keep CI's build short: awsmfa's parsers are safe
+# Rust, so what this can miss is a memory error in a dependency's unsafe
+# code (look for those with `cargo fuzz run -s address`). Panics abort;
+# hangs and runaway memory are caught by libFuzzer's -timeout and
+# -rss_limit_mb / -malloc_limit_mb.
 #
 # Needs cargo-fuzz (scripts/setup.sh installs it); RUSTC_BOOTSTRAP lets the
 # stable toolchain take the instrumentation flags cargo-fuzz passes.

@@ -96,6 +96,13 @@ pub struct Sts {
 
 impl Sts {
     pub fn new(target: Target) -> Result<Self, Failure> {
+        if let (Roots::Unused, Some(url)) = (roots(&target), &target.endpoint_url) {
+            if !is_loopback(url) {
+                eprintln!(
+                    "awsmfa: warning: {url} is plain HTTP to another machine: the keys STS sends back cross the network unencrypted; use https://"
+                );
+            }
+        }
         let context = tls::TlsContext::builder()
             .with_trust_store(trust_store(&target)?)
             .build()
@@ -287,6 +294,21 @@ fn roots(target: &Target) -> Roots<'_> {
         Some(path) => Roots::Bundle(path),
         None => Roots::System,
     }
+}
+
+/// Whether `url` names this machine (plain HTTP is for an emulator or a
+/// proxy here, never for a network).
+fn is_loopback(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    uri.host().is_some_and(|host| {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
 }
 
 fn trust_store(target: &Target) -> Result<tls::TrustStore, Failure> {
@@ -583,5 +605,33 @@ impl Sts {
             received,
             identity: raw.1,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_endpoints_are_told_apart() {
+        for url in [
+            "http://127.0.0.1:5000",
+            "http://127.8.9.10",
+            "http://localhost:4566/",
+            "HTTP://LOCALHOST",
+            "http://[::1]:8080/x",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.1:5000",
+            "http://sts.example.com",
+            "http://127.0.0.1.example.com",
+            "http://localhost.example.com",
+            "http://[::2]",
+            "not a url",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
     }
 }

@@ -128,3 +128,28 @@ fn unusable_ca_bundles_are_config_errors_naming_the_file() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn plain_http_is_quiet_on_loopback_and_warned_about_elsewhere() {
+    let w = World::new();
+    w.standard(&["dev"]);
+    let local = w.run(&["env", "dev", "--token-code", "123456"]);
+    ok(&local);
+    assert!(!stderr(&local).contains("plain HTTP"), "{}", stderr(&local));
+    // Another machine: a non-routable address, so the call fails, in a
+    // way that depends on the network this runs in (refused, timed out,
+    // answered by a sandbox's proxy); the warning comes first regardless.
+    // Not from the cache, which the first call filled.
+    let out = w
+        .awsmfa(&["--no-cache", "env", "dev", "--token-code", "654321"])
+        .env("AWS_ENDPOINT_URL", "http://10.255.255.1:9")
+        .env("AWSMFA_TIMEOUT", "1s")
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("awsmfa: warning: http://10.255.255.1:9 is plain HTTP to another machine"),
+        "{err}"
+    );
+}
