@@ -23,7 +23,8 @@ flags=(-O --debug-assertions --sanitizer none)
 cargo fuzz build "${flags[@]}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-for target in $(cargo fuzz list); do
+# FUZZ_TARGETS="a b" runs only those.
+for target in ${FUZZ_TARGETS:-$(cargo fuzz list)}; do
     mkdir -p "$scratch/$target" "corpus/$target"
     status=0
     cargo fuzz run "${flags[@]}" "$target" "$scratch/$target" "corpus/$target" -- \

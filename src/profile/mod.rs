@@ -354,11 +354,18 @@ impl<'a> Sections<'a> {
 /// The profile a section header names, if it is a plain `[name]` or
 /// `[profile name]` header; None for anything else (kept by `subset`).
 fn section_name(line: &str) -> Option<&str> {
-    // Closures and `matches!` rather than char-array patterns: this runs
-    // once per section, 10,000 times for a large config.
+    // Closures rather than char-array patterns: this runs once per section,
+    // 10,000 times for a large config.
     let blank = |c: char| c == ' ' || c == '\t';
+    // As the SDK reads a header line (its `prepare_line`): without the `\r`
+    // that `str::lines` drops, and cut at the first `#` or `;`, which start
+    // a comment even right after the `]` (`[profile b];` names `b`).
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let line = line
+        .find(|c| c == '#' || c == ';')
+        .map_or(line, |comment| &line[..comment]);
     let inner = line
-        .trim_end_matches(|c: char| blank(c) || c == '\r')
+        .trim_matches(blank)
         .strip_prefix('[')?
         .strip_suffix(']')?
         .trim_matches(blank);
@@ -449,6 +456,32 @@ mod tests {
             }
         }
         assert!(compared >= 20, "only {compared} chains compared");
+    }
+
+    #[test]
+    fn header_comments_are_read_as_the_sdk_reads_them() {
+        for (line, name) in [
+            ("[profile b];", Some("b")),
+            ("[profile b] # the build account", Some("b")),
+            ("[ profile\tb ]\r", Some("b")),
+            ("[default];x", Some("default")),
+            ("[profile b;]", None),
+            ("[profile #b]", None),
+            ("[sso-session s]", None),
+        ] {
+            assert_eq!(section_name(line), name, "{line:?}");
+        }
+        // Found by the subset_differential fuzz target: `[profile B];` and
+        // a later `[profile B]` are one profile, and the fast path must see
+        // both (the later key wins).
+        let config = "[profile A]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = B\n[profile B];\naws_access_key_id = first\naws_secret_access_key = s\n[profile B]\naws_access_key_id = second\n";
+        let fast = Profiles::parse_for(config, "", "A").unwrap();
+        let full = Profiles::parse(config, "").unwrap();
+        assert_eq!(fast.value("B", "aws_access_key_id"), Some("second"));
+        assert_eq!(
+            chain::resolve(fast.set(), "A"),
+            chain::resolve(full.set(), "A")
+        );
     }
 
     #[test]
