@@ -361,9 +361,10 @@ fn section_name(line: &str) -> Option<&str> {
     // that `str::lines` drops, and cut at the first `#` or `;`, which start
     // a comment even right after the `]` (`[profile b];` names `b`).
     let line = line.strip_suffix('\r').unwrap_or(line);
-    let line = line
-        .find(['#', ';'])
-        .map_or(line, |comment| &line[..comment]);
+    // (memchr: a char pattern costs ~25 instructions a character, a third
+    // of a 10,000-profile run.)
+    let line =
+        memchr::memchr2(b'#', b';', line.as_bytes()).map_or(line, |comment| &line[..comment]);
     let inner = line
         .trim_matches(blank)
         .strip_prefix('[')?
