@@ -2,14 +2,12 @@
 //! parse, then resolve every profile's chain. Must never panic or hang
 //! (a source_profile loop is an error, not a spin).
 #![no_main]
+#[path = "files.rs"]
+mod files;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let (config, credentials) = match data.iter().position(|b| *b == 0) {
-        Some(i) => (&data[..i], &data[i + 1..]),
-        None => (data, &[][..]),
-    };
-    let (Ok(config), Ok(credentials)) = (std::str::from_utf8(config), std::str::from_utf8(credentials)) else {
+    let Some((config, credentials)) = files::split(data) else {
         return;
     };
     if let Ok(profiles) = awsmfa::profile::Profiles::parse(config, credentials) {
