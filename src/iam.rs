@@ -11,7 +11,6 @@ use crate::sts::{classify, retry_config, Failure, Sts, Target};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_sdk_iam::types::StatusType;
-use std::time::Duration;
 
 /// The IAM user behind a profile: the profile holding its keys, the keys,
 /// and where to reach STS and IAM.
@@ -24,9 +23,7 @@ pub struct UserProfile {
     pub iam_endpoint: Option<String>,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
+use crate::obtain::env;
 
 /// Resolve `name` to the IAM user profile it starts from, with the same
 /// region, endpoint and timeout rules as `obtain` (the AWS CLI's order:
@@ -57,12 +54,7 @@ pub fn user_profile(profiles: &Profiles, name: &str) -> Result<UserProfile> {
             .or_else(|| env("AWS_ENDPOINT_URL"))
             .or_else(|| profiles.value(&source, "endpoint_url").map(str::to_string))
     };
-    let timeout = match env("AWSMFA_TIMEOUT") {
-        None => crate::obtain::DEFAULT_TIMEOUT,
-        Some(raw) => crate::cli::parse_duration(&raw)
-            .map(Duration::from_secs)
-            .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT={raw:?}: {why}")))?,
-    };
+    let timeout = crate::obtain::timeout()?;
     let (sts_endpoint, iam_endpoint) = (endpoint("STS"), endpoint("IAM"));
     Ok(UserProfile {
         keys: Credentials::new(

@@ -156,8 +156,20 @@ impl LazySts<'_> {
     }
 }
 
-fn env(name: &str) -> Option<String> {
+/// An environment variable, with empty meaning unset (as the AWS CLI reads
+/// its variables).
+pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The bound on one whole STS call: `AWSMFA_TIMEOUT`, else the default.
+pub(crate) fn timeout() -> Result<Duration> {
+    match env("AWSMFA_TIMEOUT") {
+        None => Ok(DEFAULT_TIMEOUT),
+        Some(raw) => crate::cli::parse_duration(&raw)
+            .map(Duration::from_secs)
+            .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT={raw:?}: {why}"))),
+    }
 }
 
 fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
@@ -266,12 +278,7 @@ fn target(
             .or_else(|| env("AWS_ENDPOINT_URL"))
             .or_else(|| profiles.value(selected, "endpoint_url").map(str::to_string))
     };
-    let timeout = match env("AWSMFA_TIMEOUT") {
-        None => DEFAULT_TIMEOUT,
-        Some(raw) => crate::cli::parse_duration(&raw)
-            .map(Duration::from_secs)
-            .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT={raw:?}: {why}")))?,
-    };
+    let timeout = timeout()?;
     Ok((
         region.clone(),
         Target {

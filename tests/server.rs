@@ -28,12 +28,6 @@ fn logged_mfa(w: &World) -> Seeded {
     s
 }
 
-fn assumed(role_arn: &str) -> String {
-    role_arn
-        .replace(":iam::", ":sts::")
-        .replace(":role/", ":assumed-role/")
-}
-
 /// Wait (bounded) for a file the child writes.
 #[track_caller]
 fn wait_for(path: &Path, child: &mut Child) {
