@@ -17,9 +17,9 @@ if ((${#missing[@]})); then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
-if ! python3 -c 'import moto, flask, flask_cors, awscli, dotenv' 2>/dev/null ||
+if ! python3 -c 'import moto, flask, flask_cors, awscli, dotenv, boto3, cryptography' 2>/dev/null ||
   [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
-  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli python-dotenv
+  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli python-dotenv boto3 cryptography
 fi
 
 # The fuzz smoke in scripts/test.sh drives libFuzzer through cargo-fuzz.
