@@ -87,7 +87,10 @@ trap 'exit 130' INT TERM
 mkdir -p "$work/json" "$work/empty"
 export BENCH_STATE=$work/state.json
 
-T() { python3 "$root/bench/tools.py" "$@"; }
+# moto and the aws CLI come from the project's venv (scripts/setup.sh).
+py=$root/.venv/bin/python
+[ -x "$py" ] || die "$py is missing: run bash scripts/setup.sh"
+T() { "$py" "$root/bench/tools.py" "$@"; }
 put() { T put "$@"; }
 q() { printf '%q' "$1"; }
 
@@ -109,7 +112,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 put machine "$(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 put git "$(git describe --always --dirty 2>/dev/null || echo 'no git')"
 put hyperfine.version "$(hyperfine --version | cut -d' ' -f2)"
-put moto.version "$(python3 -c 'import moto; print(moto.__version__)')"
+put moto.version "$("$py" -c 'import moto; print(moto.__version__)')"
 
 # --- awsmfa --------------------------------------------------------------------
 
@@ -126,14 +129,14 @@ port=$(T free-port)
 moto=http://127.0.0.1:$port
 log "starting moto on $moto"
 MOTO_RECORDER_FILEPATH=$work/moto-recording \
-  python3 -m moto.server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+  "$py" -m moto.server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 if ! T wait "$moto/moto-api/" 30; then
   tail -n 20 "$work/moto.log" >&2
   die "moto did not start on port $port (its log is above)"
 fi
 export AWS_ENDPOINT_URL=$moto
-python3 tests/support/seed.py "$moto" alice r1,r2,r3,r4,r5 >"$work/seed.json" ||
+"$py" tests/support/seed.py "$moto" alice r1,r2,r3,r4,r5 >"$work/seed.json" ||
   die "tests/support/seed.py could not create the user, MFA device and roles"
 seed() { T field "$work/seed.json" "$@"; }
 key_id=$(seed access_key_id)
@@ -276,7 +279,7 @@ world awsmfa std
   # rustls-native-certs reads, with the test CA added to the file).
   tls=$work/tls
   mkdir -p "$tls"
-  python3 "$root/tests/support/tls_proxy.py" "$tls" "$port" < <(sleep 3600) >"$tls/port" 2>"$tls/log" &
+  "$py" "$root/tests/support/tls_proxy.py" "$tls" "$port" < <(sleep 3600) >"$tls/port" 2>"$tls/log" &
   tls_pid=$!
   for _ in $(seq 100); do
     [ -s "$tls/port" ] && break

@@ -8,13 +8,15 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
 cargo build --release --locked --quiet
 awsmfa=$PWD/target/release/awsmfa
+# moto and the aws CLI live in the project's own venv (scripts/setup.sh).
+py=$PWD/.venv/bin/python
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m moto.server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$py" -m moto.server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null; rm -rf "$work"' EXIT
-until python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "http://127.0.0.1:$port/moto-api/" 2>/dev/null; do sleep 0.2; done
+until "$py" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "http://127.0.0.1:$port/moto-api/" 2>/dev/null; do sleep 0.2; done
 
 # Everything below uses throwaway files: your real ~/.aws is never touched.
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
@@ -26,8 +28,8 @@ mkdir -m 700 "$work/run"
 export XDG_RUNTIME_DIR=$work/run AWSMFA_KEY_STORE=file
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 
-seed=$(python3 tests/support/seed.py "$AWS_ENDPOINT_URL" alice dev,prod)
-field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$seed" "$1"; }
+seed=$("$py" tests/support/seed.py "$AWS_ENDPOINT_URL" alice dev,prod)
+field() { "$py" -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$seed" "$1"; }
 cat >"$AWS_SHARED_CREDENTIALS_FILE" <<INI
 [alice]
 aws_access_key_id = $(field 'd["access_key_id"]')
@@ -52,10 +54,10 @@ echo
 echo "== eval \"\$(awsmfa env dev --token-code 123456)\"   (moto accepts any 6-digit code)"
 eval "$("$awsmfa" env dev --token-code 123456)"
 echo "AWSMFA_PROFILE=$AWSMFA_PROFILE  AWS_CREDENTIAL_EXPIRATION=$AWS_CREDENTIAL_EXPIRATION"
-echo "aws sts get-caller-identity -> $(python3 -m awscli sts get-caller-identity --query Arn --output text)"
+echo "aws sts get-caller-identity -> $("$py" -m awscli sts get-caller-identity --query Arn --output text)"
 echo
 echo "== awsmfa exec prod -- aws sts get-caller-identity   (no code asked: the MFA session is in the encrypted cache)"
-"$awsmfa" exec prod -- python3 -m awscli sts get-caller-identity --query Arn --output text
+"$awsmfa" exec prod -- "$py" -m awscli sts get-caller-identity --query Arn --output text
 echo
 echo "== awsmfa cache list   (never secrets)"
 "$awsmfa" cache list

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Install what awsmfa's tests and demo use, on a fresh Debian machine:
-# real shells, shellcheck, direnv (benchmark baseline), moto (AWS emulator)
-# and the real aws CLI; with --fuzz also cargo-fuzz (the tests' fuzz smoke).
-# Safe to run again: it only installs what is missing.
+# Install what awsmfa's tests and demo use, on a fresh Debian/Ubuntu machine:
+# real shells, shellcheck, keyutils, tmux, direnv (benchmark baseline), and in
+# the project's own virtual environment (.venv, made with the distribution's
+# python3-venv) moto, the aws CLI and boto3; with --fuzz also cargo-fuzz.
+# Safe to run again: it only installs what is missing. Every step that fails
+# stops the script with its own error on the terminal.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(bash zsh fish shellcheck direnv tmux keyutils)
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -13,16 +18,44 @@ done
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  say "installing ${missing[*]}"
+  $sudo apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
-if ! python3 -c 'import moto, flask, flask_cors, awscli, dotenv, boto3, cryptography' 2>/dev/null ||
-  [ "$(python3 -c 'import moto; print(moto.__version__)')" != "5.2.1" ]; then
-  python3 -m pip install --quiet 'moto==5.2.1' flask flask-cors awscli python-dotenv boto3 cryptography
+# The distribution's own interpreter, never a pyenv/conda one that happens to
+# come first on PATH: the venv must work on a stock machine (PEP 668 forbids
+# pip into the system's site-packages, so everything goes into .venv).
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
+venv=.venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+  say "creating $venv with $python ($("$python" --version 2>&1))"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+fi
+# Already there at the pinned versions: nothing to do (no network needed).
+pinned_present() {
+  "$venv/bin/python" - <<'PY'
+import importlib.metadata as m, sys
+for line in open("scripts/requirements.txt"):
+    line = line.split("#")[0].strip()
+    if line:
+        name, want = line.split("==")
+        try:
+            if m.version(name) != want:
+                sys.exit(1)
+        except m.PackageNotFoundError:
+            sys.exit(1)
+PY
+}
+if ! pinned_present; then
+  say "installing the Python test tools into $venv (scripts/requirements.txt)"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 fi
 
 # The fuzz smoke in scripts/test.sh drives libFuzzer through cargo-fuzz.
 if [ "${1-}" = --fuzz ] && ! cargo fuzz --version >/dev/null 2>&1; then
+  say "installing cargo-fuzz"
   cargo install cargo-fuzz --version 0.13.2 --locked
 fi

@@ -1,4 +1,4 @@
-//! The AWS SDKs' shared test vectors (`../shared/conformance/`), every case
+//! The AWS SDKs' shared test vectors (vendored in `tests/data/conformance/`), every case
 //! run through awsmfa's own entry points: `Profiles::parse`, `locate` /
 //! `select`, and `chain::resolve`. A case that fails names itself; the
 //! counts are checked so that no case can be dropped silently.
@@ -8,16 +8,14 @@ use awsmfa::profile::{self, Profiles};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
-/// Read at run time (not `include_str!`) so that a missing checkout of
-/// `shared/` fails these tests with a clear message, not the whole binary.
+/// Read at run time (not `include_str!`) so that a missing file fails these
+/// tests with its path, not the whole test binary.
 fn load(file: &str) -> String {
     let path = format!(
-        "{}/../shared/conformance/{file}",
+        "{}/tests/data/conformance/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read {path}: {e}; clone the shared/ repository beside this one")
-    })
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
 fn cases(text: &str) -> Vec<Value> {

@@ -1,7 +1,7 @@
 //! Resolving `role_arn` / `source_profile` chains the way the AWS SDKs do.
 //!
 //! The rules (and the error wording) follow the SDKs' shared test vectors in
-//! `shared/conformance/assume-role-tests.json`, which tests/conformance.rs runs in
+//! `tests/data/conformance/assume-role-tests.json`, which tests/conformance.rs runs in
 //! full: after the first profile, static keys win over a `role_arn`; a
 //! profile naming itself as `source_profile` uses its own keys; any profile
 //! seen twice is a loop. Sources awsmfa cannot use (SSO, web identity,

@@ -414,7 +414,7 @@ mod tests {
     /// every profile of every shared conformance case.
     #[test]
     fn subset_parse_agrees_with_full_parse_on_the_conformance_cases() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance/");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conformance/");
         let mut inputs: Vec<(String, String)> = Vec::new();
         let parser: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(format!("{dir}profile-parser-tests.json")).unwrap(),

@@ -27,15 +27,19 @@ pub fn awsmfa_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_awsmfa"))
 }
 
-/// The real Python interpreter (not a pyenv shim, which needs the real HOME).
+/// The project's own interpreter, `.venv/bin/python`, which
+/// `scripts/setup.sh` makes with the distribution's python3: moto, the aws
+/// CLI and boto3 live there, never in the system's site-packages (PEP 668).
 pub fn python() -> &'static Path {
     static PY: OnceLock<PathBuf> = OnceLock::new();
     PY.get_or_init(|| {
-        let out = Command::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .expect("python3 must be installed (see .ci/run)");
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+        assert!(
+            venv.is_file(),
+            "{} is missing: run `bash scripts/setup.sh` first",
+            venv.display()
+        );
+        venv
     })
 }
 

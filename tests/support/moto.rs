@@ -93,7 +93,7 @@ fn start() -> Server {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("moto must be installed: python3 -m pip install 'moto==5.2.1' flask flask-cors");
+        .expect("moto must be installed: run bash scripts/setup.sh");
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
