@@ -33,6 +33,10 @@ pub struct State {
     /// its project does not say it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hinted: Option<String>,
+    /// The cache's revocation mark when this shell last looked
+    /// ([`crate::cache::generation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -48,6 +48,8 @@ pub enum Key {
         profile: String,
         role_arn: String,
         via: String,
+        /// The profile holding the long-term keys at the chain's start.
+        source_profile: String,
     },
 }
 
@@ -91,6 +93,18 @@ pub fn fresh(creds: &Credentials) -> bool {
     creds
         .expiry()
         .is_some_and(|t| t > SystemTime::now() + MIN_VALIDITY)
+}
+
+/// What STS's clock and ours may differ by. More than this and AWS refuses
+/// the request's signature anyway, so no working setup is stricter.
+const CLOCK_SLACK: Duration = Duration::from_secs(5 * 60);
+
+/// Whether stored credentials may be handed out for a call that asked for
+/// them to live `asked` seconds: never longer than that (`--duration 15m`
+/// must not return the hour-long credentials cached by an earlier call).
+fn within(creds: &Credentials, asked: u64) -> bool {
+    let limit = SystemTime::now() + Duration::from_secs(asked) + CLOCK_SLACK;
+    creds.expiry().is_some_and(|t| t <= limit)
 }
 
 /// What a command prints or hands to a child.
@@ -184,9 +198,15 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
         None => None,
         Some((_, serial)) => {
             let process = profiles.along(&chain, "mfa_process").map(|(_, p)| p);
+            let source = mfa::Source::pick(req.token_code.as_deref(), process)?;
+            // A malformed --token-code is refused even when a cached session
+            // means it would never be sent: the README promises it.
+            if let mfa::Source::Given(code) = &source {
+                mfa::validate(code)?;
+            }
             Some(Mfa {
                 serial: serial.to_string(),
-                source: mfa::Source::pick(req.token_code.as_deref(), process)?,
+                source,
             })
         }
     };
@@ -331,32 +351,61 @@ pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
     sts.identity(creds).map_err(to_error)
 }
 
+/// The store's key for the role credentials of `profile`: everything they
+/// were assumed from (source keys, MFA device or none, each hop) is in it,
+/// so editing any of them, `setup` adding an MFA device included, never
+/// serves the old credentials.
+fn role_key(plan: &Plan, profile: &str) -> Option<Key> {
+    let last = plan.roles.last()?;
+    let mfa = plan.mfa.as_ref().map_or("", |m| m.serial.as_str());
+    let mut via = format!(
+        "{}\0{}\0{mfa}",
+        plan.source_profile,
+        plan.keys.access_key_id()
+    );
+    for hop in &plan.roles {
+        via.push('\0');
+        via.push_str(&hop.role_arn);
+        via.push('\0');
+        via.push_str(hop.external_id.as_deref().unwrap_or(""));
+    }
+    Some(Key::Role {
+        profile: profile.to_string(),
+        role_arn: last.role_arn.clone(),
+        via,
+        source_profile: plan.source_profile.clone(),
+    })
+}
+
+/// Stored role credentials, when they may be served for this request.
+fn stored_role(plan: &Plan, req: &Request, store: &dyn Store, key: &Key) -> Option<Obtained> {
+    if req.refresh {
+        return None;
+    }
+    let creds = store.load(key).filter(|c| within(c, plan.duration))?;
+    Some(Obtained {
+        profile: req.profile.clone(),
+        credentials: creds,
+        region: plan.region.clone(),
+        mfa_session: None,
+        arn: None,
+        from_store: true,
+    })
+}
+
 fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
     let profile = req.profile.as_str();
-    let role_key = plan.roles.last().map(|hop| {
-        let mut via = format!("{}\0{}", plan.source_profile, plan.keys.access_key_id());
-        for hop in &plan.roles {
-            via.push('\0');
-            via.push_str(&hop.role_arn);
-            via.push('\0');
-            via.push_str(hop.external_id.as_deref().unwrap_or(""));
+    let role_key = role_key(plan, profile);
+    // Processes racing for one role wait for the first, then take what it
+    // stored: one AssumeRole per role, however many start at once.
+    let mut _role_guard = None;
+    if let Some(key) = &role_key {
+        if let Some(found) = stored_role(plan, req, store, key) {
+            return Ok(found);
         }
-        Key::Role {
-            profile: profile.to_string(),
-            role_arn: hop.role_arn.clone(),
-            via,
-        }
-    });
-    if let (Some(key), false) = (&role_key, req.refresh) {
-        if let Some(creds) = store.load(key) {
-            return Ok(Obtained {
-                profile: profile.to_string(),
-                credentials: creds,
-                region: plan.region.clone(),
-                mfa_session: None,
-                arn: None,
-                from_store: true,
-            });
+        _role_guard = store.lock(key);
+        if let Some(found) = stored_role(plan, req, store, key) {
+            return Ok(found);
         }
     }
     let sts = LazySts {
@@ -407,9 +456,13 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
             mfa_session = Some((key, session.clone()));
             (session, &plan.roles[..])
         }
-        (None, Some(_)) => (plan.keys.clone(), &plan.roles[..]),
+        (None, Some(_)) => {
+            no_mfa_note(plan, temporary_base);
+            (plan.keys.clone(), &plan.roles[..])
+        }
         // Keys and nothing else: export a session, never the long-term keys.
         (None, None) => {
+            no_mfa_note(plan, temporary_base);
             let session = sts
                 .get()?
                 .session_token(&plan.keys, None, plan.duration)
@@ -487,7 +540,15 @@ fn get_mfa_session(
     } else {
         DEFAULT_SESSION
     };
-    let cached = || if reuse { store.load(&key) } else { None };
+    // A session that is itself handed out (no role) is bounded like role
+    // credentials are; one that only signs AssumeRole is internal.
+    let exported = plan.roles.is_empty();
+    let cached = || {
+        reuse
+            .then(|| store.load(&key))
+            .flatten()
+            .filter(|s| !exported || within(s, duration))
+    };
     if let Some(s) = cached() {
         return Ok((key, s));
     }
@@ -563,6 +624,17 @@ fn with_code<T>(
             }
             other => return other,
         }
+    }
+}
+
+/// Long-term keys with no `mfa_serial` give credentials without MFA: say so
+/// (once per call, and only when STS is asked), with the way to add it.
+fn no_mfa_note(plan: &Plan, temporary_base: bool) {
+    if !temporary_base {
+        eprintln!(
+            "awsmfa: note: profile `{0}` has no mfa_serial, so this is a session without MFA; run `awsmfa setup {0}` to add your MFA device",
+            plan.source_profile
+        );
     }
 }
 

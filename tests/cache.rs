@@ -1,9 +1,10 @@
 //! The encrypted session cache (issue 4) end to end against moto: one MFA
 //! code for every process, nothing readable on disk, bad files lose nothing.
 //!
-//! Every world uses AWSMFA_KEY_STORE=file (the harness) and its own private
-//! XDG_RUNTIME_DIR, except the keyring test, which runs in a throwaway
-//! keyutils session keyring.
+//! Every world here pins AWSMFA_KEY_STORE=file (the harness) and its own
+//! private XDG_RUNTIME_DIR, so that a test can damage, replace or chmod the
+//! key it uses; the keyring tests run in a user namespace of their own.
+//! `tests/userworld.rs` runs the default key store, unpinned.
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
@@ -17,23 +18,7 @@ struct Fixture {
     s: Seeded,
 }
 
-/// The mfa_process: one line per call in `mfa.log`; with `stall` present it
-/// records its pid and sleeps (a prompt nobody answers); else it waits
-/// `mfa.delay` seconds (so concurrent callers overlap) and prints a code that
-/// is new on every call (the replay guard would refuse a repeated one).
-const MFA_SCRIPT: &str = r#"dir=$(dirname "$0")
-echo "$$" >>"$dir/mfa.log"
-if [ -e "$dir/stall" ]; then
-  echo "$$" >"$dir/stalled.pid"
-  exec sleep 120
-fi
-[ -e "$dir/mfa.delay" ] && sleep "$(cat "$dir/mfa.delay")"
-if [ -e "$dir/mfa.fixed" ]; then
-  cat "$dir/mfa.fixed"
-else
-  printf '%06d\n' $((100000 + $(wc -l <"$dir/mfa.log")))
-fi
-"#;
+use crate::support::COUNTING_MFA as MFA_SCRIPT;
 
 impl Fixture {
     fn new(roles: &[&str]) -> Fixture {
@@ -58,9 +43,7 @@ impl Fixture {
 
     /// How many MFA codes were asked for so far.
     fn codes(&self) -> usize {
-        std::fs::read_to_string(self.w.path("mfa.log"))
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
+        codes_in(self.w.dir.path())
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -520,10 +503,6 @@ fn bad_entries_count_as_absent_with_one_warning_and_are_replaced() {
             b.resize(8 << 20, b'x');
             std::fs::write(p, b).unwrap();
         }),
-        ("a directory", |_, p| {
-            std::fs::remove_file(p).unwrap();
-            std::fs::create_dir(p).unwrap();
-        }),
         ("another entry copied over it", |f, p| {
             std::fs::copy(f.entry("role", "dev"), p).unwrap();
         }),
@@ -634,8 +613,11 @@ fn a_writer_killed_holding_the_lock_leaves_a_usable_cache() {
     assert_eq!(stderr(&again), "");
     // Clearing everything takes the dead writer's leftovers too.
     ok(&f.run(&["cache", "clear"]));
-    let left = files_under(&f.cache_dir());
-    assert!(left.is_empty(), "{left:?}");
+    let left: Vec<PathBuf> = files_under(&f.cache_dir())
+        .into_iter()
+        .filter(|p| !p.ends_with("generation"))
+        .collect();
+    assert!(left.is_empty(), "only the revocation mark stays: {left:?}");
 }
 
 #[test]
@@ -914,47 +896,32 @@ fn keyutils_works() -> bool {
 
 #[test]
 fn the_keyring_store_keeps_the_key_out_of_every_file() {
-    if !have("keyctl") {
-        eprintln!("skipped: keyctl missing (keyutils is installed by .ci/run)");
-        return;
-    }
-    if !keyutils_works() {
-        // Nothing awsmfa could do: the kernel keyring is closed to this
-        // process (`auto_falls_back_quietly...` covers what happens then).
-        eprintln!("skipped: `keyctl session -` fails here: the kernel refuses keyutils (seccomp?)");
+    if !require("keyctl (keyutils)", have("keyctl"))
+        || !require("unshare (a user namespace)", can_unshare())
+        || !require("a kernel that allows keyctl", keyutils_works())
+    {
         return;
     }
     let f = Fixture::new(&["dev"]);
-    // The keyring crate puts the key in the session keyring and links it
-    // into the user's persistent keyring, which every session of this uid
-    // sees for days. A user namespace of our own has its own persistent
-    // keyring, gone when the namespace ends: nothing reaches the developer's
-    // real keyrings. Without user namespaces, a fresh session keyring is the
-    // next best thing, and the script deletes the key before it ends.
-    let mut argv: Vec<String> = Vec::new();
-    if can_unshare() {
-        argv.extend(["unshare", "-U", "-r"].map(String::from));
-    } else {
-        eprintln!("note: no user namespaces here; using a fresh session keyring only");
-    }
-    argv.extend(["keyctl", "session", "-", "bash", "-c"].map(String::from));
+    // The key goes to the user keyring. A user namespace of our own has a
+    // user keyring of its own, gone when the namespace ends: nothing
+    // reaches the developer's real keyrings, and `keyctl show @u` inside
+    // it sees only what this test made.
     let script = r#"set -eu
 bin=$1 closed=$2
 fail() { echo "FAIL: $*"; "$bin" logout >/dev/null 2>&1; exit 1; }
 "$bin" env dev >/dev/null || fail "first env"
-keyctl search @s user keyring-rs:session-cache-key@awsmfa >/dev/null || fail "no key in the keyring"
+keyctl show @u | grep -q 'awsmfa:cache-key:' || fail "no key in the user keyring"
 [ ! -e "$XDG_RUNTIME_DIR/awsmfa/cache.key" ] || fail "a key file was written"
 AWS_ENDPOINT_URL=$closed "$bin" env dev >/dev/null || fail "not served from the cache"
-"$bin" cache list 2>&1 | grep -q 'keyutils' || fail "cache list does not name the keyring"
+"$bin" cache list 2>&1 | grep -q 'Linux user keyring' || fail "cache list does not name the keyring"
 "$bin" logout
-if keyctl search @s user keyring-rs:session-cache-key@awsmfa >/dev/null 2>&1; then fail "logout left the key"; fi
+if keyctl show @u | grep -q 'awsmfa:cache-key:'; then fail "logout left the key"; fi
 echo PASS
 "#;
-    argv.push(script.into());
-    argv.push("keyring-test".into());
     let o =
-        f.w.command(&argv[0])
-            .args(&argv[1..])
+        f.w.command("unshare")
+            .args(["-U", "-r", "bash", "-c", script, "keyring-test"])
             .arg(awsmfa_bin())
             .arg(closed_port_url())
             .env("AWSMFA_KEY_STORE", "keyring")
@@ -975,43 +942,37 @@ echo PASS
             file.display()
         );
     }
-    // Inside the keyring session the cache worked without warnings.
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
 
 #[test]
 fn auto_falls_back_quietly_when_the_keyring_refuses() {
-    if !have("keyctl") {
-        eprintln!("skipped: keyctl missing (keyutils is installed by .ci/run)");
+    if !require("unshare (a user namespace)", can_unshare())
+        || !require("keyctl (keyutils)", have("keyctl"))
+    {
         return;
     }
-    // A fresh session keyring this process may not write to: keyutils
-    // refuses the key, as it does on headless boxes without a session
-    // keyring. Nothing can be linked into it, so nothing leaks out either.
-    // Where the kernel refuses keyctl altogether, that is the refusal.
+    // A user keyring that refuses everything, as keyutils does where the
+    // kernel or a seccomp profile closes it: inside a user namespace of
+    // our own, so the real one is untouched.
     let f = Fixture::new(&["dev"]);
-    let mut c = if keyutils_works() {
-        let script = r#"keyctl setperm @s 0x2b2b0000 >/dev/null || exit 97
-exec "$@""#;
-        let mut c = f.w.command("keyctl");
-        c.args(["session", "-", "sh", "-c", script, "sh"])
-            .arg(awsmfa_bin());
-        c
-    } else {
-        f.w.command(awsmfa_bin())
-    };
-    let o = c
-        .args(["env", "dev"])
-        .env("AWSMFA_KEY_STORE", "auto")
-        .output()
-        .unwrap();
+    let o =
+        f.w.command("unshare")
+            .args([
+                "-U",
+                "-r",
+                "sh",
+                "-c",
+                "keyctl setperm @u 0 >/dev/null; exec \"$@\"",
+                "sh",
+            ])
+            .arg(awsmfa_bin())
+            .args(["env", "dev"])
+            .env("AWSMFA_KEY_STORE", "auto")
+            .output()
+            .unwrap();
     ok(&o);
-    let all = stderr(&o);
-    let err: Vec<&str> = all
-        .lines()
-        .filter(|l| !l.starts_with("Joined session keyring"))
-        .collect();
-    assert!(err.is_empty(), "not quiet: {err:?}");
+    assert_eq!(stderr(&o), "", "not quiet");
     assert!(
         f.key_file().exists(),
         "fell back to the runtime-dir key file"
@@ -1024,6 +985,108 @@ exec "$@""#;
             .unwrap();
     ok(&again);
     assert_eq!(f.codes(), 1);
+}
+
+/// What stands where an entry or the key file should be, put there by
+/// accident or by someone else: counts as absent, never blocks, and the
+/// next write puts a real file there. Needs root for the device node.
+#[test]
+fn a_fifo_device_or_symlink_in_place_of_an_entry_or_the_key_counts_as_absent() {
+    let f = Fixture::new(&["dev"]);
+    type Plant = fn(&Path);
+    let plants: &[(&str, Plant)] = &[
+        ("a FIFO", |p| mkfifo(p)),
+        ("a symlink to /dev/zero", |p| {
+            std::os::unix::fs::symlink("/dev/zero", p).unwrap()
+        }),
+        ("a symlink to a valid-looking file", |p| {
+            let other = p.with_extension("elsewhere");
+            std::fs::copy(p.with_extension("copy"), &other).unwrap();
+            std::os::unix::fs::symlink(&other, p).unwrap()
+        }),
+        ("a directory", |p| std::fs::create_dir(p).unwrap()),
+        ("a character device", |p| {
+            let st = Command::new("mknod").arg(p).args(["c", "1", "5"]).status();
+            assert!(st.is_ok_and(|s| s.success()), "mknod (root) failed");
+        }),
+    ];
+    for (what, plant) in plants {
+        if *what == "a character device" && !require("root (mknod)", is_root()) {
+            continue;
+        }
+        for target in ["entry", "key"] {
+            ok(&f.run(&["cache", "clear"]));
+            ok(&f.run(&["env", "dev"]));
+            let path = match target {
+                "entry" => f.entry("session", "alice"),
+                _ => f.key_file(),
+            };
+            std::fs::copy(&path, path.with_extension("copy")).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            plant(&path);
+            let before = f.codes();
+            let o = bounded::output_within(&mut f.w.awsmfa(&["env", "alice"]), bounded::HANG);
+            assert_eq!(code(&o), 0, "{what} as the {target}: {}", stderr(&o));
+            assert_eq!(f.codes(), before + 1, "{what} as the {target}: absent");
+            // Replaced with a real file: the next call is served quietly.
+            let again = bounded::output_within(&mut f.w.awsmfa(&["env", "alice"]), bounded::HANG);
+            ok(&again);
+            assert_eq!(stderr(&again), "", "{what} as the {target}");
+            assert_eq!(f.codes(), before + 1, "{what} as the {target}: replaced");
+            let _ = std::fs::remove_file(path.with_extension("copy"));
+            let _ = std::fs::remove_file(path.with_extension("elsewhere"));
+        }
+    }
+}
+
+fn mkfifo(p: &Path) {
+    let st = Command::new("mkfifo").arg(p).status();
+    assert!(st.is_ok_and(|s| s.success()), "mkfifo failed");
+}
+
+/// A key others can read, or a cache directory another user owns (made in
+/// advance, say, in a shared HOME): one warning, and the cache is not used.
+#[test]
+fn a_readable_key_or_a_foreign_cache_directory_turns_the_cache_off() {
+    let f = Fixture::new(&["dev"]);
+    ok(&f.run(&["env", "dev"]));
+    let key = f.key_file();
+    chmod(&key, 0o644);
+    for round in 1..=2 {
+        let o = f.run(&["env", "alice"]);
+        ok(&o);
+        let w = warnings(&o);
+        assert_eq!(w.len(), 1, "one warning: {w:?}");
+        assert!(w[0].contains("0644") && w[0].contains("cache key"), "{w:?}");
+        assert_eq!(f.codes(), 1 + round, "the cache is not used");
+    }
+    chmod(&key, 0o600);
+    ok(&f.run(&["logout"]));
+
+    if !require("root (to give a directory to another uid)", is_root()) {
+        return;
+    }
+    let before = f.codes();
+    ok(&f.run(&["env", "dev"]));
+    let dir = f.cache_dir();
+    std::os::unix::fs::chown(&dir, Some(4242), Some(4242)).unwrap();
+    for round in 1..=2 {
+        let o = f.run(&["env", "dev"]);
+        ok(&o);
+        let w = warnings(&o);
+        assert_eq!(w.len(), 1, "one warning: {w:?}");
+        assert!(w[0].contains("uid 4242"), "{w:?}");
+        assert_eq!(f.codes(), before + 1 + round, "the cache is not used");
+    }
+    let doctor = f.run(&["doctor"]);
+    let all = format!("{}{}", stdout(&doctor), stderr(&doctor));
+    assert!(all.contains("belongs to uid 4242"), "{all}");
+    std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
+}
+
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// Drive `awsmfa ARGS` on a pseudo-terminal, answering each passphrase

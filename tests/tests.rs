@@ -15,3 +15,4 @@ mod props;
 mod quoting;
 mod server;
 mod tls;
+mod userworld;

@@ -1,17 +1,26 @@
 //! Where the cache's 256-bit key lives. Never beside the ciphertext:
 //!
-//! 1. the operating system's key store (macOS Keychain, Windows Credential
-//!    Manager, Linux keyutils), when it works;
+//! 1. the operating system's key store: on Linux the *user* keyring
+//!    (keyutils `@u`), which every process of the user reaches whatever
+//!    session keyring it was born into (a terminal, ssh, `setsid`, an IDE's
+//!    `credential_process`), and which the kernel drops when the user's last
+//!    process ends; elsewhere the macOS Keychain or Windows Credential
+//!    Manager (the `keyring` crate);
 //! 2. else a `0600` file in `$XDG_RUNTIME_DIR`, a per-user tmpfs that never
 //!    reaches persistent disk and is wiped at logout/reboot;
 //! 3. else, only when chosen explicitly, a key derived from a passphrase
 //!    (Argon2id) typed at the terminal.
 //!
-//! With `auto` a store that does not work here is skipped quietly (keyutils
-//! on a headless box, no runtime dir), and with none left the cache is off,
-//! quietly too (`awsmfa status` says so). A store chosen explicitly that
-//! fails turns the cache off for the call with one warning: the user asked
-//! for it by name.
+//! A session keyring is never used: on a machine without a PAM keyring
+//! session the kernel makes one per process, and a key kept there is gone
+//! when the process exits, so the next terminal would ask for a code again.
+//!
+//! Each cache directory has its own key (the keyring entry is named after
+//! the directory), so two HOMEs of one user never share or destroy each
+//! other's key. With `auto` a store that does not work here is skipped
+//! quietly, and with none left the cache is off (`status` and `doctor` say
+//! so). A store chosen explicitly that fails turns the cache off for the
+//! call with one warning: the user asked for it by name.
 
 use crate::error::{Error, Result};
 use hmac::{Hmac, Mac};
@@ -21,8 +30,10 @@ use std::path::{Path, PathBuf};
 
 pub const KEY_LEN: usize = 32;
 pub type Key = [u8; KEY_LEN];
-const SERVICE: &str = "awsmfa";
-const ACCOUNT: &str = "session-cache-key";
+/// An unused key leaves the user keyring after this long; any entry it
+/// protects has expired long before (an MFA session lasts 36 h at most).
+#[cfg(target_os = "linux")]
+const IDLE: usize = 7 * 24 * 3600;
 const SALT_LEN: usize = 16;
 /// HMAC-SHA256(key, this) is kept beside the salt, so a mistyped passphrase
 /// is recognised instead of silently re-keying (and so dropping) the cache.
@@ -56,9 +67,12 @@ impl Choice {
 /// A key store that works on this machine, holding (or able to hold) the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Store {
-    Keyring,
+    /// The OS key store, under a name of this cache directory's.
+    Keyring(String),
     File(PathBuf),
-    Passphrase { salt_file: PathBuf },
+    Passphrase {
+        salt_file: PathBuf,
+    },
 }
 
 /// Why a store gave no key.
@@ -98,8 +112,8 @@ impl Store {
     /// One line for `awsmfa status` / `cache list`.
     pub fn describe(&self) -> String {
         match self {
-            Store::Keyring => format!("the operating system's key store ({})", keyring_name()),
-            Store::File(path) => format!("{} (0600, in the runtime dir)", path.display()),
+            Store::Keyring(label) => os::describe(label),
+            Store::File(path) => describe_file(path),
             Store::Passphrase { .. } => "a passphrase (Argon2id)".to_string(),
         }
     }
@@ -108,8 +122,8 @@ impl Store {
     pub fn candidates(choice: Choice, cache_dir: &Path) -> Vec<Store> {
         let file = runtime_key_path().map(Store::File);
         match choice {
-            Choice::Auto => std::iter::once(Store::Keyring).chain(file).collect(),
-            Choice::Keyring => vec![Store::Keyring],
+            Choice::Auto => std::iter::once(keyring(cache_dir)).chain(file).collect(),
+            Choice::Keyring => vec![keyring(cache_dir)],
             Choice::File => file.into_iter().collect(),
             Choice::Passphrase => vec![Store::Passphrase {
                 salt_file: cache_dir.join("passphrase.salt"),
@@ -143,6 +157,17 @@ impl Store {
             }
         }
         if !create {
+            return opened;
+        }
+        // One creator at a time: two processes starting at once must not
+        // each encrypt under a key of their own, one of which the other
+        // then replaces. The loser finds the winner's key above.
+        let _lock = super::lock_file(&cache_dir.join("key.lock"));
+        if let Some(found) = stores
+            .iter()
+            .find_map(|s| s.existing().ok().flatten().map(|k| (s.clone(), k)))
+        {
+            opened.key = Some(found);
             return opened;
         }
         for store in &stores {
@@ -193,26 +218,22 @@ impl Store {
     /// The key this store holds, if any.
     fn existing(&self) -> std::result::Result<Option<Key>, Trouble> {
         match self {
-            Store::Keyring => match keyring_entry()?.get_secret() {
-                Ok(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
-                Ok(_) => Err(Trouble::Damaged(format!(
+            Store::Keyring(label) => match os::get(label) {
+                Ok(Some(bytes)) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
+                Ok(Some(_)) => Err(Trouble::Damaged(format!(
                     "the cache key in the {} is not a key; a new key replaces it",
-                    keyring_name()
+                    os::NAME
                 ))),
-                Err(keyring::Error::NoEntry) => Ok(None),
-                Err(e) => Err(Trouble::Unavailable(format!("{}: {e}", keyring_name()))),
+                Ok(None) => Ok(None),
+                Err(why) => Err(Trouble::Unavailable(format!("{}: {why}", os::NAME))),
             },
-            Store::File(path) => match std::fs::read(path) {
-                Ok(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
-                Ok(_) => Err(Trouble::Damaged(format!(
+            Store::File(path) => match read_key_file(path)? {
+                Some(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
+                Some(_) => Err(Trouble::Damaged(format!(
                     "the cache key {} is damaged; a new key replaces it, and the cached sessions are fetched again",
                     path.display()
                 ))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(Trouble::Unavailable(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                ))),
+                None => Ok(None),
             },
             Store::Passphrase { salt_file } => {
                 let stored = match std::fs::read(salt_file) {
@@ -249,21 +270,14 @@ impl Store {
     fn create(&self) -> std::result::Result<(Key, bool), Trouble> {
         let unavailable = |e: Error| Trouble::Unavailable(e.to_string());
         match self {
-            Store::Keyring => {
-                let entry = keyring_entry()?;
+            Store::Keyring(label) => {
                 let key = random_key().map_err(unavailable)?;
-                entry
-                    .set_secret(&key)
-                    .map_err(|e| Trouble::Unavailable(format!("{}: {e}", keyring_name())))?;
-                // Read back: some stores accept a write they cannot return,
-                // and a process racing us may have stored its key last, in
-                // which case that one is the key.
-                match entry.get_secret() {
-                    Ok(back) if back.len() == KEY_LEN => Ok((to_key(&back), back == key)),
-                    _ => Err(Trouble::Unavailable(format!(
-                        "the {} did not keep the key",
-                        keyring_name()
-                    ))),
+                let fail = |why: String| Trouble::Unavailable(format!("{}: {why}", os::NAME));
+                os::set(label, &key).map_err(fail)?;
+                // Read back: some stores accept a write they cannot return.
+                match os::get(label).map_err(fail)? {
+                    Some(back) if back == key => Ok((key, true)),
+                    _ => Err(fail("it did not keep the key".into())),
                 }
             }
             Store::File(path) => {
@@ -311,26 +325,51 @@ impl Store {
     /// store that does not work here holds nothing to destroy.
     pub fn forget(&self) -> Result<()> {
         match self {
-            Store::Keyring => {
-                let Ok(entry) = keyring_entry() else {
-                    return Ok(());
-                };
-                match entry.delete_credential() {
-                    Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-                    // A store that does not work here holds no key of ours.
-                    Err(
-                        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_),
-                    ) if entry.get_secret().is_err() => Ok(()),
-                    Err(e) => Err(Error::Other(format!(
-                        "cannot delete the cache key from the {}: {e}",
-                        keyring_name()
-                    ))),
-                }
-            }
+            Store::Keyring(label) => os::delete(label).map_err(|why| {
+                Error::Other(format!(
+                    "cannot delete the cache key from the {}: {why}",
+                    os::NAME
+                ))
+            }),
             Store::File(path) => remove(path),
             Store::Passphrase { salt_file } => remove(salt_file),
         }
     }
+}
+
+/// The key file's bytes, None when absent. Anything but a regular file of
+/// ours (a symlink, a FIFO that would block, a device) counts as absent
+/// and is replaced; a key others could have read is refused, since the
+/// entries it protects may already be in their hands.
+fn read_key_file(path: &Path) -> std::result::Result<Option<Vec<u8>>, Trouble> {
+    match crate::cache::read_private(path, KEY_LEN as u64 + 1) {
+        Ok(found) => Ok(found),
+        Err(crate::cache::Unsafe::Foreign(why)) => Err(Trouble::Refused(format!(
+            "the cache key {}: {why}; the session cache is off until you delete it (`awsmfa logout`)",
+            path.display()
+        ))),
+        Err(crate::cache::Unsafe::Unreadable(why)) => Err(Trouble::Unavailable(format!(
+            "cannot read {}: {why}",
+            path.display()
+        ))),
+    }
+}
+
+/// The key file as it really is: its mode and owner, read now.
+fn describe_file(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::symlink_metadata(path) {
+            return format!(
+                "{} (mode {:04o}, uid {}, in the runtime dir)",
+                path.display(),
+                m.mode() & 0o7777,
+                m.uid()
+            );
+        }
+    }
+    format!("{} (in the runtime dir, not created yet)", path.display())
 }
 
 fn off(why: String) -> Opened {
@@ -362,19 +401,137 @@ pub fn random_key() -> Result<Key> {
     Ok(key)
 }
 
-fn keyring_name() -> &'static str {
-    if cfg!(target_os = "macos") {
-        "macOS Keychain"
-    } else if cfg!(windows) {
-        "Windows Credential Manager"
-    } else {
-        "Linux keyutils"
+/// The OS key store entry of the cache in `cache_dir`: one key per cache
+/// directory, so that two HOMEs of one user (or two test worlds) never
+/// share a key or destroy each other's.
+fn keyring(cache_dir: &Path) -> Store {
+    use sha2::Digest;
+    let digest = Sha256::digest(cache_dir.as_os_str().as_encoded_bytes());
+    Store::Keyring(format!("awsmfa:cache-key:{}", &hex::encode(digest)[..16]))
+}
+
+/// Linux: the user keyring. `add_key` straight into `@u` would leave the
+/// key, for a moment, with the kernel's default permissions (possessor
+/// only), which other processes of the user do not have: it is made in this
+/// process's own keyring, opened to the user, then linked into `@u`, which
+/// replaces any older key of that name in one step.
+#[cfg(target_os = "linux")]
+mod os {
+    use linux_keyutils::{KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
+
+    pub const NAME: &str = "Linux user keyring (keyutils)";
+
+    fn user() -> Result<KeyRing, String> {
+        KeyRing::from_special_id(KeyRingIdentifier::User, true).map_err(text)
+    }
+
+    fn text(e: KeyError) -> String {
+        format!("{e:?}")
+    }
+
+    pub fn get(label: &str) -> Result<Option<Vec<u8>>, String> {
+        match user()?.search(label) {
+            Ok(key) => match key.read_to_vec() {
+                Ok(bytes) => Ok(Some(bytes)),
+                // Expired or revoked since the search: gone.
+                Err(KeyError::KeyExpired | KeyError::KeyRevoked | KeyError::KeyDoesNotExist) => {
+                    Ok(None)
+                }
+                Err(e) => Err(text(e)),
+            },
+            Err(KeyError::KeyDoesNotExist | KeyError::KeyExpired | KeyError::KeyRevoked) => {
+                Ok(None)
+            }
+            Err(e) => Err(text(e)),
+        }
+    }
+
+    pub fn set(label: &str, secret: &[u8]) -> Result<(), String> {
+        let own = KeyRing::from_special_id(KeyRingIdentifier::Process, true).map_err(text)?;
+        let key = own.add_key(label, secret).map_err(text)?;
+        let opened = KeyPermissionsBuilder::builder()
+            .posessor(Permission::ALL)
+            .user(
+                Permission::VIEW
+                    | Permission::READ
+                    | Permission::SEARCH
+                    | Permission::WRITE
+                    | Permission::SETATTR,
+            )
+            .build();
+        let linked = key
+            .set_perms(opened)
+            .and_then(|()| key.set_timeout(super::IDLE))
+            .and_then(|()| user().map_err(|_| KeyError::AccessDenied)?.link_key(key));
+        let _ = own.unlink_key(key);
+        linked.map_err(text)
+    }
+
+    pub fn delete(label: &str) -> Result<(), String> {
+        match user()?.search(label) {
+            Ok(key) => key.invalidate().map_err(text),
+            Err(KeyError::KeyDoesNotExist | KeyError::KeyExpired | KeyError::KeyRevoked) => Ok(()),
+            // A kernel that refuses keyctl holds no key of ours.
+            Err(_) if user().is_err() => Ok(()),
+            Err(e) => Err(text(e)),
+        }
+    }
+
+    /// Where the key is, for `status`, `cache list` and `doctor`.
+    pub fn describe(label: &str) -> String {
+        let uid = rustix::process::getuid().as_raw();
+        match user().and_then(|r| r.search(label).map_err(text)) {
+            Ok(key) => format!(
+                "the {NAME}: key {} `{label}` in @u of uid {uid}, which every process of this user finds",
+                key.get_id().as_raw_id()
+            ),
+            Err(_) => format!("the {NAME}: `{label}` in @u of uid {uid}"),
+        }
     }
 }
 
-fn keyring_entry() -> std::result::Result<keyring::Entry, Trouble> {
-    keyring::Entry::new(SERVICE, ACCOUNT)
-        .map_err(|e| Trouble::Unavailable(format!("{}: {e}", keyring_name())))
+/// macOS Keychain, Windows Credential Manager: the `keyring` crate.
+#[cfg(not(target_os = "linux"))]
+mod os {
+    pub const NAME: &str = if cfg!(target_os = "macos") {
+        "macOS Keychain"
+    } else {
+        "Windows Credential Manager"
+    };
+
+    fn entry(label: &str) -> Result<keyring::Entry, String> {
+        keyring::Entry::new("awsmfa", label).map_err(|e| e.to_string())
+    }
+
+    pub fn get(label: &str) -> Result<Option<Vec<u8>>, String> {
+        match entry(label)?.get_secret() {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub fn set(label: &str, secret: &[u8]) -> Result<(), String> {
+        entry(label)?.set_secret(secret).map_err(|e| e.to_string())
+    }
+
+    pub fn delete(label: &str) -> Result<(), String> {
+        let entry = entry(label)?;
+        match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            // A store that does not work here holds no key of ours.
+            Err(keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_))
+                if entry.get_secret().is_err() =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub fn describe(label: &str) -> String {
+        format!("the {NAME} (service `awsmfa`, account `{label}`)")
+    }
 }
 
 /// `$XDG_RUNTIME_DIR/awsmfa/cache.key`, when the runtime dir exists and is

@@ -44,6 +44,10 @@ pub struct Header {
     pub detail: String,
     /// Unix seconds.
     pub expires: u64,
+    /// The profile holding the long-term keys the entry was made from, so
+    /// that `setup` and `rotate` can drop everything derived from them.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,6 +72,8 @@ pub struct Cache {
     key: RefCell<KeyState>,
     /// Whether the directory can be written, once tried.
     dir_ok: Cell<Option<bool>>,
+    /// Whether the directory is the user's own, once checked.
+    dir_trusted: Cell<Option<bool>>,
     warned: Cell<bool>,
 }
 
@@ -89,6 +95,25 @@ pub fn dir() -> Result<PathBuf> {
     Ok(crate::config::dirs()?.cache_dir().join("awsmfa"))
 }
 
+/// The revocation mark: `logout`, `cache clear`, `setup` and `rotate` write
+/// a new one. A shell's prompt hook keeps MFA sessions of its own, out of
+/// the cache's reach; when the mark it saw last differs, it drops them and
+/// the credentials it exported, at its next refresh or `cd`.
+pub fn generation() -> Option<String> {
+    let bytes = read_private(&dir().ok()?.join("generation"), 64).ok()??;
+    String::from_utf8(bytes).ok()
+}
+
+fn new_generation(dir: &Path) -> Result<()> {
+    let mut mark = [0u8; 16];
+    getrandom::fill(&mut mark).map_err(|e| Error::Other(format!("no randomness: {e}")))?;
+    key::write_private(
+        &dir.join("generation"),
+        hex::encode(mark).as_bytes(),
+        key::Sync::Durable,
+    )
+}
+
 /// The key store choice: `AWSMFA_KEY_STORE`, else the user config, else auto.
 pub fn choice(config: &crate::config::UserConfig) -> Result<key::Choice> {
     match std::env::var("AWSMFA_KEY_STORE") {
@@ -105,6 +130,7 @@ impl Cache {
             choice,
             key: RefCell::new(KeyState::Unknown),
             dir_ok: Cell::new(None),
+            dir_trusted: Cell::new(None),
             warned: Cell::new(false),
         })
     }
@@ -121,6 +147,10 @@ impl Cache {
             KeyState::Off => return None,
             KeyState::Missing if !create => return None,
             KeyState::Missing | KeyState::Unknown => {}
+        }
+        if !self.trusted_dir() {
+            *self.key.borrow_mut() = KeyState::Off;
+            return None;
         }
         let started = SystemTime::now();
         let opened = key::Store::open(self.choice, &self.dir, create);
@@ -167,19 +197,40 @@ impl Cache {
         }
     }
 
+    /// A cache directory that another user owns (made in advance, or a
+    /// symlink into theirs) is theirs to read and replace: never use it.
+    fn trusted_dir(&self) -> bool {
+        if let Some(ok) = self.dir_trusted.get() {
+            return ok;
+        }
+        let ok = match foreign_owner(&self.dir) {
+            None => true,
+            Some(uid) => {
+                self.warn(format_args!(
+                    "the session cache is off: {} belongs to uid {uid}, not to you; remove it",
+                    self.dir.display()
+                ));
+                false
+            }
+        };
+        self.dir_trusted.set(Some(ok));
+        ok
+    }
+
     /// Create (or tighten) the directory once; if that fails the cache is off
     /// for this call, with a warning, and the call goes on without it.
     fn usable_dir(&self) -> bool {
         if let Some(ok) = self.dir_ok.get() {
             return ok;
         }
-        let ok = match private_dir(&self.dir) {
-            Ok(()) => true,
-            Err(e) => {
-                self.warn(format_args!("the session cache is off for this call: {e}"));
-                false
-            }
-        };
+        let ok = self.trusted_dir()
+            && match private_dir(&self.dir) {
+                Ok(()) => true,
+                Err(e) => {
+                    self.warn(format_args!("the session cache is off for this call: {e}"));
+                    false
+                }
+            };
         self.dir_ok.set(Some(ok));
         ok
     }
@@ -192,10 +243,10 @@ impl Cache {
 
     fn read_sealed(&self, id: &str) -> Option<(Header, Vec<u8>)> {
         let path = self.path(id);
-        let bytes = match read_limited(&path) {
+        let bytes = match read_private(&path, MAX_ENTRY) {
             Ok(Some(b)) => b,
             Ok(None) => return None,
-            Err(why) => {
+            Err(Unsafe::Foreign(why) | Unsafe::Unreadable(why)) => {
                 self.warn(format_args!(
                     "ignoring cache entry {}: {why}; it will be replaced",
                     path.display()
@@ -241,7 +292,7 @@ impl Cache {
             if path.extension().is_none_or(|e| e != "entry") {
                 continue;
             }
-            if let Ok(Some(bytes)) = read_limited(&path) {
+            if let Ok(Some(bytes)) = read_private(&path, MAX_ENTRY) {
                 if let Ok((header, _, _)) = split(&bytes) {
                     out.push((path, header));
                 }
@@ -251,8 +302,12 @@ impl Cache {
         out
     }
 
-    /// Remove entries (of one profile, or all); returns how many.
+    /// Remove entries (of one profile, or all), and tell open shells to drop
+    /// what they hold; returns how many entries went.
     pub fn clear(&self, profile: Option<&str>) -> Result<usize> {
+        if self.trusted_dir() && self.dir.is_dir() {
+            new_generation(&self.dir)?;
+        }
         let mut removed = 0;
         for (path, header) in self.list() {
             if profile.is_none_or(|p| p == header.profile) {
@@ -308,16 +363,17 @@ impl Cache {
 }
 
 fn id_of(key: &Key) -> (String, Header) {
-    let (kind, profile, detail, via) = match key {
+    let (kind, profile, detail, via, source) = match key {
         Key::Session {
             source_profile,
             serial,
-        } => ("session", source_profile, serial, ""),
+        } => ("session", source_profile, serial, "", source_profile),
         Key::Role {
             profile,
             role_arn,
             via,
-        } => ("role", profile, role_arn, via.as_str()),
+            source_profile,
+        } => ("role", profile, role_arn, via.as_str(), source_profile),
     };
     (
         // `via` is only in the id (hashed into the file name, bound by the
@@ -328,6 +384,7 @@ fn id_of(key: &Key) -> (String, Header) {
             profile: profile.clone(),
             detail: detail.clone(),
             expires: 0,
+            source: source.clone(),
         },
     )
 }
@@ -385,7 +442,11 @@ impl obtain::Store for Cache {
         let path = self.path(&id).with_extension("lock");
         let file = private_file(&path).ok()?;
         if file.try_lock().is_err() {
-            eprintln!("awsmfa: waiting for another awsmfa that is getting an MFA session...");
+            let what = match key {
+                Key::Session { .. } => "an MFA session",
+                Key::Role { .. } => "the same role",
+            };
+            eprintln!("awsmfa: waiting for another awsmfa that is getting {what}...");
             file.lock().ok()?;
         }
         Some(Box::new(file))
@@ -404,6 +465,7 @@ impl obtain::Store for Cache {
             profile: String::new(),
             detail: serial.to_string(),
             expires: at + CODE_LIFETIME,
+            source: String::new(),
         };
         if let Ok(plain) = serde_json::to_vec(&UsedCode { mac, at }) {
             self.write_sealed(&code_id(serial), &header, &plain);
@@ -421,40 +483,123 @@ impl obtain::Store for Cache {
             && self.mac(serial, code).is_some_and(|m| m == used.mac)
     }
 
+    /// Sessions of `source_profile`, and roles assumed from its keys: after
+    /// `setup` or `rotate` none of them is what the profile now says.
     fn forget(&self, source_profile: &str) {
+        if self.trusted_dir() && self.dir.is_dir() {
+            let _ = new_generation(&self.dir);
+        }
         for (path, header) in self.list() {
-            if header.kind == "session" && header.profile == source_profile {
+            let from_it = match header.kind.as_str() {
+                "session" => header.profile == source_profile,
+                "role" => header.source == source_profile,
+                _ => false,
+            };
+            if from_it {
                 let _ = std::fs::remove_file(path);
             }
         }
     }
 }
 
-/// The file's bytes, None when absent; refuses oversized files.
-fn read_limited(path: &Path) -> std::result::Result<Option<Vec<u8>>, String> {
+/// Why a cache file was not read.
+pub(crate) enum Unsafe {
+    /// Another user could have written or read it: refuse it.
+    Foreign(String),
+    /// It could not be read (too large, an I/O error).
+    Unreadable(String),
+}
+
+/// At most `max` bytes of the regular file `path`, which must be ours and
+/// private; None when there is none. A symlink, a FIFO (which would block
+/// every call), a device or a directory in its place counts as absent:
+/// the next write replaces it.
+pub(crate) fn read_private(path: &Path, max: u64) -> std::result::Result<Option<Vec<u8>>, Unsafe> {
     use std::io::Read;
-    let file = match File::open(path) {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        // NONBLOCK: opening a FIFO must not wait for a writer.
+        opts.custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32);
+    }
+    let file = match opts.open(path) {
         Ok(f) => f,
-        // No directory (or a file where it should be) holds no entry; the
-        // first write says why the cache is off.
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-            ) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => return Err(e.to_string()),
+        Err(e) if absent(&e) => return Ok(None),
+        Err(e) => return Err(Unsafe::Unreadable(e.to_string())),
     };
+    let meta = file
+        .metadata()
+        .map_err(|e| Unsafe::Unreadable(e.to_string()))?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = rustix::process::geteuid().as_raw();
+        if meta.uid() != me {
+            return Err(Unsafe::Foreign(format!(
+                "it belongs to uid {}, not to you (uid {me})",
+                meta.uid()
+            )));
+        }
+        if meta.mode() & 0o077 != 0 {
+            return Err(Unsafe::Foreign(format!(
+                "its mode {:04o} lets other users at it",
+                meta.mode() & 0o7777
+            )));
+        }
+    }
     let mut bytes = Vec::new();
-    file.take(MAX_ENTRY + 1)
+    file.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_ENTRY {
-        return Err("too large".into());
+        .map_err(|e| Unsafe::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return Err(Unsafe::Unreadable("too large".into()));
     }
     Ok(Some(bytes))
+}
+
+/// No file there: nothing, no directory (or a file where one should be),
+/// or a symlink, which `O_NOFOLLOW` refuses with ELOOP.
+fn absent(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        return true;
+    }
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
+}
+
+/// The owner of `dir` when it exists and is not this user.
+fn foreign_owner(dir: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata(dir).ok()?.uid();
+        (uid != rustix::process::geteuid().as_raw()).then_some(uid)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// An exclusive lock on `path` (made 0600 if missing) until the file
+/// drops; None when it cannot be had, and then nobody waits.
+pub(crate) fn lock_file(path: &Path) -> Option<File> {
+    if let Some(dir) = path.parent() {
+        private_dir(dir).ok()?;
+    }
+    let file = private_file(path).ok()?;
+    file.lock().ok()?;
+    Some(file)
 }
 
 /// MAGIC, header JSON line, nonce, ciphertext.
@@ -591,6 +736,7 @@ mod tests {
             profile: "dev".into(),
             detail: "arn".into(),
             expires: 1,
+            source: "alice".into(),
         };
         let bytes = seal("role\0dev\0arn", &header, b"secret", &key).unwrap();
         let (h, plain) = open_entry(&bytes, "role\0dev\0arn", &key).unwrap();
@@ -626,6 +772,7 @@ mod tests {
             choice: key::Choice::File,
             key: RefCell::new(KeyState::Ready(key)),
             dir_ok: Cell::new(None),
+            dir_trusted: Cell::new(None),
             warned: Cell::new(false),
         };
         let serial = "arn:aws:iam::000000000000:mfa/alice";

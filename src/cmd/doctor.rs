@@ -544,7 +544,9 @@ fn cache(r: &mut Report, ctx: &Context) {
     } else {
         broken.join("; ")
     };
-    r.warn(
+    // A failure, not a warning: the cache's promise (one code for every
+    // terminal) is broken, as the next process would find no key.
+    r.fail(
         "key store",
         format!("no key store works here ({why}), so the session cache is off and every terminal asks for its own MFA code"),
         "log in to a desktop session (keyring) or set XDG_RUNTIME_DIR to a private tmpfs directory; or `key_store = \"passphrase\"` in the awsmfa config",
@@ -567,6 +569,19 @@ fn cache_modes(r: &mut Report, dir: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
+        let me = rustix::process::geteuid().as_raw();
+        if meta.uid() != me {
+            r.fail(
+                TOPIC,
+                format!(
+                    "{} belongs to uid {}, not to you (uid {me}): the cache is not used",
+                    show(dir),
+                    meta.uid()
+                ),
+                format!("remove {}", dir.display()),
+            );
+            return;
+        }
         let mode = meta.mode() & 0o777;
         if mode & 0o077 != 0 {
             r.fail(

@@ -129,6 +129,17 @@ fn step(
             return Ok(());
         }
     }
+    // `logout` or `cache clear` since the last look: drop what this shell
+    // holds, sessions and exported credentials alike, so that the next use
+    // asks for a code, as it does everywhere else.
+    let generation = crate::cache::generation();
+    let mut revoked = None;
+    if state.generation != generation {
+        state.generation = generation;
+        state.sessions.clear();
+        revoked = state.active.take().map(|a| leave(env, a));
+    }
+    let revoked_now = revoked.is_some();
     let cwd = std::env::current_dir().ok();
     let wanted = want(cwd.as_deref(), &mut state.hinted);
 
@@ -153,22 +164,22 @@ fn step(
 
     // Anything else: leave what is active (back to the shell's own values),
     // then enter what this directory asks for.
-    let saved = match state.active.take() {
-        Some(a) => {
-            for name in all_vars() {
-                if let Some(value) = a.saved.get(name) {
-                    env.insert(name, value.clone());
-                }
-            }
-            a.saved
-        }
-        None => all_vars().map(|n| (n.to_string(), var(n))).collect(),
+    let saved = match (state.active.take(), revoked.take()) {
+        (Some(a), _) => leave(env, a),
+        (None, Some(saved)) => saved,
+        (None, None) => all_vars().map(|n| (n.to_string(), var(n))).collect(),
     };
     let (file, project) = match wanted? {
         Want::Nothing => return Ok(()),
         Want::Project { file, project } => (file, project),
     };
-    if let Some(adopted) = adopt(&project, &file, now)? {
+    // What this process's environment holds was just revoked: never adopt it.
+    let adopted = if revoked_now {
+        None
+    } else {
+        adopt(&project, &file, now)?
+    };
+    if let Some(adopted) = adopted {
         state.active = Some(adopted);
         return Ok(());
     }
@@ -182,6 +193,19 @@ fn step(
         expires: o.credentials.expiry().map(epoch),
     });
     Ok(())
+}
+
+/// Back to the shell's own values of everything `a` changed; returns them.
+fn leave(
+    env: &mut BTreeMap<&'static str, Option<String>>,
+    a: Active,
+) -> BTreeMap<String, Option<String>> {
+    for name in all_vars() {
+        if let Some(value) = a.saved.get(name) {
+            env.insert(name, value.clone());
+        }
+    }
+    a.saved
 }
 
 /// Credentials for `project`, with the MFA session the shell holds.

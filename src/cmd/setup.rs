@@ -75,6 +75,10 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     if let Some(new) = change.text() {
         edit::write_atomic(&path, new.as_bytes(), 0o600)
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        // Sessions and roles cached without this device must not be served
+        // as if they had been obtained with it.
+        // (whatever --no-cache says: that stops use, not removal).
+        crate::obtain::Store::forget(&super::cache::open()?, source);
     }
     warn_if_shadowed(source, &serial);
     Ok(ExitCode::SUCCESS)

@@ -104,7 +104,8 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             )
         })
         .collect();
-    if let Ok(Some(cache)) = ctx.cache() {
+    let cache = ctx.cache().ok().flatten();
+    if let Some(cache) = &cache {
         for (_, h) in cache.list() {
             if h.kind == "session" && h.expires > now {
                 sessions.push((h.profile, h.detail, h.expires, "encrypted cache"));
@@ -126,5 +127,13 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             left(expires, now).replacen("expire ", "expires ", 1)
         );
     }
+    let key = match &cache {
+        Some(cache) => cache.key_store().map_or_else(
+            || "none yet (made with the first cached session)".to_string(),
+            |store| store.describe(),
+        ),
+        None => "none: the session cache is off".to_string(),
+    };
+    let _ = writeln!(out, "cache key:    {key}");
     print(&out)
 }

@@ -13,20 +13,29 @@ pub const HANG: Duration = Duration::from_secs(90);
 /// still running after `limit`.
 #[track_caller]
 pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
-    let mut child = cmd
+    let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let drain = |mut r: Box<dyn Read + Send>| {
+    wait_within(child, limit)
+}
+
+/// Wait for a spawned child with piped output, killing it (and failing the
+/// test) if it is still running after `limit`.
+#[track_caller]
+pub fn wait_within(mut child: std::process::Child, limit: Duration) -> Output {
+    let drain = |r: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
             buf
         })
     };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let out = drain(child.stdout.take().map(|r| Box::new(r) as _));
+    let err = drain(child.stderr.take().map(|r| Box::new(r) as _));
     let deadline = Instant::now() + limit;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -36,7 +45,7 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
-                "{cmd:?} was still running after {limit:?} (hang); stderr: {}",
+                "still running after {limit:?} (hang); stderr: {}",
                 String::from_utf8_lossy(&err.join().unwrap())
             );
         }

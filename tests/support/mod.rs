@@ -277,6 +277,56 @@ pub fn have(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether a tool or capability a test needs is here. Under `CI=true` its
+/// absence fails the test: CI installs everything, so missing means broken.
+/// Elsewhere the test is skipped, saying why.
+#[track_caller]
+pub fn require(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what} is missing; under CI=true that fails the test (scripts/setup.sh installs it)"
+    );
+    eprintln!("skipped: {what} is missing here");
+    false
+}
+
+/// Whether this process runs as root (needed to make files of other uids).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// An `mfa_process` script that counts its calls: one line per call in
+/// `mfa.log` beside it; with `stall` present it records its pid and sleeps
+/// (a prompt nobody answers); else it waits `mfa.delay` seconds (so
+/// concurrent callers overlap) and prints a code that is new on every call
+/// (the replay guard would refuse a repeated one), or `mfa.fixed`.
+pub const COUNTING_MFA: &str = r#"dir=$(dirname "$0")
+echo "$$" >>"$dir/mfa.log"
+if [ -e "$dir/stall" ]; then
+  echo "$$" >"$dir/stalled.pid"
+  exec sleep 120
+fi
+[ -e "$dir/mfa.delay" ] && sleep "$(cat "$dir/mfa.delay")"
+if [ -e "$dir/mfa.fixed" ]; then
+  cat "$dir/mfa.fixed"
+else
+  printf '%06d\n' $((100000 + $(wc -l <"$dir/mfa.log")))
+fi
+"#;
+
+/// How many codes the [`COUNTING_MFA`] script in `dir` gave so far.
+pub fn codes_in(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("mfa.log"))
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
 /// The ARN prefix `sts get-caller-identity` reports for a session of `role_arn`.
 pub fn assumed(role_arn: &str) -> String {
     format!(
