@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# awsmfa's benchmark suite: one command, no AWS account; your ~/.aws, keyring
-# and caches are never read or written (every tool runs in a temp directory).
+# awsmfa's benchmark suite: one command, no AWS account; your ~/.aws and
+# caches are never read or written (every tool runs in a temp directory); the
+# key-store comparison keeps one key of its own in your user keyring for the
+# length of the run, named after its throwaway cache, and removes it.
 #
 #   bash bench/run.sh           full run (a few minutes): writes bench/results.md
 #   bash bench/run.sh --quick   smoke test (no peer tools, few runs): writes
@@ -15,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() {
   printf 'bench: error: %s\n' "$*" >&2
@@ -330,6 +332,23 @@ world awsmfa std
         /bin/true "$qbin --version" "$qbin env r1"
     done
     rss rss.hot "$bin" env r1
+    # The default key store (keyutils' user keyring) beside the file store,
+    # in one hyperfine call: each through the same /usr/bin/env, with a
+    # cache directory of its own, so the difference is the key lookup.
+    keyring_cache=$XDG_CACHE_HOME-keyring
+    by_keyring=(/usr/bin/env -u AWSMFA_KEY_STORE "XDG_CACHE_HOME=$keyring_cache" "$bin")
+    by_file=(/usr/bin/env AWSMFA_KEY_STORE=file "$bin")
+    if (unset AWS_ENDPOINT_URL AWSMFA_TIMEOUT
+      "${by_keyring[@]}" env r1 --token-code 199998 >/dev/null 2>&1) &&
+      "${by_keyring[@]}" env r1 >/dev/null 2>&1; then
+      for ((i = 0; i < rounds; i++)); do
+        hf hot.store.file,hot.store.keyring $((runs_fast / rounds)) -N --warmup 10 \
+          "$(printf '%q ' "${by_file[@]}") env r1" "$(printf '%q ' "${by_keyring[@]}") env r1"
+      done
+      "${by_keyring[@]}" logout >/dev/null 2>&1 || true
+    else
+      put hot.store.note "keyutils' user keyring did not serve a cached call here"
+    fi
   else
     put hot.awsmfa.note "a second \`awsmfa env r1\` with STS at a closed port said: $(head -n 1 "$work/err" | sed 's/^awsmfa: //')"
   fi

@@ -529,6 +529,26 @@ def cmd_render(out_path):
             f"| `awsmfa env r1` (cached) | {ms(hot)} | {ratio(hot, h_true)} | "
             f"{signed(hot - h_version)} | {ms(g('hot.awsmfa.cpu'))} | within 2 ms of `--version`: {verdict(ok)} |"
         )
+        add("")
+        by_file, by_keyring = g("hot.store.file"), g("hot.store.keyring")
+        if by_file is None or by_keyring is None:
+            add(f"Key stores: {g('hot.store.note', 'not measured')}.")
+        else:
+            add(
+                "The same cached call with each key store, in one hyperfine call, each started "
+                "through `/usr/bin/env` with a cache of its own: the default store (keyutils' "
+                "user keyring) against the key file in `$XDG_RUNTIME_DIR`."
+            )
+            add("")
+            add("| key store | median | vs the file store | CPU | target |")
+            add("| --- | --- | --- | --- | --- |")
+            add(f"| file (`AWSMFA_KEY_STORE=file`) | {ms(by_file)} | 1.0× | {ms(g('hot.store.file.cpu'))} | |")
+            ok = by_keyring - by_file <= 0.0005
+            add(
+                f"| default: the user keyring | {ms(by_keyring)} | {ratio(by_keyring, by_file)}, "
+                f"{signed(by_keyring - by_file)} | {ms(g('hot.store.keyring.cpu'))} | "
+                f"at most 0.5 ms over the file store: {verdict(ok)} |"
+            )
     add("")
 
     add("## Shell prompt hook, per prompt")
