@@ -163,7 +163,7 @@ impl Cache {
     /// one worth reading, and the call goes on without the cache anyway.
     fn warn(&self, msg: std::fmt::Arguments) {
         if !self.warned.replace(true) {
-            eprintln!("awsmfa: warning: {msg}");
+            crate::term::note(format_args!("awsmfa: warning: {msg}"));
         }
     }
 
@@ -385,7 +385,9 @@ impl obtain::Store for Cache {
         let path = self.path(&id).with_extension("lock");
         let file = private_file(&path).ok()?;
         if file.try_lock().is_err() {
-            eprintln!("awsmfa: waiting for another awsmfa that is getting an MFA session...");
+            crate::term::note(format_args!(
+                "awsmfa: waiting for another awsmfa that is getting an MFA session..."
+            ));
             file.lock().ok()?;
         }
         Some(Box::new(file))

@@ -21,7 +21,10 @@ pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
             let store = cache
                 .key_store()
                 .map_or_else(|| "none yet".to_string(), |s| s.describe());
-            eprintln!("cache: {} (key: {store})", crate::cache::dir()?.display());
+            crate::term::note(format_args!(
+                "cache: {} (key: {store})",
+                crate::cache::dir()?.display()
+            ));
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
@@ -42,16 +45,16 @@ pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
                 ));
             }
             if out.is_empty() {
-                eprintln!("no cached sessions");
+                crate::term::note(format_args!("no cached sessions"));
             }
             print(&out)
         }
         CacheCommand::Clear { profile } => {
             let n = cache.clear(profile.as_deref())?;
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: removed {n} cache entr{}",
                 if n == 1 { "y" } else { "ies" }
-            );
+            ));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -89,11 +89,11 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     }
     let count = |l| r.counts.get(&l).copied().unwrap_or(0);
     let (warns, fails) = (count(Level::Warn), count(Level::Fail));
-    eprintln!(
+    crate::term::note(format_args!(
         "awsmfa doctor: {fails} failure{}, {warns} warning{}",
         if fails == 1 { "" } else { "s" },
         if warns == 1 { "" } else { "s" }
-    );
+    ));
     Ok(ExitCode::from(match r.worst {
         Level::Ok | Level::Skip => 0,
         Level::Warn => exit::DOCTOR_WARN,

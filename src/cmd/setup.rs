@@ -36,9 +36,9 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         // Some accounts deny listing devices; a serial the user names
         // still deserves to be written, unverified.
         (Err(crate::sts::Failure::Denied { code, .. }), Some(wanted)) if iam::is_totp(&wanted) => {
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: warning: could not list IAM user `{user_name}`'s MFA devices ({code}); writing --serial {wanted} without checking it"
-            );
+            ));
             wanted
         }
         (Err(f), _) => {
@@ -59,18 +59,18 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     };
     let change = edit::set(&text, Kind::Config, source, "mfa_serial", &serial);
     match &change {
-        Change::Same => eprintln!(
+        Change::Same => crate::term::note(format_args!(
             "awsmfa: profile `{source}` already has mfa_serial = {serial} in {}; nothing to change",
             path.display()
-        ),
-        Change::Replaced { previous, .. } => eprintln!(
+        )),
+        Change::Replaced { previous, .. } => crate::term::note(format_args!(
             "awsmfa: profile `{source}`: mfa_serial changed from {previous} to {serial} in {}",
             path.display()
-        ),
-        Change::Added { .. } => eprintln!(
+        )),
+        Change::Added { .. } => crate::term::note(format_args!(
             "awsmfa: profile `{source}`: mfa_serial = {serial} written to {}",
             path.display()
-        ),
+        )),
     }
     if let Some(new) = change.text() {
         edit::write_atomic(&path, new.as_bytes(), 0o600)
@@ -98,10 +98,10 @@ fn warn_if_shadowed(profile: &str, serial: &str) {
     };
     if let Some(seen) = profiles.value(profile, "mfa_serial") {
         if seen != serial {
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: warning: {} also sets mfa_serial = {seen} for `{profile}`, which takes precedence; remove that line",
                 profiles.locations.credentials
-            );
+            ));
         }
     }
 }

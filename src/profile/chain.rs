@@ -10,6 +10,13 @@
 
 use aws_config::profile::{Profile, ProfileSet};
 
+/// The most `sts:AssumeRole` hops one chain may take. Each hop is a network
+/// call, and a chain a config generator looped by mistake must fail at once,
+/// not after a thousand calls. Real chains are a few roles deep (STS itself
+/// caps a chained session at one hour); botocore has no explicit cap, only
+/// Python's recursion limit of about a thousand frames.
+pub const MAX_ROLES: usize = 64;
+
 /// Where the chain starts: the credentials the first STS call is signed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Base {
@@ -97,6 +104,12 @@ pub enum ChainError {
     SourceNotFound { missing: String, from: String },
     #[error("profile formed an infinite loop through source_profile: {}; point one of them at an IAM user with access keys", .0.join(" -> "))]
     Loop(Vec<String>),
+    #[error("profile `{profile}` reaches more than {max} roles through source_profile ({} -> ...); awsmfa stops there: point a profile near the start at an IAM user with access keys", .path.join(" -> "))]
+    TooDeep {
+        profile: String,
+        max: usize,
+        path: Vec<String>,
+    },
     #[error("profile `{0}` did not contain credential information: add aws_access_key_id and aws_secret_access_key (credentials file), or role_arn with source_profile")]
     NoCredentials(String),
     #[error("profile `{profile}`: {message}")]
@@ -163,6 +176,13 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
                 let source = profile.get("source_profile");
                 let credential_source = profile.get("credential_source");
                 roles.push(hop);
+                if roles.len() > MAX_ROLES {
+                    return Err(ChainError::TooDeep {
+                        profile: selected.to_string(),
+                        max: MAX_ROLES,
+                        path: visited.into_iter().take(4).collect(),
+                    });
+                }
                 match (source, credential_source) {
                     (Some(_), Some(_)) => {
                         return Err(ChainError::invalid(
@@ -177,6 +197,14 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
                         ))
                     }
                     (Some(next), None) if next != name => name = next,
+                    // A profile naming itself uses its own keys (SDK rule);
+                    // without keys it is a loop, as botocore says.
+                    (Some(_), None)
+                        if matches!(static_keys(profile), Err(ChainError::NoCredentials(_))) =>
+                    {
+                        visited.push(name.to_string());
+                        return Err(ChainError::Loop(visited));
+                    }
                     // Self reference or credential_source: this profile is also the base.
                     _ => break base(set, profile)?,
                 }
