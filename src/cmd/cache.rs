@@ -41,7 +41,9 @@ pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
                 };
                 out.push_str(&format!(
                     "{:<8} {:<20} {:<50} {left}\n",
-                    h.kind, h.profile, h.detail
+                    h.kind,
+                    crate::term::clean(&h.profile),
+                    crate::term::clean(&h.detail)
                 ));
             }
             if out.is_empty() {

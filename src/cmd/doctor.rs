@@ -48,6 +48,8 @@ impl Report {
         if let Some(fix) = fix {
             text.push_str(&format!(" — fix: {fix}"));
         }
+        // One line, holding paths and config values: cleaned (src/term.rs).
+        let mut text = crate::term::clean(&text).into_owned();
         text.push('\n');
         // A closed pipe (`awsmfa doctor | head -3`) only stops the output.
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -614,7 +616,7 @@ fn cache_modes(r: &mut Report, dir: &Path) {
 // ------------------------------------------------------------------ .awsmfa.toml
 
 /// The nearest `.awsmfa.toml`, judged as the prompt hook judges it: the
-/// same lookup, the symlink-resolved path, the same trust store.
+/// same lookup, the file as found, the same checks and trust store.
 fn project(r: &mut Report) {
     const TOPIC: &str = ".awsmfa.toml";
     let Ok(cwd) = std::env::current_dir() else {
@@ -625,15 +627,11 @@ fn project(r: &mut Report) {
         r.ok(TOPIC, "none in this directory or above");
         return;
     };
-    let path = std::fs::canonicalize(&found).unwrap_or(found);
-    let bytes = match std::fs::read(&path) {
+    let path = found;
+    let bytes = match crate::project::read(&path) {
         Ok(b) => b,
         Err(e) => {
-            r.fail(
-                TOPIC,
-                format!("cannot read {}: {e}", show(&path)),
-                "fix its permissions",
-            );
+            r.fail(TOPIC, e.to_string(), "fix what is named above");
             return;
         }
     };
