@@ -167,9 +167,15 @@ fn ask(user: &str, devices: &[&String]) -> Result<String> {
         .map_err(|_| no_tty())?;
     let mut out = tty.try_clone().map_err(|_| no_tty())?;
     let mut input = std::io::BufReader::new(tty);
-    let mut menu = format!("IAM user `{user}` has {} MFA devices:\n", devices.len());
+    // Names from IAM, shown on the terminal: cleaned (src/term.rs).
+    let clean = crate::term::clean;
+    let mut menu = format!(
+        "IAM user `{}` has {} MFA devices:\n",
+        clean(user),
+        devices.len()
+    );
     for (i, serial) in devices.iter().enumerate() {
-        menu.push_str(&format!("  {}) {serial}\n", i + 1));
+        menu.push_str(&format!("  {}) {}\n", i + 1, clean(serial)));
     }
     out.write_all(menu.as_bytes())
         .map_err(|e| Error::io("writing to the terminal", e))?;

@@ -173,8 +173,6 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
                 })?;
             }
             Some(hop) => {
-                let source = profile.get("source_profile");
-                let credential_source = profile.get("credential_source");
                 roles.push(hop);
                 if roles.len() > MAX_ROLES {
                     return Err(ChainError::TooDeep {
@@ -183,30 +181,9 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
                         path: visited.into_iter().take(4).collect(),
                     });
                 }
-                match (source, credential_source) {
-                    (Some(_), Some(_)) => {
-                        return Err(ChainError::invalid(
-                            profile,
-                            "profile contained both source_profile and credential_source; keep only one",
-                        ))
-                    }
-                    (None, None) => {
-                        return Err(ChainError::invalid(
-                            profile,
-                            "has role_arn, so the profile must contain `source_profile` (naming the profile whose keys assume the role)",
-                        ))
-                    }
-                    (Some(next), None) if next != name => name = next,
-                    // A profile naming itself uses its own keys (SDK rule);
-                    // without keys it is a loop, as botocore says.
-                    (Some(_), None)
-                        if matches!(static_keys(profile), Err(ChainError::NoCredentials(_))) =>
-                    {
-                        visited.push(name.to_string());
-                        return Err(ChainError::Loop(visited));
-                    }
-                    // Self reference or credential_source: this profile is also the base.
-                    _ => break base(set, profile)?,
+                match after_hop(set, profile, &visited)? {
+                    Next::Profile(next) => name = next,
+                    Next::Base(base) => break base,
                 }
             }
         }
@@ -217,6 +194,42 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
         roles,
         path: visited,
     })
+}
+
+/// Where a chain goes after a role hop taken from `profile`.
+enum Next<'a> {
+    Profile(&'a str),
+    Base(Base),
+}
+
+fn after_hop<'a>(
+    set: &ProfileSet,
+    profile: &'a Profile,
+    visited: &[String],
+) -> Result<Next<'a>, ChainError> {
+    match (
+        profile.get("source_profile"),
+        profile.get("credential_source"),
+    ) {
+        (Some(_), Some(_)) => Err(ChainError::invalid(
+            profile,
+            "profile contained both source_profile and credential_source; keep only one",
+        )),
+        (None, None) => Err(ChainError::invalid(
+            profile,
+            "has role_arn, so the profile must contain `source_profile` (naming the profile whose keys assume the role)",
+        )),
+        (Some(next), None) if next != profile.name() => Ok(Next::Profile(next)),
+        // A profile naming itself uses its own keys (SDK rule); without
+        // keys it is a loop, as botocore says.
+        (Some(me), None) if matches!(static_keys(profile), Err(ChainError::NoCredentials(_))) => {
+            let mut path = visited.to_vec();
+            path.push(me.to_string());
+            Err(ChainError::Loop(path))
+        }
+        // Self reference or credential_source: this profile is also the base.
+        _ => Ok(Next::Base(base(set, profile)?)),
+    }
 }
 
 fn role_hop(profile: &Profile) -> Option<RoleHop> {
