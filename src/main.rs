@@ -29,7 +29,7 @@ fn usage(err: clap::Error) -> ExitCode {
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = err.print();
         }
-        _ => awsmfa::term::raw_lines(&awsmfa::term::clean_lines(&err.render().to_string())),
+        _ => awsmfa::term::note_lines(&err.render().to_string()),
     }
     code
 }

@@ -138,7 +138,7 @@ const OTHERS_WRITE: u32 = 0o002;
 /// blessing a planted one, and names the problem instead of a puzzling "not
 /// allowed".
 #[cfg(unix)]
-pub fn check_chain(file: &Path) -> Result<()> {
+fn check_chain(file: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     const STICKY: u32 = 0o1000;
     let refuse = |why: String| Error::UnsafeProjectFile {
@@ -182,7 +182,7 @@ pub fn check_chain(file: &Path) -> Result<()> {
 }
 
 #[cfg(not(unix))]
-pub fn check_chain(_file: &Path) -> Result<()> {
+fn check_chain(_file: &Path) -> Result<()> {
     Ok(())
 }
 

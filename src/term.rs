@@ -72,11 +72,14 @@ pub fn error(err: impl std::fmt::Display) {
     note(format_args!("awsmfa: error: {err}"));
 }
 
-/// Write `text` (already cleaned, several lines) to stderr as is.
+/// Write several lines awsmfa composed around outside values (clap's
+/// usage errors) to stderr, each line cleaned, the line breaks kept.
 #[allow(clippy::disallowed_methods)] // the one place that writes to stderr
-pub fn raw_lines(text: &str) {
+pub fn note_lines(text: &str) {
     use std::io::Write as _;
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(clean_lines(text).as_bytes());
 }
 
 #[cfg(test)]
