@@ -142,7 +142,7 @@ impl State {
         match serde_json::from_str::<State>(text) {
             Ok(state) if state.v == VERSION => state,
             _ => {
-                eprintln!("awsmfa: ignoring this shell's saved state (from another awsmfa version); starting afresh");
+                crate::term::note(format_args!("awsmfa: ignoring this shell's saved state (from another awsmfa version); starting afresh"));
                 State::default()
             }
         }

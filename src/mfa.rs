@@ -118,7 +118,8 @@ fn prompt(serial: &str, attempt: u32) -> Result<String> {
 /// [`prompt`]): for every secret typed at awsmfa (MFA code, cache passphrase).
 pub fn read_hidden(prompt: &str) -> std::io::Result<String> {
     let _hold = HoldInterrupt::new();
-    rpassword::prompt_password(prompt)
+    // The prompt names the MFA serial, from the config: cleaned (src/term.rs).
+    rpassword::prompt_password(crate::term::clean(prompt).as_ref())
 }
 
 /// While alive, SIGINT does nothing; dropped, SIGINT terminates as usual.

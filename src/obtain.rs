@@ -422,11 +422,11 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
             if temporary_base || (rest.is_empty() && plan.duration > sts::CHAINED_ROLE_MAX) =>
         {
             if !temporary_base {
-                eprintln!(
+                crate::term::note(format_args!(
                     "awsmfa: {} asks for {}, more than the 1h AWS allows for a role assumed from an MFA session; assuming it directly with the MFA code instead",
                     first.role_arn,
                     humantime::format_duration(Duration::from_secs(plan.duration))
-                );
+                ));
             }
             // Signed with temporary keys it is role chaining, capped at 1h.
             let duration = if rest.is_empty() && !temporary_base {
@@ -486,11 +486,11 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
             sts::CHAINED_ROLE_MAX
         };
         if last && wanted > cap {
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: {} is assumed with temporary credentials, which AWS caps at 1h; asking for 1h instead of {}",
                 hop.role_arn,
                 humantime::format_duration(Duration::from_secs(wanted))
-            );
+            ));
         }
         let (next, role_arn) = sts
             .get()?
@@ -619,7 +619,7 @@ fn with_code<T>(
                 | Error::BadTokenFormat { .. }
                 | Error::CodeReused { .. }),
             ) if attempt < tries => {
-                eprintln!("awsmfa: {err}");
+                crate::term::note(format_args!("awsmfa: {err}"));
                 attempt += 1;
             }
             other => return other,
@@ -631,10 +631,10 @@ fn with_code<T>(
 /// (once per call, and only when STS is asked), with the way to add it.
 fn no_mfa_note(plan: &Plan, temporary_base: bool) {
     if !temporary_base {
-        eprintln!(
+        crate::term::note(format_args!(
             "awsmfa: note: profile `{0}` has no mfa_serial, so this is a session without MFA; run `awsmfa setup {0}` to add your MFA device",
             plan.source_profile
-        );
+        ));
     }
 }
 

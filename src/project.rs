@@ -52,80 +52,137 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>,
     }
 }
 
-/// The nearest `.awsmfa.toml` at or above `dir`.
+/// Largest `.awsmfa.toml` read: its four settings fit in 200 bytes, and a
+/// symlink or a planted file must not cost memory and time at every `cd`.
+pub const MAX_BYTES: u64 = 64 * 1024;
+
+/// The nearest `.awsmfa.toml` at or above `dir`: whatever entry bears the
+/// name (a symlink or a FIFO too, never followed here, so that [`read`]
+/// refuses it by name instead of the lookup passing over it silently).
 pub fn find(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .map(|d| d.join(FILE_NAME))
-        .find(|f| f.is_file())
+        .find(|f| std::fs::symlink_metadata(f).is_ok_and(|m| !m.is_dir()))
 }
 
-/// Refuse a `.awsmfa.toml` that someone else could have written or could
-/// swap: the file owned by another user or writable by others, its directory
-/// owned by another user, or any directory above it writable by others
-/// without the sticky bit (which stops them renaming what is not theirs).
-/// Trust is by content hash, so such a file could only ever be one the user
-/// allowed; this also keeps `awsmfa allow` from blessing a planted one, and
-/// names the problem instead of a puzzling "not allowed". `root` is trusted:
-/// it can write anything anyway.
-#[cfg(unix)]
-pub fn check_safe(file: &Path) -> Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    const OTHERS_WRITE: u32 = 0o002;
-    const STICKY: u32 = 0o1000;
-    let me = rustix::process::geteuid().as_raw();
-    let refuse = |path: &Path, why: String| Error::UnsafeProjectFile {
-        path: path.display().to_string(),
+/// The bytes of the project file `file`, judged as found: the path itself
+/// (never a symlink's target), its owner and mode, and its directory chain
+/// (see [`check_chain`]). What is trusted (see [`crate::trust`]) is this
+/// path with these bytes.
+pub fn read(file: &Path) -> Result<Vec<u8>> {
+    use crate::fs::ReadError;
+    let refuse = |why: String| Error::UnsafeProjectFile {
+        path: file.display().to_string(),
         why,
     };
-    let meta = |p: &Path| {
-        std::fs::metadata(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))
+    let got = crate::fs::read_regular(file, MAX_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => Error::io(format!("reading {}", file.display()), e),
+        ReadError::Symlink => refuse(
+            "it is a symbolic link; awsmfa trusts a project file only where it is, so replace the link with a copy of the file".to_string(),
+        ),
+        ReadError::TooLarge { max } => refuse(format!(
+            "it is larger than {max} bytes, far more than a project file needs; remove it or trim it to `profile = \"NAME\"`"
+        )),
+        other => refuse(format!("{other}; a project file must be a regular file")),
+    })?;
+    check_file(file, &got.meta)?;
+    check_chain(file)?;
+    Ok(got.bytes)
+}
+
+#[cfg(unix)]
+fn me() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// The file itself: owned by the user running awsmfa (root included: root
+/// trusts only root's files), and not writable by others. `meta` is that of
+/// the descriptor that was read.
+#[cfg(unix)]
+fn check_file(file: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let refuse = |why: String| Error::UnsafeProjectFile {
+        path: file.display().to_string(),
+        why,
     };
-    let m = meta(file)?;
-    if m.uid() != me && m.uid() != 0 {
-        return Err(refuse(
-            file,
-            format!(
-                "it is owned by uid {}, not by you; review it, then `chown` it to yourself",
-                m.uid()
-            ),
-        ));
+    if meta.uid() != me() {
+        return Err(refuse(format!(
+            "it is owned by uid {}, not by you; review it, then `chown` it to yourself",
+            meta.uid()
+        )));
     }
-    if m.mode() & OTHERS_WRITE != 0 {
+    if meta.mode() & OTHERS_WRITE != 0 {
         return Err(refuse(
-            file,
             "anyone can write it; review it, then `chmod o-w` it".to_string(),
         ));
     }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_file(_file: &Path, _meta: &std::fs::Metadata) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+const OTHERS_WRITE: u32 = 0o002;
+
+/// Refuse a `.awsmfa.toml` that someone else could swap: any directory
+/// above it owned by a user other than you or root (the owner of a
+/// directory can rename and replace anything below it), or writable by
+/// others without the sticky bit (which stops them renaming what is not
+/// theirs). The chain is the path as found, not resolved: the hook's path
+/// comes from the physical working directory, and `allow` resolves only the
+/// directory it is given. Trust is by content hash, so such a file could
+/// only ever be one the user allowed; this also keeps `awsmfa allow` from
+/// blessing a planted one, and names the problem instead of a puzzling "not
+/// allowed".
+#[cfg(unix)]
+fn check_chain(file: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    const STICKY: u32 = 0o1000;
+    let refuse = |why: String| Error::UnsafeProjectFile {
+        path: file.display().to_string(),
+        why,
+    };
     for (i, dir) in file.ancestors().skip(1).enumerate() {
         if dir.as_os_str().is_empty() {
             break;
         }
-        let d = meta(dir)?;
-        if i == 0 && d.uid() != me && d.uid() != 0 {
-            return Err(refuse(
-                file,
-                format!(
-                    "its directory {} is owned by uid {}, who could replace it; keep project files in directories you own",
-                    dir.display(),
-                    d.uid()
-                ),
-            ));
+        let d = std::fs::symlink_metadata(dir)
+            .map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
+        // Never on the hook's physical path; a path given by hand is
+        // resolved first (see cmd::allow): a link here is a swap.
+        if d.file_type().is_symlink() {
+            return Err(refuse(format!(
+                "{} above it is a symbolic link; name the real directory",
+                dir.display()
+            )));
+        }
+        if d.uid() != me() && d.uid() != 0 {
+            let which = if i == 0 {
+                "its directory"
+            } else {
+                "the directory"
+            };
+            return Err(refuse(format!(
+                "{which} {} is owned by uid {}, who could replace it; keep project files in directories you own",
+                dir.display(),
+                d.uid()
+            )));
         }
         if d.mode() & OTHERS_WRITE != 0 && d.mode() & STICKY == 0 {
-            return Err(refuse(
-                file,
-                format!(
-                    "anyone can write {}, so anyone could replace it; `chmod o-w` that directory",
-                    dir.display()
-                ),
-            ));
+            return Err(refuse(format!(
+                "anyone can write {}, so anyone could replace it; `chmod o-w` that directory",
+                dir.display()
+            )));
         }
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-pub fn check_safe(_file: &Path) -> Result<()> {
+fn check_chain(_file: &Path) -> Result<()> {
     Ok(())
 }
 

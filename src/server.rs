@@ -305,16 +305,16 @@ impl<'s> Provider<'s> {
                 Ok(o) => {
                     self.served = Served::new(o.credentials, now, self.cap);
                     if self.reported.take().is_some() {
-                        eprintln!(
+                        crate::term::note(format_args!(
                             "awsmfa: credentials for `{}` are being served again",
                             self.request.profile
-                        );
+                        ));
                     }
                 }
                 Err(e) => {
                     let message = self.explain(&e);
                     if self.reported.as_deref() != Some(message.as_str()) {
-                        eprintln!("awsmfa: {message}");
+                        crate::term::note(format_args!("awsmfa: {message}"));
                         self.reported = Some(message.clone());
                     }
                     // Still valid: keep serving them while they last.

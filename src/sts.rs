@@ -98,9 +98,9 @@ impl Sts {
     pub fn new(target: Target) -> Result<Self, Failure> {
         if let (Roots::Unused, Some(url)) = (roots(&target), &target.endpoint_url) {
             if !is_loopback(url) {
-                eprintln!(
+                crate::term::note(format_args!(
                     "awsmfa: warning: {url} is plain HTTP to another machine: the keys STS sends back cross the network unencrypted; use https://"
-                );
+                ));
             }
         }
         let context = tls::TlsContext::builder()
@@ -561,15 +561,15 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for DateProbe {
         let skew = date.secs() - now.secs();
         dates.skew = Some(skew);
         if skew.abs() > SKEW_SIGV4 {
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: warning: this machine's clock is {}; AWS refuses requests signed 15 minutes off, and MFA codes fail: sync the clock (NTP)",
                 describe_skew(skew)
-            );
+            ));
         } else if skew.abs() > SKEW_TOTP {
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: warning: this machine's clock is {}; MFA codes may be rejected: sync the clock (NTP)",
                 describe_skew(skew)
-            );
+            ));
         }
         Ok(())
     }

@@ -588,3 +588,549 @@ fn near_sigv4_skew_warns_and_expiry_is_on_the_local_clock() {
         "shifted by {shift} s for a skew of {measured} s"
     );
 }
+
+// ------------------------------------------- a second local user, for real
+
+/// The local user who plays the attacker (created on first use).
+const ATTACKER: &str = "awsmfa-attacker";
+
+/// The attacker's uid: a real second account, made with `useradd` when
+/// missing. `None` (with the reason printed) when that cannot be done, which
+/// fails the test instead under `CI=true`.
+fn attacker() -> Option<u32> {
+    let uid = || {
+        Command::new("id")
+            .args(["-u", ATTACKER])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| stdout(&o).trim().parse().ok())
+    };
+    if let Some(uid) = uid() {
+        return Some(uid);
+    }
+    // Another test may create it at the same moment: look again after.
+    let made = Command::new("useradd").args(["-m", ATTACKER]).output();
+    if let Some(uid) = uid() {
+        return Some(uid);
+    }
+    let why = format!("cannot create the local user {ATTACKER} (needs root and useradd): {made:?}");
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+    eprintln!("skipped: {why}");
+    None
+}
+
+/// `sh -c script` run as the attacker (own uid, gid and groups only), with
+/// `args` as $1...; its stdout.
+#[track_caller]
+fn as_attacker(script: &str, args: &[&Path]) -> String {
+    let o = Command::new("setpriv")
+        .args(["--reuid", ATTACKER, "--regid", ATTACKER, "--init-groups"])
+        .args(["sh", "-c", script, "sh"])
+        .args(args)
+        .output()
+        .expect("setpriv (util-linux) is installed");
+    ok(&o)
+}
+
+/// A directory removed (as root) when the test ends, however it ends.
+struct Planted(PathBuf);
+
+impl Drop for Planted {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether a raw terminal control (ESC, BEL, CSI, CR) or a bidi override
+/// reached `bytes`.
+fn has_controls(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    bytes.iter().any(|&b| b == 0x1b || b == 0x07 || b == b'\r')
+        || text.contains(['\u{9b}', '\u{202e}', '\u{2066}'])
+}
+
+/// The prompt hook run once in `dir`, as the shell runs it (no state yet).
+fn hook_in(w: &World, dir: &Path) -> Output {
+    crate::support::bounded::output_within(
+        w.awsmfa(&["hook", "bash"]).current_dir(dir),
+        crate::support::bounded::HANG,
+    )
+}
+
+// ------------------------------- a symlinked .awsmfa.toml borrows no trust
+
+/// A world where `home/prod/.awsmfa.toml` is allowed and the hook really
+/// exports prod's credentials there (mfa_process answers the code).
+fn trusted_prod() -> (World, PathBuf) {
+    let w = World::new();
+    w.standard(&["prod"]);
+    let mfa = w.path("mfa.sh");
+    std::fs::write(&mfa, "#!/bin/sh\necho 123456\n").unwrap();
+    chmod(&mfa, 0o755);
+    let config = w.read("config_file").replace(
+        "[profile alice]\n",
+        &format!("[profile alice]\nmfa_process = {}\n", mfa.display()),
+    );
+    w.write_config(&config);
+    let d = w.home().join("prod");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join(".awsmfa.toml"), "profile = \"prod\"\n").unwrap();
+    ok(&w.awsmfa(&["allow"]).current_dir(&d).output().unwrap());
+    // The control: in the project itself, the hook exports credentials.
+    let here = hook_in(&w, &d);
+    assert!(
+        stdout(&here).contains("export AWS_ACCESS_KEY_ID="),
+        "{}",
+        stderr(&here)
+    );
+    (w, d.join(".awsmfa.toml"))
+}
+
+/// The hook in `sub` (below a symlinked `.awsmfa.toml`) refuses the link,
+/// exports nothing, and `awsmfa allow` there refuses it as well.
+#[track_caller]
+fn link_refused(w: &World, sub: &Path) {
+    let o = hook_in(w, sub);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(!stdout(&o).contains("AWS_ACCESS_KEY_ID="), "{}", stdout(&o));
+    assert!(
+        err.contains("refusing") && err.contains("is a symbolic link"),
+        "{err}"
+    );
+    let allow = w.awsmfa(&["allow"]).current_dir(sub).output().unwrap();
+    assert_eq!(stderr(&allow), err, "allow and the hook say the same");
+    fails(&allow, 3);
+}
+
+#[test]
+fn a_symlink_another_user_plants_does_not_borrow_trust() {
+    // Attack (issue 12.1): another user links /tmp/x/.awsmfa.toml to the
+    // victim's allowed file; the victim then enters /tmp/x/sub.
+    let Some(_) = attacker() else { return };
+    let (w, target) = trusted_prod();
+    let d = as_attacker(
+        "d=$(mktemp -d /tmp/awsmfa-attack.XXXXXX) && chmod 755 \"$d\" && mkdir \"$d/sub\" \
+         && ln -s \"$1\" \"$d/.awsmfa.toml\" && printf %s \"$d\"",
+        &[&target],
+    );
+    let d = Planted(PathBuf::from(d));
+    link_refused(&w, &d.0.join("sub"));
+}
+
+#[test]
+fn a_relative_symlink_in_a_repository_does_not_borrow_trust() {
+    // Attack (issue 12.1): a cloned repository (so the victim's own files)
+    // carries `.awsmfa.toml -> ../prod/.awsmfa.toml`.
+    let (w, _) = trusted_prod();
+    let repo = w.home().join("repo");
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    std::os::unix::fs::symlink("../prod/.awsmfa.toml", repo.join(".awsmfa.toml")).unwrap();
+    link_refused(&w, &repo.join("sub"));
+}
+
+// ------------------------------------ escape sequences never reach a terminal
+
+/// A directory name that sets the window title and clears the screen.
+const EVIL: &str = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}2J\u{202e}";
+/// How [`EVIL`] is shown instead.
+const EVIL_SHOWN: &str = "evil\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}2J\\u{202e}";
+
+#[test]
+fn escape_sequences_in_directory_names_do_not_reach_the_terminal_through_bash() {
+    // Attack (issue 12.2): a cloned repository's directory name cleared the
+    // screen through the hook's "refusing ... anyone can write it" error,
+    // before any `allow`; the "not allowed" hint is the other message.
+    let w = World::offline();
+    w.write_config("[profile dev]\nregion = us-east-1\n");
+    let writable = w.home().join(EVIL).join("w");
+    let unallowed = w.home().join(EVIL).join("u");
+    for d in [&writable, &unallowed] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join(".awsmfa.toml"), "profile = \"dev\"\n").unwrap();
+        chmod(&d.join(".awsmfa.toml"), 0o644);
+    }
+    chmod(&writable.join(".awsmfa.toml"), 0o646);
+    let init = w.path("init.bash");
+    std::fs::write(&init, ok(&w.run(&["init", "bash"]))).unwrap();
+    let o = w
+        .command("bash")
+        .args([
+            "--norc",
+            "-c",
+            ". \"$1\"; cd \"$2\"; __awsmfa_hook; cd \"$3\"; __awsmfa_hook",
+        ])
+        .args([
+            "bash".as_ref(),
+            init.as_os_str(),
+            writable.as_os_str(),
+            unallowed.as_os_str(),
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!has_controls(&o.stderr), "{err:?}");
+    assert!(!has_controls(&o.stdout), "{:?}", stdout(&o));
+    assert!(
+        err.contains(&format!("{EVIL_SHOWN}/w/.awsmfa.toml: anyone can write it")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{EVIL_SHOWN}/u/.awsmfa.toml is not allowed")),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 2, "{err}");
+}
+
+/// `awsmfa args` in `w`: what it printed has no raw control anywhere, and
+/// stderr shows `shown`, the cleaned form. Returns stderr.
+#[track_caller]
+fn shown_clean(w: &World, args: &[&str], shown: &str) -> String {
+    let o =
+        crate::support::bounded::output_within(&mut w.awsmfa(args), crate::support::bounded::HANG);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{args:?}: {err}");
+    assert!(!has_controls(&o.stderr), "{args:?}: {err:?}");
+    assert!(!has_controls(&o.stdout), "{args:?}: {:?}", stdout(&o));
+    assert!(err.contains(shown), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn escape_sequences_in_argv_and_config_values_are_shown_escaped() {
+    // Attack (issue 12.2): profile names from argv, source_profile names and
+    // MFA serials from ~/.aws/config were echoed raw in errors.
+    let w = World::offline();
+    w.write_config(&format!(
+        "[profile chain]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = {EVIL}\n\n\
+         [profile keyed]\nmfa_serial = arn:aws:iam::123456789012:mfa/{EVIL}\n"
+    ));
+    w.write_credentials("[keyed]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n");
+    shown_clean(
+        &w,
+        &["env", EVIL, "--token-code", "123456"],
+        &format!("profile `{EVIL_SHOWN}` not found"),
+    );
+    shown_clean(
+        &w,
+        &["env", "chain", "--token-code", "123456"],
+        &format!("source profile {EVIL_SHOWN}"),
+    );
+    // No terminal to ask on: the error names the serial.
+    shown_clean(&w, &["env", "keyed"], &format!("mfa/{EVIL_SHOWN}"));
+    // clap's own usage error quotes argv too (and its plain rendering drops
+    // the ESC sequences itself): several lines of clap's, each cleaned.
+    let o = w.run(&["env", "keyed", "--duration", EVIL]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!has_controls(&o.stderr), "{:?}", stderr(&o));
+    assert!(
+        stderr(&o).contains("invalid value 'evil\\u{9b}2J\\u{202e}' for '--duration"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn escape_sequences_in_aws_error_messages_are_shown_escaped() {
+    // Attack (issue 12.2): STS's error text is printed in the error; C1 CSI
+    // and a bidi override are valid XML, so they reach the SDK intact.
+    use crate::support::proxy::{Action, Proxy};
+    let mut w = World::new();
+    w.standard(&["dev"]);
+    let p = Proxy::start(
+        Some(&w.endpoint()),
+        vec![],
+        Action::StsError {
+            status: 403,
+            code: "AccessDenied",
+            message: "not\u{9b}2J allowed\u{202e}",
+        },
+    );
+    w.env.push(("AWS_ENDPOINT_URL".into(), p.url.clone()));
+    shown_clean(
+        &w,
+        &["env", "dev", "--token-code", "123456"],
+        "not\\u{9b}2J allowed\\u{202e}",
+    );
+}
+
+#[test]
+fn escape_sequences_in_a_project_file_are_shown_escaped() {
+    // Attack (issue 12.2): `.awsmfa.toml` content (TOML's \u001b escape) in
+    // `allow`'s confirmation and in the hook's error.
+    let w = World::offline();
+    let d = w.home().join("proj");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join(".awsmfa.toml"),
+        "profile = \"p\\u001b[2J\\u009b2J\"\n",
+    )
+    .unwrap();
+    chmod(&d.join(".awsmfa.toml"), 0o644);
+    let allow = w.awsmfa(&["allow"]).current_dir(&d).output().unwrap();
+    ok(&allow);
+    assert!(!has_controls(&allow.stderr), "{:?}", stderr(&allow));
+    assert!(
+        stderr(&allow).contains("(profile `p\\u{1b}[2J\\u{9b}2J`)"),
+        "{}",
+        stderr(&allow)
+    );
+    let hook = hook_in(&w, &d);
+    assert!(!has_controls(&hook.stderr), "{:?}", stderr(&hook));
+    assert!(
+        stderr(&hook).contains("profile `p\\u{1b}[2J\\u{9b}2J` not found"),
+        "{}",
+        stderr(&hook)
+    );
+}
+
+#[test]
+fn escape_sequences_in_the_environment_are_shown_escaped_by_status() {
+    // Attack (issue 12.2): AWSMFA_PROFILE and AWS_CREDENTIAL_EXPIRATION are
+    // printed by `status` on stdout, which a person reads.
+    let mut w = World::offline();
+    for (k, v) in [
+        ("AWSMFA_PROFILE", EVIL),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("AWS_CREDENTIAL_EXPIRATION", EVIL),
+    ] {
+        w.env.push((k.into(), v.into()));
+    }
+    let o = w.run(&["status", "--offline"]);
+    let out = ok(&o);
+    assert!(!has_controls(&o.stdout), "{out:?}");
+    assert!(!has_controls(&o.stderr), "{:?}", stderr(&o));
+    assert!(
+        out.contains(&format!("profile:      {EVIL_SHOWN}\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "AWS_CREDENTIAL_EXPIRATION=\"{EVIL_SHOWN}\" is not a date"
+        )),
+        "{out}"
+    );
+}
+
+// --------------------------- .awsmfa.toml: bounded, regular, never blocking
+
+/// Peak RSS (KiB) of `cmd`, measured by the kernel (getrusage of the child),
+/// and its output.
+fn peak_rss(w: &World, args: &[&str], dir: &Path) -> (u64, Output) {
+    let o = w
+        .command(python())
+        .args([
+            "-c",
+            "import resource,subprocess,sys\n\
+             p=subprocess.run(sys.argv[1:],stdin=subprocess.DEVNULL,capture_output=True)\n\
+             sys.stderr.buffer.write(p.stderr)\n\
+             print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n\
+             sys.exit(p.returncode)",
+        ])
+        .arg(crate::support::awsmfa_bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (stdout(&o).trim().parse().unwrap(), o)
+}
+
+#[test]
+fn a_huge_project_file_is_refused_without_reading_it() {
+    // Attack (issue 12.3): a 128 MiB `.awsmfa.toml` cost 0.6 s and 130 MB of
+    // RSS at every `cd`. A sparse file: the disk holds nothing, a read of it
+    // would still fill memory.
+    let (w, d) = project();
+    let file = std::fs::File::options()
+        .write(true)
+        .open(d.join(".awsmfa.toml"))
+        .unwrap();
+    file.set_len(128 << 20).unwrap();
+    let (rss_kib, o) = peak_rss(&w, &["hook", "bash"], &d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("larger than 65536 bytes"), "{err}");
+    // awsmfa itself is some 10 MiB; a read of the file would add 128.
+    assert!(rss_kib < 48 * 1024, "peak RSS {rss_kib} KiB");
+    // The bound is the project file's only: one at the limit is read.
+    file.set_len(awsmfa::project::MAX_BYTES).unwrap();
+    let o = hook_in(&w, &d);
+    assert!(!stderr(&o).contains("larger than"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_fifo_or_a_kernel_file_as_project_file_never_blocks_the_hook() {
+    // Attack (issue 12.3): `.awsmfa.toml -> /proc/kmsg` (an "empty regular
+    // file" that blocks on read) hung the hook; a FIFO would wait for a
+    // writer. Each is refused by name within the bounded run.
+    let (w, d) = project();
+    let file = d.join(".awsmfa.toml");
+    std::fs::remove_file(&file).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(&file)
+        .status()
+        .unwrap()
+        .success());
+    let err = stderr(&hook_in(&w, &d));
+    assert!(err.contains("it is a FIFO, not a regular file"), "{err}");
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink("/proc/kmsg", &file).unwrap();
+    let err = stderr(&hook_in(&w, &d));
+    assert!(err.contains("is a symbolic link"), "{err}");
+    // Not through a symlink: /proc/kmsg bind-mounted over a regular file,
+    // in a mount namespace of the hook's own (gone when it exits).
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, "profile = \"dev\"\n").unwrap();
+    chmod(&file, 0o644);
+    let mut cmd = w.command("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg("mount --bind /proc/kmsg \"$1\" || exit 97; exec \"$2\" hook bash")
+        .arg("sh")
+        .arg(&file)
+        .arg(crate::support::awsmfa_bin())
+        .current_dir(&d);
+    let o = crate::support::bounded::output_within(&mut cmd, crate::support::bounded::HANG);
+    if o.status.code() == Some(97) || stderr(&o).contains("unshare failed") {
+        let why = format!("no mount namespace here: {}", stderr(&o));
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("skipped (the bind-mount part): {why}");
+        return;
+    }
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("it is a kernel file (in /proc)"), "{err}");
+}
+
+// -------------------------------------------------- source_profile chains
+
+#[test]
+fn a_chain_a_thousand_roles_deep_is_refused_before_any_call() {
+    // Attack (issue 12.9): a 1000-hop chain made 1001 AssumeRole calls. The
+    // world has no STS at all: any call would fail as unreachable instead.
+    let w = World::offline();
+    let mut config =
+        "[profile base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n".to_string();
+    let mut source = "base".to_string();
+    for i in 0..1000 {
+        config.push_str(&format!(
+            "\n[profile hop{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = {source}\n"
+        ));
+        source = format!("hop{i}");
+    }
+    w.write_config(&config);
+    let err = fails(&w.run(&["env", "hop999", "--token-code", "123456"]), 3);
+    assert!(
+        err.contains("profile `hop999` reaches more than 64 roles through source_profile (hop999 -> hop998 -> hop997 -> hop996 -> ...)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The cap is on roles: exactly MAX_ROLES hops resolve.
+    let set = awsmfa::profile::Profiles::parse(&config, "").unwrap();
+    let max = awsmfa::profile::chain::MAX_ROLES;
+    assert_eq!(
+        set.chain(&format!("hop{}", max - 1)).unwrap().roles.len(),
+        max
+    );
+    assert!(set.chain(&format!("hop{max}")).is_err());
+}
+
+#[test]
+fn a_profile_naming_itself_without_keys_is_a_loop() {
+    // Issue 12.9: it said "did not contain credential information".
+    let w = World::offline();
+    w.write_config(
+        "[profile me]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = me\n",
+    );
+    let err = fails(&w.run(&["env", "me", "--token-code", "123456"]), 3);
+    assert!(
+        err.contains("infinite loop through source_profile: me -> me"),
+        "{err}"
+    );
+    assert!(!err.contains("credential information"), "{err}");
+}
+
+// ------------------------------------------------------------ root, too
+
+#[test]
+fn root_trusts_only_project_files_along_a_chain_it_owns() {
+    // Issue 12.10: as root, every root-owned `.awsmfa.toml` passed. The file
+    // must be the runner's, and no one else may own a directory above it.
+    if !rustix::process::geteuid().is_root() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI runs as root"
+        );
+        eprintln!("skipped: not root");
+        return;
+    }
+    let Some(uid) = attacker() else { return };
+    let (w, d) = project();
+    // A root-owned file in a directory the other user owns.
+    let err = refused(&w, &d, || chown(&d, uid));
+    assert!(
+        err.contains(&format!(
+            "its directory {} is owned by uid {uid}",
+            d.display()
+        )),
+        "{err}"
+    );
+    chown(&d, 0);
+    // ... or in a tree below a directory the other user owns.
+    let err = refused(&w, &d, || chown(&w.home(), uid));
+    assert!(
+        err.contains(&format!(
+            "the directory {} is owned by uid {uid}",
+            w.home().display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_user_does_not_trust_a_root_owned_project_file() {
+    // Issue 12.10: the file must be owned by the user running awsmfa, root
+    // not excepted. The user here is the real second account.
+    let Some(uid) = attacker() else { return };
+    let top = tempfile::Builder::new()
+        .prefix("awsmfa-user")
+        .tempdir()
+        .unwrap();
+    let proj = top.path().join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::write(proj.join(".awsmfa.toml"), "profile = \"dev\"\n").unwrap();
+    std::fs::write(top.path().join("config"), "[profile dev]\n").unwrap();
+    chmod(&proj.join(".awsmfa.toml"), 0o644);
+    for p in [top.path(), &proj, &top.path().join("config")] {
+        chown(p, uid);
+    }
+    let home = top.path().to_str().unwrap();
+    let o = Command::new("setpriv")
+        .args(["--reuid", ATTACKER, "--regid", ATTACKER, "--init-groups"])
+        .arg(crate::support::awsmfa_bin())
+        .arg("allow")
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", format!("{home}/data"))
+        .env("AWS_CONFIG_FILE", format!("{home}/config"))
+        .current_dir(&proj)
+        .output()
+        .unwrap();
+    let err = fails(&o, 3);
+    assert!(err.contains("it is owned by uid 0, not by you"), "{err}");
+    // Once it is theirs, they can allow it.
+    chown(&proj.join(".awsmfa.toml"), uid);
+    let mut again = Command::new("setpriv");
+    again
+        .args(["--reuid", ATTACKER, "--regid", ATTACKER, "--init-groups"])
+        .arg(crate::support::awsmfa_bin())
+        .arg("allow")
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", format!("{home}/data"))
+        .env("AWS_CONFIG_FILE", format!("{home}/config"))
+        .current_dir(&proj);
+    ok(&again.output().unwrap());
+}

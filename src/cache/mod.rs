@@ -193,7 +193,7 @@ impl Cache {
     /// one worth reading, and the call goes on without the cache anyway.
     fn warn(&self, msg: std::fmt::Arguments) {
         if !self.warned.replace(true) {
-            eprintln!("awsmfa: warning: {msg}");
+            crate::term::note(format_args!("awsmfa: warning: {msg}"));
         }
     }
 
@@ -446,7 +446,9 @@ impl obtain::Store for Cache {
                 Key::Session { .. } => "an MFA session",
                 Key::Role { .. } => "the same role",
             };
-            eprintln!("awsmfa: waiting for another awsmfa that is getting {what}...");
+            crate::term::note(format_args!(
+                "awsmfa: waiting for another awsmfa that is getting {what}..."
+            ));
             file.lock().ok()?;
         }
         Some(Box::new(file))
@@ -515,31 +517,27 @@ pub(crate) enum Unsafe {
 /// every call), a device or a directory in its place counts as absent:
 /// the next write replaces it.
 pub(crate) fn read_private(path: &Path, max: u64) -> std::result::Result<Option<Vec<u8>>, Unsafe> {
-    use std::io::Read;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use rustix::fs::OFlags;
-        use std::os::unix::fs::OpenOptionsExt;
-        // NONBLOCK: opening a FIFO must not wait for a writer.
-        opts.custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32);
-    }
-    let file = match opts.open(path) {
-        Ok(f) => f,
-        Err(e) if absent(&e) => return Ok(None),
+    use crate::fs::ReadError;
+    let found = match crate::fs::read_regular(path, max) {
+        Ok(found) => found,
+        Err(ReadError::Symlink | ReadError::NotRegular(_) | ReadError::Kernel(_)) => {
+            return Ok(None)
+        }
+        // No directory (or a file where one should be) holds no entry.
+        Err(ReadError::Io(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
         Err(e) => return Err(Unsafe::Unreadable(e.to_string())),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| Unsafe::Unreadable(e.to_string()))?;
-    if !meta.is_file() {
-        return Ok(None);
-    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let me = rustix::process::geteuid().as_raw();
+        let (meta, me) = (&found.meta, rustix::process::geteuid().as_raw());
         if meta.uid() != me {
             return Err(Unsafe::Foreign(format!(
                 "it belongs to uid {}, not to you (uid {me})",
@@ -553,27 +551,7 @@ pub(crate) fn read_private(path: &Path, max: u64) -> std::result::Result<Option<
             )));
         }
     }
-    let mut bytes = Vec::new();
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Unsafe::Unreadable(e.to_string()))?;
-    if bytes.len() as u64 > max {
-        return Err(Unsafe::Unreadable("too large".into()));
-    }
-    Ok(Some(bytes))
-}
-
-/// No file there: nothing, no directory (or a file where one should be),
-/// or a symlink, which `O_NOFOLLOW` refuses with ELOOP.
-fn absent(e: &std::io::Error) -> bool {
-    #[cfg(unix)]
-    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-        return true;
-    }
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-    )
+    Ok(Some(found.bytes))
 }
 
 /// The owner of `dir` when it exists and is not this user.

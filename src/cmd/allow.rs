@@ -5,7 +5,7 @@ use super::Context;
 use crate::cli::TrustArgs;
 use crate::error::{Error, Result};
 use crate::project::{self, Project};
-use crate::trust;
+use crate::{term, trust};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -20,7 +20,7 @@ fn locate(path: Option<&Path>) -> Result<PathBuf> {
         })?,
         Some(p) if p.is_dir() => {
             let file = p.join(project::FILE_NAME);
-            if !file.is_file() {
+            if std::fs::symlink_metadata(&file).is_err() {
                 return Err(Error::Usage(format!(
                     "{} has no {}; create it with `profile = \"NAME\"` first",
                     p.display(),
@@ -34,32 +34,37 @@ fn locate(path: Option<&Path>) -> Result<PathBuf> {
     Ok(absolute(&cwd, &file))
 }
 
-/// The path the hook will see: symlinks resolved, so trust made through a
-/// symlinked directory holds for the real one too.
+/// The path the hook will see: its directory resolved (the hook's working
+/// directory is the physical one), the file itself as found, never a
+/// symlink's target, which would lend the target's trust to the link.
 fn absolute(cwd: &Path, file: &Path) -> PathBuf {
-    std::fs::canonicalize(file).unwrap_or_else(|_| cwd.join(file))
+    let file = cwd.join(file);
+    match (file.parent(), file.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or(file.clone()),
+        _ => file,
+    }
 }
 
 pub fn allow(_ctx: &Context, args: TrustArgs) -> Result<ExitCode> {
     let file = locate(args.path.as_deref())?;
-    project::check_safe(&file)?;
-    let bytes =
-        std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    let bytes = project::read(&file)?;
     // Refuse to trust what the hook would reject anyway.
     let project = Project::parse(&file, &bytes)?;
     trust::allow(&file, &bytes)?;
-    eprintln!(
+    term::note(format_args!(
         "awsmfa: allowed {} (profile `{}`); it applies from your next prompt, until the file changes",
         file.display(),
         project.profile
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn deny(_ctx: &Context, args: TrustArgs) -> Result<ExitCode> {
     let file = match args.path.as_deref() {
         // A deleted project can still be denied by its path.
-        Some(p) if !p.exists() && p.ends_with(project::FILE_NAME) => {
+        Some(p) if std::fs::symlink_metadata(p).is_err() && p.ends_with(project::FILE_NAME) => {
             let cwd = std::env::current_dir()
                 .map_err(|e| Error::io("reading the current directory", e))?;
             absolute(&cwd, p)
@@ -67,11 +72,11 @@ pub fn deny(_ctx: &Context, args: TrustArgs) -> Result<ExitCode> {
         other => locate(other)?,
     };
     match trust::deny(&file)? {
-        0 => eprintln!("awsmfa: {} was not allowed", file.display()),
-        _ => eprintln!(
+        0 => term::note(format_args!("awsmfa: {} was not allowed", file.display())),
+        _ => term::note(format_args!(
             "awsmfa: denied {}; its credentials are removed at your next prompt",
             file.display()
-        ),
+        )),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -21,7 +21,10 @@ pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
             let store = cache
                 .key_store()
                 .map_or_else(|| "none yet".to_string(), |s| s.describe());
-            eprintln!("cache: {} (key: {store})", crate::cache::dir()?.display());
+            crate::term::note(format_args!(
+                "cache: {} (key: {store})",
+                crate::cache::dir()?.display()
+            ));
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
@@ -38,20 +41,22 @@ pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
                 };
                 out.push_str(&format!(
                     "{:<8} {:<20} {:<50} {left}\n",
-                    h.kind, h.profile, h.detail
+                    h.kind,
+                    crate::term::clean(&h.profile),
+                    crate::term::clean(&h.detail)
                 ));
             }
             if out.is_empty() {
-                eprintln!("no cached sessions");
+                crate::term::note(format_args!("no cached sessions"));
             }
             print(&out)
         }
         CacheCommand::Clear { profile } => {
             let n = cache.clear(profile.as_deref())?;
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: removed {n} cache entr{}",
                 if n == 1 { "y" } else { "ies" }
-            );
+            ));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -48,6 +48,8 @@ impl Report {
         if let Some(fix) = fix {
             text.push_str(&format!(" — fix: {fix}"));
         }
+        // One line, holding paths and config values: cleaned (src/term.rs).
+        let mut text = crate::term::clean(&text).into_owned();
         text.push('\n');
         // A closed pipe (`awsmfa doctor | head -3`) only stops the output.
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -89,11 +91,11 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     }
     let count = |l| r.counts.get(&l).copied().unwrap_or(0);
     let (warns, fails) = (count(Level::Warn), count(Level::Fail));
-    eprintln!(
+    crate::term::note(format_args!(
         "awsmfa doctor: {fails} failure{}, {warns} warning{}",
         if fails == 1 { "" } else { "s" },
         if warns == 1 { "" } else { "s" }
-    );
+    ));
     Ok(ExitCode::from(match r.worst {
         Level::Ok | Level::Skip => 0,
         Level::Warn => exit::DOCTOR_WARN,
@@ -629,7 +631,7 @@ fn cache_modes(r: &mut Report, dir: &Path) {
 // ------------------------------------------------------------------ .awsmfa.toml
 
 /// The nearest `.awsmfa.toml`, judged as the prompt hook judges it: the
-/// same lookup, the symlink-resolved path, the same trust store.
+/// same lookup, the file as found, the same checks and trust store.
 fn project(r: &mut Report) {
     const TOPIC: &str = ".awsmfa.toml";
     let Ok(cwd) = std::env::current_dir() else {
@@ -640,15 +642,11 @@ fn project(r: &mut Report) {
         r.ok(TOPIC, "none in this directory or above");
         return;
     };
-    let path = std::fs::canonicalize(&found).unwrap_or(found);
-    let bytes = match std::fs::read(&path) {
+    let path = found;
+    let bytes = match crate::project::read(&path) {
         Ok(b) => b,
         Err(e) => {
-            r.fail(
-                TOPIC,
-                format!("cannot read {}: {e}", show(&path)),
-                "fix its permissions",
-            );
+            r.fail(TOPIC, e.to_string(), "fix what is named above");
             return;
         }
     };

@@ -15,8 +15,8 @@ use crate::hookstate::{epoch, Active, ShellStore, State};
 use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
 use crate::shell::{self, fish, posix, Fish, Posix};
-use crate::trust;
 use crate::vars::{Changes, CONFLICTING, MANAGED};
+use crate::{term, trust};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -80,16 +80,16 @@ fn want(cwd: Option<&Path>, hinted: &mut Option<String>) -> Result<Want> {
         *hinted = None;
         return Ok(Want::Nothing);
     };
-    // The path `awsmfa allow` records: symlinks resolved.
-    let file = std::fs::canonicalize(&file).unwrap_or(file);
-    project::check_safe(&file)?;
-    let bytes =
-        std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    // The file as found, on the physical working directory's path: what
+    // `awsmfa allow` records, and never a symlink's target.
+    let bytes = project::read(&file)?;
     if !trust::is_allowed(&file, &bytes)? {
         // Once on entering its project, not again on each cd within it.
-        let shown = printable(&file);
+        let shown = file.display().to_string();
         if hinted.as_deref() != Some(shown.as_str()) {
-            eprintln!("awsmfa: {shown} is not allowed; run `awsmfa allow` to trust it");
+            term::note(format_args!(
+                "awsmfa: {shown} is not allowed; run `awsmfa allow` to trust it"
+            ));
             *hinted = Some(shown);
         }
         return Ok(Want::Nothing);
@@ -97,16 +97,6 @@ fn want(cwd: Option<&Path>, hinted: &mut Option<String>) -> Result<Want> {
     *hinted = None;
     let project = Project::parse(&file, &bytes)?;
     Ok(Want::Project { file, project })
-}
-
-/// A path shown on the terminal: a hostile repository's directory name must
-/// not smuggle escape sequences in.
-fn printable(path: &Path) -> String {
-    path.display()
-        .to_string()
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 fn var(name: &str) -> Option<String> {

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let cache = ctx.cache()?;
     if cache.is_none() {
-        eprintln!("awsmfa: note: the session cache is off, so this session will not be kept");
+        crate::term::note(format_args!(
+            "awsmfa: note: the session cache is off, so this session will not be kept"
+        ));
     }
     let store = ctx.store()?;
     let (key, session) = crate::obtain::login(&request(args.profile, args.fetch), &*store)?;
@@ -21,10 +23,10 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     else {
         return Err(Error::Other("login made no MFA session".into()));
     };
-    eprintln!(
+    crate::term::note(format_args!(
         "awsmfa: MFA session for {source_profile} ({serial}) valid until {}",
         session.expiry().map(rfc3339).unwrap_or_default()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -32,9 +34,9 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
 /// its use, and must not hide sessions cached before.
 pub fn logout(_ctx: &Context) -> Result<ExitCode> {
     let n = super::cache::open()?.destroy()?;
-    eprintln!(
+    crate::term::note(format_args!(
         "awsmfa: removed {n} cached entr{} and the cache key",
         if n == 1 { "y" } else { "ies" }
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }

@@ -113,10 +113,10 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
             r.unchanged(),
         )
     })?;
-    eprintln!(
+    crate::term::note(format_args!(
         "awsmfa: created access key {} for IAM user `{user_name}`",
         new.id
-    );
+    ));
 
     // 3. Write it to disk before anything is deleted.
     let updated = match file.write(&old_id, &new.id, &new.secret) {
@@ -141,7 +141,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
             return Err(r.stop("writing the new key", e, state));
         }
     };
-    eprintln!(
+    crate::term::note(format_args!(
         "awsmfa: wrote the new key to {} (profile {})",
         file.path.display(),
         updated
@@ -149,7 +149,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
             .map(|p| format!("`{p}`"))
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    ));
 
     // 4. Prove the new key, then retire the old one.
     let new_creds = Credentials::new(&new.id, &new.secret, None, None, "rotate");
@@ -200,11 +200,11 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
 
     // 5. Sessions made from the old key must not outlive it in the cache.
     store.forget(&source);
-    eprintln!(
+    crate::term::note(format_args!(
         "awsmfa: rotated IAM user `{user_name}`'s access key: {} is active and in {}; {old_id} is deleted",
         new.id,
         file.path.display()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -158,8 +158,8 @@ fn warn_about_default_profile(profiles: &Profiles) {
         .iter()
         .find(|key| profiles.value("default", key).is_some())
     {
-        eprintln!(
+        crate::term::note(format_args!(
             "awsmfa: warning: profile `default` has credentials of its own ({key}), and AWS SDKs in the command use them before the credential endpoint; rename that profile to use the endpoint"
-        );
+        ));
     }
 }

@@ -36,9 +36,9 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         // Some accounts deny listing devices; a serial the user names
         // still deserves to be written, unverified.
         (Err(crate::sts::Failure::Denied { code, .. }), Some(wanted)) if iam::is_totp(&wanted) => {
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: warning: could not list IAM user `{user_name}`'s MFA devices ({code}); writing --serial {wanted} without checking it"
-            );
+            ));
             wanted
         }
         (Err(f), _) => {
@@ -59,18 +59,18 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     };
     let change = edit::set(&text, Kind::Config, source, "mfa_serial", &serial);
     match &change {
-        Change::Same => eprintln!(
+        Change::Same => crate::term::note(format_args!(
             "awsmfa: profile `{source}` already has mfa_serial = {serial} in {}; nothing to change",
             path.display()
-        ),
-        Change::Replaced { previous, .. } => eprintln!(
+        )),
+        Change::Replaced { previous, .. } => crate::term::note(format_args!(
             "awsmfa: profile `{source}`: mfa_serial changed from {previous} to {serial} in {}",
             path.display()
-        ),
-        Change::Added { .. } => eprintln!(
+        )),
+        Change::Added { .. } => crate::term::note(format_args!(
             "awsmfa: profile `{source}`: mfa_serial = {serial} written to {}",
             path.display()
-        ),
+        )),
     }
     if let Some(new) = change.text() {
         edit::write_atomic(&path, new.as_bytes(), 0o600)
@@ -102,10 +102,10 @@ fn warn_if_shadowed(profile: &str, serial: &str) {
     };
     if let Some(seen) = profiles.value(profile, "mfa_serial") {
         if seen != serial {
-            eprintln!(
+            crate::term::note(format_args!(
                 "awsmfa: warning: {} also sets mfa_serial = {seen} for `{profile}`, which takes precedence; remove that line",
                 profiles.locations.credentials
-            );
+            ));
         }
     }
 }
@@ -171,9 +171,15 @@ fn ask(user: &str, devices: &[&String]) -> Result<String> {
         .map_err(|_| no_tty())?;
     let mut out = tty.try_clone().map_err(|_| no_tty())?;
     let mut input = std::io::BufReader::new(tty);
-    let mut menu = format!("IAM user `{user}` has {} MFA devices:\n", devices.len());
+    // Names from IAM, shown on the terminal: cleaned (src/term.rs).
+    let clean = crate::term::clean;
+    let mut menu = format!(
+        "IAM user `{}` has {} MFA devices:\n",
+        clean(user),
+        devices.len()
+    );
     for (i, serial) in devices.iter().enumerate() {
-        menu.push_str(&format!("  {}) {serial}\n", i + 1));
+        menu.push_str(&format!("  {}) {}\n", i + 1, clean(serial)));
     }
     out.write_all(menu.as_bytes())
         .map_err(|e| Error::io("writing to the terminal", e))?;

@@ -8,6 +8,7 @@ use crate::cli::StatusArgs;
 use crate::error::Result;
 use crate::hookstate::{epoch, State};
 use crate::obtain;
+use crate::term::clean;
 use aws_credential_types::Credentials;
 use aws_smithy_types::date_time::{DateTime, Format};
 use std::fmt::Write;
@@ -45,14 +46,16 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         .active
         .as_ref()
         .filter(|a| Some(&a.project.profile) == profile.as_ref())
-        .map(|a| format!(" (from {})", a.file))
+        .map(|a| format!(" (from {})", clean(&a.file)))
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "profile:      {}{source}",
-        profile
-            .as_deref()
-            .unwrap_or("none (AWSMFA_PROFILE is not set)")
+        clean(
+            profile
+                .as_deref()
+                .unwrap_or("none (AWSMFA_PROFILE is not set)")
+        )
     );
 
     let creds = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
@@ -76,7 +79,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             }
         }
     };
-    let _ = writeln!(out, "identity:     {identity}");
+    let _ = writeln!(out, "identity:     {}", clean(&identity));
 
     let expiration = var("AWS_CREDENTIAL_EXPIRATION");
     let credentials = match expiration
@@ -86,7 +89,10 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         None if creds.is_some() => "no expiry given (AWS_CREDENTIAL_EXPIRATION is not set)".into(),
         None => "none".to_string(),
         Some(Ok(t)) => left(t.secs().max(0) as u64, now),
-        Some(Err(_)) => format!("AWS_CREDENTIAL_EXPIRATION={expiration:?} is not a date"),
+        Some(Err(_)) => format!(
+            "AWS_CREDENTIAL_EXPIRATION=\"{}\" is not a date",
+            clean(expiration.as_deref().unwrap_or_default())
+        ),
     };
     let _ = writeln!(out, "credentials:  {credentials}");
 
@@ -123,7 +129,9 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     for (source, serial, expires, place) in sessions {
         let _ = writeln!(
             out,
-            "MFA session:  {source} ({serial}): {}; {place}",
+            "MFA session:  {} ({}): {}; {place}",
+            clean(&source),
+            clean(&serial),
             left(expires, now).replacen("expire ", "expires ", 1)
         );
     }

@@ -10,6 +10,13 @@
 
 use aws_config::profile::{Profile, ProfileSet};
 
+/// The most `sts:AssumeRole` hops one chain may take. Each hop is a network
+/// call, and a chain a config generator looped by mistake must fail at once,
+/// not after a thousand calls. Real chains are a few roles deep (STS itself
+/// caps a chained session at one hour); botocore has no explicit cap, only
+/// Python's recursion limit of about a thousand frames.
+pub const MAX_ROLES: usize = 64;
+
 /// Where the chain starts: the credentials the first STS call is signed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Base {
@@ -97,6 +104,12 @@ pub enum ChainError {
     SourceNotFound { missing: String, from: String },
     #[error("profile formed an infinite loop through source_profile: {}; point one of them at an IAM user with access keys", .0.join(" -> "))]
     Loop(Vec<String>),
+    #[error("profile `{profile}` reaches more than {max} roles through source_profile ({} -> ...); awsmfa stops there: point a profile near the start at an IAM user with access keys", .path.join(" -> "))]
+    TooDeep {
+        profile: String,
+        max: usize,
+        path: Vec<String>,
+    },
     #[error("profile `{0}` did not contain credential information: add aws_access_key_id and aws_secret_access_key (credentials file), or role_arn with source_profile")]
     NoCredentials(String),
     #[error("profile `{profile}`: {message}")]
@@ -160,25 +173,17 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
                 })?;
             }
             Some(hop) => {
-                let source = profile.get("source_profile");
-                let credential_source = profile.get("credential_source");
                 roles.push(hop);
-                match (source, credential_source) {
-                    (Some(_), Some(_)) => {
-                        return Err(ChainError::invalid(
-                            profile,
-                            "profile contained both source_profile and credential_source; keep only one",
-                        ))
-                    }
-                    (None, None) => {
-                        return Err(ChainError::invalid(
-                            profile,
-                            "has role_arn, so the profile must contain `source_profile` (naming the profile whose keys assume the role)",
-                        ))
-                    }
-                    (Some(next), None) if next != name => name = next,
-                    // Self reference or credential_source: this profile is also the base.
-                    _ => break base(set, profile)?,
+                if roles.len() > MAX_ROLES {
+                    return Err(ChainError::TooDeep {
+                        profile: selected.to_string(),
+                        max: MAX_ROLES,
+                        path: visited.into_iter().take(4).collect(),
+                    });
+                }
+                match after_hop(set, profile, &visited)? {
+                    Next::Profile(next) => name = next,
+                    Next::Base(base) => break base,
                 }
             }
         }
@@ -189,6 +194,42 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
         roles,
         path: visited,
     })
+}
+
+/// Where a chain goes after a role hop taken from `profile`.
+enum Next<'a> {
+    Profile(&'a str),
+    Base(Base),
+}
+
+fn after_hop<'a>(
+    set: &ProfileSet,
+    profile: &'a Profile,
+    visited: &[String],
+) -> Result<Next<'a>, ChainError> {
+    match (
+        profile.get("source_profile"),
+        profile.get("credential_source"),
+    ) {
+        (Some(_), Some(_)) => Err(ChainError::invalid(
+            profile,
+            "profile contained both source_profile and credential_source; keep only one",
+        )),
+        (None, None) => Err(ChainError::invalid(
+            profile,
+            "has role_arn, so the profile must contain `source_profile` (naming the profile whose keys assume the role)",
+        )),
+        (Some(next), None) if next != profile.name() => Ok(Next::Profile(next)),
+        // A profile naming itself uses its own keys (SDK rule); without
+        // keys it is a loop, as botocore says.
+        (Some(me), None) if matches!(static_keys(profile), Err(ChainError::NoCredentials(_))) => {
+            let mut path = visited.to_vec();
+            path.push(me.to_string());
+            Err(ChainError::Loop(path))
+        }
+        // Self reference or credential_source: this profile is also the base.
+        _ => Ok(Next::Base(base(set, profile)?)),
+    }
 }
 
 fn role_hop(profile: &Profile) -> Option<RoleHop> {

@@ -1,0 +1,116 @@
+//! What reaches a person's terminal.
+//!
+//! Much of what awsmfa shows comes from elsewhere: directory names from a
+//! cloned repository, `.awsmfa.toml` and ~/.aws/config values, argv, the
+//! environment, AWS error messages. Any of it may hold terminal escape
+//! sequences (`ESC ] 0 ; title BEL`, `ESC [ 2 J`), carriage returns or
+//! newlines that forge a line, or bidi controls that make text read
+//! differently from what it is. [`clean`] renders every such character
+//! visibly, as a Rust-style `\u{1b}` escape, so the reader sees that it was
+//! there and the terminal never acts on it:
+//!
+//! - C0 controls U+0000–U+001F (ESC, BEL, CR, LF, TAB, ...) and DEL U+007F,
+//! - C1 controls U+0080–U+009F (U+009B is a one-character CSI),
+//! - bidi embeddings/overrides U+202A–U+202E and isolates U+2066–U+2069.
+//!
+//! Every human line on stderr goes through [`note`] or [`error`] (clippy's
+//! `disallowed-macros` forbids `eprintln!` elsewhere), which clean the whole
+//! line: a message is one line, and a newline inside it is an escape too.
+//! Human text on stdout (`status`, `cache list`) is built with [`clean`]
+//! around each outside value. What the caller evals on stdout is never
+//! cleaned here: it is shell-quoted, and it is for a shell, not a person.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Whether `c` would act on a terminal (or on the reading order) instead of
+/// being shown.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every unsafe character (see the module doc) written as
+/// `\u{..}`; borrowed when there was none.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Each line of `text` cleaned, the line breaks kept: for multi-line text
+/// awsmfa composed itself (clap's usage errors) around outside values.
+pub fn clean_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|l| match l.strip_suffix('\n') {
+            Some(l) => format!("{}\n", clean(l)),
+            None => clean(l).into_owned(),
+        })
+        .collect()
+}
+
+/// Write one human line to stderr, cleaned. A closed stderr is ignored, as
+/// `eprintln!` would not.
+#[allow(clippy::disallowed_methods)] // the one place that writes to stderr
+pub fn note(line: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let line = line.to_string();
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", clean(&line));
+}
+
+/// `awsmfa: error: ...`, the one line a failed command ends with.
+pub fn error(err: impl std::fmt::Display) {
+    note(format_args!("awsmfa: error: {err}"));
+}
+
+/// Write several lines awsmfa composed around outside values (clap's
+/// usage errors) to stderr, each line cleaned, the line breaks kept.
+#[allow(clippy::disallowed_methods)] // the one place that writes to stderr
+pub fn note_lines(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(clean_lines(text).as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_bidi_visibly() {
+        assert!(matches!(clean("plain ünïcode ✓"), Cow::Borrowed(_)));
+        assert_eq!(
+            clean("a\u{1b}]0;x\u{7}\u{1b}[2Jb"),
+            "a\\u{1b}]0;x\\u{7}\\u{1b}[2Jb"
+        );
+        assert_eq!(clean("x\ry\nz\t"), "x\\u{d}y\\u{a}z\\u{9}");
+        assert_eq!(
+            clean("\u{7f}\u{80}\u{9b}\u{9f}"),
+            "\\u{7f}\\u{80}\\u{9b}\\u{9f}"
+        );
+        assert_eq!(
+            clean("\u{202a}\u{202e}\u{2066}\u{2069}\u{202f}"),
+            "\\u{202a}\\u{202e}\\u{2066}\\u{2069}\u{202f}"
+        );
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let s = clean(&c.to_string()).into_owned();
+            assert!(!s.chars().any(is_unsafe), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn lines_keep_their_breaks() {
+        assert_eq!(clean_lines("a\u{1b}\nb\r\n"), "a\\u{1b}\nb\\u{d}\n");
+        assert_eq!(clean_lines("tail"), "tail");
+    }
+}
