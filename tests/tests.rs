@@ -11,6 +11,7 @@ mod faults;
 mod hooks;
 mod hostile;
 mod keys;
+mod limits;
 mod props;
 mod quoting;
 mod server;
