@@ -3,7 +3,8 @@
 //! HTTP header (or terminal) can carry.
 
 use crate::support::bounded::{output_within, HANG};
-use crate::support::check::fails;
+use crate::support::check::{fails, no_secrets};
+use crate::support::proxy::{Action, Proxy};
 use crate::support::pty::run_pty;
 use crate::support::*;
 use std::os::unix::process::CommandExt;
@@ -181,4 +182,151 @@ fn an_mfa_process_asking_on_the_terminal_is_told_it_cannot() {
             .contains("mfa_process `sh` failed: it tried to use the terminal"),
         "{run:#?}"
     );
+}
+
+/// An STS answer to `op` (`GetSessionToken`, `AssumeRole`) carrying these
+/// credential values, written as an XML writer would (control characters
+/// as character references, which XML parsers accept).
+fn sts_answer(op: &str, key_id: &str, secret: &str, token: &str) -> String {
+    let xml = |v: &str| {
+        v.chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_string(),
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                c if c.is_control() => format!("&#{};", c as u32),
+                c => c.to_string(),
+            })
+            .collect::<String>()
+    };
+    format!(
+        "<{op}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n\
+         <{op}Result><Credentials>\
+         <SessionToken>{}</SessionToken>\
+         <SecretAccessKey>{}</SecretAccessKey>\
+         <Expiration>2099-01-01T00:00:00Z</Expiration>\
+         <AccessKeyId>{}</AccessKeyId>\
+         </Credentials></{op}Result>\n\
+         <ResponseMetadata><RequestId>awsmfa-limits</RequestId></ResponseMetadata>\n\
+         </{op}Response>\n",
+        xml(token),
+        xml(secret),
+        xml(key_id)
+    )
+}
+
+const GOOD_KEY: &str = "ASIAEXAMPLEEXAMPLE01";
+const GOOD_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const GOOD_TOKEN: &str = "FwoGZXIvYXdzEXAMPLETOKEN+/=";
+
+#[test]
+fn credential_values_no_header_can_carry_are_refused_when_they_arrive() {
+    // Each value marks itself, to prove no part of it is echoed.
+    let mark = "LEAKMARK";
+    let cases: Vec<(&str, String, String, String)> = vec![
+        (
+            "session token",
+            GOOD_KEY.into(),
+            GOOD_SECRET.into(),
+            format!("{mark}\nX-Injected: 1"),
+        ),
+        (
+            "session token",
+            GOOD_KEY.into(),
+            GOOD_SECRET.into(),
+            format!("{mark}\u{1b}]0;pwned\u{7}\u{1b}[2J"),
+        ),
+        (
+            "session token",
+            GOOD_KEY.into(),
+            GOOD_SECRET.into(),
+            format!("{mark}\"$(id)\""),
+        ),
+        (
+            "secret access key",
+            GOOD_KEY.into(),
+            format!("{mark}'; touch x; '"),
+            GOOD_TOKEN.into(),
+        ),
+        (
+            "access key id",
+            format!("ASIA{mark}\r\nHost: evil"),
+            GOOD_SECRET.into(),
+            GOOD_TOKEN.into(),
+        ),
+    ];
+    for (what, key_id, secret, token) in cases {
+        let mut w = World::new();
+        w.standard(&["dev"]);
+        let proxy = Proxy::start(
+            Some(&w.endpoint()),
+            vec![Action::Answer(sts_answer(
+                "GetSessionToken",
+                &key_id,
+                &secret,
+                &token,
+            ))],
+            Action::Forward,
+        );
+        w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
+        let out = w.run(&["env", "dev", "--token-code", "123456"]);
+        let err = fails(&out, 6);
+        assert!(
+            err.contains(&format!(
+                "its answer to GetSessionToken holds an unusable {what}"
+            )),
+            "{what}: {err}"
+        );
+        assert!(!err.contains("invalid header value"), "{err}");
+        no_secrets(&err, &[mark]);
+        // Refused on arrival: nothing was signed with it.
+        let actions: Vec<String> = proxy.seen().iter().map(|s| s.action()).collect();
+        assert_eq!(actions, ["GetSessionToken"], "{what}");
+        // Nor kept: the next call asks STS again.
+        let again = w.run(&["env", "dev", "--token-code", "654321"]);
+        assert!(ok(&again).contains("AWS_SESSION_TOKEN='"), "{what}");
+        assert_eq!(proxy.count(), 3, "{what}: a new session, then the role");
+    }
+}
+
+#[test]
+fn a_role_answer_with_an_unusable_token_is_refused_too() {
+    let mut w = World::new();
+    w.standard(&["dev"]);
+    let proxy = Proxy::start(
+        Some(&w.endpoint()),
+        vec![
+            Action::Forward,
+            Action::Answer(sts_answer("AssumeRole", GOOD_KEY, GOOD_SECRET, "tok\nen")),
+        ],
+        Action::Forward,
+    );
+    w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
+    let err = fails(&w.run(&["env", "dev", "--token-code", "123456"]), 6);
+    assert!(
+        err.contains("its answer to AssumeRole holds an unusable session token (it holds a control character)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_ill_formed_answer_to_a_call_is_not_called_a_refusal() {
+    // A raw ESC is not allowed in XML at all: the SDK cannot read the
+    // answer, which is not AWS saying no (exit 5) either.
+    let mut w = World::new();
+    w.standard(&["dev"]);
+    let answer = sts_answer("GetSessionToken", GOOD_KEY, GOOD_SECRET, "LEAKMARK")
+        .replace("LEAKMARK", "LEAKMARK\u{1b}[2J");
+    let proxy = Proxy::start(
+        Some(&w.endpoint()),
+        vec![Action::Answer(answer)],
+        Action::Forward,
+    );
+    w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
+    let err = fails(&w.run(&["env", "dev", "--token-code", "123456"]), 6);
+    assert!(
+        err.contains("its answer (HTTP 200) is not a well-formed STS answer"),
+        "{err}"
+    );
+    no_secrets(&err, &["LEAKMARK", "\u{1b}"]);
 }
