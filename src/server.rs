@@ -23,6 +23,10 @@
 //! number and in lifetime, and when the cap is reached the oldest one not
 //! yet holding the token is dropped, so that slow or silent connections
 //! cannot keep out the command's SDK, which sends its request at once.
+//! (A fixed pool of threads with read deadlines would be busy with as many
+//! stalled connections as it has threads, and the SDK, whose container
+//! provider gives up after 2 s, would wait behind them; an event loop sees
+//! every connection at once and can drop the stalled ones.)
 //!
 //! `AWSMFA_SERVER_REFRESH` (seconds, or e.g. `30s`, `10m`) caps how long
 //! each served credential is announced as valid: the `Expiration` the SDK
@@ -84,7 +88,8 @@ pub fn refresh_cap() -> Result<Option<Duration>> {
 struct Limits;
 
 impl Limits {
-    /// Open connections at most; hyper's smallest buffer (8 KiB) each.
+    /// Open connections at most; hyper's smallest buffer (8 KiB) each,
+    /// and well inside the usual limit of 1,024 open files.
     const CONNECTIONS: usize = 256;
     /// The request line and headers together.
     const HEAD_BYTES: usize = 8 * 1024;

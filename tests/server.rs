@@ -807,8 +807,31 @@ struct Peak {
     rss_kb: u64,
 }
 
+/// Room for the flood's 2,000 held connections in this process (the usual
+/// soft limit is 1,024 open files; the hard one is higher).
+fn allow_open_files(wanted: u64) {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_some_and(|n| n < wanted) {
+        let raised = limit.maximum.map_or(wanted, |max| max.min(wanted));
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(raised),
+                maximum: limit.maximum,
+            },
+        );
+    }
+    let now = getrlimit(Resource::Nofile).current;
+    assert!(
+        now.is_none_or(|n| n >= wanted),
+        "the flood needs {wanted} open files, the hard limit allows {now:?}"
+    );
+}
+
 #[test]
 fn under_a_flood_the_command_still_gets_credentials_and_awsmfa_stays_small() {
+    allow_open_files(4096);
     let w = World::new();
     let s = w.standard(&["dev"]);
     let script = w.path("fetch.py");
