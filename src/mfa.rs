@@ -4,21 +4,42 @@
 //! The prompt reads `/dev/tty`, not stdin, so it works inside
 //! `eval "$(awsmfa env ...)"` where stdout is a pipe; with no terminal at all
 //! it fails at once instead of waiting for input that never comes.
+//!
+//! `mfa_process` is bounded: it runs in its own process group, may print at
+//! most [`PROCESS_OUTPUT_MAX`] bytes and must exit within
+//! `AWSMFA_MFA_PROCESS_TIMEOUT` (default [`PROCESS_TIMEOUT`]); otherwise
+//! its whole group is killed and the error names it.
 
 use crate::error::{Error, Result};
 use std::io::Read;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// How many codes a person at a terminal may type before awsmfa gives up.
 pub const PROMPT_TRIES: u32 = 3;
+
+/// The variable that bounds how long an `mfa_process` may run.
+pub const PROCESS_TIMEOUT_VAR: &str = "AWSMFA_MFA_PROCESS_TIMEOUT";
+
+/// Long enough to find a YubiKey and touch it (ykman waits for the touch),
+/// short enough that a stuck command does not hold the prompt for long.
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An MFA code is one line of six digits: anything this long is not one,
+/// and reading on would let a runaway command (`yes`) fill the memory.
+pub const PROCESS_OUTPUT_MAX: usize = 4096;
 
 #[derive(Debug, Clone)]
 pub enum Source {
     /// `--token-code CODE`, or `--token-code -` for one line of stdin.
     Given(String),
     /// A command (split with shell rules, run without a shell) whose stdout is
-    /// the code: `ykman oath accounts code --single my-aws`.
-    Process(String),
+    /// the code: `ykman oath accounts code --single my-aws`; it must finish
+    /// within `timeout`.
+    Process {
+        cmd: String,
+        timeout: Duration,
+    },
     Prompt,
 }
 
@@ -34,7 +55,10 @@ impl Source {
                 Source::Given(line)
             }
             (Some(code), _) => Source::Given(code.to_string()),
-            (None, Some(cmd)) => Source::Process(cmd.to_string()),
+            (None, Some(cmd)) => Source::Process {
+                cmd: cmd.to_string(),
+                timeout: process_timeout()?,
+            },
             (None, None) => Source::Prompt,
         })
     }
@@ -46,12 +70,28 @@ impl Source {
 
     /// One code, checked to be six digits. `attempt` counts from 1.
     pub fn code(&self, serial: &str, attempt: u32) -> Result<String> {
-        let raw = match self {
-            Source::Given(code) => code.clone(),
-            Source::Process(cmd) => run_process(cmd)?,
-            Source::Prompt => prompt(serial, attempt)?,
-        };
-        validate(&raw)
+        match self {
+            Source::Given(code) => validate(code),
+            Source::Process { cmd, timeout } => run_process(cmd, *timeout),
+            Source::Prompt => validate(&prompt(serial, attempt)?),
+        }
+    }
+}
+
+/// `AWSMFA_MFA_PROCESS_TIMEOUT` (seconds, or e.g. `90s`, `2m`), else
+/// [`PROCESS_TIMEOUT`].
+fn process_timeout() -> Result<Duration> {
+    let Some(raw) = crate::obtain::env(PROCESS_TIMEOUT_VAR) else {
+        return Ok(PROCESS_TIMEOUT);
+    };
+    match crate::cli::parse_duration(&raw) {
+        Ok(0) => Err(Error::Usage(format!(
+            "{PROCESS_TIMEOUT_VAR}={raw:?}: must be at least 1 second"
+        ))),
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(why) => Err(Error::Usage(format!(
+            "{PROCESS_TIMEOUT_VAR}={raw:?}: {why}"
+        ))),
     }
 }
 
@@ -67,7 +107,9 @@ pub fn validate(raw: &str) -> Result<String> {
     }
 }
 
-fn run_process(cmd: &str) -> Result<String> {
+/// Run `mfa_process` and take its code: every failure names it, a code
+/// that is not six digits included (the user did not type it).
+fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
     let fail = |why: String| Error::MfaProcess {
         program: cmd.split_whitespace().next().unwrap_or(cmd).to_string(),
         why,
@@ -76,17 +118,185 @@ fn run_process(cmd: &str) -> Result<String> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| fail("it is empty".to_string()))?;
+    let mut command = Command::new(program);
     // stderr stays the user's: tools like ykman say "touch your key" there.
-    let out = Command::new(program)
+    command
         .args(args)
         .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| fail(format!("cannot run it: {e}")))?;
-    if !out.status.success() {
-        return Err(fail(format!("it exited with {}", out.status)));
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let out = supervise(command, timeout).map_err(|ended| match ended {
+        Ended::Interrupted => Error::Interrupted,
+        Ended::Failed(why) => fail(why),
+    })?;
+    let text = String::from_utf8(out).map_err(|_| fail("its output is not text".to_string()))?;
+    validate(&text).map_err(|e| match e {
+        Error::BadTokenFormat { len } => fail(format!(
+            "it printed {len} characters, and an MFA code is 6 digits; nothing was sent to AWS"
+        )),
+        other => other,
+    })
+}
+
+/// Why [`supervise`] gave no output.
+enum Ended {
+    /// Ctrl-C while it ran (it was killed).
+    Interrupted,
+    Failed(String),
+}
+
+fn too_long(timeout: Duration) -> Ended {
+    Ended::Failed(format!(
+        "it did not finish within {} s, so it was killed; set {PROCESS_TIMEOUT_VAR} (e.g. 120s) to give it longer",
+        timeout.as_secs()
+    ))
+}
+
+fn too_much() -> Ended {
+    Ended::Failed(format!(
+        "it printed more than {PROCESS_OUTPUT_MAX} bytes (a code is one line of 6 digits), so it was killed"
+    ))
+}
+
+/// Run `command` to its end, within `timeout` and [`PROCESS_OUTPUT_MAX`]
+/// bytes of stdout, and return that stdout.
+///
+/// It runs in a process group of its own, so that everything it started
+/// goes when it does: `(sleep 3600 &); echo 123456` leaves a process
+/// holding the pipe open, and waiting for end-of-file would wait for it.
+/// Instead, the output is read until the command itself exits; then what is
+/// left of its group is killed. Whatever must outlive it (gpg-agent) starts
+/// a session of its own, as daemons do. The terminal's Ctrl-C no longer
+/// reaches a command in another group, so it is caught here and passed on.
+#[cfg(unix)]
+fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+    let interrupts = CatchInterrupt::new();
+    let mut child = command
+        .spawn()
+        .map_err(|e| Ended::Failed(format!("cannot run it: {e}")))?;
+    let pid = rustix::process::Pid::from_child(&child);
+    let mut pipe = child.stdout.take().expect("stdout is piped");
+    let outcome = watch(&mut pipe, pid, timeout, &interrupts);
+    // Killed while the child is still unreaped (a zombie at worst): its pid,
+    // and so the group's id, cannot have been reused by anyone else yet.
+    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    let status = child
+        .wait()
+        .map_err(|e| Ended::Failed(format!("cannot wait for it: {e}")))?;
+    let out = outcome?;
+    if !status.success() {
+        return Err(Ended::Failed(format!("it exited with {status}")));
     }
-    String::from_utf8(out.stdout).map_err(|_| fail("its output is not text".to_string()))
+    Ok(out)
+}
+
+/// Read `pipe` until the process `pid` exits (left unreaped), the time is
+/// up, the output is too long, or Ctrl-C.
+#[cfg(unix)]
+fn watch(
+    pipe: &mut std::process::ChildStdout,
+    pid: rustix::process::Pid,
+    timeout: Duration,
+    interrupts: &CatchInterrupt,
+) -> Result<Vec<u8>, Ended> {
+    use rustix::process::{waitid, WaitId, WaitIdOptions};
+    let unreadable = |e: std::io::Error| Ended::Failed(format!("cannot read its output: {e}"));
+    // Never blocking on the pipe: a process it started may hold it open.
+    rustix::io::ioctl_fionbio(&*pipe, true).map_err(|e| unreadable(e.into()))?;
+    let changed = WaitIdOptions::EXITED
+        | WaitIdOptions::STOPPED
+        | WaitIdOptions::NOHANG
+        | WaitIdOptions::NOWAIT;
+    let deadline = std::time::Instant::now() + timeout;
+    let mut out = Vec::new();
+    loop {
+        let done = match waitid(WaitId::Pid(pid), changed) {
+            Ok(Some(state)) if state.stopped() => stopped(state.stopping_signal())?,
+            Ok(Some(_)) => true,
+            _ => false,
+        };
+        // Read after the exit check: all it wrote before exiting is there.
+        drain(pipe, &mut out).map_err(unreadable)?;
+        if out.len() > PROCESS_OUTPUT_MAX {
+            return Err(too_much());
+        }
+        if done {
+            return Ok(out);
+        }
+        if interrupts.caught() {
+            return Err(Ended::Interrupted);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(too_long(timeout));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A command stopped by the terminal, for trying to read it (or write with
+/// `stty tostop`) from outside the foreground group, would wait for the
+/// timeout: say so now. Stopped otherwise (SIGSTOP), it may be resumed.
+#[cfg(unix)]
+fn stopped(signal: Option<i32>) -> Result<bool, Ended> {
+    use rustix::process::Signal;
+    match signal {
+        Some(s) if s == Signal::TTIN.as_raw() || s == Signal::TTOU.as_raw() => Err(Ended::Failed(
+            "it tried to use the terminal, which an mfa_process cannot (it runs in the background, in a process group of its own); make it print the code without asking".to_string(),
+        )),
+        _ => Ok(false),
+    }
+}
+
+/// Append what `pipe` holds now to `out`, up to one byte past the limit.
+#[cfg(unix)]
+fn drain(pipe: &mut impl Read, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut buf = [0u8; 1024];
+    while out.len() <= PROCESS_OUTPUT_MAX {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n.min(PROCESS_OUTPUT_MAX + 1 - out.len())]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Without process groups: the command alone is killed on overrun.
+#[cfg(not(unix))]
+fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+    let mut child = command
+        .spawn()
+        .map_err(|e| Ended::Failed(format!("cannot run it: {e}")))?;
+    let pipe = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let read = pipe
+            .take(PROCESS_OUTPUT_MAX as u64 + 1)
+            .read_to_end(&mut out);
+        let _ = tx.send(read.map(|_| out));
+    });
+    let outcome = match rx.recv_timeout(timeout) {
+        Ok(Ok(out)) if out.len() > PROCESS_OUTPUT_MAX => Err(too_much()),
+        Ok(Ok(out)) => Ok(out),
+        Ok(Err(e)) => Err(Ended::Failed(format!("cannot read its output: {e}"))),
+        Err(_) => Err(too_long(timeout)),
+    };
+    if outcome.is_err() {
+        let _ = child.kill();
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Ended::Failed(format!("cannot wait for it: {e}")))?;
+    let out = outcome?;
+    if !status.success() {
+        return Err(Ended::Failed(format!("it exited with {status}")));
+    }
+    Ok(out)
 }
 
 fn prompt(serial: &str, attempt: u32) -> Result<String> {
@@ -158,6 +368,45 @@ impl Drop for HoldInterrupt {
     }
 }
 
+/// While alive, Ctrl-C does not end awsmfa but is noted, so that an
+/// `mfa_process` in its own process group (which the terminal's SIGINT does
+/// not reach) is killed before awsmfa reports the interruption.
+#[cfg(unix)]
+struct CatchInterrupt {
+    _hold: HoldInterrupt,
+    seen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    id: Option<signal_hook::SigId>,
+}
+
+#[cfg(unix)]
+impl CatchInterrupt {
+    fn new() -> Self {
+        let hold = HoldInterrupt::new();
+        let seen = std::sync::Arc::default();
+        let id =
+            signal_hook::flag::register(signal_hook::consts::SIGINT, std::sync::Arc::clone(&seen))
+                .ok();
+        CatchInterrupt {
+            _hold: hold,
+            seen,
+            id,
+        }
+    }
+
+    fn caught(&self) -> bool {
+        self.seen.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for CatchInterrupt {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
 #[cfg(unix)]
 static SURVIVE_INTERRUPTS: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
@@ -196,9 +445,13 @@ mod tests {
 
     #[test]
     fn mfa_process_output_is_the_code() {
-        let src = Source::Process("printf '%s\\n' 654321".into());
+        let process = |cmd: &str| Source::Process {
+            cmd: cmd.into(),
+            timeout: PROCESS_TIMEOUT,
+        };
+        let src = process("printf '%s\\n' 654321");
         assert_eq!(src.code("arn", 1).unwrap(), "654321");
-        let failing = Source::Process("false".into());
+        let failing = process("false");
         assert!(matches!(
             failing.code("arn", 1),
             Err(Error::MfaProcess { .. })

@@ -390,6 +390,19 @@ fn convert(
     let c = creds.ok_or_else(|| Failure::Other(format!("{op} returned no credentials")))?;
     let expiry = SystemTime::try_from(*c.expiration())
         .map_err(|_| Failure::Other(format!("{op} returned an invalid expiration")))?;
+    for (what, value, allowed) in [
+        (
+            "access key id",
+            c.access_key_id(),
+            key_id_byte as fn(u8) -> bool,
+        ),
+        ("secret access key", c.secret_access_key(), token_byte),
+        ("session token", c.session_token(), token_byte),
+    ] {
+        unusable(value, allowed).map_err(|why| Failure::Unreachable {
+            why: format!("its answer to {op} holds an unusable {what} ({why}), which STS never sends; nothing was kept"),
+        })?;
+    }
     Ok(Credentials::new(
         c.access_key_id(),
         c.secret_access_key(),
@@ -397,6 +410,36 @@ fn convert(
         Some(expiry),
         "awsmfa",
     ))
+}
+
+/// Access key ids are word characters (the API's pattern `[\w]+`).
+fn key_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Secrets and session tokens are opaque, but always printable ASCII
+/// (base64 from AWS, base64url or JWTs from compatible services). Control
+/// characters cannot go into the `X-Amz-Security-Token` header that signs
+/// the next call, nor onto a terminal; no real value holds a space, quote,
+/// backslash or backtick, the characters that are syntax in the shells,
+/// .env and INI files these values are written to.
+fn token_byte(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'`')
+}
+
+/// Why `value` is unusable as a credential, if it is: what kind of
+/// character is wrong, never the value itself (it is a secret).
+fn unusable(value: &str, allowed: fn(u8) -> bool) -> Result<(), &'static str> {
+    if value.is_empty() {
+        return Err("it is empty");
+    }
+    match value.bytes().find(|&b| !allowed(b)) {
+        None => Ok(()),
+        Some(b) if b.is_ascii_control() => Err("it holds a control character"),
+        Some(b) if !b.is_ascii() => Err("it holds a non-ASCII character"),
+        Some(b' ') => Err("it holds a space"),
+        Some(_) => Err("it holds a character that no such value has"),
+    }
 }
 
 /// Turn an SDK error into what the user needs to know. AWS error codes and
@@ -411,6 +454,14 @@ where
             let code = e.code().unwrap_or("Unknown").to_string();
             let message = e.message().unwrap_or_default().to_string();
             let status = service.raw().status().as_u16();
+            // A success status with a body the SDK could not read (a raw
+            // control character makes XML ill-formed) is no AWS refusal.
+            // What the parser says may quote the body, so it is not shown.
+            if status < 300 {
+                return Failure::Unreachable {
+                    why: format!("its answer (HTTP {status}) is not a well-formed STS answer, which STS never sends; nothing was kept"),
+                };
+            }
             // Still failing after the retries: STS is unavailable, which is
             // not AWS refusing these credentials (exit 5 would say so).
             if status >= 500 || THROTTLED.contains(&code.as_str()) {
@@ -619,7 +670,30 @@ impl Sts {
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback;
+    use super::{is_loopback, key_id_byte, token_byte, unusable};
+
+    #[test]
+    fn credential_values_a_header_cannot_carry_are_named() {
+        assert!(unusable("ASIAEXAMPLE_0123", key_id_byte).is_ok());
+        assert!(unusable("FwoGZXIvYXdzE+/aB==", token_byte).is_ok());
+        assert!(unusable("eyJhbGciOi.J9-x_y~", token_byte).is_ok());
+        for (value, allowed, why) in [
+            ("", token_byte as fn(u8) -> bool, "empty"),
+            ("abc\ndef", token_byte, "control"),
+            ("abc\u{1b}[2J", token_byte, "control"),
+            ("abc\x7f", token_byte, "control"),
+            ("ab cd", token_byte, "space"),
+            ("abc\"def", token_byte, "no such value"),
+            ("abc'def", token_byte, "no such value"),
+            ("ab\\c", token_byte, "no such value"),
+            ("abcé", token_byte, "non-ASCII"),
+            ("ASIA+EXAMPLE", key_id_byte, "no such value"),
+            ("ASIA\r\nX-Evil: 1", key_id_byte, "control"),
+        ] {
+            let err = unusable(value, allowed).unwrap_err();
+            assert!(err.contains(why), "{value:?}: {err}");
+        }
+    }
 
     #[test]
     fn loopback_endpoints_are_told_apart() {

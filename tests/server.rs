@@ -6,6 +6,8 @@ use crate::support::*;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// For the runs that wait out several credential lifetimes and start the
@@ -572,4 +574,339 @@ fn an_ended_mfa_session_is_reported_and_a_new_login_resumes() {
     assert_eq!(w.read("after.rc").trim(), "0", "{}", w.read("after.err"));
     assert!(w.read("after.out").starts_with(&role));
     assert!(parent.contains("being served again"), "{parent}");
+}
+
+// --- limits: what any local process can do to the endpoint ------------------
+
+/// A field of /proc/PID/status as a number (kB for memory, a count for
+/// `Threads`).
+fn proc_status(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// A running `exec --server` whose child published its endpoint.
+struct Served {
+    child: Child,
+    port: u16,
+    path: String,
+    token: String,
+}
+
+fn serve_waiting(w: &World, argv: &[&str]) -> Served {
+    let mut child = w
+        .awsmfa(&["exec", "--server", "dev", "--token-code", "123456", "--"])
+        .args(argv)
+        .current_dir(w.dir.path())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(w.path("awsmfa.err")).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for(&w.path("endpoint"), &mut child);
+    let published = w.read("endpoint");
+    let mut lines = published.lines();
+    let url = lines.next().unwrap();
+    let token = lines.next().unwrap().to_string();
+    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
+    let (port, path) = rest.split_once('/').unwrap();
+    Served {
+        child,
+        port: port.parse().unwrap(),
+        path: format!("/{path}"),
+        token,
+    }
+}
+
+/// Seconds until the server closes `s` (reads return 0 or fail), with a
+/// read deadline of `limit` as the safety net.
+fn closed_after(mut s: TcpStream, limit: Duration) -> Duration {
+    use std::io::Read;
+    let started = Instant::now();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return started.elapsed(),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return started.elapsed(),
+            Err(e) => panic!("still open after {:?}: {e}", started.elapsed()),
+        }
+    }
+}
+
+#[test]
+fn idle_slow_and_oversized_requests_are_cut_off_and_foreign_hosts_refused() {
+    use std::io::Write;
+    let w = World::new();
+    w.standard(&["dev"]);
+    let mut srv = serve_waiting(&w, &["sh", "-c", WAIT_FOR_STOP]);
+    let addr = ("127.0.0.1", srv.port);
+
+    // Silent, then half a request: closed by the 5 s limit on the head
+    // (well before the 30 s safety net here).
+    let idle = TcpStream::connect(addr).unwrap();
+    let mut half = TcpStream::connect(addr).unwrap();
+    half.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let (idle, half) = (
+        std::thread::spawn(move || closed_after(idle, Duration::from_secs(30))),
+        std::thread::spawn(move || closed_after(half, Duration::from_secs(30))),
+    );
+    let (idle, half) = (idle.join().unwrap(), half.join().unwrap());
+    assert!(idle < Duration::from_secs(12), "idle closed after {idle:?}");
+    assert!(half < Duration::from_secs(12), "half closed after {half:?}");
+
+    // A header that never ends: refused (431) once it passes 8 KiB.
+    let mut endless = TcpStream::connect(addr).unwrap();
+    endless
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let _ = endless.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Fill: ");
+    let chunk = [b'a'; 64 * 1024];
+    let mut sent = 0usize;
+    while sent < 128 << 20 {
+        match endless.write(&chunk) {
+            Ok(n) => sent += n,
+            Err(_) => break,
+        }
+    }
+    assert!(
+        sent < 64 << 20,
+        "the server kept reading an endless header: {sent} bytes"
+    );
+
+    // DNS rebinding: the right token and path, but a page's own name.
+    let (status, body) = raw(
+        srv.port,
+        &format!(
+            "GET {} HTTP/1.1\r\nHost: attacker.example:{}\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+            srv.path, srv.port, srv.token
+        ),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("SecretAccessKey"), "{body}");
+    // The same request naming this machine is answered.
+    let (status, body) = raw(
+        srv.port,
+        &request("GET", &srv.path, srv.port, Some(&srv.token)),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    std::fs::write(w.path("stop"), "").unwrap();
+    assert_eq!(wait_exit(&mut srv.child).code(), Some(0));
+}
+
+/// The child of the flood test: publishes its endpoint, waits until the
+/// flood runs, then fetches credentials with botocore's container provider
+/// (a fresh session each time, so each is a real request) and calls STS
+/// with them, then the aws CLI once; writes what happened; waits for `stop`.
+const FETCH_UNDER_FLOOD: &str = r#"
+import json, os, subprocess, sys, time
+import botocore.session
+
+def publish(name, text):
+    with open(name + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(name + ".tmp", name)
+
+publish("endpoint", os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] + "\n"
+        + os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"] + "\n")
+while not os.path.exists("flooding"):
+    time.sleep(0.05)
+fetches = []
+for _ in range(5):
+    asked = time.time()
+    session = botocore.session.get_session()
+    key = session.get_credentials().get_frozen_credentials().access_key
+    took = time.time() - asked
+    arn = session.create_client("sts").get_caller_identity()["Arn"]
+    fetches.append({"took": took, "key": key, "arn": arn})
+asked = time.time()
+arn = subprocess.run(
+    [sys.executable, "-m", "awscli", "sts", "get-caller-identity",
+     "--query", "Arn", "--output", "text"],
+    check=True, capture_output=True, text=True,
+).stdout.strip()
+publish("results.json", json.dumps({"sdk": fetches, "cli": {"took": time.time() - asked, "arn": arn}}))
+while not os.path.exists("stop"):
+    time.sleep(0.05)
+"#;
+
+/// How many connections the flood opened, of each kind.
+#[derive(Default, Debug)]
+struct Flood {
+    half_sent: usize,
+    endless: usize,
+    endless_bytes: usize,
+}
+
+/// Connections that send part of a request head (or nothing) and stall,
+/// up to `total`, holding the latest 2,000 open.
+fn flood_half_sent(port: u16, total: usize, stop: &AtomicBool, opened: &AtomicUsize) {
+    use std::io::Write;
+    let mut held = std::collections::VecDeque::new();
+    for n in 0..total {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        if n % 3 != 0 {
+            let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ");
+        }
+        held.push_back(s);
+        if held.len() > 2000 {
+            held.pop_front();
+        }
+        opened.fetch_add(1, Ordering::SeqCst);
+    }
+    // Held until the flood ends.
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One connection after another sending a header that never ends, each up
+/// to 128 MiB or until the server stops it; at most `total` connections.
+fn flood_endless(port: u16, total: usize, stop: &AtomicBool) -> (usize, usize) {
+    use std::io::Write;
+    let chunk = [b'a'; 64 * 1024];
+    let (mut conns, mut bytes) = (0, 0);
+    while conns < total && !stop.load(Ordering::SeqCst) {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        conns += 1;
+        let _ = s.set_write_timeout(Some(Duration::from_secs(1)));
+        let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Fill: ");
+        let mut sent = 0;
+        while sent < 128 << 20 && !stop.load(Ordering::SeqCst) {
+            match s.write(&chunk) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        bytes += sent;
+    }
+    (conns, bytes)
+}
+
+/// Threads and memory of the awsmfa process, sampled while the flood runs.
+#[derive(Default, Debug)]
+struct Peak {
+    threads: u64,
+    rss_kb: u64,
+}
+
+/// Room for the flood's 2,000 held connections in this process (the usual
+/// soft limit is 1,024 open files; the hard one is higher).
+fn allow_open_files(wanted: u64) {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_some_and(|n| n < wanted) {
+        let raised = limit.maximum.map_or(wanted, |max| max.min(wanted));
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(raised),
+                maximum: limit.maximum,
+            },
+        );
+    }
+    let now = getrlimit(Resource::Nofile).current;
+    assert!(
+        now.is_none_or(|n| n >= wanted),
+        "the flood needs {wanted} open files, the hard limit allows {now:?}"
+    );
+}
+
+#[test]
+fn under_a_flood_the_command_still_gets_credentials_and_awsmfa_stays_small() {
+    allow_open_files(4096);
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    let script = w.path("fetch.py");
+    std::fs::write(&script, FETCH_UNDER_FLOOD).unwrap();
+    let py = python().to_string_lossy().into_owned();
+    let mut srv = serve_waiting(&w, &[&py, &script.to_string_lossy()]);
+    let pid = srv.child.id();
+    let (rss_before, threads_before) = (proc_status(pid, "VmRSS"), proc_status(pid, "Threads"));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let port = srv.port;
+    let half = {
+        let (stop, opened) = (Arc::clone(&stop), Arc::clone(&opened));
+        std::thread::spawn(move || flood_half_sent(port, 3000, &stop, &opened))
+    };
+    let endless: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || flood_endless(port, 25, &stop))
+        })
+        .collect();
+    // The command asks once 2,000 stalled connections are open.
+    wait_until("2,000 stalled connections", || {
+        opened.load(Ordering::SeqCst) >= 2000 || half.is_finished()
+    });
+    std::fs::write(w.path("flooding"), "").unwrap();
+
+    let mut peak = Peak::default();
+    let deadline = Instant::now() + LONG;
+    while !w.path("results.json").exists() {
+        if let Ok(Some(status)) = srv.child.try_wait() {
+            panic!("awsmfa exited ({status}): {}", w.read("awsmfa.err"));
+        }
+        assert!(Instant::now() < deadline, "the command never finished");
+        peak.threads = peak.threads.max(proc_status(pid, "Threads"));
+        peak.rss_kb = peak.rss_kb.max(proc_status(pid, "VmRSS"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let hwm = proc_status(pid, "VmHWM");
+    stop.store(true, Ordering::SeqCst);
+    half.join().unwrap();
+    let mut flood = Flood {
+        half_sent: opened.load(Ordering::SeqCst),
+        ..Flood::default()
+    };
+    for t in endless {
+        let (conns, bytes) = t.join().unwrap();
+        flood.endless += conns;
+        flood.endless_bytes += bytes;
+    }
+    std::fs::write(w.path("stop"), "").unwrap();
+    let status = wait_exit(&mut srv.child);
+    assert_eq!(status.code(), Some(0), "{}", w.read("awsmfa.err"));
+
+    let results: serde_json::Value = serde_json::from_str(&w.read("results.json")).unwrap();
+    eprintln!(
+        "flood {flood:?}; awsmfa before: {rss_before} kB, {threads_before} threads; during: {peak:?}, VmHWM {hwm} kB; the command saw {results}"
+    );
+    let role = assumed(&s.roles["dev"]);
+    for fetch in results["sdk"].as_array().unwrap() {
+        assert!(fetch["arn"].as_str().unwrap().starts_with(&role), "{fetch}");
+        assert!(
+            fetch["key"].as_str().unwrap().starts_with("ASIA"),
+            "{fetch}"
+        );
+    }
+    assert!(results["cli"]["arn"].as_str().unwrap().starts_with(&role));
+    // No thread per connection (tiny_http had 2,004), no memory per byte
+    // sent (it had 620 MB for 4 endless headers).
+    assert!(peak.threads <= 8, "{peak:?}");
+    assert!(hwm < 64 * 1024, "VmHWM {hwm} kB");
+    assert!(
+        hwm < rss_before + 24 * 1024,
+        "grew from {rss_before} kB to {hwm} kB"
+    );
+    assert!(flood.half_sent >= 2000, "{flood:?}");
 }

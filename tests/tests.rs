@@ -15,6 +15,7 @@ mod faults;
 mod hooks;
 mod hostile;
 mod keys;
+mod limits;
 mod props;
 mod quoting;
 mod server;

@@ -32,6 +32,8 @@ pub enum Action {
     Hang,
     /// Read the request and close the connection without a word.
     Close,
+    /// Answer HTTP 200 with this XML document (an STS answer the test wrote).
+    Answer(String),
 }
 
 impl Action {
@@ -267,6 +269,9 @@ fn serve(conn: TcpStream, shared: &Shared) {
             while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
         }
         Action::Close => {}
+        Action::Answer(body) => {
+            let _ = respond(&mut conn, 200, &body);
+        }
     }
     let _ = conn.shutdown(Shutdown::Both);
 }
@@ -308,6 +313,7 @@ fn error_document(code: &str, message: &str) -> String {
 
 fn respond(conn: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
     let reason = match status {
+        200 => "OK",
         400 => "Bad Request",
         403 => "Forbidden",
         500 => "Internal Server Error",
