@@ -76,6 +76,7 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     };
     shell_hook(&mut r);
     let profiles = aws_files(&mut r);
+    leftovers(&mut r);
     let keys = profiles
         .as_ref()
         .and_then(|p| mfa(&mut r, p, args.profile.as_deref()));
@@ -289,6 +290,38 @@ fn aws_files(r: &mut Report) -> Option<Profiles> {
             r.fail("profiles", e.to_string(), "fix the file named above");
             None
         }
+    }
+}
+
+/// What a killed awsmfa can leave beside the AWS files: temporary copies of
+/// a file (secrets included), removed here, and a rotate journal naming an
+/// access key that was created but never saved.
+fn leftovers(r: &mut Report) {
+    let locations = crate::profile::locate(env, cfg!(windows));
+    let removed = super::rotate::clean_leftovers(&locations);
+    let journals = super::rotate::Journal::all(&locations);
+    if removed.is_empty() && journals.is_empty() {
+        r.ok("leftovers", "no temporary files or interrupted rotations");
+    }
+    if !removed.is_empty() {
+        let names: Vec<String> = removed.iter().map(|p| show(p)).collect();
+        r.ok(
+            "leftovers",
+            format!("removed {} left by an interrupted write", names.join(", ")),
+        );
+    }
+    for (path, j) in journals {
+        let (what, fix) = match &j.new_key {
+            Some(id) => (
+                format!("an interrupted rotate of IAM user `{}` created access key {id} and never saved it", j.user),
+                format!("run `awsmfa rotate {}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {} --access-key-id {id}`", j.profile, j.user),
+            ),
+            None => (
+                format!("a rotate of IAM user `{}` was interrupted while creating a key", j.user),
+                format!("run `awsmfa rotate {}`: it names any key in no file", j.profile),
+            ),
+        };
+        r.warn("leftovers", format!("{what} ({})", show(&path)), fix);
     }
 }
 

@@ -428,13 +428,55 @@ pub fn replace_key(
     Ok((out, profiles))
 }
 
+/// What the temporary files [`write_atomic`] makes are called, in the
+/// directory of the file they replace: [`clean_leftovers`] looks for them.
+const TMP_PREFIX: &str = ".awsmfa-";
+const TMP_SUFFIX: &str = ".tmp";
+
 /// Replace `path` with `contents` atomically: a temporary file in the same
 /// directory, written, given the old file's mode (`new_mode` for a new file),
 /// flushed to disk, then renamed over the old one. Readers see the old file
 /// or the new one, never half of either; a crash leaves the old one. A
 /// symlinked file (dotfile managers) is replaced at its target, keeping the
 /// link.
+///
+/// The temporary file holds everything the new file does (secrets
+/// included), so a process killed before the rename must not leave it
+/// behind. On Linux it has no name until it is complete and flushed
+/// (`O_TMPFILE`), then is linked and renamed at once: a kill leaves a named
+/// copy only between those two calls. Elsewhere, or where the filesystem
+/// cannot, it is named from the start. Either way it is locked while this
+/// process lives, so [`clean_leftovers`] can tell a leftover from a write
+/// under way.
 pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Result<()> {
+    let (target, dir) = target_and_dir(path)?;
+    if !dir.exists() {
+        create_private_dir(&dir)?;
+    }
+    let mode = match std::fs::metadata(&target) {
+        Ok(meta) => mode_of(&meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
+        Err(e) => return Err(e),
+    };
+    #[cfg(target_os = "linux")]
+    if let Some(done) = unnamed::write(&dir, &target, contents, mode) {
+        return done;
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(&dir)?;
+    tmp.as_file().lock()?;
+    set_mode(tmp.path(), mode)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    sync_dir(&dir)
+}
+
+/// The file a write to `path` replaces (through a symlink) and its directory,
+/// where the temporary file goes.
+fn target_and_dir(path: &Path) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
     let target = match std::fs::canonicalize(path) {
         Ok(real) => real,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
@@ -444,39 +486,131 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Res
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    if !dir.exists() {
-        create_private_dir(&dir)?;
+    Ok((target, dir))
+}
+
+/// The directory where writes to `path` put their temporary files.
+pub fn temp_dir_of(path: &Path) -> std::path::PathBuf {
+    target_and_dir(path).map_or_else(|_| std::path::PathBuf::from("."), |(_, d)| d)
+}
+
+/// A rename is durable only once its directory is flushed.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use super::{sync_dir, TMP_PREFIX, TMP_SUFFIX};
+    use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
+    use rustix::io::Errno;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    /// None when `O_TMPFILE` or `/proc/self/fd` is not available here: the
+    /// caller then writes a named temporary file instead.
+    pub fn write(
+        dir: &Path,
+        target: &Path,
+        contents: &[u8],
+        mode: u32,
+    ) -> Option<std::io::Result<()>> {
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        let fd = match openat(CWD, dir, flags, Mode::from_raw_mode(0o600)) {
+            Ok(fd) => fd,
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::NOENT | Errno::INVAL) => return None,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let mut file = std::fs::File::from(fd);
+        let filled = (|| {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            file.write_all(contents)?;
+            file.sync_all()?;
+            file.lock()
+        })();
+        if let Err(e) = filled {
+            return Some(Err(e));
+        }
+        let source = format!("/proc/self/fd/{}", file.as_raw_fd());
+        for _ in 0..16 {
+            let mut random = [0u8; 8];
+            getrandom::fill(&mut random).ok()?;
+            let name = dir.join(format!("{TMP_PREFIX}{}{TMP_SUFFIX}", hex::encode(random)));
+            match linkat(CWD, &source, CWD, &name, AtFlags::SYMLINK_FOLLOW) {
+                Ok(()) => {
+                    // From here to the rename is the only moment a kill
+                    // leaves a named copy.
+                    if let Err(e) = std::fs::rename(&name, target) {
+                        let _ = std::fs::remove_file(&name);
+                        return Some(Err(e));
+                    }
+                    return Some(sync_dir(dir));
+                }
+                Err(Errno::EXIST) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
     }
-    let mode = match std::fs::metadata(&target) {
-        Ok(meta) => mode_of(&meta),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
+}
+
+/// Remove the temporary files that an awsmfa killed mid-write left in
+/// `dir`: each is a whole copy of the file it was replacing, secrets
+/// included. Only regular files of this user with awsmfa's temporary name;
+/// one still locked belongs to a write under way and stays. Returns what
+/// was removed.
+pub fn clean_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut removed = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
         Err(e) => return Err(e),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".awsmfa-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
-    tmp.write_all(contents)?;
-    set_mode(tmp.path(), mode)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    // The rename itself is durable only once the directory is flushed.
-    #[cfg(unix)]
-    std::fs::File::open(&dir)?.sync_all()?;
-    Ok(())
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(entry.path())?;
+        if !meta.file_type().is_file() || !owned_by_me(&meta) {
+            continue;
+        }
+        let Ok(file) = std::fs::File::open(entry.path()) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            std::fs::remove_file(entry.path())?;
+            removed.push(entry.path());
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(unix)]
+fn owned_by_me(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.uid() == rustix::process::geteuid().as_raw()
+}
+
+#[cfg(not(unix))]
+fn owned_by_me(_: &std::fs::Metadata) -> bool {
+    true
 }
 
 /// Fail early, before anything irreversible, when `path` could not be
 /// replaced (read-only directory, full disk for a temporary file).
 pub fn check_writable(path: &Path) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     tempfile::Builder::new()
-        .prefix(".awsmfa-")
-        .tempfile_in(dir)
+        .prefix(TMP_PREFIX)
+        .suffix(".probe")
+        .tempfile_in(temp_dir_of(path))
         .map(drop)
 }
 
