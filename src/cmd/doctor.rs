@@ -310,15 +310,22 @@ fn leftovers(r: &mut Report) {
             format!("removed {} left by an interrupted write", names.join(", ")),
         );
     }
+    let on_disk = |id: &str| super::rotate::on_disk(&locations, id);
     for (path, j) in journals {
+        let (user, profile) = (&j.user, &j.profile);
+        let delete = |id: &str| format!("run `awsmfa rotate {profile}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`");
         let (what, fix) = match &j.new_key {
+            Some(id) if on_disk(id) => (
+                format!("a rotate of IAM user `{user}` stopped after saving new key {id}; old key {} may still exist", j.old_key),
+                delete(&j.old_key),
+            ),
             Some(id) => (
-                format!("an interrupted rotate of IAM user `{}` created access key {id} and never saved it", j.user),
-                format!("run `awsmfa rotate {}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {} --access-key-id {id}`", j.profile, j.user),
+                format!("a rotate of IAM user `{user}` created access key {id} and never saved it"),
+                delete(id),
             ),
             None => (
-                format!("a rotate of IAM user `{}` was interrupted while creating a key", j.user),
-                format!("run `awsmfa rotate {}`: it names any key in no file", j.profile),
+                format!("a rotate of IAM user `{user}` was interrupted while creating a key"),
+                format!("run `awsmfa rotate {profile}`: it names any key in no file"),
             ),
         };
         r.warn("leftovers", format!("{what} ({})", show(&path)), fix);

@@ -111,6 +111,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
 
     // 2. Create. The journal names the key (never its secret) until it is
     // on disk, so that a kill in between leaves a key someone can find.
+    // It stays on every failure too: the next rotate finishes the job.
     let mut journal = Journal {
         user: user_name.clone(),
         profile: source.clone(),
@@ -154,12 +155,9 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
                     )),
                 ),
             };
-            Journal::remove(&file.path, &user_name);
             return Err(r.stop("writing the new key", e, state));
         }
     };
-    // On disk now: whatever happens next, every message names both keys.
-    Journal::remove(&file.path, &user_name);
     eprintln!(
         "awsmfa: wrote the new key to {} (profile {})",
         file.path.display(),
@@ -219,6 +217,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
 
     // 5. Sessions made from the old key must not outlive it in the cache.
     store.forget(&source);
+    Journal::remove(&file.path, &user_name);
     eprintln!(
         "awsmfa: rotated IAM user `{user_name}`'s access key: {} is active and in {}; {old_id} is deleted",
         new.id,
@@ -239,12 +238,15 @@ struct Rotation<'a> {
 }
 
 impl Rotation<'_> {
-    /// An earlier rotate of this user, killed between creating a key and
-    /// writing it to disk, left a journal naming the key. Its secret is gone
-    /// (never written, or only to a temporary file since removed), so the
-    /// key is of no use: delete it. A journal from a kill during the
-    /// creation names no key; then say which keys are in no file, for the
-    /// user to judge.
+    /// An earlier rotate of this user that did not finish (killed, or
+    /// stopped by an error) left a journal naming the key it created.
+    /// - That key is in IAM but in no file: its secret is gone (never
+    ///   written, or only to a temporary file since removed), so it is of
+    ///   no use: delete it.
+    /// - That key is the one on disk (it just signed GetCallerIdentity) and
+    ///   the key it replaced is in no file: finish, deleting the old key.
+    /// - A kill during the creation names no key: say which keys are in no
+    ///   file, for the user to judge.
     fn recover(&self, signer: &Credentials, keys: Vec<KeyInfo>) -> Result<Vec<KeyInfo>> {
         let Some(journal) = Journal::load(&self.file.path, self.user) else {
             return Ok(keys);
@@ -252,30 +254,12 @@ impl Rotation<'_> {
         let (mut orphans, mut keys): (Vec<_>, Vec<_>) = keys
             .into_iter()
             .partition(|k| k.id != self.old_id && !self.on_disk(&k.id));
-        match &journal.new_key {
-            Some(id) => {
-                if let Some(at) = orphans.iter().position(|k| &k.id == id) {
-                    let delete = format!(
-                        "iam delete-access-key --user-name {} --access-key-id {id}",
-                        self.user
-                    );
-                    self.client.delete_key(signer, self.user, id).map_err(|f| {
-                        self.stop(
-                            "deleting the key an interrupted rotate left (iam:DeleteAccessKey)",
-                            self.iam_error(f, "iam:DeleteAccessKey"),
-                            format!(
-                                "{} Access key {id} was created by an interrupted rotate and saved nowhere: delete it with `{}`.",
-                                self.unchanged(),
-                                self.aws(&delete)
-                            ),
-                        )
-                    })?;
-                    eprintln!(
-                        "awsmfa: deleted access key {id}, which an interrupted rotate created but never saved"
-                    );
-                    orphans.remove(at);
-                }
-            }
+        let useless = match &journal.new_key {
+            Some(id) if *id == self.old_id => Some((
+                journal.old_key.as_str(),
+                "the key an interrupted rotate replaced on disk",
+            )),
+            Some(id) => Some((id.as_str(), "a key an interrupted rotate created but never saved")),
             None if !orphans.is_empty() => {
                 let ids: Vec<&str> = orphans.iter().map(|k| k.id.as_str()).collect();
                 eprintln!(
@@ -289,20 +273,42 @@ impl Rotation<'_> {
                 keys.extend(orphans);
                 return Ok(keys);
             }
-            None => {}
+            None => None,
+        };
+        if let Some((id, what)) = useless {
+            if let Some(at) = orphans.iter().position(|k| k.id == id) {
+                self.delete_leftover(signer, id)?;
+                eprintln!("awsmfa: deleted access key {id}, {what}");
+                orphans.remove(at);
+            }
         }
         Journal::remove(&self.file.path, self.user);
         keys.extend(orphans);
         Ok(keys)
     }
 
+    fn delete_leftover(&self, signer: &Credentials, id: &str) -> Result<()> {
+        self.client.delete_key(signer, self.user, id).map_err(|f| {
+            let delete = format!(
+                "iam delete-access-key --user-name {} --access-key-id {id}",
+                self.user
+            );
+            self.stop(
+                "deleting a key an interrupted rotate left (iam:DeleteAccessKey)",
+                self.iam_error(f, "iam:DeleteAccessKey"),
+                format!(
+                    "{} Access key {id} is in no file: delete it with `{}`.",
+                    self.unchanged(),
+                    self.aws(&delete)
+                ),
+            )
+        })
+    }
+
     /// Whether either AWS file mentions key `id` anywhere: a key in use is
     /// never taken for a leftover.
     fn on_disk(&self, id: &str) -> bool {
-        let l = &self.profiles.locations;
-        [&l.credentials, &l.config]
-            .iter()
-            .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(id)))
+        on_disk(&self.profiles.locations, id)
     }
 
     fn iam_error(&self, f: Failure, action: &str) -> Error {
@@ -503,6 +509,13 @@ impl KeyFile {
     }
 }
 
+/// Whether either AWS file mentions `id` anywhere.
+pub(crate) fn on_disk(l: &Locations, id: &str) -> bool {
+    [&l.credentials, &l.config]
+        .iter()
+        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(id)))
+}
+
 /// Where writes to either AWS file put their temporary files and journals.
 fn temp_dirs(l: &Locations) -> Vec<PathBuf> {
     let mut dirs = vec![
@@ -535,10 +548,10 @@ pub(crate) fn clean_leftovers(l: &Locations) -> Vec<PathBuf> {
     removed
 }
 
-/// What a rotate records while a new key exists in IAM but not yet on disk:
-/// ids only, never a secret. It sits beside the key file (one per IAM user)
-/// and is removed once the key is written or the rotate stops; one that
-/// remains means the process was killed in between.
+/// What a rotate records from just before it creates a key until it has
+/// deleted the old one: ids only, never a secret. It sits beside the key
+/// file (one per IAM user); one that remains means a rotate was killed or
+/// stopped, and the next one finishes from it.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Journal {
     pub user: String,
