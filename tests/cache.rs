@@ -5,7 +5,9 @@
 //! XDG_RUNTIME_DIR, except the keyring test, which runs in a throwaway
 //! keyutils session keyring.
 
-use crate::support::secrets::{assert_no_secret_in_files, assert_no_secret_in_output, files_under};
+use crate::support::secrets::{
+    assert_no_secret_in_files, assert_no_secret_in_output, contains, encodings, files_under,
+};
 use crate::support::*;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -169,7 +171,6 @@ fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
-
 
 // ---- one code for every process ----
 

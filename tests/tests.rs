@@ -13,5 +13,6 @@ mod hostile;
 mod keys;
 mod props;
 mod quoting;
+mod rotate_kill;
 mod server;
 mod tls;

@@ -313,7 +313,9 @@ fn leftovers(r: &mut Report) {
     let on_disk = |id: &str| super::rotate::on_disk(&locations, id);
     for (path, j) in journals {
         let (user, profile) = (&j.user, &j.profile);
-        let delete = |id: &str| format!("run `awsmfa rotate {profile}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`");
+        let delete = |id: &str| {
+            format!("run `awsmfa rotate {profile}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`")
+        };
         let (what, fix) = match &j.new_key {
             Some(id) if on_disk(id) => (
                 format!("a rotate of IAM user `{user}` stopped after saving new key {id}; old key {} may still exist", j.old_key),

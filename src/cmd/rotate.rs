@@ -259,7 +259,10 @@ impl Rotation<'_> {
                 journal.old_key.as_str(),
                 "the key an interrupted rotate replaced on disk",
             )),
-            Some(id) => Some((id.as_str(), "a key an interrupted rotate created but never saved")),
+            Some(id) => Some((
+                id.as_str(),
+                "a key an interrupted rotate created but never saved",
+            )),
             None if !orphans.is_empty() => {
                 let ids: Vec<&str> = orphans.iter().map(|k| k.id.as_str()).collect();
                 eprintln!(
@@ -570,7 +573,13 @@ impl Journal {
         // IAM user names are `[\w+=,.@-]+`; anything else cannot name a file.
         let safe: String = user
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         edit::temp_dir_of(key_file).join(format!("{JOURNAL_PREFIX}{safe}{JOURNAL_SUFFIX}"))
     }
@@ -596,7 +605,11 @@ impl Journal {
     pub(crate) fn all(l: &Locations) -> Vec<(PathBuf, Journal)> {
         let mut out = Vec::new();
         for entry in temp_dirs(l)
-            .iter().filter_map(|d| std::fs::read_dir(d).ok()).flatten().flatten() {
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flatten()
+            .flatten()
+        {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !(name.starts_with(JOURNAL_PREFIX) && name.ends_with(JOURNAL_SUFFIX)) {
                 continue;
