@@ -227,22 +227,87 @@ fn line_ending(text: &str) -> &'static str {
     }
 }
 
+/// The continuation lines of the property on line `i`: the SDK appends
+/// each (trimmed, after a newline) to its value, skipping blank and comment
+/// lines in between, until the next property or header.
+fn continuations(lines: &[Line], i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (j, l) in lines.iter().enumerate().skip(i + 1) {
+        match l.class {
+            Class::Continuation => out.push(j),
+            Class::Blank | Class::Comment => {}
+            _ => break,
+        }
+    }
+    out
+}
+
+/// The property on line `i`, as the SDK reads it: its value, and the byte
+/// ranges that hold it (the value on its own line, then each continuation
+/// line), so that replacing the first range and deleting the others
+/// replaces exactly the value.
+fn value_of(text: &str, lines: &[Line], i: usize) -> (String, Vec<(usize, usize)>) {
+    let line = &lines[i];
+    let Class::Property { value: (a, b), .. } = line.class else {
+        unreachable!("value_of a property line")
+    };
+    let mut value = line.content(text)[a..b].to_string();
+    let mut ranges = vec![(line.start + a, line.start + b)];
+    for j in continuations(lines, i) {
+        let c = &lines[j];
+        value.push('\n');
+        value.push_str(c.content(text).trim_matches(WS));
+        // The line with its own line ending; the last line of a file
+        // without one goes with the ending before it instead.
+        if c.eol > 0 {
+            ranges.push((c.start, c.next()));
+        } else {
+            let prev = &lines[j - 1];
+            ranges.push((prev.start + prev.len, c.start + c.len));
+        }
+    }
+    (value, ranges)
+}
+
+/// The line (index) where the SDK reads `key` of `profile`: the last
+/// definition in any of its sections wins.
+fn defining_line(lines: &[Line], mine: &[&Section], key: &str) -> Option<usize> {
+    mine.iter()
+        .flat_map(|s| s.header + 1..s.end)
+        .filter(|&i| matches!(&lines[i].class, Class::Property { key: k, .. } if k == key))
+        .next_back()
+}
+
+/// `text` with each range replaced by its string (ranges sorted, disjoint).
+fn splice(text: &str, mut edits: Vec<(usize, usize, String)>) -> String {
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (a, b, new) in edits {
+        out.push_str(&text[at..a]);
+        out.push_str(&new);
+        at = b;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The edits that make the property on line `i` hold `new`.
+fn replace_value(text: &str, lines: &[Line], i: usize, new: &str) -> Vec<(usize, usize, String)> {
+    let (_, ranges) = value_of(text, lines, i);
+    let mut edits = vec![(ranges[0].0, ranges[0].1, new.to_string())];
+    edits.extend(ranges[1..].iter().map(|&(a, b)| (a, b, String::new())));
+    edits
+}
+
 /// The value `key` has in `profile`, as the SDK would read it (the last
 /// definition wins).
 pub fn get(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
     let lines = split(text, kind);
     let all = sections(&lines);
-    let key = key.to_ascii_lowercase();
-    profile_sections(&all, kind, profile)
-        .iter()
-        .flat_map(|s| &lines[s.header + 1..s.end])
-        .filter_map(|l| match &l.class {
-            Class::Property { key: k, value } if *k == key => {
-                Some(l.content(text)[value.0..value.1].to_string())
-            }
-            _ => None,
-        })
-        .next_back()
+    let mine = profile_sections(&all, kind, profile);
+    let i = defining_line(&lines, &mine, &key.to_ascii_lowercase())?;
+    Some(value_of(text, &lines, i).0)
 }
 
 /// Set `key = value` in `profile`: replace the value where the SDK reads it
@@ -254,19 +319,16 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
     let wanted = key.to_ascii_lowercase();
     let mine = profile_sections(&all, kind, profile);
 
-    let existing = mine
-        .iter()
-        .flat_map(|s| &lines[s.header + 1..s.end])
-        .rfind(|l| matches!(&l.class, Class::Property { key: k, .. } if *k == wanted));
-    if let Some(line) = existing {
-        let Class::Property { value: (a, b), .. } = line.class else {
-            unreachable!("filtered on Property")
-        };
-        let content = line.content(text);
-        let previous = &content[a..b];
+    if let Some(i) = defining_line(&lines, &mine, &wanted) {
+        let (previous, _) = value_of(text, &lines, i);
         if previous == value {
             return Change::Same;
         }
+        let line = &lines[i];
+        let Class::Property { value: (a, b), .. } = line.class else {
+            unreachable!("a defining line is a property")
+        };
+        let content = line.content(text);
         // An empty value directly followed by an inline comment keeps the
         // whitespace the comment needs.
         let replacement = if a == b && content[b..].starts_with(COMMENT) {
@@ -276,14 +338,9 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
         } else {
             value.to_string()
         };
-        let at = line.start;
-        let mut out = String::with_capacity(text.len() + value.len());
-        out.push_str(&text[..at + a]);
-        out.push_str(&replacement);
-        out.push_str(&text[at + b..]);
         return Change::Replaced {
-            text: out,
-            previous: previous.to_string(),
+            text: splice(text, replace_value(text, &lines, i, &replacement)),
+            previous,
         };
     }
 
@@ -362,9 +419,7 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
 pub enum KeyEditError {
     #[error("no profile holds aws_access_key_id = {0}")]
     NotFound(String),
-    #[error(
-        "profile `{0}` has aws_access_key_id but no aws_secret_access_key in the same section"
-    )]
+    #[error("profile `{0}` has aws_access_key_id but no aws_secret_access_key")]
     NoSecret(String),
 }
 
@@ -380,52 +435,33 @@ pub fn replace_key(
     new_secret: &str,
 ) -> Result<(String, Vec<String>), KeyEditError> {
     let lines = split(text, kind);
-    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
-    let mut profiles = Vec::new();
-    for section in sections(&lines) {
-        let Some(profile) = &section.profile else {
-            continue;
-        };
-        let body = &lines[section.header + 1..section.end];
-        let value = |l: &Line| match &l.class {
-            Class::Property { key, value } => {
-                Some((key.clone(), l.start + value.0, l.start + value.1))
-            }
-            _ => None,
-        };
-        let ids: Vec<_> = body
-            .iter()
-            .filter_map(value)
-            .filter(|(k, a, b)| k == "aws_access_key_id" && &text[*a..*b] == old_id)
-            .collect();
-        if ids.is_empty() {
+    let all = sections(&lines);
+    let mut edits = Vec::new();
+    let mut profiles: Vec<String> = Vec::new();
+    for name in all.iter().filter_map(|s| s.profile.as_ref()) {
+        if profiles.contains(name) {
             continue;
         }
-        let secrets: Vec<_> = body
-            .iter()
-            .filter_map(value)
-            .filter(|(k, _, _)| k == "aws_secret_access_key")
-            .collect();
-        if secrets.is_empty() {
-            return Err(KeyEditError::NoSecret(profile.clone()));
+        // Where the SDK reads the profile's key: a copy that a later line
+        // overrides is not this key, and is left alone.
+        let mine = profile_sections(&all, kind, name);
+        let Some(id) = defining_line(&lines, &mine, "aws_access_key_id") else {
+            continue;
+        };
+        if value_of(text, &lines, id).0 != old_id {
+            continue;
         }
-        edits.extend(ids.iter().map(|(_, a, b)| (*a, *b, new_id)));
-        edits.extend(secrets.iter().map(|(_, a, b)| (*a, *b, new_secret)));
-        profiles.push(profile.clone());
+        let Some(secret) = defining_line(&lines, &mine, "aws_secret_access_key") else {
+            return Err(KeyEditError::NoSecret(name.clone()));
+        };
+        edits.extend(replace_value(text, &lines, id, new_id));
+        edits.extend(replace_value(text, &lines, secret, new_secret));
+        profiles.push(name.clone());
     }
     if profiles.is_empty() {
         return Err(KeyEditError::NotFound(old_id.to_string()));
     }
-    edits.sort_by_key(|e| e.0);
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut at = 0;
-    for (a, b, new) in edits {
-        out.push_str(&text[at..a]);
-        out.push_str(new);
-        at = b;
-    }
-    out.push_str(&text[at..]);
-    Ok((out, profiles))
+    Ok((splice(text, edits), profiles))
 }
 
 /// What the temporary files [`write_atomic`] makes are called, in the
@@ -888,6 +924,58 @@ mod tests {
             out,
             "[profile a]\naws_access_key_id = N\naws_secret_access_key = T\n"
         );
+    }
+
+    /// Found by tests/props.rs: the SDK appends continuation lines to the
+    /// value above them, so replacing only the first line's value left them
+    /// in the value read back.
+    #[test]
+    fn replacing_a_value_replaces_its_continuation_lines() {
+        let text =
+            "[profile alice]\nmfa_serial=\n  max_concurrent_requests = 20\r\n# after\nregion = x";
+        assert_eq!(
+            get(text, Kind::Config, "alice", "mfa_serial").as_deref(),
+            Some("\nmax_concurrent_requests = 20")
+        );
+        let Change::Replaced { text: out, .. } =
+            set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+        else {
+            panic!("not replaced")
+        };
+        assert_eq!(
+            out,
+            format!("[profile alice]\nmfa_serial= {SERIAL}\n# after\nregion = x")
+        );
+        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
+        // The file's last line, with no line ending, takes the one before.
+        let text = "[profile alice]\nmfa_serial=v ; c\n  more";
+        let out = set(text, Kind::Config, "alice", "mfa_serial", SERIAL);
+        assert_eq!(
+            out.text(),
+            Some(format!("[profile alice]\nmfa_serial={SERIAL} ; c").as_str())
+        );
+    }
+
+    /// Found by tests/props.rs: a key defined twice in a profile is read
+    /// from its last definition; an earlier copy of the old key id is not
+    /// the profile's key, and its secret must not be replaced.
+    #[test]
+    fn replace_key_follows_the_definition_the_sdk_reads() {
+        let text = "[default]\naws_access_key_id=OLD\naws_access_key_id=\naws_secret_access_key=s";
+        assert_eq!(
+            replace_key(text, Kind::Credentials, "OLD", "N", "T"),
+            Err(KeyEditError::NotFound("OLD".into()))
+        );
+        let text = "[a]\naws_access_key_id = OTHER\naws_secret_access_key = s1\n[a]\naws_access_key_id = OLD\n";
+        let (out, profiles) = replace_key(text, Kind::Credentials, "OLD", "N", "T").unwrap();
+        assert_eq!(profiles, vec!["a".to_string()]);
+        assert_eq!(
+            out,
+            "[a]\naws_access_key_id = OTHER\naws_secret_access_key = T\n[a]\naws_access_key_id = N\n"
+        );
+        let p = Profiles::parse("", &out).unwrap();
+        assert_eq!(p.value("a", "aws_access_key_id"), Some("N"));
+        assert_eq!(p.value("a", "aws_secret_access_key"), Some("T"));
     }
 
     #[cfg(unix)]
