@@ -274,8 +274,7 @@ fn value_of(text: &str, lines: &[Line], i: usize) -> (String, Vec<(usize, usize)
 fn defining_line(lines: &[Line], mine: &[&Section], key: &str) -> Option<usize> {
     mine.iter()
         .flat_map(|s| s.header + 1..s.end)
-        .filter(|&i| matches!(&lines[i].class, Class::Property { key: k, .. } if k == key))
-        .next_back()
+        .rfind(|&i| matches!(&lines[i].class, Class::Property { key: k, .. } if k == key))
 }
 
 /// `text` with each range replaced by its string (ranges sorted, disjoint).
