@@ -109,9 +109,10 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
         }
     }
 
-    // 2. Create. The journal names the key (never its secret) until it is
-    // on disk, so that a kill in between leaves a key someone can find.
-    // It stays on every failure too: the next rotate finishes the job.
+    // 2. Create. The journal names the key (never its secret) until the
+    // old one is deleted, so that a kill in between leaves a key someone
+    // can find. Once the key exists it stays on failures too: the next
+    // rotate finishes the job (see `recover`).
     let mut journal = Journal {
         user: user_name.clone(),
         profile: source.clone(),
