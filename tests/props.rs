@@ -1,5 +1,8 @@
 //! Property tests: for arbitrary values, what `awsmfa::shell::render` prints,
-//! evaluated by the real shells, sets exactly those values and runs nothing.
+//! evaluated by the real shells (and, for `.env` output, sourced by dash and
+//! bash and read by python-dotenv), sets exactly those values and runs
+//! nothing. At the end: the INI editor behind `setup` and `rotate`, checked
+//! against the SDK's parser on arbitrary files.
 //!
 //! tests/quoting.rs checks a fixed list of known-nasty values; this module
 //! lets proptest invent them (any char, weighted towards quotes, `$()`,
@@ -14,7 +17,7 @@
 //! `non_utf8_files_are_named`).
 
 use crate::support::{have, stderr, stdout, World};
-use awsmfa::shell::{self, Fish, Posix, Shell};
+use awsmfa::shell::{self, Dotenv, Fish, Posix, Shell};
 use awsmfa::vars::Changes;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -198,12 +201,16 @@ fn evaluate(h: &Harness, cases: &[[String; 3]]) -> Result<(), TestCaseError> {
 }
 
 fn check(h: Harness) {
+    check_with(h, batch());
+}
+
+fn check_with(h: Harness, cases: impl Strategy<Value = Vec<[String; 3]>>) {
     assert!(
         have(h.program),
         "{} is needed: run scripts/setup.sh",
         h.program
     );
-    let result = runner().run(&batch(), |cases| evaluate(&h, &cases));
+    let result = runner().run(&cases, |cases| evaluate(&h, &cases));
     if let Err(e) = result {
         panic!("{}: {e}", h.program);
     }
@@ -248,6 +255,131 @@ fn fish_output_in_fish_sets_exactly_the_values() {
         shell: &Fish,
         case: fish_case,
     });
+}
+
+// ------------------------------------------------------------ .env output
+
+/// Values `--shell dotenv` writes: those it would refuse lose what makes
+/// it refuse them (`'`, `\`, CR, `{`), the rest stay as generated, so both
+/// of its quotings are exercised. What it refuses is checked apart.
+fn dotenv_batch() -> impl Strategy<Value = Vec<[String; 3]>> {
+    let v = || {
+        value().prop_map(|v| match Dotenv.refuse(&v) {
+            None => v,
+            Some(_) => v.replace(['\'', '\\', '\r', '{'], ""),
+        })
+    };
+    prop::collection::vec([v(), v(), v()], BATCH)
+}
+
+fn dotenv_case(i: usize) -> String {
+    // As people load .env files; a fresh environment stands for the unset.
+    let mut s = format!("unset PROP_GONE\nset -a\n. \"$1/{i}\"\nset +a\n");
+    for n in NAMES {
+        s.push_str(&format!("printf %s \"${n}\" > \"$2/{i}.{n}\"\n"));
+    }
+    s.push_str(&format!("env -0 > \"$2/{i}.ENV\"\n"));
+    s
+}
+
+#[test]
+fn dotenv_output_sourced_by_dash_sets_exactly_the_values() {
+    check_with(
+        Harness {
+            program: "dash",
+            args: &["-e", "-u", "-c"],
+            shell: &Dotenv,
+            case: dotenv_case,
+        },
+        dotenv_batch(),
+    );
+}
+
+#[test]
+fn dotenv_output_sourced_by_bash_sets_exactly_the_values() {
+    check_with(
+        Harness {
+            program: "bash",
+            args: &["--norc", "--noprofile", "-e", "-u", "-c"],
+            shell: &Dotenv,
+            case: dotenv_case,
+        },
+        dotenv_batch(),
+    );
+}
+
+/// python-dotenv with its defaults (`dotenv_values(path)`: text mode,
+/// `${VAR}` interpolation) reads back exactly what was written.
+#[test]
+fn dotenv_output_in_python_dotenv_reads_exactly_the_values() {
+    let result = runner().run(&dotenv_batch(), |cases| {
+        let w = World::offline();
+        let dir = w.path("in");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, values) in cases.iter().enumerate() {
+            let text = shell::render(&Dotenv, &changes(values)).map_err(|e| {
+                TestCaseError::fail(format!("render refused {values:?}: {e}"))
+            })?;
+            std::fs::write(dir.join(i.to_string()), text).unwrap();
+        }
+        let o = w
+            .command(crate::support::python())
+            .args([
+                "-c",
+                "import dotenv, json, os, sys\n\
+                 d, n = sys.argv[1], int(sys.argv[2])\n\
+                 json.dump([dotenv.dotenv_values(os.path.join(d, str(i))) for i in range(n)], sys.stdout)",
+            ])
+            .arg(&dir)
+            .arg(cases.len().to_string())
+            .output()
+            .unwrap();
+        prop_assert!(o.status.success(), "python-dotenv: {}", stderr(&o));
+        let parsed: Vec<std::collections::BTreeMap<String, Option<String>>> =
+            serde_json::from_str(&stdout(&o)).unwrap();
+        for (i, values) in cases.iter().enumerate() {
+            for (name, value) in NAMES.iter().zip(values) {
+                let got = parsed[i].get(*name).cloned().flatten();
+                prop_assert_eq!(
+                    got.as_ref(),
+                    Some(value),
+                    "case {}: {}",
+                    i,
+                    name
+                );
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Any value `--shell dotenv` cannot write is refused with a message made
+/// only of the variable's name and the reason: never a byte of the value.
+#[test]
+fn dotenv_refusals_name_the_variable_never_the_value() {
+    let result = runner().run(&value(), |v| {
+        let changes = Changes {
+            set: vec![("AWS_SECRET_ACCESS_KEY", v.clone())],
+            unset: vec![],
+        };
+        match (Dotenv.refuse(&v), shell::render(&Dotenv, &changes)) {
+            (None, Ok(_)) => {}
+            (Some(why), Err(e)) => prop_assert_eq!(
+                e.to_string(),
+                format!("the value for AWS_SECRET_ACCESS_KEY cannot be written in this output format: {why}; use another --shell")
+            ),
+            (why, got) => {
+                return Err(TestCaseError::fail(format!("refuse {why:?} but render {got:?}")))
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
 
 /// Any value holding a NUL is refused, by every format, naming the variable:
