@@ -256,7 +256,7 @@ fn setup_refuses_role_credentials() {
 
 /// Other profiles, comments, odd spacing, a CRLF line and no final newline
 /// around alice's key: all of it must survive a rotation byte for byte.
-fn rotate_world(mfa: bool) -> (World, Seeded, String) {
+pub(crate) fn rotate_world(mfa: bool) -> (World, Seeded, String) {
     let w = World::new();
     let s = w.seed("alice", &[]);
     let creds = format!(
@@ -275,14 +275,14 @@ fn rotate_world(mfa: bool) -> (World, Seeded, String) {
 }
 
 /// The key in alice's section of the credentials file.
-fn disk_key(w: &World) -> (String, String) {
+pub(crate) fn disk_key(w: &World) -> (String, String) {
     let text = w.read("credentials_file");
     let get = |k| edit::get(&text, Kind::Credentials, "alice", k).unwrap();
     (get("aws_access_key_id"), get("aws_secret_access_key"))
 }
 
 /// alice's keys as IAM lists them: (id, status).
-fn iam_keys(w: &World) -> Vec<(String, String)> {
+pub(crate) fn iam_keys(w: &World) -> Vec<(String, String)> {
     let out = ok(&w
         .aws(&[
             "iam",
@@ -315,7 +315,7 @@ fn iam_keys(w: &World) -> Vec<(String, String)> {
 /// The key on disk is an active key of alice, and the real aws CLI signs
 /// with it as alice (moto names an unknown key `user/moto`).
 #[track_caller]
-fn working_key_on_disk(w: &World) -> String {
+pub(crate) fn working_key_on_disk(w: &World) -> String {
     let (id, _) = disk_key(w);
     assert!(
         iam_keys(w).contains(&(id.clone(), "Active".to_string())),

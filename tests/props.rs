@@ -1,5 +1,8 @@
 //! Property tests: for arbitrary values, what `awsmfa::shell::render` prints,
-//! evaluated by the real shells, sets exactly those values and runs nothing.
+//! evaluated by the real shells (and, for `.env` output, sourced by dash and
+//! bash and read by python-dotenv), sets exactly those values and runs
+//! nothing. At the end: the INI editor behind `setup` and `rotate`, checked
+//! against the SDK's parser on arbitrary files.
 //!
 //! tests/quoting.rs checks a fixed list of known-nasty values; this module
 //! lets proptest invent them (any char, weighted towards quotes, `$()`,
@@ -14,7 +17,7 @@
 //! `non_utf8_files_are_named`).
 
 use crate::support::{have, stderr, stdout, World};
-use awsmfa::shell::{self, Fish, Posix, Shell};
+use awsmfa::shell::{self, Dotenv, Fish, Posix, Shell};
 use awsmfa::vars::Changes;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -198,12 +201,16 @@ fn evaluate(h: &Harness, cases: &[[String; 3]]) -> Result<(), TestCaseError> {
 }
 
 fn check(h: Harness) {
+    check_with(h, batch());
+}
+
+fn check_with(h: Harness, cases: impl Strategy<Value = Vec<[String; 3]>>) {
     assert!(
         have(h.program),
         "{} is needed: run scripts/setup.sh",
         h.program
     );
-    let result = runner().run(&batch(), |cases| evaluate(&h, &cases));
+    let result = runner().run(&cases, |cases| evaluate(&h, &cases));
     if let Err(e) = result {
         panic!("{}: {e}", h.program);
     }
@@ -250,6 +257,131 @@ fn fish_output_in_fish_sets_exactly_the_values() {
     });
 }
 
+// ------------------------------------------------------------ .env output
+
+/// Values `--shell dotenv` writes: those it would refuse lose what makes
+/// it refuse them (`'`, `\`, CR, `{`), the rest stay as generated, so both
+/// of its quotings are exercised. What it refuses is checked apart.
+fn dotenv_batch() -> impl Strategy<Value = Vec<[String; 3]>> {
+    let v = || {
+        value().prop_map(|v| match Dotenv.refuse(&v) {
+            None => v,
+            Some(_) => v.replace(['\'', '\\', '\r', '{'], ""),
+        })
+    };
+    prop::collection::vec([v(), v(), v()], BATCH)
+}
+
+fn dotenv_case(i: usize) -> String {
+    // As people load .env files; a fresh environment stands for the unset.
+    let mut s = format!("unset PROP_GONE\nset -a\n. \"$1/{i}\"\nset +a\n");
+    for n in NAMES {
+        s.push_str(&format!("printf %s \"${n}\" > \"$2/{i}.{n}\"\n"));
+    }
+    s.push_str(&format!("env -0 > \"$2/{i}.ENV\"\n"));
+    s
+}
+
+#[test]
+fn dotenv_output_sourced_by_dash_sets_exactly_the_values() {
+    check_with(
+        Harness {
+            program: "dash",
+            args: &["-e", "-u", "-c"],
+            shell: &Dotenv,
+            case: dotenv_case,
+        },
+        dotenv_batch(),
+    );
+}
+
+#[test]
+fn dotenv_output_sourced_by_bash_sets_exactly_the_values() {
+    check_with(
+        Harness {
+            program: "bash",
+            args: &["--norc", "--noprofile", "-e", "-u", "-c"],
+            shell: &Dotenv,
+            case: dotenv_case,
+        },
+        dotenv_batch(),
+    );
+}
+
+/// python-dotenv with its defaults (`dotenv_values(path)`: text mode,
+/// `${VAR}` interpolation) reads back exactly what was written.
+#[test]
+fn dotenv_output_in_python_dotenv_reads_exactly_the_values() {
+    let result = runner().run(&dotenv_batch(), |cases| {
+        let w = World::offline();
+        let dir = w.path("in");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, values) in cases.iter().enumerate() {
+            let text = shell::render(&Dotenv, &changes(values)).map_err(|e| {
+                TestCaseError::fail(format!("render refused {values:?}: {e}"))
+            })?;
+            std::fs::write(dir.join(i.to_string()), text).unwrap();
+        }
+        let o = w
+            .command(crate::support::python())
+            .args([
+                "-c",
+                "import dotenv, json, os, sys\n\
+                 d, n = sys.argv[1], int(sys.argv[2])\n\
+                 json.dump([dotenv.dotenv_values(os.path.join(d, str(i))) for i in range(n)], sys.stdout)",
+            ])
+            .arg(&dir)
+            .arg(cases.len().to_string())
+            .output()
+            .unwrap();
+        prop_assert!(o.status.success(), "python-dotenv: {}", stderr(&o));
+        let parsed: Vec<std::collections::BTreeMap<String, Option<String>>> =
+            serde_json::from_str(&stdout(&o)).unwrap();
+        for (i, values) in cases.iter().enumerate() {
+            for (name, value) in NAMES.iter().zip(values) {
+                let got = parsed[i].get(*name).cloned().flatten();
+                prop_assert_eq!(
+                    got.as_ref(),
+                    Some(value),
+                    "case {}: {}",
+                    i,
+                    name
+                );
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Any value `--shell dotenv` cannot write is refused with a message made
+/// only of the variable's name and the reason: never a byte of the value.
+#[test]
+fn dotenv_refusals_name_the_variable_never_the_value() {
+    let result = runner().run(&value(), |v| {
+        let changes = Changes {
+            set: vec![("AWS_SECRET_ACCESS_KEY", v.clone())],
+            unset: vec![],
+        };
+        match (Dotenv.refuse(&v), shell::render(&Dotenv, &changes)) {
+            (None, Ok(_)) => {}
+            (Some(why), Err(e)) => prop_assert_eq!(
+                e.to_string(),
+                format!("the value for AWS_SECRET_ACCESS_KEY cannot be written in this output format: {why}; use another --shell")
+            ),
+            (why, got) => {
+                return Err(TestCaseError::fail(format!("refuse {why:?} but render {got:?}")))
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
 /// Any value holding a NUL is refused, by every format, naming the variable:
 /// no shell variable can hold it, and cutting it short would export a
 /// different secret than AWS issued.
@@ -278,6 +410,379 @@ fn nul_anywhere_is_refused_with_a_clear_error() {
                 "{err}"
             );
         }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+// ------------------------------------------------------ the INI editor
+//
+// `setup` (edit::set of mfa_serial in the config file) and `rotate`
+// (edit::replace_key in the credentials file) on arbitrary valid files:
+// comments, inline comments, continuations and sub-properties, `[default]`
+// and `[profile default]`, `[x]` where it is not a profile, repeated
+// sections and keys, keys in odd case and spacing, CRLF, no final newline.
+// After the edit the SDK's own parser reads back exactly the value written,
+// every other profile and key reads back unchanged, and only the bytes of
+// the edited values (or the one added line/section) differ.
+
+use awsmfa::profile::edit::{self, Change, Kind};
+use awsmfa::profile::Profiles;
+
+const PROFILES: [&str; 4] = ["default", "alice", "bob", "a.b"];
+const KEYS: [&str; 7] = [
+    "region",
+    "mfa_serial",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "output",
+    "s3",
+    "role_arn",
+];
+
+/// How each profile's headers are spelled in one file. Two spellings of
+/// one profile (`[profile a]` and `[ profile a ]`) are read by the SDK in
+/// hash-map order, differently from one parse to the next, so a file uses
+/// one per profile; `[default]` and `[profile default]` have a defined
+/// priority and both appear.
+const SHAPES: [&str; 5] = [
+    "[profile {}]",
+    "[ profile   {} ]",
+    "[\tprofile {}]  # note",
+    "[profile {}];c",
+    "[{}]",
+];
+
+/// A header: a profile (by index into PROFILES), `[default]`, or a section
+/// that is not a profile.
+fn header() -> impl Strategy<Value = Result<usize, String>> {
+    prop_oneof![
+        4 => (0..PROFILES.len()).prop_map(Ok),
+        1 => Just(Err("[default]".to_string())),
+        1 => (
+            prop::sample::select(vec!["sso-session", "services"]),
+            prop::sample::select(PROFILES.to_vec())
+        )
+            .prop_map(|(t, n)| Err(format!("[{t} {n}]"))),
+    ]
+}
+
+fn key_text() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(KEYS.to_vec()),
+        prop::sample::select(vec!["lower", "upper", "mixed"]),
+    )
+        .prop_map(|(k, case)| match case {
+            "upper" => k.to_ascii_uppercase(),
+            "mixed" => k
+                .char_indices()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+            _ => k.to_string(),
+        })
+}
+
+fn value_text() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "",
+        "us-east-1",
+        "AKIAOLDOLDOLDOLD1234",
+        "old/secret+x==",
+        "v # comment",
+        "v;not-a-comment",
+        "v ; comment",
+        "v\t#c",
+        "a=b",
+        "  spaced  ",
+        "ünï",
+        "#start",
+        "arn:aws:iam::123456789012:mfa/old",
+    ])
+    .prop_map(str::to_string)
+}
+
+/// A line: a header (to be spelled per file) or text.
+fn line() -> impl Strategy<Value = Result<String, Result<usize, String>>> {
+    let sep = prop::sample::select(vec!["=", " = ", "=  ", "\t=\t", "   =", " =  "]);
+    let text = prop_oneof![
+        6 => (key_text(), sep, value_text()).prop_map(|(k, s, v)| format!("{k}{s}{v}")),
+        1 => prop::sample::select(vec!["  max_concurrent_requests = 20", "\tsub = x", "  continued"])
+            .prop_map(str::to_string),
+        1 => prop::sample::select(vec!["# comment", "; comment", "#", "", "   ", "\t"])
+            .prop_map(str::to_string),
+    ];
+    prop_oneof![2 => header().prop_map(Err), 8 => text.prop_map(Ok)]
+}
+
+/// A whole file: lines, each ending LF or CRLF, the last maybe not at all.
+fn ini() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec((line(), any::<bool>()), 0..14),
+        any::<bool>(),
+        [
+            0..SHAPES.len(),
+            0..SHAPES.len(),
+            0..SHAPES.len(),
+            0..SHAPES.len(),
+        ],
+    )
+        .prop_map(|(lines, final_eol, shapes)| {
+            let mut out = String::new();
+            let n = lines.len();
+            for (i, (l, crlf)) in lines.into_iter().enumerate() {
+                let l = match l {
+                    Ok(text) => text,
+                    Err(Ok(p)) => SHAPES[shapes[p]].replace("{}", PROFILES[p]),
+                    Err(Err(other)) => other,
+                };
+                out.push_str(&l);
+                if i + 1 < n || final_eol {
+                    out.push_str(if crlf { "\r\n" } else { "\n" });
+                }
+            }
+            out
+        })
+}
+
+/// Every value the SDK reads, for every profile it sees and every key the
+/// generator uses.
+fn snapshot(p: &Profiles) -> std::collections::BTreeMap<(String, String), Option<String>> {
+    let mut names: Vec<String> = p.names().map(str::to_string).collect();
+    names.extend(PROFILES.iter().map(|s| s.to_string()));
+    let mut out = std::collections::BTreeMap::new();
+    for n in names {
+        for k in KEYS {
+            out.insert(
+                (n.clone(), k.to_string()),
+                p.value(&n, k).map(str::to_string),
+            );
+        }
+    }
+    out
+}
+
+fn parse(kind: Kind, text: &str) -> Option<Profiles> {
+    match kind {
+        Kind::Config => Profiles::parse(text, "").ok(),
+        Kind::Credentials => Profiles::parse("", text).ok(),
+    }
+}
+
+/// `after` is `before` with one run of bytes inserted, and that run is an
+/// added line `key<sep>value` (with its line ending, before or after it) or
+/// an added section holding `key = value`, after up to two line endings.
+fn one_insertion(before: &str, after: &str, key: &str, value: &str) -> bool {
+    let d = after.len() - before.len();
+    let line_ok = |l: &str| {
+        l.strip_prefix(key)
+            .and_then(|r| r.strip_suffix(value))
+            .is_some_and(|sep| sep.trim_matches([' ', '\t']) == "=")
+    };
+    (0..=before.len())
+        .filter(|q| after.is_char_boundary(*q) && after.is_char_boundary(q + d))
+        .any(|q| {
+            after[..q] == before[..q] && after[q + d..] == before[q..] && {
+                let s = &after[q..q + d];
+                ["\n", "\r\n"].iter().any(|eol| {
+                    s.strip_suffix(eol).is_some_and(line_ok)
+                        || s.strip_prefix(eol).is_some_and(line_ok)
+                        || {
+                            let body = s.trim_start_matches(['\r', '\n']);
+                            body.strip_suffix(eol)
+                                .and_then(|b| b.split_once(eol))
+                                .is_some_and(|(h, l)| {
+                                    h.starts_with('[') && l == format!("{key} = {value}")
+                                })
+                        }
+                })
+            }
+        })
+}
+
+/// `after` is `before` with only the value bytes on one line replaced by
+/// `value` (plus the one blank an empty value may need), and that value's
+/// continuation lines removed (they were part of it). `previous` is the
+/// value as the SDK read it: continuation lines joined, their indentation
+/// trimmed, so blanks and line ends are not compared on that side.
+fn one_replacement(before: &str, after: &str, previous: &str, value: &str) -> bool {
+    let (old_lines, new_lines): (Vec<&str>, Vec<&str>) = (
+        before.split_inclusive('\n').collect(),
+        after.split_inclusive('\n').collect(),
+    );
+    let Some(i) = (0..old_lines.len()).find(|&i| new_lines.get(i) != old_lines.get(i)) else {
+        return false;
+    };
+    // Without line endings: deleting a file's last line (a continuation
+    // with no ending) takes the ending before it.
+    let eol = |l: &'_ str| l.trim_end_matches(['\r', '\n']).len();
+    let (old, new) = (
+        &old_lines[i].as_bytes()[..eol(old_lines[i])],
+        new_lines
+            .get(i)
+            .map_or(&b""[..], |l| &l.as_bytes()[..eol(l)]),
+    );
+    let p = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let max = old.len().min(new.len()) - p;
+    let s = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(max)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let unblank = |b: &[u8]| -> Vec<u8> {
+        b.iter()
+            .copied()
+            .filter(|c| !b" \t\r\n".contains(c))
+            .collect()
+    };
+    let within =
+        |part: &[u8], whole: &[u8]| part.is_empty() || whole.windows(part.len()).any(|w| w == part);
+    let value_ok = within(
+        &unblank(&old[p..old.len() - s]),
+        &unblank(previous.as_bytes()),
+    ) && [value.to_string(), format!(" {value}"), format!("{value} ")]
+        .iter()
+        .any(|v| within(&new[p..new.len() - s], v.as_bytes()));
+    // The rest: equal, but for continuation lines of the old value.
+    let mut rest = new_lines[(i + 1).min(new_lines.len())..].iter().peekable();
+    for line in &old_lines[i + 1..] {
+        if rest.peek() == Some(&line) {
+            rest.next();
+        } else if !line.starts_with([' ', '\t']) {
+            return false;
+        }
+    }
+    value_ok && rest.next().is_none()
+}
+
+fn ini_runner(cases: u32) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        max_global_rejects: cases * 20,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[12; 32]))
+}
+
+fn serial() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9+=,.@_/-]{1,24}".prop_map(|s| format!("arn:aws:iam::123456789012:mfa/{s}"))
+}
+
+#[test]
+fn setup_edit_reads_back_and_changes_nothing_else() {
+    let strategy = (ini(), prop::sample::select(PROFILES.to_vec()), serial());
+    let result = ini_runner(3000).run(&strategy, |(text, profile, serial)| {
+        let Some(before) = parse(Kind::Config, &text) else {
+            return Err(TestCaseError::reject("the SDK rejects this file"));
+        };
+        let change = edit::set(&text, Kind::Config, profile, "mfa_serial", &serial);
+        let out = change.text().unwrap_or(&text).to_string();
+        let after = parse(Kind::Config, &out)
+            .ok_or_else(|| TestCaseError::fail(format!("the SDK rejects the edit: {out:?}")))?;
+        prop_assert_eq!(
+            after.value(profile, "mfa_serial"),
+            Some(serial.as_str()),
+            "{:?}",
+            out
+        );
+        let mut want = snapshot(&before);
+        want.insert((profile.into(), "mfa_serial".into()), Some(serial.clone()));
+        let mut got = snapshot(&after);
+        got.retain(|k, _| want.contains_key(k));
+        prop_assert_eq!(got, want, "{:?} -> {:?}", text, out);
+        match &change {
+            Change::Same => {}
+            Change::Replaced { text: o, previous } => {
+                prop_assert!(
+                    one_replacement(&text, o, previous, &serial),
+                    "{:?} -> {:?}",
+                    text,
+                    o
+                )
+            }
+            Change::Added { text: o } => {
+                prop_assert!(
+                    one_insertion(&text, o, "mfa_serial", &serial),
+                    "{:?} -> {:?}",
+                    text,
+                    o
+                )
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn rotate_edit_reads_back_and_changes_nothing_else() {
+    const NEW_ID: &str = "AKIANEW§NEW§NEW§1234";
+    const NEW_SECRET: &str = "new/§secret§+y==";
+    let result = ini_runner(3000).run(&ini(), |text| {
+        let Some(before) = parse(Kind::Credentials, &text) else {
+            return Err(TestCaseError::reject("the SDK rejects this file"));
+        };
+        let old = "AKIAOLDOLDOLDOLD1234";
+        let Ok((out, changed)) =
+            edit::replace_key(&text, Kind::Credentials, old, NEW_ID, NEW_SECRET)
+        else {
+            return Ok(());
+        };
+        let after = parse(Kind::Credentials, &out)
+            .ok_or_else(|| TestCaseError::fail(format!("the SDK rejects the edit: {out:?}")))?;
+        let mut want = snapshot(&before);
+        for ((profile, key), v) in want.iter_mut() {
+            let held = before.value(profile, "aws_access_key_id") == Some(old);
+            if held && key == "aws_access_key_id" {
+                *v = Some(NEW_ID.into());
+            }
+            if held && key == "aws_secret_access_key" {
+                *v = Some(NEW_SECRET.into());
+            }
+        }
+        let mut got = snapshot(&after);
+        got.retain(|k, _| want.contains_key(k));
+        prop_assert_eq!(got, want, "{:?} -> {:?} ({:?})", text, out, changed);
+        // Only values changed: put the old values back where the markers
+        // are and the file is what it was.
+        let pieces: Vec<&str> = out
+            .split(NEW_ID)
+            .flat_map(|p| p.split(NEW_SECRET))
+            .collect();
+        let mut rest = text.as_str();
+        for (i, piece) in pieces.iter().enumerate() {
+            let at = match i {
+                0 => 0,
+                _ if i + 1 == pieces.len() => rest.len().saturating_sub(piece.len()),
+                _ => rest.find(piece).unwrap_or(rest.len()),
+            };
+            // What was replaced: one value, maybe with continuation lines.
+            let continued = |l: &str| {
+                l.starts_with([' ', '\t']) || l.trim().is_empty() || l.starts_with(['#', ';'])
+            };
+            let replaced = &rest[..at];
+            prop_assert!(
+                replaced.lines().skip(1).all(continued),
+                "{:?} -> {:?}",
+                text,
+                out
+            );
+            prop_assert!(rest[at..].starts_with(piece), "{:?} -> {:?}", text, out);
+            rest = &rest[at + piece.len()..];
+        }
+        prop_assert_eq!(rest, "", "{:?} -> {:?}", text, out);
         Ok(())
     });
     if let Err(e) = result {

@@ -78,6 +78,7 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     };
     shell_hook(&mut r);
     let profiles = aws_files(&mut r);
+    leftovers(&mut r);
     let keys = profiles
         .as_ref()
         .and_then(|p| mfa(&mut r, p, args.profile.as_deref()));
@@ -291,6 +292,47 @@ fn aws_files(r: &mut Report) -> Option<Profiles> {
             r.fail("profiles", e.to_string(), "fix the file named above");
             None
         }
+    }
+}
+
+/// What a killed awsmfa can leave beside the AWS files: temporary copies of
+/// a file (secrets included), removed here, and a rotate journal naming an
+/// access key that was created but never saved.
+fn leftovers(r: &mut Report) {
+    let locations = crate::profile::locate(env, cfg!(windows));
+    let removed = super::rotate::clean_leftovers(&locations);
+    let journals = super::rotate::Journal::all(&locations);
+    if removed.is_empty() && journals.is_empty() {
+        r.ok("leftovers", "no temporary files or interrupted rotations");
+    }
+    if !removed.is_empty() {
+        let names: Vec<String> = removed.iter().map(|p| show(p)).collect();
+        r.ok(
+            "leftovers",
+            format!("removed {} left by an interrupted write", names.join(", ")),
+        );
+    }
+    let on_disk = |id: &str| super::rotate::on_disk(&locations, id);
+    for (path, j) in journals {
+        let (user, profile) = (&j.user, &j.profile);
+        let delete = |id: &str| {
+            format!("run `awsmfa rotate {profile}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`")
+        };
+        let (what, fix) = match &j.new_key {
+            Some(id) if on_disk(id) => (
+                format!("a rotate of IAM user `{user}` stopped after saving new key {id}; old key {} may still exist", j.old_key),
+                delete(&j.old_key),
+            ),
+            Some(id) => (
+                format!("a rotate of IAM user `{user}` created access key {id} and never saved it"),
+                delete(id),
+            ),
+            None => (
+                format!("a rotate of IAM user `{user}` was interrupted while creating a key"),
+                format!("run `awsmfa rotate {profile}`: it names any key in no file"),
+            ),
+        };
+        r.warn("leftovers", format!("{what} ({})", show(&path)), fix);
     }
 }
 

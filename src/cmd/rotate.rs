@@ -16,13 +16,13 @@
 use super::Context;
 use crate::cli::RotateArgs;
 use crate::error::{Error, Result};
-use crate::iam::{self, Endpoint, Iam, NewKey, UserProfile};
+use crate::iam::{self, Endpoint, Iam, KeyInfo, NewKey, UserProfile};
 use crate::obtain::{obtain, Request};
 use crate::profile::edit::{self, Kind};
-use crate::profile::{self, Profiles};
+use crate::profile::{self, Locations, Profiles};
 use crate::sts::{Failure, Sts};
 use aws_credential_types::Credentials;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -42,6 +42,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     let old_id = user.keys.access_key_id().to_string();
     // Before AWS is touched: the key must be somewhere awsmfa can rewrite.
     let file = KeyFile::locate(&profiles, &old_id)?;
+    clean_leftovers(&profiles.locations);
 
     let sts = Sts::new(user.sts.clone()).map_err(|f| sts_error(f, &user, "starting STS"))?;
     let identity = sts
@@ -65,6 +66,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     };
     let client = Iam::new(&sts, &user.sts.region, user.iam_endpoint.as_deref());
     let r = Rotation {
+        profiles: &profiles,
         client: &client,
         user: &user_name,
         profile: &source,
@@ -75,7 +77,8 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     // Until the new key is proven, the old key (or its MFA session) signs.
     let before = session.as_ref().unwrap_or(&user.keys);
 
-    // 1. Exactly one key, and it is this profile's.
+    // 1. Exactly one key, and it is this profile's (after what an earlier,
+    // killed rotate left is dealt with).
     let keys = client.access_keys(before, &user_name).map_err(|f| {
         r.stop(
             "listing the access keys (iam:ListAccessKeys)",
@@ -83,6 +86,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
             r.unchanged(),
         )
     })?;
+    let keys = r.recover(before, keys)?;
     match keys.as_slice() {
         [only] if only.id == old_id => {}
         [only] => {
@@ -105,14 +109,28 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
         }
     }
 
-    // 2. Create.
+    // 2. Create. The journal names the key (never its secret) until the
+    // old one is deleted, so that a kill in between leaves a key someone
+    // can find. Once the key exists it stays on failures too: the next
+    // rotate finishes the job (see `recover`).
+    let mut journal = Journal {
+        user: user_name.clone(),
+        profile: source.clone(),
+        old_key: old_id.clone(),
+        new_key: None,
+    };
+    journal.save(&file.path)?;
     let new = client.create_key(before, &user_name).map_err(|f| {
+        Journal::remove(&file.path, &user_name);
         r.stop(
             "creating the new access key (iam:CreateAccessKey)",
             r.iam_error(f, "iam:CreateAccessKey"),
             r.unchanged(),
         )
     })?;
+    journal.new_key = Some(new.id.clone());
+    // Best effort: the id is also on stderr below.
+    let _ = journal.save(&file.path);
     crate::term::note(format_args!(
         "awsmfa: created access key {} for IAM user `{user_name}`",
         new.id
@@ -200,6 +218,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
 
     // 5. Sessions made from the old key must not outlive it in the cache.
     store.forget(&source);
+    Journal::remove(&file.path, &user_name);
     crate::term::note(format_args!(
         "awsmfa: rotated IAM user `{user_name}`'s access key: {} is active and in {}; {old_id} is deleted",
         new.id,
@@ -210,6 +229,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
 
 /// What every step's message needs.
 struct Rotation<'a> {
+    profiles: &'a Profiles,
     client: &'a Iam<'a>,
     user: &'a str,
     profile: &'a str,
@@ -219,6 +239,82 @@ struct Rotation<'a> {
 }
 
 impl Rotation<'_> {
+    /// An earlier rotate of this user that did not finish (killed, or
+    /// stopped by an error) left a journal naming the key it created.
+    /// - That key is in IAM but in no file: its secret is gone (never
+    ///   written, or only to a temporary file since removed), so it is of
+    ///   no use: delete it.
+    /// - That key is the one on disk (it just signed GetCallerIdentity) and
+    ///   the key it replaced is in no file: finish, deleting the old key.
+    /// - A kill during the creation names no key: say which keys are in no
+    ///   file, for the user to judge.
+    fn recover(&self, signer: &Credentials, keys: Vec<KeyInfo>) -> Result<Vec<KeyInfo>> {
+        let Some(journal) = Journal::load(&self.file.path, self.user) else {
+            return Ok(keys);
+        };
+        let (mut orphans, mut keys): (Vec<_>, Vec<_>) = keys
+            .into_iter()
+            .partition(|k| k.id != self.old_id && !self.on_disk(&k.id));
+        let useless = match &journal.new_key {
+            Some(id) if *id == self.old_id => Some((
+                journal.old_key.as_str(),
+                "the key an interrupted rotate replaced on disk",
+            )),
+            Some(id) => Some((
+                id.as_str(),
+                "a key an interrupted rotate created but never saved",
+            )),
+            None if !orphans.is_empty() => {
+                let ids: Vec<&str> = orphans.iter().map(|k| k.id.as_str()).collect();
+                crate::term::note(format_args!(
+                    "awsmfa: an earlier rotate was interrupted while creating a key; {} is in neither AWS file: if nothing else uses it, delete it with `{}`",
+                    ids.join(", "),
+                    self.aws(&format!(
+                        "iam delete-access-key --user-name {} --access-key-id {}",
+                        self.user, ids[0]
+                    ))
+                ));
+                keys.extend(orphans);
+                return Ok(keys);
+            }
+            None => None,
+        };
+        if let Some((id, what)) = useless {
+            if let Some(at) = orphans.iter().position(|k| k.id == id) {
+                self.delete_leftover(signer, id)?;
+                crate::term::note(format_args!("awsmfa: deleted access key {id}, {what}"));
+                orphans.remove(at);
+            }
+        }
+        Journal::remove(&self.file.path, self.user);
+        keys.extend(orphans);
+        Ok(keys)
+    }
+
+    fn delete_leftover(&self, signer: &Credentials, id: &str) -> Result<()> {
+        self.client.delete_key(signer, self.user, id).map_err(|f| {
+            let delete = format!(
+                "iam delete-access-key --user-name {} --access-key-id {id}",
+                self.user
+            );
+            self.stop(
+                "deleting a key an interrupted rotate left (iam:DeleteAccessKey)",
+                self.iam_error(f, "iam:DeleteAccessKey"),
+                format!(
+                    "{} Access key {id} is in no file: delete it with `{}`.",
+                    self.unchanged(),
+                    self.aws(&delete)
+                ),
+            )
+        })
+    }
+
+    /// Whether either AWS file mentions key `id` anywhere: a key in use is
+    /// never taken for a leftover.
+    fn on_disk(&self, id: &str) -> bool {
+        on_disk(&self.profiles.locations, id)
+    }
+
     fn iam_error(&self, f: Failure, action: &str) -> Error {
         match iam::error(
             f,
@@ -414,5 +510,118 @@ impl KeyFile {
         edit::write_atomic(&self.path, new.as_bytes(), 0o600)
             .map_err(|e| Error::io(context(), e))?;
         Ok(profiles)
+    }
+}
+
+/// Whether either AWS file mentions `id` anywhere.
+pub(crate) fn on_disk(l: &Locations, id: &str) -> bool {
+    [&l.credentials, &l.config]
+        .iter()
+        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(id)))
+}
+
+/// Where writes to either AWS file put their temporary files and journals.
+fn temp_dirs(l: &Locations) -> Vec<PathBuf> {
+    let mut dirs = vec![
+        edit::temp_dir_of(Path::new(&l.credentials)),
+        edit::temp_dir_of(Path::new(&l.config)),
+    ];
+    dirs.dedup();
+    dirs
+}
+
+/// Remove the temporary files an interrupted write left beside either AWS
+/// file: each is a whole copy of that file, secrets included.
+pub(crate) fn clean_leftovers(l: &Locations) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    for dir in temp_dirs(l) {
+        match edit::clean_leftovers(&dir) {
+            Ok(files) => removed.extend(files),
+            Err(e) => crate::term::note(format_args!(
+                "awsmfa: could not look for leftover temporary files in {}: {e}",
+                dir.display()
+            )),
+        }
+    }
+    for file in &removed {
+        crate::term::note(format_args!(
+            "awsmfa: removed {}, a copy of an AWS file (secrets included) left by an interrupted write",
+            file.display()
+        ));
+    }
+    removed
+}
+
+/// What a rotate records from just before it creates a key until it has
+/// deleted the old one: ids only, never a secret. It sits beside the key
+/// file (one per IAM user); one that remains means a rotate was killed or
+/// stopped, and the next one finishes from it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Journal {
+    pub user: String,
+    pub profile: String,
+    pub old_key: String,
+    /// None while the key is being created: AWS may have made it before a
+    /// kill, with awsmfa never hearing its id.
+    pub new_key: Option<String>,
+}
+
+const JOURNAL_PREFIX: &str = ".awsmfa-rotate-";
+const JOURNAL_SUFFIX: &str = ".json";
+
+impl Journal {
+    fn path(key_file: &Path, user: &str) -> PathBuf {
+        // IAM user names are `[\w+=,.@-]+`; anything else cannot name a file.
+        let safe: String = user
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        edit::temp_dir_of(key_file).join(format!("{JOURNAL_PREFIX}{safe}{JOURNAL_SUFFIX}"))
+    }
+
+    fn load(key_file: &Path, user: &str) -> Option<Journal> {
+        let text = std::fs::read_to_string(Journal::path(key_file, user)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn save(&self, key_file: &Path) -> Result<()> {
+        let path = Journal::path(key_file, &self.user);
+        let text = serde_json::to_string(self)
+            .map_err(|e| Error::Other(format!("cannot encode the rotate journal: {e}")))?;
+        edit::write_atomic(&path, text.as_bytes(), 0o600)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    }
+
+    fn remove(key_file: &Path, user: &str) {
+        let _ = std::fs::remove_file(Journal::path(key_file, user));
+    }
+
+    /// Every journal beside either AWS file, for doctor.
+    pub(crate) fn all(l: &Locations) -> Vec<(PathBuf, Journal)> {
+        let mut out = Vec::new();
+        for entry in temp_dirs(l)
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flatten()
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !(name.starts_with(JOURNAL_PREFIX) && name.ends_with(JOURNAL_SUFFIX)) {
+                continue;
+            }
+            let journal = std::fs::read_to_string(entry.path())
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok());
+            if let Some(j) = journal {
+                out.push((entry.path(), j));
+            }
+        }
+        out
     }
 }

@@ -227,22 +227,86 @@ fn line_ending(text: &str) -> &'static str {
     }
 }
 
+/// The continuation lines of the property on line `i`: the SDK appends
+/// each (trimmed, after a newline) to its value, skipping blank and comment
+/// lines in between, until the next property or header.
+fn continuations(lines: &[Line], i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (j, l) in lines.iter().enumerate().skip(i + 1) {
+        match l.class {
+            Class::Continuation => out.push(j),
+            Class::Blank | Class::Comment => {}
+            _ => break,
+        }
+    }
+    out
+}
+
+/// The property on line `i`, as the SDK reads it: its value, and the byte
+/// ranges that hold it (the value on its own line, then each continuation
+/// line), so that replacing the first range and deleting the others
+/// replaces exactly the value.
+fn value_of(text: &str, lines: &[Line], i: usize) -> (String, Vec<(usize, usize)>) {
+    let line = &lines[i];
+    let Class::Property { value: (a, b), .. } = line.class else {
+        unreachable!("value_of a property line")
+    };
+    let mut value = line.content(text)[a..b].to_string();
+    let mut ranges = vec![(line.start + a, line.start + b)];
+    for j in continuations(lines, i) {
+        let c = &lines[j];
+        value.push('\n');
+        value.push_str(c.content(text).trim_matches(WS));
+        // The line with its own line ending; the last line of a file
+        // without one goes with the ending before it instead.
+        if c.eol > 0 {
+            ranges.push((c.start, c.next()));
+        } else {
+            let prev = &lines[j - 1];
+            ranges.push((prev.start + prev.len, c.start + c.len));
+        }
+    }
+    (value, ranges)
+}
+
+/// The line (index) where the SDK reads `key` of `profile`: the last
+/// definition in any of its sections wins.
+fn defining_line(lines: &[Line], mine: &[&Section], key: &str) -> Option<usize> {
+    mine.iter()
+        .flat_map(|s| s.header + 1..s.end)
+        .rfind(|&i| matches!(&lines[i].class, Class::Property { key: k, .. } if k == key))
+}
+
+/// `text` with each range replaced by its string (ranges sorted, disjoint).
+fn splice(text: &str, mut edits: Vec<(usize, usize, String)>) -> String {
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (a, b, new) in edits {
+        out.push_str(&text[at..a]);
+        out.push_str(&new);
+        at = b;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The edits that make the property on line `i` hold `new`.
+fn replace_value(text: &str, lines: &[Line], i: usize, new: &str) -> Vec<(usize, usize, String)> {
+    let (_, ranges) = value_of(text, lines, i);
+    let mut edits = vec![(ranges[0].0, ranges[0].1, new.to_string())];
+    edits.extend(ranges[1..].iter().map(|&(a, b)| (a, b, String::new())));
+    edits
+}
+
 /// The value `key` has in `profile`, as the SDK would read it (the last
 /// definition wins).
 pub fn get(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
     let lines = split(text, kind);
     let all = sections(&lines);
-    let key = key.to_ascii_lowercase();
-    profile_sections(&all, kind, profile)
-        .iter()
-        .flat_map(|s| &lines[s.header + 1..s.end])
-        .filter_map(|l| match &l.class {
-            Class::Property { key: k, value } if *k == key => {
-                Some(l.content(text)[value.0..value.1].to_string())
-            }
-            _ => None,
-        })
-        .next_back()
+    let mine = profile_sections(&all, kind, profile);
+    let i = defining_line(&lines, &mine, &key.to_ascii_lowercase())?;
+    Some(value_of(text, &lines, i).0)
 }
 
 /// Set `key = value` in `profile`: replace the value where the SDK reads it
@@ -254,19 +318,16 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
     let wanted = key.to_ascii_lowercase();
     let mine = profile_sections(&all, kind, profile);
 
-    let existing = mine
-        .iter()
-        .flat_map(|s| &lines[s.header + 1..s.end])
-        .rfind(|l| matches!(&l.class, Class::Property { key: k, .. } if *k == wanted));
-    if let Some(line) = existing {
-        let Class::Property { value: (a, b), .. } = line.class else {
-            unreachable!("filtered on Property")
-        };
-        let content = line.content(text);
-        let previous = &content[a..b];
+    if let Some(i) = defining_line(&lines, &mine, &wanted) {
+        let (previous, _) = value_of(text, &lines, i);
         if previous == value {
             return Change::Same;
         }
+        let line = &lines[i];
+        let Class::Property { value: (a, b), .. } = line.class else {
+            unreachable!("a defining line is a property")
+        };
+        let content = line.content(text);
         // An empty value directly followed by an inline comment keeps the
         // whitespace the comment needs.
         let replacement = if a == b && content[b..].starts_with(COMMENT) {
@@ -276,14 +337,9 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
         } else {
             value.to_string()
         };
-        let at = line.start;
-        let mut out = String::with_capacity(text.len() + value.len());
-        out.push_str(&text[..at + a]);
-        out.push_str(&replacement);
-        out.push_str(&text[at + b..]);
         return Change::Replaced {
-            text: out,
-            previous: previous.to_string(),
+            text: splice(text, replace_value(text, &lines, i, &replacement)),
+            previous,
         };
     }
 
@@ -362,9 +418,7 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
 pub enum KeyEditError {
     #[error("no profile holds aws_access_key_id = {0}")]
     NotFound(String),
-    #[error(
-        "profile `{0}` has aws_access_key_id but no aws_secret_access_key in the same section"
-    )]
+    #[error("profile `{0}` has aws_access_key_id but no aws_secret_access_key")]
     NoSecret(String),
 }
 
@@ -380,53 +434,39 @@ pub fn replace_key(
     new_secret: &str,
 ) -> Result<(String, Vec<String>), KeyEditError> {
     let lines = split(text, kind);
-    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
-    let mut profiles = Vec::new();
-    for section in sections(&lines) {
-        let Some(profile) = &section.profile else {
-            continue;
-        };
-        let body = &lines[section.header + 1..section.end];
-        let value = |l: &Line| match &l.class {
-            Class::Property { key, value } => {
-                Some((key.clone(), l.start + value.0, l.start + value.1))
-            }
-            _ => None,
-        };
-        let ids: Vec<_> = body
-            .iter()
-            .filter_map(value)
-            .filter(|(k, a, b)| k == "aws_access_key_id" && &text[*a..*b] == old_id)
-            .collect();
-        if ids.is_empty() {
+    let all = sections(&lines);
+    let mut edits = Vec::new();
+    let mut profiles: Vec<String> = Vec::new();
+    for name in all.iter().filter_map(|s| s.profile.as_ref()) {
+        if profiles.contains(name) {
             continue;
         }
-        let secrets: Vec<_> = body
-            .iter()
-            .filter_map(value)
-            .filter(|(k, _, _)| k == "aws_secret_access_key")
-            .collect();
-        if secrets.is_empty() {
-            return Err(KeyEditError::NoSecret(profile.clone()));
+        // Where the SDK reads the profile's key: a copy that a later line
+        // overrides is not this key, and is left alone.
+        let mine = profile_sections(&all, kind, name);
+        let Some(id) = defining_line(&lines, &mine, "aws_access_key_id") else {
+            continue;
+        };
+        if value_of(text, &lines, id).0 != old_id {
+            continue;
         }
-        edits.extend(ids.iter().map(|(_, a, b)| (*a, *b, new_id)));
-        edits.extend(secrets.iter().map(|(_, a, b)| (*a, *b, new_secret)));
-        profiles.push(profile.clone());
+        let Some(secret) = defining_line(&lines, &mine, "aws_secret_access_key") else {
+            return Err(KeyEditError::NoSecret(name.clone()));
+        };
+        edits.extend(replace_value(text, &lines, id, new_id));
+        edits.extend(replace_value(text, &lines, secret, new_secret));
+        profiles.push(name.clone());
     }
     if profiles.is_empty() {
         return Err(KeyEditError::NotFound(old_id.to_string()));
     }
-    edits.sort_by_key(|e| e.0);
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut at = 0;
-    for (a, b, new) in edits {
-        out.push_str(&text[at..a]);
-        out.push_str(new);
-        at = b;
-    }
-    out.push_str(&text[at..]);
-    Ok((out, profiles))
+    Ok((splice(text, edits), profiles))
 }
+
+/// What the temporary files [`write_atomic`] makes are called, in the
+/// directory of the file they replace: [`clean_leftovers`] looks for them.
+const TMP_PREFIX: &str = ".awsmfa-";
+const TMP_SUFFIX: &str = ".tmp";
 
 /// Replace `path` with `contents` atomically: a temporary file in the same
 /// directory, written, given the old file's mode (`new_mode` for a new file),
@@ -434,7 +474,44 @@ pub fn replace_key(
 /// or the new one, never half of either; a crash leaves the old one. A
 /// symlinked file (dotfile managers) is replaced at its target, keeping the
 /// link.
+///
+/// The temporary file holds everything the new file does (secrets
+/// included), so a process killed before the rename must not leave it
+/// behind. On Linux it has no name until it is complete and flushed
+/// (`O_TMPFILE`), then is linked and renamed at once: a kill leaves a named
+/// copy only between those two calls. Elsewhere, or where the filesystem
+/// cannot, it is named from the start. Either way it is locked while this
+/// process lives, so [`clean_leftovers`] can tell a leftover from a write
+/// under way.
 pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Result<()> {
+    let (target, dir) = target_and_dir(path)?;
+    if !dir.exists() {
+        create_private_dir(&dir)?;
+    }
+    let mode = match std::fs::metadata(&target) {
+        Ok(meta) => mode_of(&meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
+        Err(e) => return Err(e),
+    };
+    #[cfg(target_os = "linux")]
+    if let Some(done) = unnamed::write(&dir, &target, contents, mode) {
+        return done;
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(&dir)?;
+    tmp.as_file().lock()?;
+    set_mode(tmp.path(), mode)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    sync_dir(&dir)
+}
+
+/// The file a write to `path` replaces (through a symlink) and its directory,
+/// where the temporary file goes.
+fn target_and_dir(path: &Path) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
     let target = match std::fs::canonicalize(path) {
         Ok(real) => real,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
@@ -444,39 +521,131 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Res
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    if !dir.exists() {
-        create_private_dir(&dir)?;
+    Ok((target, dir))
+}
+
+/// The directory where writes to `path` put their temporary files.
+pub fn temp_dir_of(path: &Path) -> std::path::PathBuf {
+    target_and_dir(path).map_or_else(|_| std::path::PathBuf::from("."), |(_, d)| d)
+}
+
+/// A rename is durable only once its directory is flushed.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use super::{sync_dir, TMP_PREFIX, TMP_SUFFIX};
+    use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
+    use rustix::io::Errno;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    /// None when `O_TMPFILE` or `/proc/self/fd` is not available here: the
+    /// caller then writes a named temporary file instead.
+    pub fn write(
+        dir: &Path,
+        target: &Path,
+        contents: &[u8],
+        mode: u32,
+    ) -> Option<std::io::Result<()>> {
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        let fd = match openat(CWD, dir, flags, Mode::from_raw_mode(0o600)) {
+            Ok(fd) => fd,
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::NOENT | Errno::INVAL) => return None,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let mut file = std::fs::File::from(fd);
+        let filled = (|| {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            file.write_all(contents)?;
+            file.sync_all()?;
+            file.lock()
+        })();
+        if let Err(e) = filled {
+            return Some(Err(e));
+        }
+        let source = format!("/proc/self/fd/{}", file.as_raw_fd());
+        for _ in 0..16 {
+            let mut random = [0u8; 8];
+            getrandom::fill(&mut random).ok()?;
+            let name = dir.join(format!("{TMP_PREFIX}{}{TMP_SUFFIX}", hex::encode(random)));
+            match linkat(CWD, &source, CWD, &name, AtFlags::SYMLINK_FOLLOW) {
+                Ok(()) => {
+                    // From here to the rename is the only moment a kill
+                    // leaves a named copy.
+                    if let Err(e) = std::fs::rename(&name, target) {
+                        let _ = std::fs::remove_file(&name);
+                        return Some(Err(e));
+                    }
+                    return Some(sync_dir(dir));
+                }
+                Err(Errno::EXIST) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
     }
-    let mode = match std::fs::metadata(&target) {
-        Ok(meta) => mode_of(&meta),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
+}
+
+/// Remove the temporary files that an awsmfa killed mid-write left in
+/// `dir`: each is a whole copy of the file it was replacing, secrets
+/// included. Only regular files of this user with awsmfa's temporary name;
+/// one still locked belongs to a write under way and stays. Returns what
+/// was removed.
+pub fn clean_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut removed = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
         Err(e) => return Err(e),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".awsmfa-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
-    tmp.write_all(contents)?;
-    set_mode(tmp.path(), mode)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    // The rename itself is durable only once the directory is flushed.
-    #[cfg(unix)]
-    std::fs::File::open(&dir)?.sync_all()?;
-    Ok(())
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(entry.path())?;
+        if !meta.file_type().is_file() || !owned_by_me(&meta) {
+            continue;
+        }
+        let Ok(file) = std::fs::File::open(entry.path()) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            std::fs::remove_file(entry.path())?;
+            removed.push(entry.path());
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(unix)]
+fn owned_by_me(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.uid() == rustix::process::geteuid().as_raw()
+}
+
+#[cfg(not(unix))]
+fn owned_by_me(_: &std::fs::Metadata) -> bool {
+    true
 }
 
 /// Fail early, before anything irreversible, when `path` could not be
 /// replaced (read-only directory, full disk for a temporary file).
 pub fn check_writable(path: &Path) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     tempfile::Builder::new()
-        .prefix(".awsmfa-")
-        .tempfile_in(dir)
+        .prefix(TMP_PREFIX)
+        .suffix(".probe")
+        .tempfile_in(temp_dir_of(path))
         .map(drop)
 }
 
@@ -754,6 +923,58 @@ mod tests {
             out,
             "[profile a]\naws_access_key_id = N\naws_secret_access_key = T\n"
         );
+    }
+
+    /// Found by tests/props.rs: the SDK appends continuation lines to the
+    /// value above them, so replacing only the first line's value left them
+    /// in the value read back.
+    #[test]
+    fn replacing_a_value_replaces_its_continuation_lines() {
+        let text =
+            "[profile alice]\nmfa_serial=\n  max_concurrent_requests = 20\r\n# after\nregion = x";
+        assert_eq!(
+            get(text, Kind::Config, "alice", "mfa_serial").as_deref(),
+            Some("\nmax_concurrent_requests = 20")
+        );
+        let Change::Replaced { text: out, .. } =
+            set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+        else {
+            panic!("not replaced")
+        };
+        assert_eq!(
+            out,
+            format!("[profile alice]\nmfa_serial= {SERIAL}\n# after\nregion = x")
+        );
+        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
+        // The file's last line, with no line ending, takes the one before.
+        let text = "[profile alice]\nmfa_serial=v ; c\n  more";
+        let out = set(text, Kind::Config, "alice", "mfa_serial", SERIAL);
+        assert_eq!(
+            out.text(),
+            Some(format!("[profile alice]\nmfa_serial={SERIAL} ; c").as_str())
+        );
+    }
+
+    /// Found by tests/props.rs: a key defined twice in a profile is read
+    /// from its last definition; an earlier copy of the old key id is not
+    /// the profile's key, and its secret must not be replaced.
+    #[test]
+    fn replace_key_follows_the_definition_the_sdk_reads() {
+        let text = "[default]\naws_access_key_id=OLD\naws_access_key_id=\naws_secret_access_key=s";
+        assert_eq!(
+            replace_key(text, Kind::Credentials, "OLD", "N", "T"),
+            Err(KeyEditError::NotFound("OLD".into()))
+        );
+        let text = "[a]\naws_access_key_id = OTHER\naws_secret_access_key = s1\n[a]\naws_access_key_id = OLD\n";
+        let (out, profiles) = replace_key(text, Kind::Credentials, "OLD", "N", "T").unwrap();
+        assert_eq!(profiles, vec!["a".to_string()]);
+        assert_eq!(
+            out,
+            "[a]\naws_access_key_id = OTHER\naws_secret_access_key = T\n[a]\naws_access_key_id = N\n"
+        );
+        let p = Profiles::parse("", &out).unwrap();
+        assert_eq!(p.value("a", "aws_access_key_id"), Some("N"));
+        assert_eq!(p.value("a", "aws_secret_access_key"), Some("T"));
     }
 
     #[cfg(unix)]

@@ -21,6 +21,12 @@ pub trait Shell {
     fn set(&self, name: &str, value: &str) -> String;
     /// A statement that removes `name`, or None where the format cannot.
     fn unset(&self, name: &str) -> Option<String>;
+    /// Why `value` cannot be written in this format so that every reader
+    /// gets exactly its bytes, or None when it can. `set` is only called
+    /// for values this accepts.
+    fn refuse(&self, _value: &str) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The shell for an output format; `None` for JSON, which is not a shell.
@@ -35,7 +41,9 @@ pub fn for_format(format: Format) -> Option<&'static dyn Shell> {
 }
 
 /// All statements for `changes`, one per line. A value no environment
-/// variable can hold (NUL) is refused rather than silently cut short.
+/// variable can hold (NUL), or that the format cannot carry unchanged, is
+/// refused rather than silently altered. The message names the variable and
+/// the reason, never the value (it may be a secret).
 pub fn render(shell: &dyn Shell, changes: &Changes) -> Result<String> {
     let mut out = String::new();
     for name in &changes.unset {
@@ -48,6 +56,11 @@ pub fn render(shell: &dyn Shell, changes: &Changes) -> Result<String> {
         if value.contains('\0') {
             return Err(Error::Other(format!(
                 "the value for {name} contains a NUL byte, which no environment variable can hold"
+            )));
+        }
+        if let Some(why) = shell.refuse(value) {
+            return Err(Error::Other(format!(
+                "the value for {name} cannot be written in this output format: {why}; use another --shell"
             )));
         }
         out.push_str(&shell.set(name, value));
@@ -66,7 +79,9 @@ mod tests {
         assert_eq!(Posix.set("N", v), "export N='a'\\''b\\c$(x)`y`\nz'");
         assert_eq!(Fish.set("N", v), "set -gx N 'a\\'b\\\\c$(x)`y`\nz'");
         assert_eq!(PowerShell.set("N", "it's ‘x’"), "$Env:N = 'it''s ‘‘x’’'");
-        assert_eq!(Dotenv.set("N", v), "N='a\\'b\\\\c$(x)`y`\nz'");
+        assert_eq!(Dotenv.set("N", "a$(x)`y`\nz é"), "N='a$(x)`y`\nz é'");
+        assert_eq!(Dotenv.set("N", "it's"), "N=\"it's\"");
+        assert!(Dotenv.refuse(v).is_some());
     }
 
     #[test]

@@ -30,11 +30,25 @@ struct Rule {
     from_nth: usize,
 }
 
+/// Where a held call stops: before it reaches moto, or after moto has
+/// answered but before the client hears the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldAt {
+    Request,
+    Response,
+}
+
 #[derive(Default)]
 struct State {
     rules: Vec<Rule>,
     counts: HashMap<String, usize>,
     seen: Vec<Seen>,
+    /// Hold this action's nth call at this point, until the proxy drops.
+    hold: Option<(String, usize, HoldAt)>,
+    holding: bool,
+    released: bool,
+    /// Each answer moto gave, by action, for the test to read.
+    answers: Vec<(String, String)>,
 }
 
 pub struct FaultProxy {
@@ -87,6 +101,40 @@ impl FaultProxy {
         });
     }
 
+    /// Hold the `nth` call of `action` at `at` until the proxy is dropped
+    /// (a test kills the client meanwhile). Bounded: a hold ends by itself
+    /// after 60 s.
+    pub fn hold(&self, action: &str, nth: usize, at: HoldAt) {
+        self.state.lock().unwrap().hold = Some((action.to_string(), nth, at));
+    }
+
+    /// Let the held call go on.
+    pub fn release(&self) {
+        self.state.lock().unwrap().released = true;
+    }
+
+    /// Wait up to `limit` for the held call to arrive; whether it did.
+    pub fn wait_held(&self, limit: Duration) -> bool {
+        let end = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < end {
+            if self.state.lock().unwrap().holding {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        false
+    }
+
+    /// The bodies moto answered `action` with, in order.
+    pub fn answers(&self, action: &str) -> Vec<String> {
+        let st = self.state.lock().unwrap();
+        st.answers
+            .iter()
+            .filter(|(a, _)| a == action)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
     /// Everything that went through, in order.
     pub fn seen(&self) -> Vec<Seen> {
         self.state.lock().unwrap().seen.clone()
@@ -96,6 +144,7 @@ impl FaultProxy {
 impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.state.lock().unwrap().released = true;
         // Wake the accept loop so it sees the flag.
         let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
         if let Some(t) = self.thread.take() {
@@ -111,12 +160,16 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
     };
     let action = action_of(&head, &body).unwrap_or_default();
     let key_id = signer_of(&head).unwrap_or_default();
-    let failed = {
+    let (failed, hold) = {
         let mut st = state.lock().unwrap();
         let n = {
             let c = st.counts.entry(action.clone()).or_default();
             *c += 1;
             *c
+        };
+        let hold = match &st.hold {
+            Some((a, nth, at)) if *a == action && *nth == n => Some(*at),
+            _ => None,
         };
         let failed = st
             .rules
@@ -127,8 +180,11 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
             key_id,
             failed,
         });
-        failed
+        (failed, hold)
     };
+    if hold == Some(HoldAt::Request) {
+        wait_released(state);
+    }
     if failed {
         let xml = format!(
             "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>injected fault: {action} refused by the test proxy</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
@@ -167,8 +223,23 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
     }
     out.extend_from_slice(b"Connection: close\r\n\r\n");
     out.extend_from_slice(&response[split..]);
+    state.lock().unwrap().answers.push((
+        action,
+        String::from_utf8_lossy(&response[split..]).into_owned(),
+    ));
+    if hold == Some(HoldAt::Response) {
+        wait_released(state);
+    }
     client.write_all(&out)?;
     client.flush()
+}
+
+fn wait_released(state: &Mutex<State>) {
+    state.lock().unwrap().holding = true;
+    let end = std::time::Instant::now() + Duration::from_secs(60);
+    while !state.lock().unwrap().released && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// The request head (up to the blank line, as text) and its body.

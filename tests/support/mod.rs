@@ -11,6 +11,7 @@ pub mod iam_fault;
 pub mod moto;
 pub mod proxy;
 pub mod pty;
+pub mod secrets;
 pub mod tls;
 
 use std::io::{Read, Write};
