@@ -30,6 +30,11 @@ pub struct Request {
     /// Ignore stored role credentials and assume the role again (the MFA
     /// session is still reused while valid).
     pub refresh: bool,
+    /// The credentials never leave this process (`rotate` signs its IAM
+    /// calls with them): any live stored session serves, whatever its
+    /// length, and `duration` only sizes a new one. Everything handed out
+    /// (env, exec, process, the hook) is bounded by `duration` instead.
+    pub internal: bool,
 }
 
 /// What a stored entry is: the MFA session of one source identity, or the
@@ -132,6 +137,8 @@ struct Plan {
     duration: u64,
     region: Option<String>,
     target: Target,
+    /// See [`Request::internal`].
+    internal: bool,
 }
 
 struct Mfa {
@@ -252,6 +259,7 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
         duration,
         region,
         target,
+        internal: req.internal,
     })
 }
 
@@ -542,7 +550,7 @@ fn get_mfa_session(
     };
     // A session that is itself handed out (no role) is bounded like role
     // credentials are; one that only signs AssumeRole is internal.
-    let exported = plan.roles.is_empty();
+    let exported = plan.roles.is_empty() && !plan.internal;
     let cached = || {
         reuse
             .then(|| store.load(&key))

@@ -222,6 +222,7 @@ fn fetch(
         duration: project.duration,
         region: project.region.clone(),
         refresh,
+        internal: false,
     };
     let o = obtain::obtain(&req, &ShellStore::new(state, ctx.store()?))?;
     if let Some((key, session)) = &o.mfa_session {

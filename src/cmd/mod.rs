@@ -81,6 +81,7 @@ fn request(profile: Option<String>, fetch: FetchArgs) -> Request {
         duration: fetch.duration,
         region: fetch.region,
         refresh: false,
+        internal: false,
     }
 }
 

@@ -59,6 +59,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
             duration: Some(SESSION_SECONDS),
             region: Some(user.sts.region.clone()),
             refresh: false,
+            internal: true,
         };
         Some(obtain(&request, &*store)?.credentials)
     } else {
