@@ -1126,3 +1126,28 @@ fn setup_asks_on_the_terminal_which_device() {
         Some(tablet)
     );
 }
+
+/// SECURITY.md proves each promise by naming tests: every `module::test`
+/// it names must exist, so a rename cannot leave a promise unproven.
+#[test]
+fn security_md_names_tests_that_exist() {
+    let text = std::fs::read_to_string(repo("SECURITY.md")).unwrap();
+    let mut named = 0;
+    for quoted in text.split('`').skip(1).step_by(2) {
+        let Some((module, test)) = quoted.split_once("::") else {
+            continue;
+        };
+        let file = repo(&format!("tests/{module}.rs"));
+        if !module.chars().all(|c| c.is_ascii_lowercase() || c == '_') || !file.exists() {
+            continue;
+        }
+        let source = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            source.contains(&format!("fn {test}()")),
+            "SECURITY.md names {quoted}, which is not a test in {}",
+            file.display()
+        );
+        named += 1;
+    }
+    assert!(named >= 20, "SECURITY.md names only {named} tests");
+}
