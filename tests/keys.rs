@@ -618,6 +618,26 @@ fn man_src(name: &str) -> String {
     std::fs::read_to_string(repo(&format!("man/src/{name}"))).unwrap()
 }
 
+/// DESCRIPTION from the long help after its first paragraph, which NAME
+/// already shows.
+fn description(cmd: &clap::Command) -> String {
+    let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+    let long = cmd
+        .get_long_about()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let more = long.strip_prefix(about.as_str()).unwrap_or_default().trim();
+    assert!(
+        !more.is_empty(),
+        "`{}` has no long help beyond its first line: add a paragraph to its doc comment in src/cli.rs",
+        cmd.get_name()
+    );
+    format!(
+        ".SH DESCRIPTION\n{}\n",
+        roff_text(more).replace("\n\n", "\n.PP\n")
+    )
+}
+
 /// One section-1 page: clap's NAME, SYNOPSIS, OPTIONS and COMMANDS around
 /// a DESCRIPTION that does not repeat NAME (the hand-written one for
 /// awsmfa(1); else the long help after its first paragraph), then the
@@ -630,27 +650,11 @@ fn man_page(cmd: &clap::Command, main: bool) -> (String, Vec<u8>) {
     man.render_title(&mut out).unwrap();
     man.render_name_section(&mut out).unwrap();
     man.render_synopsis_section(&mut out).unwrap();
-    let mut roff = |text: &str| out.extend_from_slice(text.as_bytes());
-    if main {
-        roff(&man_src("awsmfa.description.roff"));
-    } else {
-        let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
-        let long = cmd
-            .get_long_about()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let more = long.strip_prefix(about.as_str()).unwrap_or_default().trim();
-        assert!(
-            !more.is_empty(),
-            "`{}` has no long help beyond its first line: add a paragraph to its doc comment in src/cli.rs",
-            cmd.get_name()
-        );
-        roff(&format!(
-            ".SH DESCRIPTION\n{}\n",
-            roff_text(more).replace("\n\n", "\n.PP\n")
-        ));
-    }
-    drop(roff);
+    let description = match main {
+        true => man_src("awsmfa.description.roff"),
+        false => description(cmd),
+    };
+    out.extend_from_slice(description.as_bytes());
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         man.render_options_section(&mut out).unwrap();
     }
