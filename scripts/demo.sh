@@ -90,13 +90,16 @@ if ! command -v tmux >/dev/null; then
   echo "demo: --keep needs tmux (bash scripts/setup.sh installs it)" >&2
   exit 1
 fi
+# The shell in tmux inherits this script's environment: start it with no
+# credentials, as a new terminal would.
+eval "$("$awsmfa" env --unset)"
 mkdir -p "$work/project/infra"
-printf 'profile = "prod"\n' >"$work/project/infra/.awsmfa.toml"
-"$awsmfa" allow "$work/project/infra" >/dev/null
+printf 'profile = "prod"\nregion = "us-east-1"\n' >"$work/project/infra/.awsmfa.toml"
+"$awsmfa" allow "$work/project/infra" 2>/dev/null
 cat >"$work/bashrc" <<RC
 # The demo's throwaway settings (see scripts/demo.sh), then the hook.
-$(export -p | grep -E ' (AWS_[A-Z_]+|AWSMFA_KEY_STORE|XDG_[A-Z_]+)=' |
-  grep -vE ' AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|CREDENTIAL_EXPIRATION)=')
+$(export -p | grep -E ' (AWS_[A-Z_]+|AWSMFA_KEY_STORE|XDG_[A-Z_]+)=')
+export AWS_DEFAULT_REGION=us-east-1
 export PATH=$(printf '%q' "$PWD/.venv/bin"):\$PATH
 eval "\$($(printf '%q' "$awsmfa") init bash)"
 PS1='[demo \${AWSMFA_PROFILE:-no profile}] \\w\\$ '
