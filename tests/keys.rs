@@ -1155,3 +1155,35 @@ fn security_md_names_tests_that_exist() {
     }
     assert!(named >= 20, "SECURITY.md names only {named} tests");
 }
+
+/// `--version` names the commit it was built from (build.rs), so a bug
+/// report names the exact build.
+#[test]
+fn version_names_the_commit() {
+    let w = World::offline();
+    let shown = ok(&w.run(&["--version"]));
+    let head = std::process::Command::new("git")
+        .args([
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "log",
+            "-1",
+            "--format=%h %cs",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let Some(head) = head else {
+        assert!(std::env::var("CI").is_err(), "git is needed under CI");
+        assert_eq!(
+            shown.trim(),
+            format!("awsmfa {}", env!("CARGO_PKG_VERSION"))
+        );
+        return;
+    };
+    assert_eq!(
+        shown.trim(),
+        format!("awsmfa {} ({head})", env!("CARGO_PKG_VERSION"))
+    );
+}
