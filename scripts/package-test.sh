@@ -41,7 +41,14 @@ user="awsmfa-pkg-$$"
 home="/home/$user"
 cleanup() {
   $sudo runuser -u "$user" -- tmux -S "$home/tmux.sock" kill-server 2>/dev/null || :
-  $sudo userdel -r "$user" 2>/dev/null || :
+  # userdel refuses while the user's tmux server is still exiting.
+  local i
+  for ((i = 0; i < 50; i++)); do
+    $sudo userdel -r "$user" 2>/dev/null && break
+    id "$user" >/dev/null 2>&1 || break
+    sleep 0.1
+  done
+  id "$user" >/dev/null 2>&1 && say "could not remove the user $user: userdel -r $user"
   $sudo dpkg -r awsmfa >/dev/null 2>&1 || :
 }
 trap cleanup EXIT
