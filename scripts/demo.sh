@@ -2,18 +2,36 @@
 # A two-minute tour with no AWS account: start a local STS/IAM emulator
 # (moto), create an IAM user with an MFA device and two roles, and let awsmfa
 # turn one MFA code into credentials for both roles.
+#
+#   bash scripts/demo.sh                      build awsmfa, then the tour
+#   AWSMFA=/usr/bin/awsmfa bash scripts/demo.sh   the tour with a binary you have
+#   bash scripts/demo.sh --keep               then leave the emulator and a shell
+#                                             with the prompt hook running in tmux
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+keep=0
+case "${1-}" in
+  "") ;;
+  --keep) keep=1 ;;
+  *) echo "usage: [AWSMFA=path] bash scripts/demo.sh [--keep]" >&2; exit 2 ;;
+esac
+
 bash scripts/setup.sh >/dev/null
-cargo build --release --locked --quiet
-awsmfa=$PWD/target/release/awsmfa
+if [ -n "${AWSMFA:-}" ]; then
+  awsmfa=$(realpath "$(command -v "$AWSMFA")") || { echo "demo: AWSMFA=$AWSMFA is not a program" >&2; exit 2; }
+else
+  cargo build --release --locked --quiet
+  awsmfa=$PWD/target/release/awsmfa
+fi
+echo "== using $awsmfa ($("$awsmfa" --version))"
 # moto and the aws CLI live in the project's own venv (scripts/setup.sh).
 py=$PWD/.venv/bin/python
 
 work=$(mktemp -d)
 port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$py" -m moto.server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+# Its own session, so that with --keep it outlives this script and its terminal.
+setsid "$py" -m moto.server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null; rm -rf "$work"' EXIT
 until "$py" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "http://127.0.0.1:$port/moto-api/" 2>/dev/null; do sleep 0.2; done
@@ -64,3 +82,43 @@ echo "== awsmfa cache list   (never secrets)"
 echo
 echo "== a typo gets a suggestion and a distinct exit code, and prints nothing to eval"
 "$awsmfa" env prdo --token-code 123456 || echo "(exit code $?)"
+
+((keep)) || exit 0
+
+# --- --keep: a shell with the prompt hook, in tmux, beside the emulator.
+if ! command -v tmux >/dev/null; then
+  echo "demo: --keep needs tmux (bash scripts/setup.sh installs it)" >&2
+  exit 1
+fi
+# The shell in tmux inherits this script's environment: start it with no
+# credentials, as a new terminal would.
+eval "$("$awsmfa" env --unset)"
+mkdir -p "$work/project/infra"
+printf 'profile = "prod"\nregion = "us-east-1"\n' >"$work/project/infra/.awsmfa.toml"
+"$awsmfa" allow "$work/project/infra" 2>/dev/null
+cat >"$work/bashrc" <<RC
+# The demo's throwaway settings (see scripts/demo.sh), then the hook.
+$(export -p | grep -E ' (AWS_[A-Z_]+|AWSMFA_KEY_STORE|XDG_[A-Z_]+)=')
+export AWS_DEFAULT_REGION=us-east-1
+export PATH=$(printf '%q' "$PWD/.venv/bin"):\$PATH
+eval "\$($(printf '%q' "$awsmfa") init bash)"
+PS1='[demo \${AWSMFA_PROFILE:-no profile}] \\w\\$ '
+cd $(printf '%q' "$work/project")
+echo "awsmfa demo shell. Try: cd infra; aws sts get-caller-identity; awsmfa status; cd .."
+RC
+cat >"$work/stop" <<STOP
+#!/usr/bin/env bash
+tmux -S $(printf '%q' "$work/tmux.sock") kill-server 2>/dev/null
+kill $moto_pid 2>/dev/null
+rm -rf $(printf '%q' "$work")
+echo "awsmfa demo stopped"
+STOP
+chmod +x "$work/stop"
+tmux -S "$work/tmux.sock" -f /dev/null new-session -d -s awsmfa-demo "bash --rcfile '$work/bashrc' -i"
+trap - EXIT
+echo
+echo "== left running: moto (pid $moto_pid) and a bash with awsmfa's prompt hook, in tmux"
+echo "   get in:   tmux -S $work/tmux.sock attach    (leave it running: Ctrl-b d)"
+echo "   there:    cd infra   -> prod's credentials appear (.awsmfa.toml, trusted by the demo)"
+echo "             cd ..      -> they are gone again"
+echo "   stop it:  $work/stop"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what awsmfa's tests and demo use, on a fresh Debian/Ubuntu machine:
-# real shells, shellcheck, keyutils, tmux, direnv (benchmark baseline), and in
-# the project's own virtual environment (.venv, made with the distribution's
-# python3-venv) moto, the aws CLI and boto3; with --fuzz also cargo-fuzz.
+# real shells, shellcheck, keyutils, tmux, direnv (benchmark baseline), man and
+# bash-completion (the Debian package's checks), and in the project's own
+# virtual environment (.venv, made with the distribution's python3-venv) moto,
+# the aws CLI and boto3; cargo-deb; with --fuzz also cargo-fuzz.
 # Safe to run again: it only installs what is missing. Every step that fails
 # stops the script with its own error on the terminal.
 set -euo pipefail
@@ -10,7 +11,8 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
-packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip)
+packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip
+  bash-completion man-db groff-base dpkg-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -52,6 +54,12 @@ PY
 if ! pinned_present; then
   say "installing the Python test tools into $venv (scripts/requirements.txt)"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+fi
+
+# scripts/package-test.sh builds the .deb with it (about a minute to build).
+if [ "$(cargo deb --version 2>/dev/null)" != "cargo-deb 3.8.0" ]; then
+  say "installing cargo-deb"
+  cargo install cargo-deb --version 3.8.0 --locked
 fi
 
 # The fuzz smoke in scripts/test.sh drives libFuzzer through cargo-fuzz.

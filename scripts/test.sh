@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: lints, then every test against real
-# moto servers, real bash/zsh/fish and the real aws CLI.
+# moto servers, real bash/zsh/fish and the real aws CLI, then the Debian
+# package installed and checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ cargo clippy --locked --all-targets -- -D warnings
 shopt -s nullglob
 shellcheck scripts/*.sh .ci/run shell/*.bash shell/*.sh bench/*.sh
 cargo test --locked
+# The Debian package, installed with dpkg -i and checked as a new user sees
+# it: man, TAB in bash/zsh/fish through tmux, the hook's path.
+bash scripts/package-test.sh
 # Every fuzz target for a few seconds from the committed corpus (a separate
 # instrumented build: a few minutes on 2 cores). AWSMFA_FUZZ=0 skips it in
 # a quick local loop; CI always runs it.

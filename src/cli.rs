@@ -19,7 +19,8 @@ Exit codes: 0 ok, 1 other failure, 2 usage, 3 configuration, 4 MFA code,
 #[derive(Debug, Parser)]
 #[command(
     name = "awsmfa",
-    version,
+    // With the commit (build.rs): a bug report names the exact build.
+    version = env!("AWSMFA_VERSION"),
     about = "One MFA prompt, then temporary AWS credentials for any role, in your shell",
     after_help = AFTER_HELP,
     propagate_version = true
@@ -35,21 +36,45 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print shell statements exporting temporary credentials for a profile
+    ///
+    /// Exports AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    /// AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a
+    /// region is known) and AWSMFA_PROFILE, and unsets AWS_PROFILE and
+    /// AWS_DEFAULT_PROFILE. Every value is quoted for the chosen shell. The MFA
+    /// code is asked for only when no cached MFA session can serve the
+    /// profile. When stdout is a terminal nothing is printed (exit 7) unless
+    /// --force is given; on any failure stdout is empty, so eval does nothing.
     #[command(
         after_help = "Examples:\n  eval \"$(awsmfa env my-role)\"\n  awsmfa env my-role --shell fish | source\n  eval \"$(awsmfa env --unset)\""
     )]
     Env(EnvArgs),
     /// Run a command with temporary credentials for a profile in its environment
+    ///
+    /// The command gets the same variables as `awsmfa env` and its exit
+    /// status is awsmfa's. With --server it gets no keys at all: awsmfa serves
+    /// the role's credentials on a loopback endpoint
+    /// (AWS_CONTAINER_CREDENTIALS_FULL_URI with a random token) and renews them
+    /// from the MFA session for as long as that lives, so jobs longer than the
+    /// one-hour role limit keep working.
     #[command(
         after_help = "Examples:\n  awsmfa exec my-role -- aws s3 ls\n  awsmfa exec --server my-role -- terraform apply\n  awsmfa login my-user --duration 36h   # first: --server then runs up to 36h without a prompt"
     )]
     Exec(ExecArgs),
     /// Print credentials as credential_process JSON, for ~/.aws/config
+    ///
+    /// Version 1 of the credential_process protocol, read by every AWS SDK and
+    /// the AWS CLI. Meant for an SDK's pipe: when stdout is a terminal nothing
+    /// is printed (exit 7) unless --force is given.
     #[command(
         after_help = "Example (in ~/.aws/config):\n  [profile my-role-mfa]\n  credential_process = awsmfa process my-role"
     )]
     Process(ProcessArgs),
     /// Print the prompt hook for a shell, to eval from its rc file
+    ///
+    /// The hook exports the credentials of the profile named by the nearest
+    /// trusted .awsmfa.toml (see awsmfa-project(5)) on entering its directory
+    /// tree, removes them on leaving, and refreshes them within refresh_window
+    /// of their expiry. It names this binary by its absolute path.
     #[command(
         after_help = "Examples:\n  eval \"$(awsmfa init bash)\"      # end of ~/.bashrc\n  eval \"$(awsmfa init zsh)\"       # end of ~/.zshrc\n  awsmfa init fish | source        # end of ~/.config/fish/config.fish"
     )]
@@ -58,42 +83,81 @@ pub enum Command {
     #[command(hide = true)]
     Hook(HookArgs),
     /// Trust the .awsmfa.toml of a directory (default: the nearest one)
+    ///
+    /// A project file is inert until trusted. The trust is tied to the file's
+    /// path and content: editing the file revokes it.
     #[command(after_help = "Example:\n  cd ~/src/infra && awsmfa allow")]
     Allow(TrustArgs),
     /// Revoke trust in the .awsmfa.toml of a directory
+    ///
+    /// The prompt hook stops exporting that project's credentials at the next
+    /// prompt.
     #[command(after_help = "Example:\n  awsmfa deny ~/src/infra")]
     Deny(TrustArgs),
     /// Show the active profile, identity and time left
+    ///
+    /// The profile this shell has (AWSMFA_PROFILE) and its .awsmfa.toml, the
+    /// identity ARN from sts:GetCallerIdentity (not with --offline), and how
+    /// long the role credentials and the MFA session have left.
     #[command(after_help = "Example:\n  awsmfa status")]
     Status(StatusArgs),
     /// Start (or refresh) the MFA session for a profile, and nothing else
+    ///
+    /// Asks for the MFA code and keeps the session in the encrypted cache,
+    /// printing nothing on stdout; later commands for any role built on that
+    /// user need no code until it expires (--duration, up to 36h).
     #[command(after_help = "Example:\n  awsmfa login my-user")]
     Login(LoginArgs),
     /// Forget every cached session and the cache key
+    ///
+    /// The next command asks for an MFA code again.
     #[command(after_help = "Example:\n  awsmfa logout")]
     Logout,
     /// Inspect or clear the encrypted session cache
+    ///
+    /// The cache lives in $XDG_CACHE_HOME/awsmfa; its key in the operating
+    /// system's key store, else in $XDG_RUNTIME_DIR (see key_store in
+    /// awsmfa-config(5)).
     #[command(
         subcommand,
         after_help = "Examples:\n  awsmfa cache list\n  awsmfa cache clear my-role"
     )]
     Cache(CacheCommand),
     /// Find your MFA device and write its mfa_serial into ~/.aws/config
+    ///
+    /// Asks STS whose keys the profile holds, lists that IAM user's MFA devices
+    /// (FIDO security keys are skipped: they cannot sign API calls), asks which
+    /// one when there are several, and writes mfa_serial in place, keeping
+    /// every other byte and the file's mode. Running it twice changes nothing.
     #[command(
         after_help = "Examples:\n  awsmfa setup my-user\n  awsmfa setup my-user --serial arn:aws:iam::123456789012:mfa/my-phone"
     )]
     Setup(SetupArgs),
     /// Replace the IAM user's access key with a new one, safely
+    ///
+    /// Refuses unless the user has exactly one access key. Creates the new
+    /// key, writes it into ~/.aws/credentials first, proves AWS accepts it
+    /// (retrying for --wait), and only then deactivates and deletes the old
+    /// one. If a step fails, the message says which key is active, which one
+    /// is on disk, and what to run to finish.
     #[command(
         after_help = "Examples:\n  awsmfa rotate my-user\n  awsmfa rotate my-user --token-code 123456"
     )]
     Rotate(RotateArgs),
     /// Print a shell completion script
+    ///
+    /// The scripts complete profile names from the current AWS config by
+    /// calling awsmfa at each TAB. The Debian package installs them for bash,
+    /// zsh and fish already.
     #[command(
         after_help = "Examples:\n  awsmfa completions bash > ~/.local/share/bash-completion/completions/awsmfa\n  source <(awsmfa completions zsh)      # in ~/.zshrc, after compinit\n  awsmfa completions fish > ~/.config/fish/completions/awsmfa.fish"
     )]
     Completions(CompletionsArgs),
     /// Check the setup and say how to fix what is wrong
+    ///
+    /// The hook in the shell's rc file, mfa_serial, file modes of the AWS files
+    /// and of the cache, the key store, trust of the .awsmfa.toml here and,
+    /// unless --offline, the clock against STS and whether the keys work.
     #[command(
         after_help = "Examples:\n  awsmfa doctor\n  awsmfa doctor my-role --offline\n\nExit status: 0 nothing needs attention, 8 warnings only, 9 at least one failure."
     )]
@@ -158,6 +222,9 @@ pub struct ProcessArgs {
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
+    /// Print the credentials JSON even when stdout is a terminal
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -206,9 +273,13 @@ pub struct LoginArgs {
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
     /// List cached sessions and their expiry (never secrets)
+    ///
+    /// Each entry's kind, profile and expiry; never a secret.
     #[command(after_help = "Example:\n  awsmfa cache list")]
     List,
     /// Remove cached entries, all or one profile's
+    ///
+    /// The cache key is kept; `awsmfa logout` removes it too.
     #[command(after_help = "Examples:\n  awsmfa cache clear\n  awsmfa cache clear my-role")]
     Clear {
         /// Profile whose entries to remove

@@ -121,6 +121,8 @@ pub enum Error {
     // --- refused to print secrets (exit 7) ---
     #[error("refusing to print credentials to a terminal (they would stay in scrollback); run `eval \"$(awsmfa env{args})\"`, or add --force")]
     StdoutIsTerminal { args: String },
+    #[error("refusing to print credentials to a terminal (they would stay in scrollback); `awsmfa process` is for an SDK: set `credential_process = awsmfa process {profile}` in ~/.aws/config, or add --force")]
+    ProcessToTerminal { profile: String },
 
     // --- usage (exit 2) ---
     #[error("{0}")]
@@ -174,7 +176,7 @@ impl Error {
             Interrupted => exit::INTERRUPTED,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
             Unreachable { .. } | IamUnreachable { .. } => exit::NETWORK,
-            StdoutIsTerminal { .. } => exit::TERMINAL,
+            StdoutIsTerminal { .. } | ProcessToTerminal { .. } => exit::TERMINAL,
             Usage(_) => exit::USAGE,
             Other(_) | Io { .. } | KeyCount { .. } => exit::FAILURE,
             Rotation { cause, .. } => cause.exit_code(),

@@ -782,6 +782,46 @@ fn env_refuses_a_terminal_without_force() {
     );
 }
 
+/// `process` prints the secret key as JSON for an SDK's pipe: at a
+/// terminal it refuses as `env` does, before any STS call.
+#[test]
+fn process_refuses_a_terminal_without_force() {
+    let mut w = World::new();
+    w.standard(&["dev"]);
+    let p = recorder(&mut w);
+    let bin = awsmfa_bin().to_str().unwrap();
+    let run = run_pty(
+        &w,
+        &[bin, "process", "dev", "--token-code", "123456"],
+        &[],
+        HANG,
+    );
+    run.finished();
+    assert_eq!(run.status, 7, "{}", run.transcript);
+    assert!(
+        run.transcript
+            .contains("credential_process = awsmfa process dev"),
+        "{}",
+        run.transcript
+    );
+    assert!(!run.transcript.contains("SecretAccessKey"));
+    assert_eq!(p.count(), 0, "refused only after calling STS");
+
+    let run = run_pty(
+        &w,
+        &[bin, "process", "dev", "--token-code", "123456", "--force"],
+        &[],
+        HANG,
+    );
+    run.finished();
+    assert_eq!(run.status, 0, "{}", run.transcript);
+    assert!(
+        run.transcript.contains("\"SecretAccessKey\""),
+        "{}",
+        run.transcript
+    );
+}
+
 #[test]
 fn prompt_on_dev_tty_works_inside_command_substitution() {
     let w = World::new();

@@ -599,11 +599,110 @@ fn generated_completion_scripts_are_up_to_date() {
     }
 }
 
+/// Text for roff: hyphens as `\-` (so `man` shows and searches them as
+/// typed), backslashes escaped, no line read as a request.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    let lines: Vec<String> = escaped
+        .lines()
+        .map(|l| match l.starts_with(['.', '\'']) {
+            true => format!("\\&{l}"),
+            false => l.to_string(),
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// A hand-written part of the pages, in man/src/.
+fn man_src(name: &str) -> String {
+    std::fs::read_to_string(repo(&format!("man/src/{name}"))).unwrap()
+}
+
+/// DESCRIPTION from the long help after its first paragraph, which NAME
+/// already shows.
+fn description(cmd: &clap::Command) -> String {
+    let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+    let long = cmd
+        .get_long_about()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let more = long.strip_prefix(about.as_str()).unwrap_or_default().trim();
+    assert!(
+        !more.is_empty(),
+        "`{}` has no long help beyond its first line: add a paragraph to its doc comment in src/cli.rs",
+        cmd.get_name()
+    );
+    format!(
+        ".SH DESCRIPTION\n{}\n",
+        roff_text(more).replace("\n\n", "\n.PP\n")
+    )
+}
+
+/// One section-1 page: clap's NAME, SYNOPSIS, OPTIONS and COMMANDS around
+/// a DESCRIPTION that does not repeat NAME (the hand-written one for
+/// awsmfa(1); else the long help after its first paragraph), then the
+/// reference sections, EXIT STATUS and the command's examples.
+fn man_page(cmd: &clap::Command, main: bool) -> (String, Vec<u8>) {
+    let man = clap_mangen::Man::new(cmd.clone())
+        .source(format!("awsmfa {}", env!("CARGO_PKG_VERSION")))
+        .manual("awsmfa manual");
+    let mut out = Vec::new();
+    man.render_title(&mut out).unwrap();
+    man.render_name_section(&mut out).unwrap();
+    man.render_synopsis_section(&mut out).unwrap();
+    let description = match main {
+        true => man_src("awsmfa.description.roff"),
+        false => description(cmd),
+    };
+    out.extend_from_slice(description.as_bytes());
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut out).unwrap();
+    }
+    if cmd.get_subcommands().any(|c| !c.is_hide_set()) {
+        man.render_subcommands_section(&mut out).unwrap();
+    }
+    let reference = if main {
+        "awsmfa.reference.roff"
+    } else {
+        "sub-environment.roff"
+    };
+    out.extend_from_slice(man_src(reference).as_bytes());
+    out.extend_from_slice(man_src("exit-status.roff").as_bytes());
+    if let Some(after) = cmd.get_after_help() {
+        let text = after.to_string();
+        let text = if main {
+            text
+        } else {
+            text.lines().skip(1).collect::<Vec<_>>().join("\n")
+        };
+        out.extend_from_slice(format!(".SH EXAMPLES\n.nf\n{}\n.fi\n", roff_text(&text)).as_bytes());
+    }
+    out.extend_from_slice(man_src("see-also.roff").as_bytes());
+    // Each clap_mangen call opens with the same two-line preamble: keep one.
+    let text = String::from_utf8(out).unwrap();
+    let preamble = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    let text = format!("{preamble}{}", text.replace(preamble, ""));
+    (man.get_filename(), text.into_bytes())
+}
+
+/// Every visible command's page, from the clap definitions.
+fn man_pages() -> Vec<(String, Vec<u8>)> {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, main: bool, out: &mut Vec<(String, Vec<u8>)>) {
+        out.push(man_page(cmd, main));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub, false, out);
+        }
+    }
+    let mut cmd = awsmfa::cli::Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    walk(&cmd, true, &mut pages);
+    pages
+}
+
 #[test]
 fn generated_man_pages_are_up_to_date() {
-    use clap::CommandFactory;
-    let tmp = tempfile::tempdir().unwrap();
-    clap_mangen::generate_to(awsmfa::cli::Cli::command(), tmp.path()).unwrap();
     let names = |dir: &Path| {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .map(|rd| {
@@ -616,24 +715,130 @@ fn generated_man_pages_are_up_to_date() {
         v.sort();
         v
     };
-    let fresh = names(tmp.path());
+    let pages = man_pages();
+    let mut fresh: Vec<String> = pages.iter().map(|(n, _)| n.clone()).collect();
+    fresh.sort();
     assert!(fresh.contains(&"awsmfa.1".to_string()), "{fresh:?}");
     if std::env::var_os("AWSMFA_REGENERATE").is_some() {
         for old in names(&repo("man")) {
             std::fs::remove_file(repo("man").join(old)).unwrap();
         }
     }
-    for name in &fresh {
-        check_generated(
-            &format!("man/{name}"),
-            &std::fs::read(tmp.path().join(name)).unwrap(),
-        );
+    for (name, text) in &pages {
+        check_generated(&format!("man/{name}"), text);
     }
     assert_eq!(
         names(&repo("man")),
         fresh,
         "man/ has pages for commands that no longer exist; {REGENERATE}"
     );
+}
+
+/// Every page, generated or hand-written (section 5), has the sections a
+/// reader looks for, renders without a warning from groff, and no footer
+/// names a subcommand as if it were the program.
+#[test]
+fn man_pages_have_every_section_and_render_cleanly() {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(repo("man"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "1" || x == "5"))
+        .collect();
+    pages.sort();
+    assert!(
+        pages.iter().any(|p| p.ends_with("awsmfa-config.5")),
+        "{pages:?}"
+    );
+    assert!(
+        pages.iter().any(|p| p.ends_with("awsmfa-project.5")),
+        "{pages:?}"
+    );
+    let sections = [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "OPTIONS",
+        "ENVIRONMENT",
+        "FILES",
+        "EXIT STATUS",
+    ];
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for s in sections {
+            assert!(
+                text.contains(&format!("\n.SH {s}\n"))
+                    || text.contains(&format!("\n.SH \"{s}\"\n")),
+                "{}: no {s} section",
+                page.display()
+            );
+        }
+        let th = text.lines().find(|l| l.starts_with(".TH")).unwrap();
+        assert!(
+            !th.contains("\"init ") && !th.contains(" 0.1.0\" \n"),
+            "{th}"
+        );
+        if !have("man") {
+            assert!(
+                std::env::var("CI").is_err(),
+                "man is not installed (scripts/setup.sh installs it)"
+            );
+            continue;
+        }
+        let o = std::process::Command::new("man")
+            .args(["--warnings", "-E", "UTF-8", "-l"])
+            .arg(page)
+            .env("MANWIDTH", "80")
+            .env("MAN_KEEP_FORMATTING", "0")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}: {}", page.display(), stderr(&o));
+        assert_eq!(stderr(&o), "", "{}: groff warnings", page.display());
+        // Bold is overstrike when not at a terminal: "E\bE" for E.
+        let mut shown = String::new();
+        for c in String::from_utf8_lossy(&o.stdout).chars() {
+            match c {
+                '\u{8}' => drop(shown.pop()),
+                c => shown.push(c),
+            }
+        }
+        assert!(shown.contains("EXIT STATUS"), "{}", page.display());
+    }
+    // Every AWSMFA_ variable named in src/ (AWSMFA_VERSION is build.rs's).
+    let main = std::fs::read_to_string(repo("man/awsmfa.1")).unwrap();
+    let mut vars = std::collections::BTreeSet::new();
+    let mut dirs = vec![repo("src")];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            let path = e.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices("\"AWSMFA_") {
+                let name: String = text[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                vars.insert(name);
+            }
+        }
+    }
+    vars.remove("AWSMFA_VERSION");
+    assert!(vars.contains("AWSMFA_TIMEOUT"), "{vars:?}");
+    for var in vars.iter().map(String::as_str).chain(["AWS_CA_BUNDLE"]) {
+        assert!(
+            main.contains(&format!("\\fB{var}\\fR")),
+            "awsmfa.1 does not describe {var}"
+        );
+    }
+    let config = std::fs::read_to_string(repo("man/awsmfa-config.5")).unwrap();
+    for key in ["refresh_window", "key_store", "cache"] {
+        assert!(
+            config.contains(&format!("\\fB{key}\\fR")),
+            "awsmfa-config.5: {key}"
+        );
+    }
 }
 
 #[test]
@@ -672,6 +877,22 @@ fn every_command_help_has_an_example() {
             path.join(" ")
         );
     }
+}
+
+/// Whether a tool this test needs is missing: a skip with the reason on a
+/// developer's machine, a failure under CI=true (scripts/setup.sh installs
+/// them all).
+fn missing(tools: &[&str]) -> bool {
+    let absent: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
+    if absent.is_empty() {
+        return false;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{absent:?} not installed (bash scripts/setup.sh installs them)"
+    );
+    eprintln!("{absent:?} not installed: skipped (bash scripts/setup.sh installs them)");
+    true
 }
 
 /// A world with profiles in both files, and awsmfa on PATH (the scripts
@@ -772,8 +993,7 @@ fn profile_names_complete_in_bash() {
 
 #[test]
 fn profile_names_complete_in_fish() {
-    if !have("fish") {
-        eprintln!("fish not installed: skipped (installed by .ci/run)");
+    if missing(&["fish"]) {
         return;
     }
     let w = completion_world();
@@ -855,8 +1075,7 @@ impl Drop for Tmux<'_> {
 /// interactive zsh in tmux, type, press TAB, and read the screen.
 #[test]
 fn profile_names_complete_in_zsh() {
-    if !have("zsh") || !have("tmux") {
-        eprintln!("zsh or tmux not installed: skipped (installed by .ci/run)");
+    if missing(&["zsh", "tmux"]) {
         return;
     }
     let mut w = completion_world();
@@ -882,8 +1101,7 @@ fn profile_names_complete_in_zsh() {
 /// With several devices and a terminal, setup asks which one.
 #[test]
 fn setup_asks_on_the_terminal_which_device() {
-    if !have("tmux") {
-        eprintln!("tmux not installed: skipped (installed by .ci/run)");
+    if missing(&["tmux"]) {
         return;
     }
     let mut w = World::new();
@@ -923,5 +1141,62 @@ fn setup_asks_on_the_terminal_which_device() {
     assert_eq!(
         edit::get(&w.read("config_file"), Kind::Config, "alice", "mfa_serial").as_deref(),
         Some(tablet)
+    );
+}
+
+/// SECURITY.md proves each promise by naming tests: every `module::test`
+/// it names must exist, so a rename cannot leave a promise unproven.
+#[test]
+fn security_md_names_tests_that_exist() {
+    let text = std::fs::read_to_string(repo("SECURITY.md")).unwrap();
+    let mut named = 0;
+    for quoted in text.split('`').skip(1).step_by(2) {
+        let Some((module, test)) = quoted.split_once("::") else {
+            continue;
+        };
+        let file = repo(&format!("tests/{module}.rs"));
+        if !module.chars().all(|c| c.is_ascii_lowercase() || c == '_') || !file.exists() {
+            continue;
+        }
+        let source = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            source.contains(&format!("fn {test}()")),
+            "SECURITY.md names {quoted}, which is not a test in {}",
+            file.display()
+        );
+        named += 1;
+    }
+    assert!(named >= 20, "SECURITY.md names only {named} tests");
+}
+
+/// `--version` names the commit it was built from (build.rs), so a bug
+/// report names the exact build.
+#[test]
+fn version_names_the_commit() {
+    let w = World::offline();
+    let shown = ok(&w.run(&["--version"]));
+    let head = std::process::Command::new("git")
+        .args([
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "log",
+            "-1",
+            "--format=%h %cs",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let Some(head) = head else {
+        assert!(std::env::var("CI").is_err(), "git is needed under CI");
+        assert_eq!(
+            shown.trim(),
+            format!("awsmfa {}", env!("CARGO_PKG_VERSION"))
+        );
+        return;
+    };
+    assert_eq!(
+        shown.trim(),
+        format!("awsmfa {} ({head})", env!("CARGO_PKG_VERSION"))
     );
 }

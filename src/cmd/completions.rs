@@ -58,7 +58,25 @@ pub fn script(shell: clap_complete::Shell) -> Result<String> {
     completer
         .write_registration(VAR, BIN, BIN, BIN, &mut buf)
         .map_err(|e| Error::io("generating the completion script", e))?;
-    String::from_utf8(buf).map_err(|_| Error::Other("completion script is not UTF-8".into()))
+    let text = String::from_utf8(buf)
+        .map_err(|_| Error::Other("completion script is not UTF-8".into()))?;
+    Ok(match shell {
+        Shell::Zsh => zsh_autoloadable(&text),
+        _ => text,
+    })
+}
+
+/// clap's zsh script only registers the completer (`compdef`), which is
+/// right when sourced but, installed as `_awsmfa` in a directory on `$fpath`
+/// (as the Debian package does), makes the first TAB of each shell do
+/// nothing. Autoloaded, it must also complete; the test is the one zsh's own
+/// completion files use.
+fn zsh_autoloadable(script: &str) -> String {
+    const REGISTER: &str = "compdef _clap_dynamic_completer_awsmfa awsmfa\n";
+    const EITHER: &str = "if [[ \"${funcstack[1]-}\" == _awsmfa ]]; then\n    _clap_dynamic_completer_awsmfa \"$@\"\nelse\n    compdef _clap_dynamic_completer_awsmfa awsmfa\nfi\n";
+    // A clap_complete that no longer ends this way fails tests/keys.rs and
+    // scripts/package-test.sh rather than shipping a half-working script.
+    script.replace(REGISTER, EITHER)
 }
 
 pub fn run(args: CompletionsArgs) -> Result<ExitCode> {

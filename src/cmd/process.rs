@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::obtain::{obtain, Obtained};
 use crate::vars::rfc3339;
 use serde::Serialize;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// credential_process output, version 1 (AWS SDKs and Tools reference guide).
@@ -38,6 +39,14 @@ pub fn json(o: &Obtained) -> Result<String> {
 }
 
 pub fn run(ctx: &Context, args: ProcessArgs) -> Result<ExitCode> {
+    // An SDK reads this JSON from a pipe; at a terminal the secret key
+    // would stay in scrollback, recordings and screen shares (as for env).
+    // Checked before any prompt or network call.
+    if !args.force && std::io::stdout().is_terminal() {
+        return Err(Error::ProcessToTerminal {
+            profile: shell_words::quote(&args.profile).into_owned(),
+        });
+    }
     let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store()?)?;
     print(&json(&obtained)?)
 }
