@@ -774,16 +774,6 @@ fn a_code_used_once_is_refused_locally_the_second_time() {
 
 // ---- key stores ----
 
-/// Is `unshare -U -r` allowed here (a user namespace of our own)?
-fn can_unshare() -> bool {
-    Command::new("unshare")
-        .args(["-U", "-r", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Can this process get a keyutils session keyring of its own? Containers
 /// with Docker's default seccomp profile refuse every keyctl call.
 fn keyutils_works() -> bool {

@@ -559,12 +559,3 @@ fn doctor_fails_when_the_next_process_would_find_no_key() {
     let all = format!("{}{}", stdout(&o), stderr(&o));
     assert!(all.contains("Linux user keyring"), "{all}");
 }
-
-fn can_unshare() -> bool {
-    Command::new("unshare")
-        .args(["-U", "-r", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}

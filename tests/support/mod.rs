@@ -294,6 +294,17 @@ pub fn require(what: &str, present: bool) -> bool {
     false
 }
 
+/// Is `unshare -U -r` allowed here (a user namespace of our own, with its
+/// own user keyring)?
+pub fn can_unshare() -> bool {
+    Command::new("unshare")
+        .args(["-U", "-r", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Whether this process runs as root (needed to make files of other uids).
 pub fn is_root() -> bool {
     Command::new("id")
