@@ -46,6 +46,17 @@ pub struct Target {
     /// The PEM file TLS trusts instead of the system's roots
     /// (`AWS_CA_BUNDLE`, else the profile's `ca_bundle`, as in the AWS CLI).
     pub ca_bundle: Option<String>,
+    /// The HTTP proxy requests go through (`crate::reach::proxy`).
+    pub proxy: Option<String>,
+}
+
+impl Target {
+    /// Where requests go, for messages: the configured URL, else AWS's host.
+    pub fn endpoint(&self) -> String {
+        self.endpoint_url.clone().unwrap_or_else(|| {
+            crate::reach::default_host(crate::reach::Service::Sts, &self.region)
+        })
+    }
 }
 
 /// Why an STS call failed, before the caller adds which profile it was for.
@@ -59,6 +70,7 @@ pub enum Failure {
     /// The signing keys are unknown, malformed or expired.
     BadCredentials {
         code: String,
+        message: String,
     },
     /// The caller may not do this (e.g. the role's trust policy refuses).
     Denied {
@@ -69,9 +81,33 @@ pub enum Failure {
     Unreachable {
         why: String,
     },
+    /// Something answered, but not AWS: an HTML page from a captive portal
+    /// or a proxy, a 404 from another program on the port, a body that is
+    /// not an AWS XML document.
+    NotAws {
+        status: u16,
+        what: String,
+    },
     /// Something configured for reaching STS is unusable (a CA bundle).
     Config(String),
     Other(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::MfaRejected { .. } => write!(f, "AWS rejected the MFA code"),
+            Failure::BadCredentials { code, message } => {
+                write!(f, "AWS rejected the keys: {code}: {message}")
+            }
+            Failure::Denied { code, message } => write!(f, "AWS denied it: {code}: {message}"),
+            Failure::Unreachable { why } => write!(f, "unreachable: {why}"),
+            Failure::NotAws { status, what } => {
+                write!(f, "the answer is not from AWS (HTTP {status}, {what})")
+            }
+            Failure::Config(why) | Failure::Other(why) => f.write_str(why),
+        }
+    }
 }
 
 /// What `GetCallerIdentity` says.
@@ -88,6 +124,8 @@ pub struct Sts {
     pub target: Target,
     /// Shared with IAM clients: one HTTP/TLS stack and the same bounds.
     pub(crate) http: SharedHttpClient,
+    /// The TLS set-up `http` uses, for a client through another proxy.
+    pub(crate) tls: tls::TlsContext,
     pub(crate) timeouts: TimeoutConfig,
     /// Seconds this machine's clock is behind STS's (negative: ahead), from
     /// the `Date` of the first answer; None until one arrives.
@@ -107,8 +145,10 @@ impl Sts {
             .with_trust_store(trust_store(&target)?)
             .build()
             .map_err(|e| Failure::Other(format!("cannot set up TLS: {e}")))?;
-        let http = https_client(context);
-        Self::with_http_client(target, http)
+        let http = https_client(context.clone(), target.proxy.as_deref())?;
+        let mut sts = Self::with_http_client(target, http)?;
+        sts.tls = context;
+        Ok(sts)
     }
 
     /// With another HTTP client: the fuzz target feeds STS responses in here.
@@ -144,6 +184,7 @@ impl Sts {
             base,
             target,
             http,
+            tls: tls::TlsContext::default(),
             timeouts,
             dates,
         })
@@ -264,20 +305,47 @@ impl Sts {
     }
 
     pub fn endpoint(&self) -> String {
-        self.target
-            .endpoint_url
-            .clone()
-            .unwrap_or_else(|| format!("sts.{}.amazonaws.com", self.target.region))
+        self.target.endpoint()
     }
 }
 
-fn https_client(context: tls::TlsContext) -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .tls_context(context)
-        .build_https()
+/// The HTTP client: rustls with ring, through `proxy` when one is set
+/// (plain HTTP is forwarded to it, HTTPS tunnelled with CONNECT). The
+/// client's own `Builder` has no proxy setting, so its `Connector` is built
+/// here, once: every SDK client of this process then shares one connection
+/// pool, as with the `Builder`.
+pub(crate) fn https_client(
+    context: tls::TlsContext,
+    proxy: Option<&str>,
+) -> Result<SharedHttpClient, Failure> {
+    use aws_smithy_http_client::{proxy::ProxyConfig, Connector};
+    use aws_smithy_runtime_api::client::http::{http_client_fn, SharedHttpConnector};
+    let proxy = match proxy {
+        None => ProxyConfig::disabled(),
+        Some(url) => ProxyConfig::all(url).map_err(|e| {
+            Failure::Config(format!(
+                "the proxy {url} (HTTPS_PROXY / HTTP_PROXY) is unusable: {e}"
+            ))
+        })?,
+    };
+    let built = std::sync::OnceLock::<SharedHttpConnector>::new();
+    Ok(http_client_fn(move |settings, components| {
+        built
+            .get_or_init(|| {
+                let mut builder = Connector::builder();
+                builder.set_connector_settings(Some(settings.clone()));
+                builder.set_sleep_impl(components.sleep_impl());
+                let connector = builder
+                    .proxy_config(proxy.clone())
+                    .tls_provider(tls::Provider::Rustls(
+                        tls::rustls_provider::CryptoMode::Ring,
+                    ))
+                    .tls_context(context.clone())
+                    .build();
+                SharedHttpConnector::new(connector)
+            })
+            .clone()
+    }))
 }
 
 /// Where TLS's trusted certificates come from, chosen as the AWS CLI does:
@@ -373,7 +441,9 @@ pub fn warm_up(target: &Target) {
         let config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(region)
-            .http_client(https_client(tls::TlsContext::default()))
+            .http_client(
+                https_client(tls::TlsContext::default(), None).expect("no proxy to refuse"),
+            )
             .build();
         drop(aws_sdk_sts::Client::from_conf(config));
     });
@@ -407,10 +477,20 @@ where
 {
     match err {
         SdkError::ServiceError(service) => {
+            let raw = service.raw();
+            let status = raw.status().as_u16();
             let e = service.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let message = e.message().unwrap_or_default().to_string();
-            let status = service.raw().status().as_u16();
+            // The SDK reads `<ErrorResponse><Error>`; moto (and some AWS
+            // services) wrap it in `<Errors>`, which botocore also reads.
+            let body = raw.body().bytes().unwrap_or_default();
+            let (code, message) = match e.code() {
+                Some(code) => (code.to_string(), e.message().unwrap_or_default().to_string()),
+                None => match (xml_element(body, "Code"), xml_element(body, "Message")) {
+                    (Some(code), message) => (code, message.unwrap_or_default()),
+                    (None, _) => return not_aws(status, raw.headers().get("content-type"), body),
+                },
+            };
+            let (code, message) = (printable(&code), printable(&message));
             // Still failing after the retries: STS is unavailable, which is
             // not AWS refusing these credentials (exit 5 would say so).
             if status >= 500 || THROTTLED.contains(&code.as_str()) {
@@ -430,7 +510,7 @@ where
                 | "ExpiredTokenException"
                 | "UnrecognizedClientException"
                 | "InvalidAccessKeyId"
-                | "IncompleteSignature" => Failure::BadCredentials { code },
+                | "IncompleteSignature" => Failure::BadCredentials { code, message },
                 _ => Failure::Denied { code, message },
             }
         }
@@ -453,11 +533,50 @@ where
                 }
             },
         },
-        SdkError::ResponseError(_) => Failure::Unreachable {
-            why: format!("unreadable response ({})", source_chain(err)),
-        },
+        SdkError::ResponseError(r) => {
+            let raw = r.raw();
+            let body = raw.body().bytes().unwrap_or_default();
+            not_aws(raw.status().as_u16(), raw.headers().get("content-type"), body)
+        }
         other => Failure::Other(source_chain(other)),
     }
+}
+
+/// An answer that is not AWS's: its status, and what it looks like.
+fn not_aws(status: u16, content_type: Option<&str>, body: &[u8]) -> Failure {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
+    let what = if text.contains("<html") || text.contains("<!doctype html") {
+        "an HTML page".to_string()
+    } else if body.is_empty() {
+        "an empty body".to_string()
+    } else {
+        match content_type {
+            Some(t) => format!("a {} body that is no AWS document", printable(t)),
+            None => "a body that is no AWS document".to_string(),
+        }
+    };
+    Failure::NotAws { status, what }
+}
+
+/// The text of the first `<name>` element of an XML body, if any.
+fn xml_element(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let open = format!("<{name}>");
+    let start = text.find(&open)? + open.len();
+    let end = start + text[start..].find(&format!("</{name}>"))?;
+    Some(text[start..end].trim().to_string())
+}
+
+/// What AWS (or whatever answered) wrote, safe for a terminal: no control
+/// characters (an escape sequence in a message must not reach the screen),
+/// at most 500 characters.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(500)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn source_chain(err: &dyn std::error::Error) -> String {

@@ -15,8 +15,9 @@
 
 use super::Context;
 use crate::cli::RotateArgs;
-use crate::error::{Error, Result};
-use crate::iam::{self, Endpoint, Iam, NewKey, UserProfile};
+use crate::error::{Call, Error, Result};
+use crate::iam::{self, Iam, NewKey, UserProfile};
+use crate::reach::Service;
 use crate::obtain::{obtain, Request};
 use crate::profile::edit::{self, Kind};
 use crate::profile::{self, Profiles};
@@ -32,7 +33,7 @@ const SESSION_SECONDS: u64 = 900;
 pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     let name = args.profile.unwrap_or_else(profile::default_name);
     let profiles = Profiles::load()?;
-    let user = iam::user_profile(&profiles, &name)?;
+    let user = iam::user_profile(&profiles, &name, &crate::reach::Env::process())?;
     let source = user.source_profile.clone();
     if user.keys.session_token().is_some() {
         return Err(Error::Usage(format!(
@@ -63,7 +64,8 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let client = Iam::new(&sts, &user.sts.region, user.iam_endpoint.as_deref());
+    let client = Iam::new(&sts, &user.sts.region, &user.iam)
+        .map_err(|f| user.error(f, "starting IAM", Service::Iam))?;
     let r = Rotation {
         client: &client,
         user: &user_name,
@@ -220,12 +222,14 @@ struct Rotation<'a> {
 
 impl Rotation<'_> {
     fn iam_error(&self, f: Failure, action: &str) -> Error {
-        match iam::error(
-            f,
-            self.profile,
+        let at = Call {
             action,
-            Endpoint::Iam(self.client.endpoint()),
-        ) {
+            profile: self.profile,
+            serial: None,
+            service: Service::Iam,
+            endpoint: self.client.endpoint(),
+        };
+        match Error::from_failure(f, &at) {
             // The usual reason an IAM user may not manage its own keys is a
             // policy demanding MFA, which needs an MFA session to sign.
             Error::AccessDenied {
@@ -300,12 +304,7 @@ impl Rotation<'_> {
 }
 
 fn sts_error(f: Failure, user: &UserProfile, action: &str) -> Error {
-    let endpoint = user
-        .sts
-        .endpoint_url
-        .clone()
-        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", user.sts.region));
-    iam::error(f, &user.source_profile, action, Endpoint::Sts(&endpoint))
+    user.error(f, action, Service::Sts)
 }
 
 /// A call signed with the new key must say it is the same IAM user. A new

@@ -8,6 +8,7 @@ pub mod edit;
 use crate::error::{Error, Result};
 use aws_config::profile::{Profile, ProfileFileLoadError, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_runtime::env_config::property::PropertiesKey;
 use aws_types::os_shim_internal::{Env, Fs};
 use std::path::PathBuf;
 
@@ -278,6 +279,21 @@ impl Profiles {
     /// A setting of one profile.
     pub fn value(&self, profile: &str, key: &str) -> Option<&str> {
         self.set.get_profile(profile)?.get(key)
+    }
+
+    /// A setting of `service` in the `services` section the profile names
+    /// (`services = NAME`, then `[services NAME]` with `sts =` and an
+    /// indented `endpoint_url = ...` under it).
+    pub fn service_value(&self, profile: &str, service: &str, key: &str) -> Option<&str> {
+        let section = self.value(profile, "services")?;
+        let at = PropertiesKey::builder()
+            .section_key("services")
+            .section_name(section)
+            .property_name(service)
+            .sub_property_name(key)
+            .build()
+            .ok()?;
+        self.set.other_sections().get(&at).map(String::as_str)
     }
 }
 
