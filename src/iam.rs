@@ -38,7 +38,7 @@ pub fn user_profile(profiles: &Profiles, name: &str, env: &Env) -> Result<UserPr
         }
     };
     let (_, sts) = reach::sts(profiles, name, None, env)?;
-    let iam = reach::iam(profiles, name, &sts.region, env);
+    let iam = reach::iam(profiles, name, &sts.region, env)?;
     Ok(UserProfile {
         keys: Credentials::new(
             keys.access_key_id,

@@ -109,7 +109,12 @@ pub fn region(
 /// `services` section, the profile's `endpoint_url`. None of them counts
 /// when `ignore_configured_endpoint_urls` is true (the variable
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` first, then the profile's key).
-pub fn endpoint(profiles: &Profiles, selected: &str, service: Service, env: &Env) -> Option<String> {
+pub fn endpoint(
+    profiles: &Profiles,
+    selected: &str,
+    service: Service,
+    env: &Env,
+) -> Result<Option<String>> {
     let ignore = env
         .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .or_else(|| {
@@ -119,18 +124,16 @@ pub fn endpoint(profiles: &Profiles, selected: &str, service: Service, env: &Env
         })
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     if ignore {
-        return None;
+        return Ok(None);
     }
     let (var, key) = service.id();
-    env.get(&format!("AWS_ENDPOINT_URL_{var}"))
+    let in_services = profiles.service_value(selected, key, "endpoint_url")?;
+    Ok(env
+        .get(&format!("AWS_ENDPOINT_URL_{var}"))
         .or_else(|| env.get("AWS_ENDPOINT_URL"))
-        .or_else(|| {
-            profiles
-                .service_value(selected, key, "endpoint_url")
-                .map(str::to_string)
-        })
+        .or_else(|| in_services.map(str::to_string))
         .or_else(|| profiles.value(selected, "endpoint_url").map(str::to_string))
-        .filter(|url| !url.trim().is_empty())
+        .filter(|url| !url.trim().is_empty()))
 }
 
 /// A proxy variable as Python's `urllib.request.getproxies()` (which
@@ -209,7 +212,7 @@ pub fn sts(
 ) -> Result<(Option<String>, Target)> {
     let configured = region(profiles, selected, wanted_region, env)?;
     let region = configured.clone().unwrap_or_else(|| "us-east-1".into());
-    let endpoint_url = endpoint(profiles, selected, Service::Sts, env);
+    let endpoint_url = endpoint(profiles, selected, Service::Sts, env)?;
     let target = Target {
         proxy: proxy(&url_of(endpoint_url.as_deref(), Service::Sts, &region), env),
         region,
@@ -222,12 +225,12 @@ pub fn sts(
 
 /// Where IAM is for `selected`: its configured endpoint (if any) and the
 /// proxy to it.
-pub fn iam(profiles: &Profiles, selected: &str, region: &str, env: &Env) -> Remote {
-    let endpoint_url = endpoint(profiles, selected, Service::Iam, env);
-    Remote {
+pub fn iam(profiles: &Profiles, selected: &str, region: &str, env: &Env) -> Result<Remote> {
+    let endpoint_url = endpoint(profiles, selected, Service::Iam, env)?;
+    Ok(Remote {
         proxy: proxy(&url_of(endpoint_url.as_deref(), Service::Iam, region), env),
         endpoint_url,
-    }
+    })
 }
 
 /// A service's endpoint and the proxy in front of it.

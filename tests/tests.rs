@@ -12,6 +12,7 @@ mod hooks;
 mod hostile;
 mod keys;
 mod props;
+mod resolve;
 mod quoting;
 mod server;
 mod tls;

@@ -113,6 +113,22 @@ fn read_config_file(path: &str) -> std::io::Result<Vec<u8>> {
 pub struct Profiles {
     set: ProfileSet,
     pub locations: Locations,
+    /// The names of the config file's `[services NAME]` sections (the SDK's
+    /// parsed set cannot list them).
+    services: Vec<String>,
+}
+
+/// The names of the `[services NAME]` sections in a config file's text.
+fn services_sections(config: &str) -> Vec<String> {
+    config
+        .lines()
+        .filter_map(|line| {
+            let line = line.split(['#', ';']).next()?.trim();
+            let inner = line.strip_prefix('[')?.strip_suffix(']')?;
+            let mut words = inner.split_whitespace();
+            (words.next()? == "services").then(|| words.next().map(str::to_string))?
+        })
+        .collect()
 }
 
 impl Profiles {
@@ -121,13 +137,17 @@ impl Profiles {
         let locations = locate(real_env, cfg!(windows));
         let mut files = EnvConfigFiles::builder();
         let mut any = false;
+        let mut services = Vec::new();
         for (kind, path) in [
             (EnvConfigFileKind::Config, &locations.config),
             (EnvConfigFileKind::Credentials, &locations.credentials),
         ] {
             // Checked here (regular file, size, UTF-8), then handed to the
             // SDK by path so its error messages name the file.
-            if read_text(path)?.is_some() {
+            if let Some(text) = read_text(path)? {
+                if matches!(kind, EnvConfigFileKind::Config) {
+                    services = services_sections(&text);
+                }
                 files = files.with_file(kind, path);
                 any = true;
             }
@@ -147,7 +167,11 @@ impl Profiles {
             None,
         ))
         .map_err(load_error)?;
-        Ok(Profiles { set, locations })
+        Ok(Profiles {
+            set,
+            locations,
+            services,
+        })
     }
 
     /// What resolving the chain of `name` needs, fast: the SDK's parser
@@ -216,6 +240,7 @@ impl Profiles {
                 config: "<config>".into(),
                 credentials: "<credentials>".into(),
             },
+            services: services_sections(config),
         })
     }
 
@@ -284,16 +309,25 @@ impl Profiles {
     /// A setting of `service` in the `services` section the profile names
     /// (`services = NAME`, then `[services NAME]` with `sts =` and an
     /// indented `endpoint_url = ...` under it).
-    pub fn service_value(&self, profile: &str, service: &str, key: &str) -> Option<&str> {
-        let section = self.value(profile, "services")?;
+    pub fn service_value(&self, profile: &str, service: &str, key: &str) -> Result<Option<&str>> {
+        let Some(section) = self.value(profile, "services") else {
+            return Ok(None);
+        };
+        // botocore refuses a profile naming a section that is not there.
+        if !self.services.iter().any(|s| s == section) {
+            return Err(Error::ConfigParse(format!(
+                "profile `{profile}` names `services = {section}`, but {} has no [services {section}] section; add it or remove that line",
+                self.locations.config
+            )));
+        }
         let at = PropertiesKey::builder()
             .section_key("services")
             .section_name(section)
             .property_name(service)
             .sub_property_name(key)
             .build()
-            .ok()?;
-        self.set.other_sections().get(&at).map(String::as_str)
+            .map_err(Error::ConfigParse)?;
+        Ok(self.set.other_sections().get(&at).map(String::as_str))
     }
 }
 

@@ -1,0 +1,558 @@
+//! Reaching AWS exactly as the AWS CLI does: a table of config files,
+//! credentials files and environments, each run through awsmfa and through
+//! the real AWS CLI (botocore, from the project venv) against recording
+//! endpoints and a recording proxy. Both must reach the same endpoint, the
+//! same way (proxy or not), sign for the same region with the same key, or
+//! both send nothing. The few differences by design are listed in the table
+//! with their reason, and asserted to still be differences.
+
+use crate::support::proxy::{Action, Proxy};
+use crate::support::*;
+use std::collections::BTreeSet;
+
+/// One case. `{E1}`..`{E3}` are recording endpoints (`http://127.0.0.1:N`),
+/// `{P}` the recording proxy, `{PHOST}` its `127.0.0.1:N` without scheme.
+struct Case {
+    name: &'static str,
+    config: &'static str,
+    credentials: &'static str,
+    env: &'static [(&'static str, &'static str)],
+    /// `--profile` for both (None: the environment selects).
+    profile: Option<&'static str>,
+    /// What awsmfa does: "direct E1 eu-west-1 AKID1", "proxy E1 ...",
+    /// "proxy sts.eu-west-1.amazonaws.com:443" (a CONNECT: the rest is
+    /// encrypted), "+token" when a session token is sent, or "none".
+    want: &'static str,
+    /// Why the AWS CLI does otherwise, when it is by design.
+    by_design: Option<&'static str>,
+}
+
+const KEYS: &str = "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s\n";
+
+const CASES: &[Case] = &[
+    // --- endpoints, and their precedence (botocore's configprovider) ---
+    Case {
+        name: "profile endpoint_url",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "AWS_ENDPOINT_URL beats the profile's endpoint_url",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("AWS_ENDPOINT_URL", "{E2}")],
+        profile: None,
+        want: "direct E2 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "AWS_ENDPOINT_URL_STS beats AWS_ENDPOINT_URL",
+        config: "[default]\nregion = eu-west-1\n",
+        credentials: KEYS,
+        env: &[("AWS_ENDPOINT_URL", "{E2}"), ("AWS_ENDPOINT_URL_STS", "{E3}")],
+        profile: None,
+        want: "direct E3 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "services section beats the profile's endpoint_url",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\nservices = local\n[services local]\nsts =\n  endpoint_url = {E2}\n",
+        credentials: KEYS,
+        env: &[],
+        profile: None,
+        want: "direct E2 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "AWS_ENDPOINT_URL beats the services section",
+        config: "[default]\nregion = eu-west-1\nservices = local\n[services local]\nsts =\n  endpoint_url = {E2}\n",
+        credentials: KEYS,
+        env: &[("AWS_ENDPOINT_URL", "{E3}")],
+        profile: None,
+        want: "direct E3 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "a services section for IAM only leaves STS at the profile's endpoint_url",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\nservices = local\n[services local]\niam =\n  endpoint_url = {E2}\n",
+        credentials: KEYS,
+        env: &[],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "services naming a missing section",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\nservices = nowhere\n",
+        credentials: KEYS,
+        env: &[],
+        profile: None,
+        want: "none",
+        by_design: None,
+    },
+    Case {
+        name: "ignore_configured_endpoint_urls in the profile",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\nignore_configured_endpoint_urls = true\n",
+        credentials: KEYS,
+        env: &[("HTTPS_PROXY", "{P}")],
+        profile: None,
+        want: "proxy sts.eu-west-1.amazonaws.com:443",
+        by_design: None,
+    },
+    Case {
+        name: "ignore_configured_endpoint_urls in the profile ignores AWS_ENDPOINT_URL too",
+        config: "[default]\nregion = eu-west-1\nignore_configured_endpoint_urls = true\n",
+        credentials: KEYS,
+        env: &[("HTTPS_PROXY", "{P}"), ("AWS_ENDPOINT_URL", "{E1}")],
+        profile: None,
+        want: "proxy sts.eu-west-1.amazonaws.com:443",
+        by_design: None,
+    },
+    Case {
+        name: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTPS_PROXY", "{P}"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")],
+        profile: None,
+        want: "proxy sts.eu-west-1.amazonaws.com:443",
+        by_design: None,
+    },
+    Case {
+        name: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false beats the profile's true",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\nignore_configured_endpoint_urls = true\n",
+        credentials: KEYS,
+        env: &[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false")],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "the selected profile's endpoint_url, not the source profile's",
+        config: "[profile dev]\nregion = eu-west-1\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = default\nendpoint_url = {E1}\n[default]\nendpoint_url = {E2}\n",
+        credentials: KEYS,
+        env: &[],
+        profile: Some("dev"),
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    // --- region ---
+    Case {
+        name: "AWS_REGION beats the profile's region",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("AWS_REGION", "eu-central-1")],
+        profile: None,
+        want: "direct E1 eu-central-1 AKIDDEFAULT",
+        by_design: Some(
+            "awsmfa reads AWS_REGION before AWS_DEFAULT_REGION, as the AWS CLI v2 and every AWS SDK do; botocore (AWS CLI v1, boto3) reads AWS_DEFAULT_REGION only. awsmfa exports both, so what it starts agrees",
+        ),
+    },
+    Case {
+        name: "AWS_DEFAULT_REGION beats the profile's region",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("AWS_DEFAULT_REGION", "ap-south-1")],
+        profile: None,
+        want: "direct E1 ap-south-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "AWS_REGION beats AWS_DEFAULT_REGION",
+        config: "[default]\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("AWS_REGION", "eu-north-1"), ("AWS_DEFAULT_REGION", "ap-south-1")],
+        profile: None,
+        want: "direct E1 eu-north-1 AKIDDEFAULT",
+        by_design: Some(
+            "awsmfa reads AWS_REGION before AWS_DEFAULT_REGION, as the AWS CLI v2 and every AWS SDK do; botocore (AWS CLI v1, boto3) reads AWS_DEFAULT_REGION only. awsmfa exports both, so what it starts agrees",
+        ),
+    },
+    Case {
+        name: "the region picks the default STS host",
+        config: "[default]\nregion = sa-east-1\n",
+        credentials: KEYS,
+        env: &[("HTTPS_PROXY", "{P}")],
+        profile: None,
+        want: "proxy sts.sa-east-1.amazonaws.com:443",
+        by_design: None,
+    },
+    Case {
+        name: "no region anywhere",
+        config: "[default]\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[],
+        profile: None,
+        want: "direct E1 us-east-1 AKIDDEFAULT",
+        by_design: Some(
+            "awsmfa never asks the instance metadata service: with no region it signs for us-east-1, STS's global default",
+        ),
+    },
+    Case {
+        name: "a region that is no host name label",
+        config: "[default]\nregion = eu_west!1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[],
+        profile: None,
+        want: "none",
+        by_design: None,
+    },
+    // --- which keys sign ---
+    Case {
+        name: "keys in the config file",
+        config: "[profile cfg]\nregion = eu-west-1\nendpoint_url = {E1}\naws_access_key_id = AKIDCONFIG\naws_secret_access_key = s\n",
+        credentials: "",
+        env: &[],
+        profile: Some("cfg"),
+        want: "direct E1 eu-west-1 AKIDCONFIG",
+        by_design: None,
+    },
+    Case {
+        name: "the credentials file beats the config file",
+        config: "[profile both]\nregion = eu-west-1\nendpoint_url = {E1}\naws_access_key_id = AKIDCONFIG\naws_secret_access_key = s\n",
+        credentials: "[both]\naws_access_key_id = AKIDCREDS\naws_secret_access_key = s\n",
+        env: &[],
+        profile: Some("both"),
+        want: "direct E1 eu-west-1 AKIDCREDS",
+        by_design: None,
+    },
+    Case {
+        name: "AWS_PROFILE selects the profile",
+        config: "[profile other]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: "[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = s\n",
+        env: &[("AWS_PROFILE", "other")],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDOTHER",
+        by_design: None,
+    },
+    Case {
+        name: "aws_session_token is sent",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: "[default]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n",
+        env: &[],
+        profile: None,
+        want: "direct E1 eu-west-1 ASIATEMP+token",
+        by_design: None,
+    },
+    Case {
+        name: "aws_security_token, the legacy name of aws_session_token",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: "[default]\naws_access_key_id = ASIALEGACY\naws_secret_access_key = s\naws_security_token = t\n",
+        env: &[],
+        profile: None,
+        want: "direct E1 eu-west-1 ASIALEGACY+token",
+        by_design: None,
+    },
+    Case {
+        name: "a role profile signs its first call with the source profile's keys",
+        config: "[profile dev]\nregion = eu-west-1\nendpoint_url = {E1}\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = src\n",
+        credentials: "[src]\naws_access_key_id = AKIDSOURCE\naws_secret_access_key = s\n",
+        env: &[],
+        profile: Some("dev"),
+        want: "direct E1 eu-west-1 AKIDSOURCE",
+        by_design: None,
+    },
+    Case {
+        name: "a quoted profile name",
+        config: "[profile \"quoted\"]\nregion = eu-west-1\nendpoint_url = {E1}\naws_access_key_id = AKIDQUOTED\naws_secret_access_key = s\n",
+        credentials: "",
+        env: &[],
+        profile: Some("quoted"),
+        want: "direct E1 eu-west-1 AKIDQUOTED",
+        by_design: None,
+    },
+    Case {
+        name: "a quoted profile name with a space",
+        config: "[profile \"my profile\"]\nregion = eu-west-1\nendpoint_url = {E1}\naws_access_key_id = AKIDSPACE\naws_secret_access_key = s\n",
+        credentials: "",
+        env: &[],
+        profile: Some("my profile"),
+        want: "direct E1 eu-west-1 AKIDSPACE",
+        by_design: None,
+    },
+    Case {
+        name: "a profile that does not exist",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[],
+        profile: Some("missing"),
+        want: "none",
+        by_design: None,
+    },
+    Case {
+        name: "SSO",
+        config: "[profile sso]\nregion = eu-west-1\nendpoint_url = {E1}\nsso_start_url = {E2}/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = dev\n",
+        credentials: "",
+        env: &[],
+        profile: Some("sso"),
+        want: "none",
+        by_design: Some(
+            "SSO is refused with a pointer to `aws sso login`: awsmfa starts from an IAM user's keys (the AWS CLI looks for its SSO token and, without one, sends nothing either)",
+        ),
+    },
+    Case {
+        name: "credential_source = Environment",
+        config: "[profile env]\nregion = eu-west-1\nendpoint_url = {E1}\nrole_arn = arn:aws:iam::123456789012:role/dev\ncredential_source = Environment\n",
+        credentials: "",
+        env: &[("AWS_ACCESS_KEY_ID", "AKIDENVIRON"), ("AWS_SECRET_ACCESS_KEY", "s")],
+        profile: Some("env"),
+        want: "none",
+        by_design: Some(
+            "credential_source is refused: awsmfa starts from an IAM user's keys in a profile",
+        ),
+    },
+    // --- proxies (urllib's rules, as botocore uses them) ---
+    Case {
+        name: "HTTP_PROXY for a plain-HTTP endpoint, loopback included",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}")],
+        profile: None,
+        want: "proxy E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "NO_PROXY naming the host",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}"), ("NO_PROXY", "example.com,127.0.0.1")],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "lower-case http_proxy and no_proxy",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("http_proxy", "{P}"), ("no_proxy", "localhost")],
+        profile: None,
+        want: "proxy E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "lower-case no_proxy beats NO_PROXY",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}"), ("NO_PROXY", "127.0.0.1"), ("no_proxy", "localhost")],
+        profile: None,
+        want: "proxy E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "an empty lower-case http_proxy turns HTTP_PROXY off",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}"), ("http_proxy", "")],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "HTTPS_PROXY is not used for a plain-HTTP endpoint",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTPS_PROXY", "{P}")],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "NO_PROXY=*",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}"), ("NO_PROXY", "*")],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "NO_PROXY as a domain suffix (.0.0.1 matches 127.0.0.1)",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}"), ("NO_PROXY", ".0.0.1")],
+        profile: None,
+        want: "direct E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "NO_PROXY with a name that is only a string suffix",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}"), ("NO_PROXY", "27.0.0.1")],
+        profile: None,
+        want: "proxy E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "a proxy given without a scheme",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{PHOST}")],
+        profile: None,
+        want: "proxy E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+    Case {
+        name: "NO_PROXY naming the default STS host",
+        config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
+        credentials: KEYS,
+        env: &[("HTTP_PROXY", "{P}"), ("NO_PROXY", "amazonaws.com")],
+        profile: None,
+        want: "proxy E1 eu-west-1 AKIDDEFAULT",
+        by_design: None,
+    },
+];
+
+/// The recorders of one run: three endpoints and a proxy, all answering
+/// every request with an STS AccessDenied (so neither client goes further).
+struct Recorders {
+    endpoints: Vec<Proxy>,
+    proxy: Proxy,
+}
+
+const REFUSE: Action = Action::StsError {
+    status: 403,
+    code: "AccessDenied",
+    message: "recorded",
+};
+
+impl Recorders {
+    fn start() -> Recorders {
+        Recorders {
+            endpoints: (0..3).map(|_| Proxy::start(None, vec![], REFUSE)).collect(),
+            proxy: Proxy::start(None, vec![], REFUSE),
+        }
+    }
+
+    fn fill(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (i, e) in self.endpoints.iter().enumerate() {
+            out = out.replace(&format!("{{E{}}}", i + 1), &e.url);
+        }
+        out.replace("{PHOST}", self.proxy.url.trim_start_matches("http://"))
+            .replace("{P}", &self.proxy.url)
+    }
+
+    /// The endpoint's name (`E1`..) for a URL or host:port.
+    fn name(&self, target: &str) -> String {
+        let target = target.trim_start_matches("http://").trim_end_matches('/');
+        self.endpoints
+            .iter()
+            .position(|e| e.url.trim_start_matches("http://") == target)
+            .map_or(target.to_string(), |i| format!("E{}", i + 1))
+    }
+
+    /// Everything seen, each request in the table's notation.
+    fn seen(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (i, e) in self.endpoints.iter().enumerate() {
+            for s in e.seen() {
+                out.insert(format!("direct E{} {}", i + 1, signed(&s)));
+            }
+        }
+        for s in self.proxy.seen() {
+            if s.method == "CONNECT" {
+                out.insert(format!("proxy {}", s.path));
+            } else {
+                out.insert(format!("proxy {} {}", self.name(&s.path), signed(&s)));
+            }
+        }
+        out
+    }
+}
+
+/// "REGION KEYID" (and "+token") from SigV4's Authorization header.
+fn signed(s: &crate::support::proxy::Seen) -> String {
+    let auth = s.header("authorization").unwrap_or("");
+    let scope = auth
+        .split("Credential=")
+        .nth(1)
+        .and_then(|c| c.split(',').next())
+        .unwrap_or("");
+    let parts: Vec<&str> = scope.split('/').collect();
+    let (key, region) = (parts.first().unwrap_or(&""), parts.get(2).unwrap_or(&""));
+    let token = if s.header("x-amz-security-token").is_some() {
+        "+token"
+    } else {
+        ""
+    };
+    format!("{region} {key}{token}")
+}
+
+/// What one client did for `case`: the one request it sent (retries of it
+/// count once), or "none".
+fn observe(case: &Case, aws_cli: bool) -> String {
+    let r = Recorders::start();
+    let w = World::offline();
+    w.write_config(&r.fill(case.config));
+    w.write_credentials(&r.fill(case.credentials));
+    let mut cmd = if aws_cli {
+        let mut c = w.aws(&["sts", "get-caller-identity"]);
+        // One attempt, no metadata service: a refusal ends the run at once.
+        c.env("AWS_MAX_ATTEMPTS", "1").env("AWS_RETRY_MODE", "standard");
+        c
+    } else {
+        w.awsmfa(&["env"])
+    };
+    if let Some(p) = case.profile {
+        if aws_cli {
+            cmd.args(["--profile", p]);
+        } else {
+            cmd.arg(p);
+        }
+    }
+    // The world pins a region; these cases are about where it comes from.
+    cmd.env_remove("AWS_REGION").env_remove("AWS_DEFAULT_REGION");
+    for (k, v) in case.env {
+        cmd.env(k, r.fill(v));
+    }
+    let out = bounded::output_within(&mut cmd, std::time::Duration::from_secs(60));
+    assert!(
+        !out.status.success(),
+        "{}: every recorder refuses, yet it succeeded",
+        case.name
+    );
+    let seen = r.seen();
+    match seen.len() {
+        0 => "none".to_string(),
+        1 => seen.into_iter().next().unwrap(),
+        _ => panic!("{}: more than one destination: {seen:?}", case.name),
+    }
+}
+
+#[test]
+fn awsmfa_reaches_aws_as_the_aws_cli_does() {
+    assert!(CASES.len() >= 30, "{} cases", CASES.len());
+    let mut failures = Vec::new();
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = CASES
+            .chunks(CASES.len().div_ceil(3))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|case| (case, observe(case, false), observe(case, true)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for run in runs {
+            for (case, ours, theirs) in run.join().unwrap() {
+                let ok = ours == case.want && (case.by_design.is_some() || theirs == ours);
+                if !ok {
+                    failures.push(format!(
+                        "{}: want {:?}, awsmfa {ours:?}, aws CLI {theirs:?}{}",
+                        case.name,
+                        case.want,
+                        case.by_design
+                            .map_or(String::new(), |why| format!(" (differs by design: {why})"))
+                    ));
+                }
+            }
+        }
+    });
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
