@@ -10,6 +10,7 @@ use aws_config::profile::{Profile, ProfileFileLoadError, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_runtime::env_config::property::PropertiesKey;
 use aws_types::os_shim_internal::{Env, Fs};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Where the two files live, as the AWS CLI finds them.
@@ -118,6 +119,68 @@ pub struct Profiles {
     services: Vec<String>,
 }
 
+/// A profile name as the SDK's parser holds it: botocore reads quoted
+/// names (`[profile "my profile"]`), which may hold spaces the SDK refuses
+/// in a name, so a space is kept as `%20` (a character it accepts).
+pub fn encode_name(name: &str) -> Cow<'_, str> {
+    if name.contains(' ') {
+        Cow::Owned(name.replace(' ', "%20"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// The config text with `[profile "name"]` / `[profile 'name']` headers
+/// rewritten to `[profile name]`, as botocore reads them (it splits the
+/// header with shlex and takes a profile when there are two words); in the
+/// credentials file (`config` false), where botocore takes a header as the
+/// name, a name with spaces is kept too. Names are [`encode_name`]d.
+fn unquote_headers(text: &str, config: bool) -> Cow<'_, str> {
+    let special: &[char] = if config { &['"', '\''] } else { &[' '] };
+    if !text.contains(special) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\r', '\n']);
+        match header_name(body, config).filter(|_| body.contains(special)) {
+            Some(name) => {
+                let prefix = if config { "profile " } else { "" };
+                out.push_str(&format!("[{prefix}{}]", encode_name(&name)));
+                out.push_str(&line[body.len()..]);
+                changed = true;
+            }
+            None => out.push_str(line),
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The profile a header line names, botocore's way, when it is one that
+/// needs rewriting; a comment may follow the `]`.
+fn header_name(line: &str, config: bool) -> Option<String> {
+    let line = line.trim_start().strip_prefix('[')?;
+    let end = line.rfind(']')?;
+    let after = line[end + 1..].trim_start();
+    if !(after.is_empty() || after.starts_with(['#', ';'])) {
+        return None;
+    }
+    let inner = line[..end].trim();
+    if !config {
+        return (inner.contains(' ') && !inner.contains(['"', '\'', '[', ']']))
+            .then(|| inner.to_string());
+    }
+    match <[String; 2]>::try_from(shell_words::split(inner).ok()?) {
+        Ok([profile, name]) if profile == "profile" && !name.is_empty() => Some(name),
+        _ => None,
+    }
+}
+
 /// The names of the `[services NAME]` sections in a config file's text.
 fn services_sections(config: &str) -> Vec<String> {
     config
@@ -145,10 +208,16 @@ impl Profiles {
             // Checked here (regular file, size, UTF-8), then handed to the
             // SDK by path so its error messages name the file.
             if let Some(text) = read_text(path)? {
-                if matches!(kind, EnvConfigFileKind::Config) {
+                let config = matches!(kind, EnvConfigFileKind::Config);
+                if config {
                     services = services_sections(&text);
                 }
-                files = files.with_file(kind, path);
+                // Quoted names are rewritten for the SDK's parser, which
+                // then reads the text (line numbers kept).
+                match unquote_headers(&text, config) {
+                    Cow::Owned(text) => files = files.with_contents(kind, text),
+                    Cow::Borrowed(_) => files = files.with_file(kind, path),
+                }
                 any = true;
             }
         }
@@ -209,7 +278,7 @@ impl Profiles {
         loop {
             let profiles =
                 Profiles::parse(&config.subset(&wanted), &credentials.subset(&wanted)).ok()?;
-            match chain::resolve(&profiles.set, name) {
+            match chain::resolve(&profiles.set, &encode_name(name)) {
                 Ok(_) => return Some(profiles),
                 Err(chain::ChainError::SourceNotFound { missing, .. })
                     if !wanted.contains(&missing) =>
@@ -223,6 +292,8 @@ impl Profiles {
 
     /// Parse in-memory file contents (conformance tests, fuzzing).
     pub fn parse(config: &str, credentials: &str) -> Result<Self> {
+        let config = &*unquote_headers(config, true);
+        let credentials = &*unquote_headers(credentials, false);
         let files = EnvConfigFiles::builder()
             .with_contents(EnvConfigFileKind::Config, config)
             .with_contents(EnvConfigFileKind::Credentials, credentials)
@@ -254,7 +325,7 @@ impl Profiles {
 
     /// The named profile, or an error naming the closest existing ones.
     pub fn get(&self, name: &str) -> Result<&Profile> {
-        self.set.get_profile(name).ok_or_else(|| {
+        self.set.get_profile(&encode_name(name)).ok_or_else(|| {
             // Jaro-Winkler alone misses a swap in a short name (`dve` for
             // `dev` scores 0.56), so a small edit distance also counts.
             let near = (name.chars().count() / 3).max(1);
@@ -288,7 +359,7 @@ impl Profiles {
     /// Resolve the role chain ending at `name`.
     pub fn chain(&self, name: &str) -> Result<chain::Chain> {
         self.get(name)?;
-        Ok(chain::resolve(&self.set, name)?)
+        Ok(chain::resolve(&self.set, &encode_name(name))?)
     }
 
     /// A setting looked up along a chain: the selected profile first, then
@@ -303,7 +374,7 @@ impl Profiles {
 
     /// A setting of one profile.
     pub fn value(&self, profile: &str, key: &str) -> Option<&str> {
-        self.set.get_profile(profile)?.get(key)
+        self.set.get_profile(&encode_name(profile))?.get(key)
     }
 
     /// A setting of `service` in the `services` section the profile names
@@ -533,6 +604,25 @@ mod tests {
             chain::resolve(fast.set(), "A"),
             chain::resolve(full.set(), "A")
         );
+    }
+
+    #[test]
+    fn quoted_profile_names_are_read_as_botocore_reads_them() {
+        let config = "[profile \"quoted\"]\nregion = a\n[profile 'my profile'] # x\r\nregion = b\n[profile \"a b c\" d]\nregion = c\n[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = quoted\n[profile \"quoted\"]\naws_access_key_id = k\naws_secret_access_key = s\n";
+        let creds = "[my profile]\naws_access_key_id = k\naws_secret_access_key = s\n";
+        let full = Profiles::parse(config, creds).unwrap();
+        assert_eq!(full.value("quoted", "region"), Some("a"));
+        assert_eq!(full.value("my profile", "region"), Some("b"));
+        // Three words: botocore drops the section, and so does awsmfa.
+        assert!(full.get("a b c").is_err());
+        for name in ["dev", "my profile"] {
+            let fast = Profiles::parse_for(config, creds, name).unwrap();
+            assert_eq!(
+                chain::resolve(fast.set(), &encode_name(name)),
+                chain::resolve(full.set(), &encode_name(name))
+            );
+        }
+        assert_eq!(full.chain("my profile").unwrap().path, vec!["my%20profile"]);
     }
 
     #[test]
