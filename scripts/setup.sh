@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
-packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip)
+packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip tinyproxy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

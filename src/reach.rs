@@ -166,22 +166,31 @@ pub fn proxy(url: &str, env: &Env) -> Option<String> {
         if no.trim() == "*" {
             return None;
         }
-        let bypass = no.split(',').map(str::trim).filter(|n| !n.is_empty()).any(|n| {
-            let n = n.trim_start_matches('.').to_ascii_lowercase();
-            let suffix = format!(".{n}");
-            host == n || host_port == n || host.ends_with(&suffix) || host_port.ends_with(&suffix)
-        });
+        let bypass = no
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .any(|n| {
+                let n = n.trim_start_matches('.').to_ascii_lowercase();
+                let suffix = format!(".{n}");
+                host == n
+                    || host_port == n
+                    || host.ends_with(&suffix)
+                    || host_port.ends_with(&suffix)
+            });
         if bypass {
             return None;
         }
     }
-    Some(if proxy.starts_with("http:") || proxy.starts_with("https:") {
-        proxy
-    } else if proxy.starts_with("//") {
-        format!("http:{proxy}")
-    } else {
-        format!("http://{proxy}")
-    })
+    Some(
+        if proxy.starts_with("http:") || proxy.starts_with("https:") {
+            proxy
+        } else if proxy.starts_with("//") {
+            format!("http:{proxy}")
+        } else {
+            format!("http://{proxy}")
+        },
+    )
 }
 
 /// The CA bundle TLS trusts for `profile`, if one is set: `AWS_CA_BUNDLE`,
@@ -265,25 +274,58 @@ mod tests {
     fn proxies_are_chosen_as_urllib_chooses_them() {
         let p = |url: &str, vars: &[(&str, &str)]| proxy(url, &env(vars));
         let https = "https://sts.eu-west-1.amazonaws.com";
-        assert_eq!(p(https, &[("HTTPS_PROXY", "h:3128")]), Some("http://h:3128".into()));
+        assert_eq!(
+            p(https, &[("HTTPS_PROXY", "h:3128")]),
+            Some("http://h:3128".into())
+        );
         assert_eq!(p(https, &[("HTTP_PROXY", "http://h:1")]), None);
         assert_eq!(
-            p(https, &[("HTTPS_PROXY", "http://up"), ("https_proxy", "http://low")]),
+            p(
+                https,
+                &[("HTTPS_PROXY", "http://up"), ("https_proxy", "http://low")]
+            ),
             Some("http://low".into())
         );
-        assert_eq!(p(https, &[("HTTPS_PROXY", "http://up"), ("https_proxy", "")]), None);
-        for no in ["*", "amazonaws.com", ".amazonaws.com", "x, sts.eu-west-1.amazonaws.com"] {
-            assert_eq!(p(https, &[("HTTPS_PROXY", "http://h"), ("NO_PROXY", no)]), None, "{no}");
+        assert_eq!(
+            p(https, &[("HTTPS_PROXY", "http://up"), ("https_proxy", "")]),
+            None
+        );
+        for no in [
+            "*",
+            "amazonaws.com",
+            ".amazonaws.com",
+            "x, sts.eu-west-1.amazonaws.com",
+        ] {
+            assert_eq!(
+                p(https, &[("HTTPS_PROXY", "http://h"), ("NO_PROXY", no)]),
+                None,
+                "{no}"
+            );
         }
         assert_eq!(
-            p(https, &[("HTTPS_PROXY", "http://h"), ("NO_PROXY", "zonaws.com")]),
+            p(
+                https,
+                &[("HTTPS_PROXY", "http://h"), ("NO_PROXY", "zonaws.com")]
+            ),
             Some("http://h".into())
         );
         let local = "http://127.0.0.1:5000";
-        assert_eq!(p(local, &[("HTTP_PROXY", "http://h")]), Some("http://h".into()));
-        assert_eq!(p(local, &[("HTTP_PROXY", "http://h"), ("no_proxy", "127.0.0.1")]), None);
         assert_eq!(
-            p(local, &[("HTTP_PROXY", "http://h"), ("REQUEST_METHOD", "GET")]),
+            p(local, &[("HTTP_PROXY", "http://h")]),
+            Some("http://h".into())
+        );
+        assert_eq!(
+            p(
+                local,
+                &[("HTTP_PROXY", "http://h"), ("no_proxy", "127.0.0.1")]
+            ),
+            None
+        );
+        assert_eq!(
+            p(
+                local,
+                &[("HTTP_PROXY", "http://h"), ("REQUEST_METHOD", "GET")]
+            ),
             None
         );
     }

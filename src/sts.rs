@@ -53,9 +53,9 @@ pub struct Target {
 impl Target {
     /// Where requests go, for messages: the configured URL, else AWS's host.
     pub fn endpoint(&self) -> String {
-        self.endpoint_url.clone().unwrap_or_else(|| {
-            crate::reach::default_host(crate::reach::Service::Sts, &self.region)
-        })
+        self.endpoint_url
+            .clone()
+            .unwrap_or_else(|| crate::reach::default_host(crate::reach::Service::Sts, &self.region))
     }
 }
 
@@ -484,7 +484,10 @@ where
             // services) wrap it in `<Errors>`, which botocore also reads.
             let body = raw.body().bytes().unwrap_or_default();
             let (code, message) = match e.code() {
-                Some(code) => (code.to_string(), e.message().unwrap_or_default().to_string()),
+                Some(code) => (
+                    code.to_string(),
+                    e.message().unwrap_or_default().to_string(),
+                ),
                 None => match (xml_element(body, "Code"), xml_element(body, "Message")) {
                     (Some(code), message) => (code, message.unwrap_or_default()),
                     (None, _) => return not_aws(status, raw.headers().get("content-type"), body),
@@ -536,7 +539,11 @@ where
         SdkError::ResponseError(r) => {
             let raw = r.raw();
             let body = raw.body().bytes().unwrap_or_default();
-            not_aws(raw.status().as_u16(), raw.headers().get("content-type"), body)
+            not_aws(
+                raw.status().as_u16(),
+                raw.headers().get("content-type"),
+                body,
+            )
         }
         other => Failure::Other(source_chain(other)),
     }

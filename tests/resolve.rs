@@ -492,7 +492,8 @@ fn observe(case: &Case, aws_cli: bool) -> String {
     let mut cmd = if aws_cli {
         let mut c = w.aws(&["sts", "get-caller-identity"]);
         // One attempt, no metadata service: a refusal ends the run at once.
-        c.env("AWS_MAX_ATTEMPTS", "1").env("AWS_RETRY_MODE", "standard");
+        c.env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_RETRY_MODE", "standard");
         c
     } else {
         w.awsmfa(&["env"])
@@ -505,7 +506,8 @@ fn observe(case: &Case, aws_cli: bool) -> String {
         }
     }
     // The world pins a region; these cases are about where it comes from.
-    cmd.env_remove("AWS_REGION").env_remove("AWS_DEFAULT_REGION");
+    cmd.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION");
     for (k, v) in case.env {
         cmd.env(k, r.fill(v));
     }
@@ -555,4 +557,196 @@ fn awsmfa_reaches_aws_as_the_aws_cli_does() {
         }
     });
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A real forward proxy (Debian's tinyproxy) on a free loopback port,
+/// logging every request; it stops with the test.
+struct Tinyproxy {
+    url: String,
+    log: std::path::PathBuf,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Tinyproxy {
+    fn start() -> Option<Tinyproxy> {
+        if !require("tinyproxy", have("tinyproxy")) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.path().join("requests.log");
+        let conf = dir.path().join("tinyproxy.conf");
+        // No ConnectPort line: CONNECT to any port (the TLS front's).
+        std::fs::write(
+            &conf,
+            format!(
+                "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Connect\nMaxClients 20\nAllow 127.0.0.1\nDisableViaHeader Yes\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        let child = std::process::Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "tinyproxy did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Some(Tinyproxy {
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            child,
+            _dir: dir,
+        })
+    }
+
+    /// The requests it has logged for `target` (a URL or host:port).
+    fn requests_for(&self, target: &str) -> usize {
+        let target = target
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("Request (") && l.contains(target))
+            .count()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether `run` went through `proxy` to `target`: awsmfa and then the AWS
+/// CLI, in the same environment, must both go through it or both not.
+fn through_proxy_as_the_aws_cli(
+    w: &World,
+    proxy: &Tinyproxy,
+    target: &str,
+    env: &[(&str, &str)],
+    role: &str,
+) -> bool {
+    let before = proxy.requests_for(target);
+    // No cache: every run must ask STS, as the AWS CLI does.
+    let mut ours = w.awsmfa(&["env", "dev", "--no-cache", "--token-code", "123456"]);
+    ours.envs(env.iter().copied());
+    let exported = ok(&ours.output().unwrap());
+    let ours_went = proxy.requests_for(target) > before;
+    let before = proxy.requests_for(target);
+    let script = format!(
+        "{exported}\nexec \"$0\" -m awscli sts get-caller-identity --query Arn --output text"
+    );
+    let mut theirs = w.command("bash");
+    theirs
+        .args(["--norc", "-e", "-u", "-c", &script])
+        .arg(python())
+        .envs(env.iter().copied());
+    let arn = ok(&theirs.output().unwrap());
+    assert!(arn.trim().starts_with(role), "{arn}");
+    let theirs_went = proxy.requests_for(target) > before;
+    assert_eq!(
+        ours_went, theirs_went,
+        "{env:?}: awsmfa through the proxy: {ours_went}, the AWS CLI: {theirs_went}"
+    );
+    ours_went
+}
+
+#[test]
+fn plain_http_goes_through_a_real_proxy_exactly_when_the_aws_clis_does() {
+    let Some(proxy) = Tinyproxy::start() else {
+        return;
+    };
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    let role = assumed(&s.roles["dev"]);
+    let moto = w.endpoint();
+    let p = proxy.url.as_str();
+    assert!(!through_proxy_as_the_aws_cli(&w, &proxy, &moto, &[], &role));
+    // botocore does not exempt loopback: the proxy sees 127.0.0.1.
+    assert!(through_proxy_as_the_aws_cli(
+        &w,
+        &proxy,
+        &moto,
+        &[("HTTP_PROXY", p)],
+        &role
+    ));
+    assert!(through_proxy_as_the_aws_cli(
+        &w,
+        &proxy,
+        &moto,
+        &[("http_proxy", p)],
+        &role
+    ));
+    for no in ["127.0.0.1", "localhost,127.0.0.1", "*"] {
+        let env = [("HTTP_PROXY", p), ("NO_PROXY", no)];
+        assert!(
+            !through_proxy_as_the_aws_cli(&w, &proxy, &moto, &env, &role),
+            "{no}"
+        );
+    }
+    // HTTPS_PROXY is for https:// endpoints only.
+    assert!(!through_proxy_as_the_aws_cli(
+        &w,
+        &proxy,
+        &moto,
+        &[("HTTPS_PROXY", p)],
+        &role
+    ));
+}
+
+#[test]
+fn https_is_tunnelled_through_a_real_proxy_exactly_when_the_aws_clis_is() {
+    let Some(proxy) = Tinyproxy::start() else {
+        return;
+    };
+    let mut w = World::new();
+    let s = w.standard(&["dev"]);
+    let role = assumed(&s.roles["dev"]);
+    let front = crate::support::tls::TlsFront::start(&w.endpoint());
+    w.env.push(("AWS_ENDPOINT_URL".into(), front.url.clone()));
+    w.env
+        .push(("AWS_CA_BUNDLE".into(), front.ca.to_string_lossy().into()));
+    let p = proxy.url.as_str();
+    let at = front.url.as_str();
+    assert!(!through_proxy_as_the_aws_cli(&w, &proxy, at, &[], &role));
+    assert!(through_proxy_as_the_aws_cli(
+        &w,
+        &proxy,
+        at,
+        &[("HTTPS_PROXY", p)],
+        &role
+    ));
+    let log = std::fs::read_to_string(&proxy.log).unwrap();
+    assert!(
+        log.contains(&format!("CONNECT {}", at.trim_start_matches("https://"))),
+        "a tunnel, not a forwarded request: {log}"
+    );
+    let env = [("HTTPS_PROXY", p), ("no_proxy", "127.0.0.1")];
+    assert!(!through_proxy_as_the_aws_cli(&w, &proxy, at, &env, &role));
+    // HTTP_PROXY is for http:// endpoints only.
+    assert!(!through_proxy_as_the_aws_cli(
+        &w,
+        &proxy,
+        at,
+        &[("HTTP_PROXY", p)],
+        &role
+    ));
 }

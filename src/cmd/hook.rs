@@ -310,7 +310,14 @@ fn adopt(project: &Project, file: &Path, now: SystemTime) -> Result<Option<Activ
         None,
         "environment",
     );
-    check_account(project, file, &profile, None, &creds, &crate::reach::Env::process())?;
+    check_account(
+        project,
+        file,
+        &profile,
+        None,
+        &creds,
+        &crate::reach::Env::process(),
+    )?;
     let mut saved: BTreeMap<String, Option<String>> =
         all_vars().map(|n| (n.to_string(), var(n))).collect();
     for name in MANAGED {

@@ -8,9 +8,9 @@ use super::Context;
 use crate::cli::SetupArgs;
 use crate::error::{Error, Result};
 use crate::iam::{self, Iam};
-use crate::reach::Service;
 use crate::profile::edit::{self, Change, Kind};
 use crate::profile::{self, Profiles};
+use crate::reach::Service;
 use crate::sts::Sts;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -43,9 +43,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
             );
             wanted
         }
-        (Err(f), _) => {
-            return Err(user.error(f, "iam:ListMFADevices", Service::Iam))
-        }
+        (Err(f), _) => return Err(user.error(f, "iam:ListMFADevices", Service::Iam)),
     };
 
     let path = PathBuf::from(&profiles.locations.config);
