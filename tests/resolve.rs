@@ -750,3 +750,199 @@ fn https_is_tunnelled_through_a_real_proxy_exactly_when_the_aws_clis_is() {
         &role
     ));
 }
+
+// ------------------------------------------------------------- errors
+
+/// A world whose moto checks signatures and IAM policies, as AWS does;
+/// `alice` has keys and no policy at all, `dev` is a role she may not
+/// assume (no MFA anywhere, so each call is signed with her keys).
+fn authenticating_world() -> (World, Seeded) {
+    let mut w = World::offline();
+    w.moto = Some(Moto::dedicated());
+    let s = w.seed("alice", &["dev"]);
+    w.moto.as_ref().unwrap().authenticate();
+    w.write_credentials(&format!(
+        "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        s.access_key_id, s.secret_access_key
+    ));
+    w.write_config(&format!(
+        "[profile dev]\nrole_arn = {}\nsource_profile = alice\n",
+        s.roles["dev"]
+    ));
+    (w, s)
+}
+
+/// What the AWS CLI says for the same call: its "An error occurred (CODE)
+/// when calling the OP operation: MESSAGE" line, as (CODE, MESSAGE).
+fn aws_cli_error(w: &World, args: &[&str]) -> (String, String) {
+    let out = w.aws(args).env("AWS_MAX_ATTEMPTS", "1").output().unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let code = err
+        .split("An error occurred (")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .unwrap_or_else(|| panic!("no error code from the AWS CLI: {err}"));
+    let message = err.split("operation: ").nth(1).unwrap_or("").trim();
+    (code.to_string(), message.to_string())
+}
+
+#[test]
+fn a_wrong_secret_key_is_told_in_aws_own_words_by_every_command() {
+    let (w, s) = authenticating_world();
+    w.write_credentials(&format!(
+        "[alice]\naws_access_key_id = {}\naws_secret_access_key = wrong{}\n",
+        s.access_key_id, s.secret_access_key
+    ));
+    let (code, message) = aws_cli_error(&w, &["sts", "get-caller-identity", "--profile", "alice"]);
+    assert_eq!(code, "SignatureDoesNotMatch");
+    assert!(!message.is_empty());
+    for args in [
+        &["env", "alice", "--no-cache"][..],
+        &["env", "dev", "--no-cache"],
+        &["process", "alice"],
+        &["setup", "alice", "--serial", &s.mfa_serial],
+        &["rotate", "alice"],
+    ] {
+        let err = crate::support::check::fails(&w.run(args), 5);
+        assert!(
+            err.contains("SignatureDoesNotMatch") && err.contains(&message),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains("aws_secret_access_key"),
+            "the next step: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_denied_assume_role_keeps_aws_message() {
+    let (w, _) = authenticating_world();
+    let (code, message) = aws_cli_error(&w, &["sts", "get-caller-identity", "--profile", "dev"]);
+    assert_eq!(code, "AccessDenied");
+    assert!(message.contains("sts:AssumeRole"), "{message}");
+    let err = crate::support::check::fails(&w.run(&["env", "dev", "--no-cache"]), 5);
+    assert!(
+        err.contains("AccessDenied") && err.contains(&message),
+        "{err}"
+    );
+    assert!(err.contains("trust policy"), "the next step: {err}");
+}
+
+#[test]
+fn an_mfa_code_rejected_by_aws_exits_4_from_every_command() {
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    for (args, script) in [
+        (
+            &["env", "dev", "--no-cache", "--token-code", "123456"][..],
+            vec![],
+        ),
+        (&["process", "dev", "--token-code", "123456"], vec![]),
+        (&["login", "alice", "--token-code", "123456"], vec![]),
+        // GetCallerIdentity first, then the MFA session.
+        (
+            &["rotate", "alice", "--token-code", "123456"],
+            vec![Action::Forward],
+        ),
+    ] {
+        let proxy = Proxy::start(Some(&w.endpoint()), script, Action::MFA_REJECTED);
+        let out = w
+            .awsmfa(args)
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .output()
+            .unwrap();
+        let err = crate::support::check::fails(&out, 4);
+        assert!(err.contains(&s.mfa_serial), "{args:?}: {err}");
+    }
+}
+
+/// What answers on an STS endpoint when it is not STS.
+const NOT_STS: &[(Action, &str)] = &[
+    (
+        Action::Canned {
+            status: 200,
+            content_type: "text/html",
+            body: "<!DOCTYPE html><html><body>Sign in to the hotel Wi-Fi</body></html>",
+        },
+        "HTTP 200, an HTML page",
+    ),
+    (
+        Action::Canned {
+            status: 302,
+            content_type: "text/html",
+            body: "<html><a href=\"http://portal.example/\">moved</a></html>",
+        },
+        "HTTP 302, an HTML page",
+    ),
+    (
+        Action::Canned {
+            status: 404,
+            content_type: "text/plain",
+            body: "404 page not found\n",
+        },
+        "HTTP 404",
+    ),
+    (
+        Action::Canned {
+            status: 403,
+            content_type: "application/json",
+            body: "{\"error\":\"forbidden\"}",
+        },
+        "HTTP 403",
+    ),
+    (
+        Action::Canned {
+            status: 200,
+            content_type: "text/xml",
+            body: "",
+        },
+        "HTTP 200, an empty body",
+    ),
+];
+
+#[test]
+fn an_answer_that_is_not_from_sts_says_so_with_the_endpoint_and_status() {
+    let w = World::new();
+    w.standard(&["dev"]);
+    for (answer, what) in NOT_STS {
+        let proxy = Proxy::start(None, vec![], answer.clone());
+        for args in [
+            &["env", "dev", "--no-cache", "--token-code", "123456"][..],
+            &["setup", "alice"],
+        ] {
+            let out = w
+                .awsmfa(args)
+                .env("AWS_ENDPOINT_URL", &proxy.url)
+                .output()
+                .unwrap();
+            let err = crate::support::check::fails(&out, 6);
+            assert!(
+                err.contains("not from STS") && err.contains(&proxy.url) && err.contains(what),
+                "{args:?} {what}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn doctor_says_in_words_that_aws_rejects_the_keys_and_fails() {
+    let (w, s) = authenticating_world();
+    w.write_credentials(&format!(
+        "[alice]\naws_access_key_id = {}\naws_secret_access_key = wrong\n",
+        s.access_key_id
+    ));
+    let out = w.run(&["doctor", "alice"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(9), "{text}");
+    let keys = text
+        .lines()
+        .find(|l| l.contains(" keys:"))
+        .unwrap_or_else(|| panic!("no keys line: {text}"));
+    assert!(keys.contains("SignatureDoesNotMatch"), "{keys}");
+    assert!(
+        !text.contains("Denied {") && !text.contains("BadCredentials {"),
+        "{text}"
+    );
+}

@@ -32,6 +32,13 @@ pub enum Action {
     Hang,
     /// Read the request and close the connection without a word.
     Close,
+    /// Answer what something other than AWS would: a captive portal's HTML
+    /// page, another program's 404, a JSON API.
+    Canned {
+        status: u16,
+        content_type: &'static str,
+        body: &'static str,
+    },
 }
 
 impl Action {
@@ -267,6 +274,17 @@ fn serve(conn: TcpStream, shared: &Shared) {
             while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
         }
         Action::Close => {}
+        Action::Canned {
+            status,
+            content_type,
+            body,
+        } => {
+            let _ = write!(
+                conn,
+                "HTTP/1.1 {status} Whatever\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
     }
     let _ = conn.shutdown(Shutdown::Both);
 }
