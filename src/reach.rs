@@ -15,8 +15,11 @@ use std::time::Duration;
 /// Default bound on one STS call, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// A variable's value by name.
+type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
 /// An environment to resolve with.
-pub struct Env<'a>(Box<dyn Fn(&str) -> Option<String> + 'a>);
+pub struct Env<'a>(Box<Lookup<'a>>);
 
 impl<'a> Env<'a> {
     /// The process's environment, read when asked.

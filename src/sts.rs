@@ -43,7 +43,7 @@ pub struct Target {
     pub endpoint_url: Option<String>,
     /// Upper bound for one whole call, retries included.
     pub timeout: Duration,
-    /// The PEM file TLS trusts instead of the system's roots
+    /// The PEM file TLS trusts instead of the bundled roots
     /// (`AWS_CA_BUNDLE`, else the profile's `ca_bundle`, as in the AWS CLI).
     pub ca_bundle: Option<String>,
     /// The HTTP proxy requests go through (`crate::reach::proxy`).
@@ -350,14 +350,17 @@ pub(crate) fn https_client(
 
 /// Where TLS's trusted certificates come from, chosen as the AWS CLI does:
 /// the PEM file named by `AWS_CA_BUNDLE` / `ca_bundle` alone when one is
-/// set, else the system's roots. A plain `http://` endpoint (a local
-/// emulator, a proxy on loopback) gets none: TLS is never used there, and
-/// parsing the system's store (about 150 PEM files on Debian) would be most
-/// of a cold run's CPU.
+/// set, else a bundled root set. A plain `http://` endpoint (a local
+/// emulator, a proxy on loopback) gets none: TLS is never used there.
 enum Roots<'a> {
     Bundle(&'a str),
     Unused,
-    System,
+    /// Mozilla's roots, compiled in (`webpki-root-certs`): the set the AWS
+    /// CLI trusts by default too (certifi is Mozilla's), and no reading and
+    /// parsing of the system's store (288 files on Debian, two thirds of a
+    /// cold run's set-up). A private CA is named with AWS_CA_BUNDLE, as for
+    /// the AWS CLI.
+    Bundled,
 }
 
 fn roots(target: &Target) -> Roots<'_> {
@@ -369,7 +372,7 @@ fn roots(target: &Target) -> Roots<'_> {
     match &target.ca_bundle {
         _ if plain_http => Roots::Unused,
         Some(path) => Roots::Bundle(path),
-        None => Roots::System,
+        None => Roots::Bundled,
     }
 }
 
@@ -399,7 +402,7 @@ fn trust_store(target: &Target) -> Result<tls::TrustStore, Failure> {
             tls::TrustStore::empty().with_pem_certificate(pem)
         }
         Roots::Unused => tls::TrustStore::empty(),
-        Roots::System => tls::TrustStore::default(),
+        Roots::Bundled => tls::TrustStore::empty().with_pem_certificate(bundled_pem()),
     })
 }
 
@@ -426,27 +429,33 @@ fn read_ca_bundle(path: &str) -> Result<Vec<u8>, String> {
     Ok(pem)
 }
 
-/// Start reading the system's CA certificates on another thread, so that
-/// the ~6 ms they take overlaps with what comes before the first call (the
-/// MFA prompt, above all) instead of adding to it. The HTTP client keeps
-/// them in a process-wide cell that building any HTTPS connector fills; a
-/// throwaway client does that here. Nothing is spawned when the system's
-/// roots are not what `target` will use.
+/// The bundled roots as PEM, the only form the HTTP client takes, made
+/// once per process.
+fn bundled_pem() -> Vec<u8> {
+    static PEM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        let mut pem = String::with_capacity(256 << 10);
+        for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+            pem.push_str("-----BEGIN CERTIFICATE-----\n");
+            let b64 = aws_smithy_types::base64::encode(cert.as_ref());
+            for line in b64.as_bytes().chunks(64) {
+                pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+                pem.push('\n');
+            }
+            pem.push_str("-----END CERTIFICATE-----\n");
+        }
+        pem.into_bytes()
+    })
+    .clone()
+}
+
+/// Encode the bundled roots on another thread, so that the work overlaps
+/// with what comes before the first call (the MFA prompt, above all).
+/// Nothing is spawned when they are not what `target` will use.
 pub fn warm_up(target: &Target) {
-    if !matches!(roots(target), Roots::System) {
-        return;
+    if matches!(roots(target), Roots::Bundled) {
+        std::thread::spawn(bundled_pem);
     }
-    let region = Region::new(target.region.clone());
-    std::thread::spawn(move || {
-        let config = aws_sdk_sts::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(region)
-            .http_client(
-                https_client(tls::TlsContext::default(), None).expect("no proxy to refuse"),
-            )
-            .build();
-        drop(aws_sdk_sts::Client::from_conf(config));
-    });
 }
 
 pub(crate) fn retry_config() -> RetryConfig {
@@ -746,6 +755,20 @@ impl Sts {
 #[cfg(test)]
 mod tests {
     use super::is_loopback;
+
+    /// The HTTP client aborts on a root it cannot parse: every bundled one
+    /// must be usable.
+    #[test]
+    fn every_bundled_root_is_usable() {
+        use rustls::pki_types::{pem::PemObject, CertificateDer};
+        let pem = super::bundled_pem();
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
+        assert!(roots.len() > 100);
+    }
 
     #[test]
     fn loopback_endpoints_are_told_apart() {

@@ -132,22 +132,20 @@ pub fn encode_name(name: &str) -> Cow<'_, str> {
 
 /// The config text with `[profile "name"]` / `[profile 'name']` headers
 /// rewritten to `[profile name]`, as botocore reads them (it splits the
-/// header with shlex and takes a profile when there are two words); in the
-/// credentials file (`config` false), where botocore takes a header as the
-/// name, a name with spaces is kept too. Names are [`encode_name`]d.
-fn unquote_headers(text: &str, config: bool) -> Cow<'_, str> {
-    let special: &[char] = if config { &['"', '\''] } else { &[' '] };
-    if !text.contains(special) {
+/// header with shlex and takes a profile when there are two words), the
+/// name [`encode_name`]d. The credentials file is left as it is: there the
+/// SDKs' conformance cases ignore a name with spaces.
+fn unquote_headers(text: &str) -> Cow<'_, str> {
+    if !text.contains(['"', '\'']) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches(['\r', '\n']);
-        match header_name(body, config).filter(|_| body.contains(special)) {
+        match quoted_header(body) {
             Some(name) => {
-                let prefix = if config { "profile " } else { "" };
-                out.push_str(&format!("[{prefix}{}]", encode_name(&name)));
+                out.push_str(&format!("[profile {}]", encode_name(&name)));
                 out.push_str(&line[body.len()..]);
                 changed = true;
             }
@@ -161,9 +159,9 @@ fn unquote_headers(text: &str, config: bool) -> Cow<'_, str> {
     }
 }
 
-/// The profile a header line names, botocore's way, when it is one that
-/// needs rewriting; a comment may follow the `]`.
-fn header_name(line: &str, config: bool) -> Option<String> {
+/// The profile a quoted header line names, botocore's way; a comment may
+/// follow the `]`.
+fn quoted_header(line: &str) -> Option<String> {
     let line = line.trim_start().strip_prefix('[')?;
     let end = line.rfind(']')?;
     let after = line[end + 1..].trim_start();
@@ -171,9 +169,8 @@ fn header_name(line: &str, config: bool) -> Option<String> {
         return None;
     }
     let inner = line[..end].trim();
-    if !config {
-        return (inner.contains(' ') && !inner.contains(['"', '\'', '[', ']']))
-            .then(|| inner.to_string());
+    if !inner.contains(['"', '\'']) {
+        return None;
     }
     match <[String; 2]>::try_from(shell_words::split(inner).ok()?) {
         Ok([profile, name]) if profile == "profile" && !name.is_empty() => Some(name),
@@ -208,15 +205,18 @@ impl Profiles {
             // Checked here (regular file, size, UTF-8), then handed to the
             // SDK by path so its error messages name the file.
             if let Some(text) = read_text(path)? {
-                let config = matches!(kind, EnvConfigFileKind::Config);
-                if config {
+                let mut by_path = true;
+                if matches!(kind, EnvConfigFileKind::Config) {
                     services = services_sections(&text);
+                    // Quoted names are rewritten for the SDK's parser,
+                    // which then reads the text (line numbers kept).
+                    if let Cow::Owned(text) = unquote_headers(&text) {
+                        files = files.with_contents(kind, text);
+                        by_path = false;
+                    }
                 }
-                // Quoted names are rewritten for the SDK's parser, which
-                // then reads the text (line numbers kept).
-                match unquote_headers(&text, config) {
-                    Cow::Owned(text) => files = files.with_contents(kind, text),
-                    Cow::Borrowed(_) => files = files.with_file(kind, path),
+                if by_path {
+                    files = files.with_file(kind, path);
                 }
                 any = true;
             }
@@ -292,8 +292,7 @@ impl Profiles {
 
     /// Parse in-memory file contents (conformance tests, fuzzing).
     pub fn parse(config: &str, credentials: &str) -> Result<Self> {
-        let config = &*unquote_headers(config, true);
-        let credentials = &*unquote_headers(credentials, false);
+        let config = &*unquote_headers(config);
         let files = EnvConfigFiles::builder()
             .with_contents(EnvConfigFileKind::Config, config)
             .with_contents(EnvConfigFileKind::Credentials, credentials)
@@ -608,8 +607,8 @@ mod tests {
 
     #[test]
     fn quoted_profile_names_are_read_as_botocore_reads_them() {
-        let config = "[profile \"quoted\"]\nregion = a\n[profile 'my profile'] # x\r\nregion = b\n[profile \"a b c\" d]\nregion = c\n[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = quoted\n[profile \"quoted\"]\naws_access_key_id = k\naws_secret_access_key = s\n";
-        let creds = "[my profile]\naws_access_key_id = k\naws_secret_access_key = s\n";
+        let config = "[profile \"quoted\"]\nregion = a\n[profile 'my profile'] # x\r\nregion = b\naws_access_key_id = k\naws_secret_access_key = s\n[profile \"a b c\" d]\nregion = c\n[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = quoted\n[profile \"quoted\"]\naws_access_key_id = k\naws_secret_access_key = s\n";
+        let creds = "";
         let full = Profiles::parse(config, creds).unwrap();
         assert_eq!(full.value("quoted", "region"), Some("a"));
         assert_eq!(full.value("my profile", "region"), Some("b"));
