@@ -1010,3 +1010,50 @@ fn exec_server_serves_the_role_when_the_keys_are_in_default() {
         );
     }
 }
+
+#[test]
+fn setup_reaches_iam_through_the_proxy_as_the_aws_cli_does() {
+    let w = World::new();
+    let s = w.standard(&[]);
+    let proxy = Proxy::start(Some(&w.endpoint()), vec![], Action::Forward);
+    let out = w
+        .awsmfa(&["setup", "alice", "--serial", &s.mfa_serial])
+        .env("HTTP_PROXY", &proxy.url)
+        .output()
+        .unwrap();
+    ok(&out);
+    let ours: Vec<String> = proxy.seen().iter().map(|r| r.action()).collect();
+    assert!(
+        ours.contains(&"GetCallerIdentity".to_string())
+            && ours.contains(&"ListMFADevices".to_string()),
+        "STS and IAM both through the proxy: {ours:?}"
+    );
+    let before = proxy.count();
+    let cli = w
+        .aws(&[
+            "iam",
+            "list-mfa-devices",
+            "--user-name",
+            "alice",
+            "--profile",
+            "alice",
+        ])
+        .env("HTTP_PROXY", &proxy.url)
+        .output()
+        .unwrap();
+    ok(&cli);
+    assert!(
+        proxy.count() > before,
+        "the AWS CLI's IAM call went through it too"
+    );
+    // NO_PROXY: neither goes through it.
+    let before = proxy.count();
+    let out = w
+        .awsmfa(&["setup", "alice", "--serial", &s.mfa_serial])
+        .env("HTTP_PROXY", &proxy.url)
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(proxy.count(), before);
+}
