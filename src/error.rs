@@ -99,13 +99,15 @@ pub enum Error {
     Interrupted,
 
     // --- AWS refused (exit 5) ---
-    #[error("AWS rejected the credentials of profile `{profile}` ({code}): {hint}")]
+    #[error("AWS rejected the credentials of profile `{profile}`: {code}: {message}; {hint}")]
     BadCredentials {
         profile: String,
         code: String,
+        /// AWS's own words, control characters removed.
+        message: String,
         hint: &'static str,
     },
-    #[error("{action} was denied ({code}): {message}")]
+    #[error("AWS denied {action}: {code}: {message}; {}", denied_hint(.action))]
     AccessDenied {
         action: String,
         code: String,
@@ -117,6 +119,13 @@ pub enum Error {
     Unreachable { endpoint: String, why: String },
     #[error("could not reach IAM at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL_IAM and proxy settings")]
     IamUnreachable { endpoint: String, why: String },
+    #[error("the answer from {endpoint} is not from {service} (HTTP {status}, {what}): a proxy, a captive portal or another program answered; check AWS_ENDPOINT_URL, the proxy settings and the network")]
+    NotAws {
+        service: &'static str,
+        endpoint: String,
+        status: u16,
+        what: String,
+    },
 
     // --- refused to print secrets (exit 7) ---
     #[error("refusing to print credentials to a terminal (they would stay in scrollback); run `eval \"$(awsmfa env{args})\"`, or add --force")]
@@ -175,7 +184,7 @@ impl Error {
             | CodeReused { .. } => exit::MFA,
             Interrupted => exit::INTERRUPTED,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
-            Unreachable { .. } | IamUnreachable { .. } => exit::NETWORK,
+            Unreachable { .. } | IamUnreachable { .. } | NotAws { .. } => exit::NETWORK,
             StdoutIsTerminal { .. } | ProcessToTerminal { .. } => exit::TERMINAL,
             Usage(_) => exit::USAGE,
             Other(_) | Io { .. } | KeyCount { .. } => exit::FAILURE,
@@ -187,6 +196,81 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+}
+
+/// The next step after a refusal: a role's trust policy, or a permission.
+fn denied_hint(action: &str) -> &'static str {
+    if action.starts_with("arn:") || action.starts_with("AssumeRole") {
+        "check role_arn, and that the role's trust policy lets this identity assume it"
+    } else {
+        "ask an administrator for this permission, or use a profile that has it"
+    }
+}
+
+/// Which call failed, to turn an [`crate::sts::Failure`] into an [`Error`].
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// What was attempted: an STS/IAM action, or the role's ARN.
+    pub action: &'a str,
+    /// The profile whose keys signed the call.
+    pub profile: &'a str,
+    /// The MFA device a code was sent for, if any.
+    pub serial: Option<&'a str>,
+    pub service: crate::reach::Service,
+    /// Where the call went, for "could not reach" and "not from" messages.
+    pub endpoint: &'a str,
+}
+
+impl Error {
+    /// The one mapping from what STS or IAM answered to what the user sees
+    /// and the exit code: the same for every command.
+    pub fn from_failure(f: crate::sts::Failure, at: &Call) -> Error {
+        use crate::reach::Service;
+        use crate::sts::Failure;
+        match f {
+            Failure::MfaRejected { skew } => Error::MfaRejected {
+                serial: at.serial.unwrap_or("the MFA device").to_string(),
+                skew,
+            },
+            Failure::BadCredentials { code, message } => Error::BadCredentials {
+                profile: at.profile.to_string(),
+                hint: match code.as_str() {
+                    "ExpiredToken" | "ExpiredTokenException" => {
+                        "the session token has expired; get new credentials or replace it in the profile"
+                    }
+                    _ => "check aws_access_key_id / aws_secret_access_key in the credentials file, or create a new access key",
+                },
+                code,
+                message,
+            },
+            Failure::Denied { code, message } => Error::AccessDenied {
+                action: at.action.to_string(),
+                code,
+                message,
+            },
+            Failure::Unreachable { why } => match at.service {
+                Service::Sts => Error::Unreachable {
+                    endpoint: at.endpoint.to_string(),
+                    why,
+                },
+                Service::Iam => Error::IamUnreachable {
+                    endpoint: at.endpoint.to_string(),
+                    why,
+                },
+            },
+            Failure::NotAws { status, what } => Error::NotAws {
+                service: match at.service {
+                    Service::Sts => "STS",
+                    Service::Iam => "IAM",
+                },
+                endpoint: at.endpoint.to_string(),
+                status,
+                what,
+            },
+            Failure::Config(why) => Error::ConfigParse(why),
+            Failure::Other(why) => Error::Other(format!("{}: {why}", at.action)),
         }
     }
 }

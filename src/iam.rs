@@ -4,9 +4,10 @@
 //! stack, timeouts, retries and error classification, so that starting
 //! tokio and building the HTTP client stay in `crate::sts` alone.
 
-use crate::error::{Error, Result};
+use crate::error::{Call, Error, Result};
 use crate::profile::chain::Base;
 use crate::profile::Profiles;
+use crate::reach::{self, Env, Remote, Service};
 use crate::sts::{classify, retry_config, Failure, Sts, Target};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
@@ -20,15 +21,13 @@ pub struct UserProfile {
     pub source_profile: String,
     pub keys: Credentials,
     pub sts: Target,
-    pub iam_endpoint: Option<String>,
+    pub iam: Remote,
 }
 
-use crate::obtain::env;
-
-/// Resolve `name` to the IAM user profile it starts from, with the same
-/// region, endpoint and timeout rules as `obtain` (the AWS CLI's order:
-/// environment first, then the profile).
-pub fn user_profile(profiles: &Profiles, name: &str) -> Result<UserProfile> {
+/// Resolve `name` to the IAM user profile it starts from. Region, endpoints,
+/// proxy and timeout are those of `name`, the selected profile, exactly as
+/// for every other command (`crate::reach`).
+pub fn user_profile(profiles: &Profiles, name: &str, env: &Env) -> Result<UserProfile> {
     let chain = profiles.chain(name)?;
     let keys = match chain.base {
         Base::AccessKey(k) => k,
@@ -38,24 +37,8 @@ pub fn user_profile(profiles: &Profiles, name: &str) -> Result<UserProfile> {
             )))
         }
     };
-    let source = keys.profile.clone();
-    let region = env("AWS_REGION")
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .or_else(|| profiles.value(name, "region").map(str::to_string))
-        .or_else(|| profiles.value(&source, "region").map(str::to_string))
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let ignore =
-        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let endpoint = |service: &str| {
-        if ignore {
-            return None;
-        }
-        env(&format!("AWS_ENDPOINT_URL_{service}"))
-            .or_else(|| env("AWS_ENDPOINT_URL"))
-            .or_else(|| profiles.value(&source, "endpoint_url").map(str::to_string))
-    };
-    let timeout = crate::obtain::timeout()?;
-    let (sts_endpoint, iam_endpoint) = (endpoint("STS"), endpoint("IAM"));
+    let (_, sts) = reach::sts(profiles, name, None, env)?;
+    let iam = reach::iam(profiles, name, &sts.region, env)?;
     Ok(UserProfile {
         keys: Credentials::new(
             keys.access_key_id,
@@ -64,15 +47,38 @@ pub fn user_profile(profiles: &Profiles, name: &str) -> Result<UserProfile> {
             None,
             "profile",
         ),
-        source_profile: source,
-        sts: Target {
-            region,
-            endpoint_url: sts_endpoint,
-            timeout,
-            ca_bundle: crate::obtain::ca_bundle(profiles, name),
-        },
-        iam_endpoint,
+        source_profile: keys.profile,
+        sts,
+        iam,
     })
+}
+
+impl UserProfile {
+    /// A failed STS or IAM call signed with this user's keys, in the one
+    /// vocabulary of [`Error::from_failure`].
+    pub fn error(&self, f: Failure, action: &str, service: Service) -> Error {
+        let endpoint = match service {
+            Service::Sts => self.sts.endpoint(),
+            Service::Iam => self.iam_endpoint(),
+        };
+        Error::from_failure(
+            f,
+            &Call {
+                action,
+                profile: &self.source_profile,
+                serial: None,
+                service,
+                endpoint: &endpoint,
+            },
+        )
+    }
+
+    pub fn iam_endpoint(&self) -> String {
+        self.iam
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| reach::default_host(Service::Iam, &self.sts.region))
+    }
 }
 
 /// The user name behind an identity, or why there is none.
@@ -88,47 +94,6 @@ pub fn user_name(profile: &str, arn: &str) -> Result<String> {
         arn: arn.to_string(),
         hint,
     })
-}
-
-/// An STS or IAM failure as the user sees it. `profile` is whose keys
-/// signed, `action` what was attempted.
-pub fn error(f: Failure, profile: &str, action: &str, service_endpoint: Endpoint<'_>) -> Error {
-    match f {
-        Failure::MfaRejected { .. } => Error::AccessDenied {
-            action: action.to_string(),
-            code: "AccessDenied".into(),
-            message: "MFA authentication failed".into(),
-        },
-        Failure::BadCredentials { code } => Error::BadCredentials {
-            profile: profile.to_string(),
-            hint: "check aws_access_key_id / aws_secret_access_key in the credentials file",
-            code,
-        },
-        Failure::Denied { code, message } => Error::AccessDenied {
-            action: action.to_string(),
-            code,
-            message,
-        },
-        Failure::Unreachable { why } => match service_endpoint {
-            Endpoint::Sts(endpoint) => Error::Unreachable {
-                endpoint: endpoint.to_string(),
-                why,
-            },
-            Endpoint::Iam(endpoint) => Error::IamUnreachable {
-                endpoint: endpoint.to_string(),
-                why,
-            },
-        },
-        Failure::Config(why) => Error::ConfigParse(why),
-        Failure::Other(why) => Error::Other(format!("{action}: {why}")),
-    }
-}
-
-/// Which service a failed call went to, for the "could not reach" message.
-#[derive(Debug, Clone, Copy)]
-pub enum Endpoint<'a> {
-    Sts(&'a str),
-    Iam(&'a str),
 }
 
 /// One access key of an IAM user, as `ListAccessKeys` reports it.
@@ -160,27 +125,34 @@ pub struct Iam<'a> {
 }
 
 impl<'a> Iam<'a> {
-    /// `endpoint_url` overrides the IAM endpoint (AWS_ENDPOINT_URL_IAM and
-    /// friends, resolved by the caller). IAM is global: the region only picks
-    /// the partition (aws, aws-cn, aws-us-gov).
-    pub fn new(sts: &'a Sts, region: &str, endpoint_url: Option<&str>) -> Self {
+    /// IAM at `remote` (its configured endpoint and proxy, resolved by
+    /// `crate::reach`). IAM is global: the region only picks the partition
+    /// (aws, aws-cn, aws-us-gov). The STS client's HTTP stack is shared
+    /// unless IAM goes through another proxy (or none).
+    pub fn new(sts: &'a Sts, region: &str, remote: &Remote) -> Result<Self, Failure> {
+        let http = if remote.proxy == sts.target.proxy {
+            sts.http.clone()
+        } else {
+            crate::sts::https_client(sts.tls.clone(), remote.proxy.as_deref())?
+        };
         let mut base = aws_sdk_iam::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
-            .http_client(sts.http.clone())
+            .http_client(http)
             .timeout_config(sts.timeouts.clone())
             .retry_config(retry_config());
-        if let Some(url) = endpoint_url {
+        if let Some(url) = &remote.endpoint_url {
             base = base.endpoint_url(url);
         }
-        let endpoint = endpoint_url
-            .map(str::to_string)
-            .unwrap_or_else(|| "iam.amazonaws.com".to_string());
-        Iam {
+        let endpoint = remote
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| reach::default_host(Service::Iam, region));
+        Ok(Iam {
             sts,
             base,
             endpoint,
-        }
+        })
     }
 
     pub fn endpoint(&self) -> &str {

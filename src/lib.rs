@@ -15,6 +15,7 @@ pub mod mfa;
 pub mod obtain;
 pub mod profile;
 pub mod project;
+pub mod reach;
 pub mod server;
 pub mod shell;
 pub mod sts;

@@ -81,7 +81,7 @@ impl Source {
 /// `AWSMFA_MFA_PROCESS_TIMEOUT` (seconds, or e.g. `90s`, `2m`), else
 /// [`PROCESS_TIMEOUT`].
 fn process_timeout() -> Result<Duration> {
-    let Some(raw) = crate::obtain::env(PROCESS_TIMEOUT_VAR) else {
+    let Some(raw) = crate::reach::Env::process().get(PROCESS_TIMEOUT_VAR) else {
         return Ok(PROCESS_TIMEOUT);
     };
     match crate::cli::parse_duration(&raw) {

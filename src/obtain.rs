@@ -5,10 +5,11 @@
 //! MFA session, so no second code is ever asked for. Everything up to the
 //! first STS call is synchronous and local.
 
-use crate::error::{Error, Result};
+use crate::error::{Call, Error, Result};
 use crate::mfa;
 use crate::profile::chain::{Base, Chain, RoleHop};
 use crate::profile::Profiles;
+use crate::reach::{self, Env, Service};
 use crate::sts::{self, Failure, Sts, Target};
 use aws_credential_types::Credentials;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,8 +18,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const DEFAULT_SESSION: u64 = 12 * 3600;
 /// Default life of role credentials (AWS's default for AssumeRole).
 pub const DEFAULT_ROLE: u64 = 3600;
-/// Default bound on one STS call, retries included.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What the user asked for.
 #[derive(Debug, Default, Clone)]
@@ -147,8 +146,14 @@ struct Mfa {
 }
 
 pub fn obtain(req: &Request, store: &dyn Store) -> Result<Obtained> {
+    obtain_in(req, store, &Env::process())
+}
+
+/// [`obtain`], with region, endpoint, proxy and timeout resolved in `env`
+/// (the prompt hook passes the shell's own variables).
+pub fn obtain_in(req: &Request, store: &dyn Store, env: &Env) -> Result<Obtained> {
     let profiles = Profiles::load_for(&req.profile)?;
-    let plan = plan(&profiles, req)?;
+    let plan = plan(&profiles, req, env)?;
     run(&plan, req, store)
 }
 
@@ -177,23 +182,7 @@ impl LazySts<'_> {
     }
 }
 
-/// An environment variable, with empty meaning unset (as the AWS CLI reads
-/// its variables).
-pub(crate) fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// The bound on one whole STS call: `AWSMFA_TIMEOUT`, else the default.
-pub(crate) fn timeout() -> Result<Duration> {
-    match env("AWSMFA_TIMEOUT") {
-        None => Ok(DEFAULT_TIMEOUT),
-        Some(raw) => crate::cli::parse_duration(&raw)
-            .map(Duration::from_secs)
-            .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT={raw:?}: {why}"))),
-    }
-}
-
-fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
+fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
     let chain: Chain = profiles.chain(&req.profile)?;
     let keys = match &chain.base {
         Base::AccessKey(k) => k.clone(),
@@ -244,7 +233,7 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
         )?
     };
 
-    let (region, target) = target(profiles, selected, req.region.clone())?;
+    let (region, target) = reach::sts(profiles, selected, req.region.clone(), env)?;
     Ok(Plan {
         keys: Credentials::new(
             keys.access_key_id,
@@ -263,97 +252,29 @@ fn plan(profiles: &Profiles, req: &Request) -> Result<Plan> {
     })
 }
 
-/// The region to export (if any is configured) and where STS is, for the
-/// selected profile.
-fn target(
-    profiles: &Profiles,
-    selected: &str,
-    wanted_region: Option<String>,
-) -> Result<(Option<String>, Target)> {
-    // The AWS CLI's order: environment first, then the selected profile.
-    let region = [
-        (wanted_region, "--region"),
-        (env("AWS_REGION"), "AWS_REGION"),
-        (env("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
-        (
-            profiles.value(selected, "region").map(str::to_string),
-            "the profile's `region`",
-        ),
-    ]
-    .into_iter()
-    .find_map(|(value, from)| Some((value?, from)));
-    // A region becomes part of a host name: refuse anything else early,
-    // with where it came from, rather than let the SDK fail obscurely.
-    if let Some((value, from)) = &region {
-        let valid = !value.is_empty()
-            && value.len() <= 63
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !valid {
-            return Err(Error::ConfigParse(format!(
-                "invalid region {value:?} from {from} (profile `{selected}`): expected something like eu-west-1"
-            )));
-        }
-    }
-    let region = region.map(|(value, _)| value);
-    let ignore_configured =
-        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let endpoint_url = if ignore_configured {
-        None
-    } else {
-        env("AWS_ENDPOINT_URL_STS")
-            .or_else(|| env("AWS_ENDPOINT_URL"))
-            .or_else(|| profiles.value(selected, "endpoint_url").map(str::to_string))
-    };
-    let timeout = timeout()?;
-    Ok((
-        region.clone(),
-        Target {
-            // Never ask the instance metadata service: with nothing
-            // configured, STS's global partition default is us-east-1.
-            region: region.unwrap_or_else(|| "us-east-1".to_string()),
-            endpoint_url,
-            timeout,
-            ca_bundle: ca_bundle(profiles, selected),
-        },
-    ))
-}
-
-/// The CA bundle TLS trusts for `profile`, if one is set: the AWS CLI's
-/// `AWS_CA_BUNDLE`, then the profile's `ca_bundle`.
-pub(crate) fn ca_bundle(profiles: &Profiles, profile: &str) -> Option<String> {
-    env("AWS_CA_BUNDLE").or_else(|| profiles.value(profile, "ca_bundle").map(str::to_string))
-}
-
 /// `sts:GetCallerIdentity` for `creds`, reaching STS the way [`obtain`] does
 /// for `profile` (endpoint, region and timeout rules), e.g. to check which
 /// account session credentials belong to, or for `awsmfa status`.
 pub fn identity(profile: &str, creds: &Credentials) -> Result<sts::Identity> {
+    identity_in(profile, creds, &Env::process())
+}
+
+/// [`identity`], resolved in `env`.
+pub fn identity_in(profile: &str, creds: &Credentials, env: &Env) -> Result<sts::Identity> {
     let profiles = Profiles::load_for(profile)?;
-    let (_, target) = target(&profiles, profile, None)?;
-    let endpoint = target
-        .endpoint_url
-        .clone()
-        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", target.region));
-    let to_error = |f: Failure| match f {
-        Failure::Unreachable { why } => Error::Unreachable {
-            endpoint: endpoint.clone(),
-            why,
-        },
-        Failure::BadCredentials { code } => Error::BadCredentials {
-            profile: profile.to_string(),
-            hint: "the credentials are unknown to AWS or have expired; fetch new ones",
-            code,
-        },
-        Failure::Denied { code, message } => Error::AccessDenied {
-            action: "GetCallerIdentity".to_string(),
-            code,
-            message,
-        },
-        Failure::MfaRejected { .. } => Error::Other("GetCallerIdentity: MFA rejected".to_string()),
-        Failure::Config(why) => Error::ConfigParse(why),
-        Failure::Other(why) => Error::Other(format!("GetCallerIdentity: {why}")),
+    let (_, target) = reach::sts(&profiles, profile, None, env)?;
+    let endpoint = target.endpoint();
+    let to_error = |f: Failure| {
+        Error::from_failure(
+            f,
+            &Call {
+                action: "GetCallerIdentity",
+                profile,
+                serial: None,
+                service: Service::Sts,
+                endpoint: &endpoint,
+            },
+        )
     };
     let sts = Sts::new(target).map_err(to_error)?;
     sts.identity(creds).map_err(to_error)
@@ -578,7 +499,7 @@ fn get_mfa_session(
 /// whatever is stored.
 pub fn login(req: &Request, store: &dyn Store) -> Result<(Key, Credentials)> {
     let profiles = Profiles::load_for(&req.profile)?;
-    let plan = plan(&profiles, req)?;
+    let plan = plan(&profiles, req, &Env::process())?;
     let mfa = plan.mfa.as_ref().ok_or_else(|| Error::Usage(format!(
         "profile `{}` has no mfa_serial (on it or its source profile), so there is no MFA session to start; run `awsmfa setup {}`",
         req.profile, plan.source_profile
@@ -669,42 +590,18 @@ fn check(value: u64, what: &'static str, min: u64, max: u64) -> Result<u64> {
     }
 }
 
+/// A failed call of the plan, in the one vocabulary of [`Error::from_failure`].
 fn failure(f: Failure, plan: &Plan, action: &str) -> Error {
-    match f {
-        Failure::MfaRejected { skew } => Error::MfaRejected {
-            skew,
-            serial: plan
-                .mfa
-                .as_ref()
-                .map(|m| m.serial.clone())
-                .unwrap_or_default(),
+    Error::from_failure(
+        f,
+        &Call {
+            action,
+            profile: &plan.source_profile,
+            serial: plan.mfa.as_ref().map(|m| m.serial.as_str()),
+            service: Service::Sts,
+            endpoint: &plan.target.endpoint(),
         },
-        Failure::BadCredentials { code } => Error::BadCredentials {
-            profile: plan.source_profile.clone(),
-            hint: match code.as_str() {
-                "ExpiredToken" | "ExpiredTokenException" => {
-                    "the session token in the profile has expired; replace it"
-                }
-                _ => "check aws_access_key_id / aws_secret_access_key in the credentials file, or create a new access key",
-            },
-            code,
-        },
-        Failure::Denied { code, message } => Error::AccessDenied {
-            action: action.to_string(),
-            code,
-            message,
-        },
-        Failure::Unreachable { why } => Error::Unreachable {
-            endpoint: plan
-                .target
-                .endpoint_url
-                .clone()
-                .unwrap_or_else(|| format!("sts.{}.amazonaws.com", plan.target.region)),
-            why,
-        },
-        Failure::Config(why) => Error::ConfigParse(why),
-        Failure::Other(why) => Error::Other(format!("{action}: {why}")),
-    }
+    )
 }
 
 fn unsupported(base: &Base) -> Error {

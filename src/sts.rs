@@ -43,9 +43,20 @@ pub struct Target {
     pub endpoint_url: Option<String>,
     /// Upper bound for one whole call, retries included.
     pub timeout: Duration,
-    /// The PEM file TLS trusts instead of the system's roots
+    /// The PEM file TLS trusts instead of the bundled roots
     /// (`AWS_CA_BUNDLE`, else the profile's `ca_bundle`, as in the AWS CLI).
     pub ca_bundle: Option<String>,
+    /// The HTTP proxy requests go through (`crate::reach::proxy`).
+    pub proxy: Option<String>,
+}
+
+impl Target {
+    /// Where requests go, for messages: the configured URL, else AWS's host.
+    pub fn endpoint(&self) -> String {
+        self.endpoint_url
+            .clone()
+            .unwrap_or_else(|| crate::reach::default_host(crate::reach::Service::Sts, &self.region))
+    }
 }
 
 /// Why an STS call failed, before the caller adds which profile it was for.
@@ -59,6 +70,7 @@ pub enum Failure {
     /// The signing keys are unknown, malformed or expired.
     BadCredentials {
         code: String,
+        message: String,
     },
     /// The caller may not do this (e.g. the role's trust policy refuses).
     Denied {
@@ -69,9 +81,33 @@ pub enum Failure {
     Unreachable {
         why: String,
     },
+    /// Something answered, but not AWS: an HTML page from a captive portal
+    /// or a proxy, a 404 from another program on the port, a body that is
+    /// not an AWS XML document.
+    NotAws {
+        status: u16,
+        what: String,
+    },
     /// Something configured for reaching STS is unusable (a CA bundle).
     Config(String),
     Other(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::MfaRejected { .. } => write!(f, "AWS rejected the MFA code"),
+            Failure::BadCredentials { code, message } => {
+                write!(f, "AWS rejected the keys: {code}: {message}")
+            }
+            Failure::Denied { code, message } => write!(f, "AWS denied it: {code}: {message}"),
+            Failure::Unreachable { why } => write!(f, "unreachable: {why}"),
+            Failure::NotAws { status, what } => {
+                write!(f, "the answer is not from AWS (HTTP {status}, {what})")
+            }
+            Failure::Config(why) | Failure::Other(why) => f.write_str(why),
+        }
+    }
 }
 
 /// What `GetCallerIdentity` says.
@@ -88,6 +124,8 @@ pub struct Sts {
     pub target: Target,
     /// Shared with IAM clients: one HTTP/TLS stack and the same bounds.
     pub(crate) http: SharedHttpClient,
+    /// The TLS set-up `http` uses, for a client through another proxy.
+    pub(crate) tls: tls::TlsContext,
     pub(crate) timeouts: TimeoutConfig,
     /// Seconds this machine's clock is behind STS's (negative: ahead), from
     /// the `Date` of the first answer; None until one arrives.
@@ -107,8 +145,10 @@ impl Sts {
             .with_trust_store(trust_store(&target)?)
             .build()
             .map_err(|e| Failure::Other(format!("cannot set up TLS: {e}")))?;
-        let http = https_client(context);
-        Self::with_http_client(target, http)
+        let http = https_client(context.clone(), target.proxy.as_deref())?;
+        let mut sts = Self::with_http_client(target, http)?;
+        sts.tls = context;
+        Ok(sts)
     }
 
     /// With another HTTP client: the fuzz target feeds STS responses in here.
@@ -144,6 +184,7 @@ impl Sts {
             base,
             target,
             http,
+            tls: tls::TlsContext::default(),
             timeouts,
             dates,
         })
@@ -264,32 +305,62 @@ impl Sts {
     }
 
     pub fn endpoint(&self) -> String {
-        self.target
-            .endpoint_url
-            .clone()
-            .unwrap_or_else(|| format!("sts.{}.amazonaws.com", self.target.region))
+        self.target.endpoint()
     }
 }
 
-fn https_client(context: tls::TlsContext) -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .tls_context(context)
-        .build_https()
+/// The HTTP client: rustls with ring, through `proxy` when one is set
+/// (plain HTTP is forwarded to it, HTTPS tunnelled with CONNECT). The
+/// client's own `Builder` has no proxy setting, so its `Connector` is built
+/// here, once: every SDK client of this process then shares one connection
+/// pool, as with the `Builder`.
+pub(crate) fn https_client(
+    context: tls::TlsContext,
+    proxy: Option<&str>,
+) -> Result<SharedHttpClient, Failure> {
+    use aws_smithy_http_client::{proxy::ProxyConfig, Connector};
+    use aws_smithy_runtime_api::client::http::{http_client_fn, SharedHttpConnector};
+    let proxy = match proxy {
+        None => ProxyConfig::disabled(),
+        Some(url) => ProxyConfig::all(url).map_err(|e| {
+            Failure::Config(format!(
+                "the proxy {url} (HTTPS_PROXY / HTTP_PROXY) is unusable: {e}"
+            ))
+        })?,
+    };
+    let built = std::sync::OnceLock::<SharedHttpConnector>::new();
+    Ok(http_client_fn(move |settings, components| {
+        built
+            .get_or_init(|| {
+                let mut builder = Connector::builder();
+                builder.set_connector_settings(Some(settings.clone()));
+                builder.set_sleep_impl(components.sleep_impl());
+                let connector = builder
+                    .proxy_config(proxy.clone())
+                    .tls_provider(tls::Provider::Rustls(
+                        tls::rustls_provider::CryptoMode::Ring,
+                    ))
+                    .tls_context(context.clone())
+                    .build();
+                SharedHttpConnector::new(connector)
+            })
+            .clone()
+    }))
 }
 
 /// Where TLS's trusted certificates come from, chosen as the AWS CLI does:
 /// the PEM file named by `AWS_CA_BUNDLE` / `ca_bundle` alone when one is
-/// set, else the system's roots. A plain `http://` endpoint (a local
-/// emulator, a proxy on loopback) gets none: TLS is never used there, and
-/// parsing the system's store (about 150 PEM files on Debian) would be most
-/// of a cold run's CPU.
+/// set, else a bundled root set. A plain `http://` endpoint (a local
+/// emulator, a proxy on loopback) gets none: TLS is never used there.
 enum Roots<'a> {
     Bundle(&'a str),
     Unused,
-    System,
+    /// Mozilla's roots, compiled in (`webpki-root-certs`): the set the AWS
+    /// CLI trusts by default too (certifi is Mozilla's), and no reading and
+    /// parsing of the system's store (288 files on Debian, two thirds of a
+    /// cold run's set-up). A private CA is named with AWS_CA_BUNDLE, as for
+    /// the AWS CLI.
+    Bundled,
 }
 
 fn roots(target: &Target) -> Roots<'_> {
@@ -301,7 +372,7 @@ fn roots(target: &Target) -> Roots<'_> {
     match &target.ca_bundle {
         _ if plain_http => Roots::Unused,
         Some(path) => Roots::Bundle(path),
-        None => Roots::System,
+        None => Roots::Bundled,
     }
 }
 
@@ -331,7 +402,7 @@ fn trust_store(target: &Target) -> Result<tls::TrustStore, Failure> {
             tls::TrustStore::empty().with_pem_certificate(pem)
         }
         Roots::Unused => tls::TrustStore::empty(),
-        Roots::System => tls::TrustStore::default(),
+        Roots::Bundled => tls::TrustStore::empty().with_pem_certificate(bundled_pem()),
     })
 }
 
@@ -358,25 +429,33 @@ fn read_ca_bundle(path: &str) -> Result<Vec<u8>, String> {
     Ok(pem)
 }
 
-/// Start reading the system's CA certificates on another thread, so that
-/// the ~6 ms they take overlaps with what comes before the first call (the
-/// MFA prompt, above all) instead of adding to it. The HTTP client keeps
-/// them in a process-wide cell that building any HTTPS connector fills; a
-/// throwaway client does that here. Nothing is spawned when the system's
-/// roots are not what `target` will use.
+/// The bundled roots as PEM, the only form the HTTP client takes, made
+/// once per process.
+fn bundled_pem() -> Vec<u8> {
+    static PEM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        let mut pem = String::with_capacity(256 << 10);
+        for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+            pem.push_str("-----BEGIN CERTIFICATE-----\n");
+            let b64 = aws_smithy_types::base64::encode(cert.as_ref());
+            for line in b64.as_bytes().chunks(64) {
+                pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+                pem.push('\n');
+            }
+            pem.push_str("-----END CERTIFICATE-----\n");
+        }
+        pem.into_bytes()
+    })
+    .clone()
+}
+
+/// Encode the bundled roots on another thread, so that the work overlaps
+/// with what comes before the first call (the MFA prompt, above all).
+/// Nothing is spawned when they are not what `target` will use.
 pub fn warm_up(target: &Target) {
-    if !matches!(roots(target), Roots::System) {
-        return;
+    if matches!(roots(target), Roots::Bundled) {
+        std::thread::spawn(bundled_pem);
     }
-    let region = Region::new(target.region.clone());
-    std::thread::spawn(move || {
-        let config = aws_sdk_sts::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(region)
-            .http_client(https_client(tls::TlsContext::default()))
-            .build();
-        drop(aws_sdk_sts::Client::from_conf(config));
-    });
 }
 
 pub(crate) fn retry_config() -> RetryConfig {
@@ -450,18 +529,32 @@ where
 {
     match err {
         SdkError::ServiceError(service) => {
+            let raw = service.raw();
+            let status = raw.status().as_u16();
             let e = service.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let message = e.message().unwrap_or_default().to_string();
-            let status = service.raw().status().as_u16();
             // A success status with a body the SDK could not read (a raw
             // control character makes XML ill-formed) is no AWS refusal.
-            // What the parser says may quote the body, so it is not shown.
+            // What the parser says may quote the body, which would hold
+            // credentials, so nothing of it is shown.
             if status < 300 {
                 return Failure::Unreachable {
                     why: format!("its answer (HTTP {status}) is not a well-formed STS answer, which STS never sends; nothing was kept"),
                 };
             }
+            // The SDK reads `<ErrorResponse><Error>`; moto (and some AWS
+            // services) wrap it in `<Errors>`, which botocore also reads.
+            let body = raw.body().bytes().unwrap_or_default();
+            let (code, message) = match e.code() {
+                Some(code) => (
+                    code.to_string(),
+                    e.message().unwrap_or_default().to_string(),
+                ),
+                None => match (xml_element(body, "Code"), xml_element(body, "Message")) {
+                    (Some(code), message) => (code, message.unwrap_or_default()),
+                    (None, _) => return not_aws(status, raw.headers().get("content-type"), body),
+                },
+            };
+            let (code, message) = (printable(&code), printable(&message));
             // Still failing after the retries: STS is unavailable, which is
             // not AWS refusing these credentials (exit 5 would say so).
             if status >= 500 || THROTTLED.contains(&code.as_str()) {
@@ -481,7 +574,7 @@ where
                 | "ExpiredTokenException"
                 | "UnrecognizedClientException"
                 | "InvalidAccessKeyId"
-                | "IncompleteSignature" => Failure::BadCredentials { code },
+                | "IncompleteSignature" => Failure::BadCredentials { code, message },
                 _ => Failure::Denied { code, message },
             }
         }
@@ -504,11 +597,54 @@ where
                 }
             },
         },
-        SdkError::ResponseError(_) => Failure::Unreachable {
-            why: format!("unreadable response ({})", source_chain(err)),
-        },
+        SdkError::ResponseError(r) => {
+            let raw = r.raw();
+            let body = raw.body().bytes().unwrap_or_default();
+            not_aws(
+                raw.status().as_u16(),
+                raw.headers().get("content-type"),
+                body,
+            )
+        }
         other => Failure::Other(source_chain(other)),
     }
+}
+
+/// An answer that is not AWS's: its status, and what it looks like.
+fn not_aws(status: u16, content_type: Option<&str>, body: &[u8]) -> Failure {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
+    let what = if text.contains("<html") || text.contains("<!doctype html") {
+        "an HTML page".to_string()
+    } else if body.is_empty() {
+        "an empty body".to_string()
+    } else {
+        match content_type {
+            Some(t) => format!("a {} body that is no AWS document", printable(t)),
+            None => "a body that is no AWS document".to_string(),
+        }
+    };
+    Failure::NotAws { status, what }
+}
+
+/// The text of the first `<name>` element of an XML body, if any.
+fn xml_element(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let open = format!("<{name}>");
+    let start = text.find(&open)? + open.len();
+    let end = start + text[start..].find(&format!("</{name}>"))?;
+    Some(text[start..end].trim().to_string())
+}
+
+/// What AWS (or whatever answered) wrote, safe for a terminal: no control
+/// characters (an escape sequence in a message must not reach the screen),
+/// at most 500 characters.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(500)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn source_chain(err: &dyn std::error::Error) -> String {
@@ -693,6 +829,20 @@ mod tests {
             let err = unusable(value, allowed).unwrap_err();
             assert!(err.contains(why), "{value:?}: {err}");
         }
+    }
+
+    /// The HTTP client aborts on a root it cannot parse: every bundled one
+    /// must be usable.
+    #[test]
+    fn every_bundled_root_is_usable() {
+        use rustls::pki_types::{pem::PemObject, CertificateDer};
+        let pem = super::bundled_pem();
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
+        assert!(roots.len() > 100);
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod keys;
 mod limits;
 mod props;
 mod quoting;
+mod resolve;
 mod rotate_kill;
 mod server;
 mod tls;

@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
         endpoint_url: Some("http://127.0.0.1:1".into()),
         timeout: Duration::from_secs(1),
         ca_bundle: None,
+        proxy: None,
     };
     let Ok(sts) = Sts::with_http_client(target, http).map(Sts::single_attempt) else {
         return;

@@ -723,47 +723,34 @@ fn project(r: &mut Report) {
 // -------------------------------------------------------------------- network
 
 fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>) {
+    let env = crate::reach::Env::process();
     let user = profiles
         .zip(profile)
-        .and_then(|(profiles, name)| crate::iam::user_profile(profiles, &name).ok());
-    let Some(crate::iam::UserProfile {
-        source_profile: source,
-        keys,
-        sts: target,
-        ..
-    }) = user
-    else {
+        .and_then(|(profiles, name)| crate::iam::user_profile(profiles, &name, &env).ok());
+    let Some(user) = user else {
         r.skip("clock", "no profile with access keys to ask STS with");
         r.skip("keys", "no profile with access keys");
         return;
     };
-    let endpoint = target
-        .endpoint_url
-        .clone()
-        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", target.region));
-    let sts = match crate::sts::Sts::new(target) {
+    // Messages in the words every other command uses.
+    let say = |f: crate::sts::Failure| {
+        user.error(f, "GetCallerIdentity", crate::reach::Service::Sts)
+            .to_string()
+    };
+    let sts = match crate::sts::Sts::new(user.sts.clone()) {
         Ok(sts) => sts,
         Err(f) => {
-            r.fail("clock", format!("{f:?}"), "report this as a bug");
+            r.fail("clock", say(f), "fix the setting named above");
             return;
         }
     };
-    let clock = match sts.clock(&keys) {
+    let clock = match sts.clock(&user.keys) {
         Ok(c) => c,
-        Err(crate::sts::Failure::Unreachable { why }) => {
-            r.fail(
-                "clock",
-                format!("cannot reach STS at {endpoint}: {why}"),
-                "check your network, AWS_ENDPOINT_URL and proxy settings",
-            );
-            r.skip("keys", "STS unreachable");
-            return;
-        }
         Err(f) => {
             r.fail(
                 "clock",
-                format!("STS at {endpoint}: {f:?}"),
-                "check AWS_ENDPOINT_URL",
+                say(f),
+                "check your network, AWS_ENDPOINT_URL and proxy settings",
             );
             r.skip("keys", "STS gave no usable answer");
             return;
@@ -790,19 +777,21 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>)
     } else {
         r.ok("clock", format!("within {off}s of STS"));
     }
+    let source = &user.source_profile;
     match clock.identity {
         Ok(id) => r.ok("keys", format!("the keys of `{source}` belong to {}", id.arn)),
-        Err(crate::sts::Failure::BadCredentials { code }) if off >= SKEW_FAIL => r.fail(
+        Err(f @ crate::sts::Failure::BadCredentials { .. }) if off >= SKEW_FAIL => r.fail(
             "keys",
-            format!("STS refused the keys of `{source}` ({code}), most likely because of the clock"),
+            format!("{}, most likely because of the clock", say(f)),
             fix,
         ),
-        Err(crate::sts::Failure::BadCredentials { code }) => r.fail(
+        Err(f @ crate::sts::Failure::BadCredentials { .. }) => r.fail(
             "keys",
-            format!("AWS rejects the keys of `{source}` ({code})"),
+            say(f),
             format!("create a new access key for the user and put it in the credentials file, or `awsmfa rotate {source}` if the old one still works"),
         ),
-        Err(f) => r.warn("keys", format!("GetCallerIdentity for `{source}` failed: {f:?}"), "check the user's IAM policies"),
+        // Whatever else refused the keys, they do not work: a failure.
+        Err(f) => r.fail("keys", say(f), "check the user's IAM policies and the endpoint"),
     }
 }
 

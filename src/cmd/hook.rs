@@ -207,15 +207,12 @@ fn fetch(
     file: &Path,
     refresh: bool,
 ) -> Result<Obtained> {
-    // obtain reads AWS_REGION & co. from the environment: make it the
-    // shell's own, not what a previous project exported. Nothing else runs
-    // in this process yet (STS's runtime starts inside obtain).
-    for (name, value) in saved {
-        match value {
-            Some(v) => std::env::set_var(name, v),
-            None => std::env::remove_var(name),
-        }
-    }
+    // Region, endpoint and proxy are resolved in the shell's own
+    // environment, not in what a previous project exported.
+    let env = crate::reach::Env::from_fn(|name| match saved.get(name) {
+        Some(value) => value.clone(),
+        None => std::env::var(name).ok(),
+    });
     let req = Request {
         profile: project.profile.clone(),
         token_code: None,
@@ -224,11 +221,12 @@ fn fetch(
         refresh,
         internal: false,
     };
-    let o = obtain::obtain(&req, &ShellStore::new(state, ctx.store()?))?;
+    let o = obtain::obtain_in(&req, &ShellStore::new(state, ctx.store()?), &env)?;
     if let Some((key, session)) = &o.mfa_session {
         state.remember(key, session);
     }
-    check_account(project, file, &o.profile, o.arn.as_deref(), &o.credentials)?;
+    let (arn, creds) = (o.arn.as_deref(), &o.credentials);
+    check_account(project, file, &o.profile, arn, creds, &env)?;
     Ok(o)
 }
 
@@ -239,6 +237,7 @@ fn check_account(
     profile: &str,
     arn: Option<&str>,
     creds: &aws_credential_types::Credentials,
+    env: &crate::reach::Env,
 ) -> Result<()> {
     let Some(expected) = &project.account else {
         return Ok(());
@@ -246,7 +245,7 @@ fn check_account(
     let actual = match arn.and_then(project::account_of) {
         Some(a) => a.to_string(),
         // Session-only profiles (no role) have no ARN yet: ask STS.
-        None => obtain::identity(profile, creds)?.account,
+        None => obtain::identity_in(profile, creds, env)?.account,
     };
     if &actual == expected {
         Ok(())
@@ -302,7 +301,14 @@ fn adopt(project: &Project, file: &Path, now: SystemTime) -> Result<Option<Activ
         None,
         "environment",
     );
-    check_account(project, file, &profile, None, &creds)?;
+    check_account(
+        project,
+        file,
+        &profile,
+        None,
+        &creds,
+        &crate::reach::Env::process(),
+    )?;
     let mut saved: BTreeMap<String, Option<String>> =
         all_vars().map(|n| (n.to_string(), var(n))).collect();
     for name in MANAGED {

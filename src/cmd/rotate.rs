@@ -15,11 +15,12 @@
 
 use super::Context;
 use crate::cli::RotateArgs;
-use crate::error::{Error, Result};
-use crate::iam::{self, Endpoint, Iam, KeyInfo, NewKey, UserProfile};
+use crate::error::{Call, Error, Result};
+use crate::iam::{self, Iam, KeyInfo, NewKey, UserProfile};
 use crate::obtain::{obtain, Request};
 use crate::profile::edit::{self, Kind};
 use crate::profile::{self, Locations, Profiles};
+use crate::reach::Service;
 use crate::sts::{Failure, Sts};
 use aws_credential_types::Credentials;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ const SESSION_SECONDS: u64 = 900;
 pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     let name = args.profile.unwrap_or_else(profile::default_name);
     let profiles = Profiles::load()?;
-    let user = iam::user_profile(&profiles, &name)?;
+    let user = iam::user_profile(&profiles, &name, &crate::reach::Env::process())?;
     let source = user.source_profile.clone();
     if user.keys.session_token().is_some() {
         return Err(Error::Usage(format!(
@@ -65,7 +66,8 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let client = Iam::new(&sts, &user.sts.region, user.iam_endpoint.as_deref());
+    let client = Iam::new(&sts, &user.sts.region, &user.iam)
+        .map_err(|f| user.error(f, "starting IAM", Service::Iam))?;
     let r = Rotation {
         profiles: &profiles,
         client: &client,
@@ -317,12 +319,14 @@ impl Rotation<'_> {
     }
 
     fn iam_error(&self, f: Failure, action: &str) -> Error {
-        match iam::error(
-            f,
-            self.profile,
+        let at = Call {
             action,
-            Endpoint::Iam(self.client.endpoint()),
-        ) {
+            profile: self.profile,
+            serial: None,
+            service: Service::Iam,
+            endpoint: self.client.endpoint(),
+        };
+        match Error::from_failure(f, &at) {
             // The usual reason an IAM user may not manage its own keys is a
             // policy demanding MFA, which needs an MFA session to sign.
             Error::AccessDenied {
@@ -397,12 +401,7 @@ impl Rotation<'_> {
 }
 
 fn sts_error(f: Failure, user: &UserProfile, action: &str) -> Error {
-    let endpoint = user
-        .sts
-        .endpoint_url
-        .clone()
-        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", user.sts.region));
-    iam::error(f, &user.source_profile, action, Endpoint::Sts(&endpoint))
+    user.error(f, action, Service::Sts)
 }
 
 /// A call signed with the new key must say it is the same IAM user. A new

@@ -7,9 +7,10 @@
 use super::Context;
 use crate::cli::SetupArgs;
 use crate::error::{Error, Result};
-use crate::iam::{self, Endpoint, Iam};
+use crate::iam::{self, Iam};
 use crate::profile::edit::{self, Change, Kind};
 use crate::profile::{self, Profiles};
+use crate::reach::Service;
 use crate::sts::Sts;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ const CHOICE_TRIES: u32 = 3;
 pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     let name = args.profile.unwrap_or_else(profile::default_name);
     let profiles = Profiles::load()?;
-    let user = iam::user_profile(&profiles, &name)?;
+    let user = iam::user_profile(&profiles, &name, &crate::reach::Env::process())?;
     let source = user.source_profile.as_str();
 
     let sts = Sts::new(user.sts.clone()).map_err(|f| sts_error(f, &user, "starting STS"))?;
@@ -30,7 +31,8 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         .map_err(|f| sts_error(f, &user, "GetCallerIdentity"))?;
     let user_name = iam::user_name(source, &identity.arn)?;
 
-    let client = Iam::new(&sts, &user.sts.region, user.iam_endpoint.as_deref());
+    let client = Iam::new(&sts, &user.sts.region, &user.iam)
+        .map_err(|f| user.error(f, "starting IAM", Service::Iam))?;
     let serial = match (client.mfa_devices(&user.keys, &user_name), args.serial) {
         (Ok(devices), wanted) => choose(&user_name, &devices, wanted.as_deref(), source)?,
         // Some accounts deny listing devices; a serial the user names
@@ -41,14 +43,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
             ));
             wanted
         }
-        (Err(f), _) => {
-            return Err(iam::error(
-                f,
-                source,
-                "iam:ListMFADevices",
-                Endpoint::Iam(client.endpoint()),
-            ))
-        }
+        (Err(f), _) => return Err(user.error(f, "iam:ListMFADevices", Service::Iam)),
     };
 
     let path = PathBuf::from(&profiles.locations.config);
@@ -85,12 +80,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
 }
 
 fn sts_error(f: crate::sts::Failure, user: &iam::UserProfile, action: &str) -> Error {
-    let endpoint = user
-        .sts
-        .endpoint_url
-        .clone()
-        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", user.sts.region));
-    iam::error(f, &user.source_profile, action, Endpoint::Sts(&endpoint))
+    user.error(f, action, Service::Sts)
 }
 
 /// The credentials file overrides the config file in the SDKs, and some

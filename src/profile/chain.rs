@@ -346,7 +346,10 @@ fn sso(set: &ProfileSet, profile: &Profile) -> Result<Option<Base>, ChainError> 
 fn static_keys(profile: &Profile) -> Result<StaticKeys, ChainError> {
     let access_key_id = profile.get("aws_access_key_id");
     let secret_access_key = profile.get("aws_secret_access_key");
-    let session_token = profile.get("aws_session_token");
+    // `aws_security_token` is its legacy name, still read by botocore.
+    let session_token = profile
+        .get("aws_session_token")
+        .or_else(|| profile.get("aws_security_token"));
     match (access_key_id, secret_access_key) {
         (Some(id), Some(secret)) => Ok(StaticKeys {
             profile: profile.name().to_string(),

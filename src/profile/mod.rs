@@ -8,7 +8,9 @@ pub mod edit;
 use crate::error::{Error, Result};
 use aws_config::profile::{Profile, ProfileFileLoadError, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_runtime::env_config::property::PropertiesKey;
 use aws_types::os_shim_internal::{Env, Fs};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Where the two files live, as the AWS CLI finds them.
@@ -112,6 +114,81 @@ fn read_config_file(path: &str) -> std::io::Result<Vec<u8>> {
 pub struct Profiles {
     set: ProfileSet,
     pub locations: Locations,
+    /// The names of the config file's `[services NAME]` sections (the SDK's
+    /// parsed set cannot list them).
+    services: Vec<String>,
+}
+
+/// A profile name as the SDK's parser holds it: botocore reads quoted
+/// names (`[profile "my profile"]`), which may hold spaces the SDK refuses
+/// in a name, so a space is kept as `%20` (a character it accepts).
+pub fn encode_name(name: &str) -> Cow<'_, str> {
+    if name.contains(' ') {
+        Cow::Owned(name.replace(' ', "%20"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// The config text with `[profile "name"]` / `[profile 'name']` headers
+/// rewritten to `[profile name]`, as botocore reads them (it splits the
+/// header with shlex and takes a profile when there are two words), the
+/// name [`encode_name`]d. The credentials file is left as it is: there the
+/// SDKs' conformance cases ignore a name with spaces.
+fn unquote_headers(text: &str) -> Cow<'_, str> {
+    if !text.contains(['"', '\'']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\r', '\n']);
+        match quoted_header(body) {
+            Some(name) => {
+                out.push_str(&format!("[profile {}]", encode_name(&name)));
+                out.push_str(&line[body.len()..]);
+                changed = true;
+            }
+            None => out.push_str(line),
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The profile a quoted header line names, botocore's way; a comment may
+/// follow the `]`.
+fn quoted_header(line: &str) -> Option<String> {
+    let line = line.trim_start().strip_prefix('[')?;
+    let end = line.rfind(']')?;
+    let after = line[end + 1..].trim_start();
+    if !(after.is_empty() || after.starts_with(['#', ';'])) {
+        return None;
+    }
+    let inner = line[..end].trim();
+    if !inner.contains(['"', '\'']) {
+        return None;
+    }
+    match <[String; 2]>::try_from(shell_words::split(inner).ok()?) {
+        Ok([profile, name]) if profile == "profile" && !name.is_empty() => Some(name),
+        _ => None,
+    }
+}
+
+/// The names of the `[services NAME]` sections in a config file's text.
+fn services_sections(config: &str) -> Vec<String> {
+    config
+        .lines()
+        .filter_map(|line| {
+            let line = line.split(['#', ';']).next()?.trim();
+            let inner = line.strip_prefix('[')?.strip_suffix(']')?;
+            let mut words = inner.split_whitespace();
+            (words.next()? == "services").then(|| words.next().map(str::to_string))?
+        })
+        .collect()
 }
 
 impl Profiles {
@@ -120,14 +197,27 @@ impl Profiles {
         let locations = locate(real_env, cfg!(windows));
         let mut files = EnvConfigFiles::builder();
         let mut any = false;
+        let mut services = Vec::new();
         for (kind, path) in [
             (EnvConfigFileKind::Config, &locations.config),
             (EnvConfigFileKind::Credentials, &locations.credentials),
         ] {
             // Checked here (regular file, size, UTF-8), then handed to the
             // SDK by path so its error messages name the file.
-            if read_text(path)?.is_some() {
-                files = files.with_file(kind, path);
+            if let Some(text) = read_text(path)? {
+                let mut by_path = true;
+                if matches!(kind, EnvConfigFileKind::Config) {
+                    services = services_sections(&text);
+                    // Quoted names are rewritten for the SDK's parser,
+                    // which then reads the text (line numbers kept).
+                    if let Cow::Owned(text) = unquote_headers(&text) {
+                        files = files.with_contents(kind, text);
+                        by_path = false;
+                    }
+                }
+                if by_path {
+                    files = files.with_file(kind, path);
+                }
                 any = true;
             }
         }
@@ -146,7 +236,11 @@ impl Profiles {
             None,
         ))
         .map_err(load_error)?;
-        Ok(Profiles { set, locations })
+        Ok(Profiles {
+            set,
+            locations,
+            services,
+        })
     }
 
     /// What resolving the chain of `name` needs, fast: the SDK's parser
@@ -184,7 +278,7 @@ impl Profiles {
         loop {
             let profiles =
                 Profiles::parse(&config.subset(&wanted), &credentials.subset(&wanted)).ok()?;
-            match chain::resolve(&profiles.set, name) {
+            match chain::resolve(&profiles.set, &encode_name(name)) {
                 Ok(_) => return Some(profiles),
                 Err(chain::ChainError::SourceNotFound { missing, .. })
                     if !wanted.contains(&missing) =>
@@ -198,6 +292,7 @@ impl Profiles {
 
     /// Parse in-memory file contents (conformance tests, fuzzing).
     pub fn parse(config: &str, credentials: &str) -> Result<Self> {
+        let config = &*unquote_headers(config);
         let files = EnvConfigFiles::builder()
             .with_contents(EnvConfigFileKind::Config, config)
             .with_contents(EnvConfigFileKind::Credentials, credentials)
@@ -215,6 +310,7 @@ impl Profiles {
                 config: "<config>".into(),
                 credentials: "<credentials>".into(),
             },
+            services: services_sections(config),
         })
     }
 
@@ -228,7 +324,7 @@ impl Profiles {
 
     /// The named profile, or an error naming the closest existing ones.
     pub fn get(&self, name: &str) -> Result<&Profile> {
-        self.set.get_profile(name).ok_or_else(|| {
+        self.set.get_profile(&encode_name(name)).ok_or_else(|| {
             // Jaro-Winkler alone misses a swap in a short name (`dve` for
             // `dev` scores 0.56), so a small edit distance also counts.
             let near = (name.chars().count() / 3).max(1);
@@ -262,7 +358,7 @@ impl Profiles {
     /// Resolve the role chain ending at `name`.
     pub fn chain(&self, name: &str) -> Result<chain::Chain> {
         self.get(name)?;
-        Ok(chain::resolve(&self.set, name)?)
+        Ok(chain::resolve(&self.set, &encode_name(name))?)
     }
 
     /// A setting looked up along a chain: the selected profile first, then
@@ -277,7 +373,31 @@ impl Profiles {
 
     /// A setting of one profile.
     pub fn value(&self, profile: &str, key: &str) -> Option<&str> {
-        self.set.get_profile(profile)?.get(key)
+        self.set.get_profile(&encode_name(profile))?.get(key)
+    }
+
+    /// A setting of `service` in the `services` section the profile names
+    /// (`services = NAME`, then `[services NAME]` with `sts =` and an
+    /// indented `endpoint_url = ...` under it).
+    pub fn service_value(&self, profile: &str, service: &str, key: &str) -> Result<Option<&str>> {
+        let Some(section) = self.value(profile, "services") else {
+            return Ok(None);
+        };
+        // botocore refuses a profile naming a section that is not there.
+        if !self.services.iter().any(|s| s == section) {
+            return Err(Error::ConfigParse(format!(
+                "profile `{profile}` names `services = {section}`, but {} has no [services {section}] section; add it or remove that line",
+                self.locations.config
+            )));
+        }
+        let at = PropertiesKey::builder()
+            .section_key("services")
+            .section_name(section)
+            .property_name(service)
+            .sub_property_name(key)
+            .build()
+            .map_err(Error::ConfigParse)?;
+        Ok(self.set.other_sections().get(&at).map(String::as_str))
     }
 }
 
@@ -483,6 +603,25 @@ mod tests {
             chain::resolve(fast.set(), "A"),
             chain::resolve(full.set(), "A")
         );
+    }
+
+    #[test]
+    fn quoted_profile_names_are_read_as_botocore_reads_them() {
+        let config = "[profile \"quoted\"]\nregion = a\n[profile 'my profile'] # x\r\nregion = b\naws_access_key_id = k\naws_secret_access_key = s\n[profile \"a b c\" d]\nregion = c\n[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = quoted\n[profile \"quoted\"]\naws_access_key_id = k\naws_secret_access_key = s\n";
+        let creds = "";
+        let full = Profiles::parse(config, creds).unwrap();
+        assert_eq!(full.value("quoted", "region"), Some("a"));
+        assert_eq!(full.value("my profile", "region"), Some("b"));
+        // Three words: botocore drops the section, and so does awsmfa.
+        assert!(full.get("a b c").is_err());
+        for name in ["dev", "my profile"] {
+            let fast = Profiles::parse_for(config, creds, name).unwrap();
+            assert_eq!(
+                chain::resolve(fast.set(), &encode_name(name)),
+                chain::resolve(full.set(), &encode_name(name))
+            );
+        }
+        assert_eq!(full.chain("my profile").unwrap().path, vec!["my%20profile"]);
     }
 
     #[test]

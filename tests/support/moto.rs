@@ -39,6 +39,9 @@ static RETURNED: Condvar = Condvar::new();
 pub struct Moto {
     pub url: String,
     server: Option<Server>,
+    /// A server of its own (see [`Moto::dedicated`]): it dies with this
+    /// value instead of going back to the pool.
+    pooled: bool,
 }
 
 impl Moto {
@@ -68,13 +71,44 @@ impl Moto {
         Moto {
             url: server.url.clone(),
             server: Some(server),
+            pooled: true,
         }
+    }
+
+    /// A server outside the pool, for a test that changes how moto judges
+    /// requests (see [`Moto::authenticate`]); nobody else ever gets it.
+    pub fn dedicated() -> Moto {
+        let server = start();
+        Moto {
+            url: server.url.clone(),
+            server: Some(server),
+            pooled: false,
+        }
+    }
+
+    /// From now on, check every request's signature and the signer's IAM
+    /// policies, as AWS does (moto's INITIAL_NO_AUTH_ACTION_COUNT = 0): seed
+    /// first, then call this.
+    pub fn authenticate(&self) {
+        assert!(!self.pooled, "only a dedicated server may authenticate");
+        // Not form-encoded: moto reads the raw body, which a form hides.
+        let host = self.url.trim_start_matches("http://");
+        let request = format!(
+            "POST /moto-api/reset-auth HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\n0"
+        );
+        let (status, body) = super::exchange(host, &request).unwrap();
+        assert_eq!(status, 200, "moto reset-auth failed: {body}");
     }
 }
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
+        if let Some(mut s) = self.server.take() {
+            if !self.pooled {
+                let _ = s._child.kill();
+                let _ = s._child.wait();
+                return;
+            }
             POOL.lock().unwrap().free.push(s);
             RETURNED.notify_one();
         }

@@ -34,6 +34,13 @@ pub enum Action {
     Close,
     /// Answer HTTP 200 with this XML document (an STS answer the test wrote).
     Answer(String),
+    /// Answer what something other than AWS would: a captive portal's HTML
+    /// page, another program's 404, a JSON API.
+    Canned {
+        status: u16,
+        content_type: &'static str,
+        body: &'static str,
+    },
 }
 
 impl Action {
@@ -271,6 +278,17 @@ fn serve(conn: TcpStream, shared: &Shared) {
         Action::Close => {}
         Action::Answer(body) => {
             let _ = respond(&mut conn, 200, &body);
+        }
+        Action::Canned {
+            status,
+            content_type,
+            body,
+        } => {
+            let _ = write!(
+                conn,
+                "HTTP/1.1 {status} Whatever\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     }
     let _ = conn.shutdown(Shutdown::Both);
