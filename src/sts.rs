@@ -537,6 +537,11 @@ where
             // What the parser says may quote the body, which would hold
             // credentials, so nothing of it is shown.
             if status < 300 {
+                let body = raw.body().bytes().unwrap_or_default();
+                if !looks_like_xml(body) {
+                    // A captive portal's page, another program's answer.
+                    return not_aws(status, raw.headers().get("content-type"), body);
+                }
                 return Failure::Unreachable {
                     why: format!("its answer (HTTP {status}) is not a well-formed STS answer, which STS never sends; nothing was kept"),
                 };
@@ -612,8 +617,7 @@ where
 
 /// An answer that is not AWS's: its status, and what it looks like.
 fn not_aws(status: u16, content_type: Option<&str>, body: &[u8]) -> Failure {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
-    let what = if text.contains("<html") || text.contains("<!doctype html") {
+    let what = if looks_like_html(body) {
         "an HTML page".to_string()
     } else if body.is_empty() {
         "an empty body".to_string()
@@ -626,6 +630,17 @@ fn not_aws(status: u16, content_type: Option<&str>, body: &[u8]) -> Failure {
     Failure::NotAws { status, what }
 }
 
+/// Whether a body starts as an XML document does (what STS sends).
+fn looks_like_xml(body: &[u8]) -> bool {
+    let start = body.trim_ascii_start();
+    start.starts_with(b"<?xml") || (start.starts_with(b"<") && !looks_like_html(start))
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
+    head.contains("<html") || head.contains("<!doctype html")
+}
+
 /// The text of the first `<name>` element of an XML body, if any.
 fn xml_element(body: &[u8], name: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
@@ -635,16 +650,11 @@ fn xml_element(body: &[u8], name: &str) -> Option<String> {
     Some(text[start..end].trim().to_string())
 }
 
-/// What AWS (or whatever answered) wrote, safe for a terminal: no control
-/// characters (an escape sequence in a message must not reach the screen),
-/// at most 500 characters.
+/// What AWS (or whatever answered) wrote, at most 500 characters. Control
+/// characters stay: `term` shows them escaped where the message is
+/// printed, so the reader sees they were there.
 fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(500)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    s.chars().take(500).collect::<String>().trim().to_string()
 }
 
 fn source_chain(err: &dyn std::error::Error) -> String {

@@ -958,7 +958,6 @@ fn doctor_says_in_words_that_aws_rejects_the_keys_and_fails() {
 /// `AWS_CONFIG_FILE` a copy without credentials, so the endpoint is the
 /// first source that answers.
 #[test]
-#[ignore = "needs the exec --server change; see report"]
 fn exec_server_serves_the_role_when_the_keys_are_in_default() {
     let w = World::new();
     let s = w.seed("alice", &["dev"]);

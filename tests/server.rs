@@ -328,10 +328,12 @@ fn signals_reach_the_command_and_its_exit_status_comes_back() {
     }
 
     // A command killed by a signal: 128 + 9. (With a `default` profile
-    // holding keys, which the command's SDK would prefer: said once.)
-    let creds = w.read("credentials_file");
-    w.write_credentials(&format!(
-        "{creds}\n[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
+    // holding keys in the config file, which the command's SDK would
+    // prefer: said once. Keys in the credentials file are hidden from the
+    // command instead: resolve::exec_server_serves_the_role_when_the_keys_are_in_default.)
+    let config = w.read("config_file");
+    w.write_config(&format!(
+        "{config}\n[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
     ));
     let out = output_within(
         &mut w.awsmfa(&["exec", "--server", "dev", "--", "sh", "-c", "kill -KILL $$"]),
@@ -339,7 +341,7 @@ fn signals_reach_the_command_and_its_exit_status_comes_back() {
     );
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("profile `default` has credentials of its own"),
+        stderr(&out).contains("profile `default` in the config file has credentials of its own"),
         "{}",
         stderr(&out)
     );

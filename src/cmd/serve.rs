@@ -44,7 +44,10 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         .roles
         .last()
         .map(|hop| hop.role_arn.clone());
-    warn_about_default_profile(&profiles);
+    let hide_credentials_file = default_keys_in_credentials_file(&profiles);
+    if !hide_credentials_file {
+        warn_about_default_profile(&profiles);
+    }
 
     // Without the encrypted cache, the MFA session is kept in this process.
     let store: Box<dyn Store> = match ctx.cache()? {
@@ -71,6 +74,13 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     cmd.envs(changes.set.iter().map(|(k, v)| (k, v)))
         .env(server::URI_VAR, endpoint.url())
         .env(server::TOKEN_VAR, endpoint.token());
+    if hide_credentials_file {
+        // Keys in `[default]` of the credentials file, the layout the AWS
+        // docs teach, come before the endpoint in every SDK's chain: the
+        // command sees no credentials file at all, so its SDK asks the
+        // endpoint. Nothing is copied, so no secret lands in another file.
+        cmd.env("AWS_SHARED_CREDENTIALS_FILE", NO_FILE);
+    }
 
     // Installed before the command starts: a SIGTERM in between must not
     // kill awsmfa and leave the command without its endpoint. A prompt
@@ -144,6 +154,18 @@ fn exit_code(status: ExitStatus) -> u8 {
 
 /// The command's SDK looks at the `default` profile before it looks for a
 /// credential endpoint: if that profile has credentials of its own, they win.
+/// An empty file that is always there and never holds anything.
+const NO_FILE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
+/// Whether `[default]` of the credentials file (not of the config file)
+/// holds an access key.
+fn default_keys_in_credentials_file(profiles: &Profiles) -> bool {
+    std::fs::read_to_string(&profiles.locations.credentials)
+        .ok()
+        .and_then(|text| Profiles::parse("", &text).ok())
+        .is_some_and(|own| own.value("default", "aws_access_key_id").is_some())
+}
+
 fn warn_about_default_profile(profiles: &Profiles) {
     const SOURCES: &[&str] = &[
         "aws_access_key_id",
@@ -159,7 +181,7 @@ fn warn_about_default_profile(profiles: &Profiles) {
         .find(|key| profiles.value("default", key).is_some())
     {
         crate::term::note(format_args!(
-            "awsmfa: warning: profile `default` has credentials of its own ({key}), and AWS SDKs in the command use them before the credential endpoint; rename that profile to use the endpoint"
+            "awsmfa: warning: profile `default` in the config file has credentials of its own ({key}), and AWS SDKs in the command use them before the credential endpoint; move them to another profile (or to the credentials file, which the command is then not shown) to use the endpoint"
         ));
     }
 }
