@@ -137,16 +137,8 @@ fn credential_process_is_consumed_by_the_aws_cli() {
         awsmfa_bin().display()
     ));
     let o = w
-        .aws(&[
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "via-awsmfa",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ])
+        .aws(CALLER_ARN)
+        .args(["--profile", "via-awsmfa"])
         .output()
         .unwrap();
     let arn = ok(&o);
@@ -198,15 +190,8 @@ fn exec_passes_exit_code_and_environment() {
     let o = w
         .awsmfa(&["exec", "dev", "--token-code", "123456", "--"])
         .arg(python())
-        .args([
-            "-m",
-            "awscli",
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-        ])
-        .args(["--output", "text"])
+        .args(["-m", "awscli"])
+        .args(CALLER_ARN)
         .output()
         .unwrap();
     assert!(ok(&o).trim().starts_with(&assumed(&s.roles["dev"])));
@@ -749,36 +734,35 @@ fn unsupported_sources_are_named() {
 
 // --- at a terminal ------------------------------------------------------------
 
-#[test]
-fn env_refuses_a_terminal_without_force() {
+/// `awsmfa COMMAND dev` at a terminal: refused (exit 7) before any STS
+/// call, with `hint` in the message and no `secret` on the screen; with
+/// `--force` it prints what holds `forced`.
+fn refuses_a_terminal(command: &str, hint: &str, secret: &str, forced: &str) {
     let mut w = World::new();
     w.standard(&["dev"]);
     let p = recorder(&mut w);
     let bin = awsmfa_bin().to_str().unwrap();
-    let run = run_pty(
-        &w,
-        &[bin, "env", "dev", "--token-code", "123456"],
-        &[],
-        HANG,
-    );
+    let argv = [bin, command, "dev", "--token-code", "123456"];
+    let run = run_pty(&w, &argv, &[], HANG);
     run.finished();
     assert_eq!(run.status, 7, "{}", run.transcript);
-    assert!(run.transcript.contains("eval"), "{}", run.transcript);
-    assert!(!run.transcript.contains("AWS_SECRET_ACCESS_KEY"));
+    assert!(run.transcript.contains(hint), "{}", run.transcript);
+    assert!(!run.transcript.contains(secret));
     assert_eq!(p.count(), 0, "refused only after calling STS");
 
-    let run = run_pty(
-        &w,
-        &[bin, "env", "dev", "--token-code", "123456", "--force"],
-        &[],
-        HANG,
-    );
+    let run = run_pty(&w, &[&argv[..], &["--force"]].concat(), &[], HANG);
     run.finished();
     assert_eq!(run.status, 0, "{}", run.transcript);
-    assert!(
-        run.transcript.contains("export AWS_ACCESS_KEY_ID='ASIA"),
-        "{}",
-        run.transcript
+    assert!(run.transcript.contains(forced), "{}", run.transcript);
+}
+
+#[test]
+fn env_refuses_a_terminal_without_force() {
+    refuses_a_terminal(
+        "env",
+        "eval",
+        "AWS_SECRET_ACCESS_KEY",
+        "export AWS_ACCESS_KEY_ID='ASIA",
     );
 }
 
@@ -786,39 +770,11 @@ fn env_refuses_a_terminal_without_force() {
 /// terminal it refuses as `env` does, before any STS call.
 #[test]
 fn process_refuses_a_terminal_without_force() {
-    let mut w = World::new();
-    w.standard(&["dev"]);
-    let p = recorder(&mut w);
-    let bin = awsmfa_bin().to_str().unwrap();
-    let run = run_pty(
-        &w,
-        &[bin, "process", "dev", "--token-code", "123456"],
-        &[],
-        HANG,
-    );
-    run.finished();
-    assert_eq!(run.status, 7, "{}", run.transcript);
-    assert!(
-        run.transcript
-            .contains("credential_process = awsmfa process dev"),
-        "{}",
-        run.transcript
-    );
-    assert!(!run.transcript.contains("SecretAccessKey"));
-    assert_eq!(p.count(), 0, "refused only after calling STS");
-
-    let run = run_pty(
-        &w,
-        &[bin, "process", "dev", "--token-code", "123456", "--force"],
-        &[],
-        HANG,
-    );
-    run.finished();
-    assert_eq!(run.status, 0, "{}", run.transcript);
-    assert!(
-        run.transcript.contains("\"SecretAccessKey\""),
-        "{}",
-        run.transcript
+    refuses_a_terminal(
+        "process",
+        "credential_process = awsmfa process dev",
+        "SecretAccessKey",
+        "\"SecretAccessKey\"",
     );
 }
 

@@ -473,14 +473,7 @@ fn a_chain_fifty_roles_deep_is_resolved_and_assumed() {
     // And the command runs them all: the last identity is hop49's session.
     let out = ok(&w.run(&["--no-cache", "env", "hop49", "--token-code", "123456"]));
     let keys = exports(&out);
-    let mut who = w.aws(&[
-        "sts",
-        "get-caller-identity",
-        "--output",
-        "text",
-        "--query",
-        "Arn",
-    ]);
+    let mut who = w.aws(crate::support::CALLER_ARN);
     for (k, v) in &keys {
         who.env(k, v);
     }

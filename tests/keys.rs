@@ -323,16 +323,8 @@ pub(crate) fn working_key_on_disk(w: &World) -> String {
         iam_keys(w)
     );
     let arn = ok(&w
-        .aws(&[
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "alice",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ])
+        .aws(CALLER_ARN)
+        .args(["--profile", "alice"])
         .output()
         .unwrap());
     assert!(arn.trim().ends_with(":user/alice"), "{arn}");

@@ -971,16 +971,7 @@ fn exec_server_serves_the_role_when_the_keys_are_in_default() {
     ));
     let script = "import boto3\nprint(boto3.client('sts').get_caller_identity()['Arn'])";
     for child in [
-        vec![
-            "-m",
-            "awscli",
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
+        [&["-m", "awscli"][..], CALLER_ARN].concat(),
         vec!["-c", script],
     ] {
         let out = bounded::output_within(

@@ -52,14 +52,7 @@ fn ca_bundle_in_the_profile_is_trusted() {
     );
     // A GetCallerIdentity with those keys, still over TLS, names the role.
     let o = w
-        .aws(&[
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ])
+        .aws(CALLER_ARN)
         .env("AWS_CA_BUNDLE", &front.ca)
         .env("AWS_ACCESS_KEY_ID", json["AccessKeyId"].as_str().unwrap())
         .env(

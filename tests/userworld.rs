@@ -273,29 +273,22 @@ fn ten_processes_at_once_each_in_its_own_session_keyring_take_one_code() {
 
 /// Seconds from now until the exported AWS_CREDENTIAL_EXPIRATION.
 fn lifetime(out: &str) -> i64 {
-    let at = exported(out, "AWS_CREDENTIAL_EXPIRATION");
-    let t = httpdate_free_rfc3339(&at);
+    seconds_left(&exported(out, "AWS_CREDENTIAL_EXPIRATION"))
+}
+
+/// Seconds from now until an RFC 3339 time (as `env` and `process` write
+/// it), read with the SDK's own date parser.
+fn seconds_left(rfc3339: &str) -> i64 {
+    let at = aws_smithy_types::DateTime::from_str(
+        rfc3339,
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .unwrap_or_else(|e| panic!("{rfc3339:?}: {e}"));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    t - now
-}
-
-/// `2026-12-01T20:15:00Z` as Unix seconds (what `env` exports).
-fn httpdate_free_rfc3339(s: &str) -> i64 {
-    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
-    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
-    let (hh, mm, ss) = (n(11..13), n(14..16), n(17..19));
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * 86_400 + hh * 3600 + mm * 60 + ss
+    at.secs() - now
 }
 
 #[test]
@@ -331,11 +324,7 @@ fn nothing_handed_out_outlives_the_duration_asked_for() {
     let json: serde_json::Value =
         serde_json::from_str(&ok(&u.run(&["process", "r1short"]))).unwrap();
     let expiry = json["Expiration"].as_str().unwrap();
-    let now = httpdate_free_rfc3339(&chrono_free_now());
-    assert!(
-        httpdate_free_rfc3339(expiry) - now <= 15 * 60 + 60,
-        "{json}"
-    );
+    assert!(seconds_left(expiry) <= 15 * 60 + 60, "{json}");
     let child = ok(&u.run(&[
         "exec",
         "r1",
@@ -369,15 +358,6 @@ fn nothing_handed_out_outlives_the_duration_asked_for() {
     let hook = ok(&in_proj(&["hook", "bash"]));
     assert!(lifetime(&hook) <= 15 * 60 + 60, "{hook}");
     assert_eq!(u.calls("AssumeRole"), calls + 1, "not the cached hour");
-}
-
-/// Now as RFC 3339, from `date` (the test has no date crate).
-fn chrono_free_now() -> String {
-    let o = Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
 fn role_arn_of(config: &str, profile: &str) -> String {

@@ -339,6 +339,17 @@ pub fn codes_in(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// `aws sts get-caller-identity`, printing only the caller's ARN: what the
+/// tests ask the real aws CLI to learn who a set of credentials is.
+pub const CALLER_ARN: &[&str] = &[
+    "sts",
+    "get-caller-identity",
+    "--query",
+    "Arn",
+    "--output",
+    "text",
+];
+
 /// The ARN prefix `sts get-caller-identity` reports for a session of `role_arn`.
 pub fn assumed(role_arn: &str) -> String {
     format!(
