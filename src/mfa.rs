@@ -182,6 +182,15 @@ fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> 
     // Killed while the child is still unreaped (a zombie at worst): its pid,
     // and so the group's id, cannot have been reused by anyone else yet.
     let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    reaped(child, outcome)
+}
+
+/// Reap the child, then its output, but only from a command that
+/// succeeded: a failing one's output is no code.
+fn reaped(
+    mut child: std::process::Child,
+    outcome: std::result::Result<Vec<u8>, Ended>,
+) -> std::result::Result<Vec<u8>, Ended> {
     let status = child
         .wait()
         .map_err(|e| Ended::Failed(format!("cannot wait for it: {e}")))?;
@@ -289,14 +298,7 @@ fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> 
     if outcome.is_err() {
         let _ = child.kill();
     }
-    let status = child
-        .wait()
-        .map_err(|e| Ended::Failed(format!("cannot wait for it: {e}")))?;
-    let out = outcome?;
-    if !status.success() {
-        return Err(Ended::Failed(format!("it exited with {status}")));
-    }
-    Ok(out)
+    reaped(child, outcome)
 }
 
 fn prompt(serial: &str, attempt: u32) -> Result<String> {
