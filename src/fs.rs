@@ -12,6 +12,13 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 
+/// The uid awsmfa acts as: the only owner of files and directories it
+/// trusts (root included: root trusts only root's).
+#[cfg(unix)]
+pub fn my_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
 /// Why [`read_regular`] refused a file.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

@@ -91,9 +91,7 @@ pub fn read(file: &Path) -> Result<Vec<u8>> {
 }
 
 #[cfg(unix)]
-fn me() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
+use crate::fs::my_uid as me;
 
 /// The file itself: owned by the user running awsmfa (root included: root
 /// trusts only root's files), and not writable by others. `meta` is that of

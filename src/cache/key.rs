@@ -479,7 +479,7 @@ mod os {
 
     /// Where the key is, for `status`, `cache list` and `doctor`.
     pub fn describe(label: &str) -> String {
-        let uid = rustix::process::getuid().as_raw();
+        let uid = crate::fs::my_uid();
         match user().and_then(|r| r.search(label).map_err(text)) {
             Ok(key) => format!(
                 "the {NAME}: key {} `{label}` in @u of uid {uid}, which every process of this user finds",
@@ -547,9 +547,8 @@ fn runtime_key_path() -> Option<PathBuf> {
 #[cfg(unix)]
 fn private_dir(dir: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(dir).is_ok_and(|m| {
-        m.is_dir() && m.mode() & 0o077 == 0 && m.uid() == rustix::process::getuid().as_raw()
-    })
+    std::fs::metadata(dir)
+        .is_ok_and(|m| m.is_dir() && m.mode() & 0o077 == 0 && m.uid() == crate::fs::my_uid())
 }
 
 #[cfg(not(unix))]

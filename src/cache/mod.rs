@@ -537,7 +537,7 @@ pub(crate) fn read_private(path: &Path, max: u64) -> std::result::Result<Option<
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let (meta, me) = (&found.meta, rustix::process::geteuid().as_raw());
+        let (meta, me) = (&found.meta, crate::fs::my_uid());
         if meta.uid() != me {
             return Err(Unsafe::Foreign(format!(
                 "it belongs to uid {}, not to you (uid {me})",
@@ -560,7 +560,7 @@ fn foreign_owner(dir: &Path) -> Option<u32> {
     {
         use std::os::unix::fs::MetadataExt;
         let uid = std::fs::metadata(dir).ok()?.uid();
-        (uid != rustix::process::geteuid().as_raw()).then_some(uid)
+        (uid != crate::fs::my_uid()).then_some(uid)
     }
     #[cfg(not(unix))]
     {

@@ -367,7 +367,7 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
     {
         use std::os::unix::fs::MetadataExt;
         let mode = meta.mode() & 0o777;
-        let mine = meta.uid() == rustix::process::geteuid().as_raw();
+        let mine = meta.uid() == crate::fs::my_uid();
         let loose = if secret { mode & 0o077 } else { mode & 0o022 };
         let fix = format!(
             "chmod {} {}",
@@ -613,7 +613,7 @@ fn cache_modes(r: &mut Report, dir: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let me = rustix::process::geteuid().as_raw();
+        let me = crate::fs::my_uid();
         if meta.uid() != me {
             r.fail(
                 TOPIC,

@@ -631,7 +631,7 @@ pub fn clean_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
 #[cfg(unix)]
 fn owned_by_me(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
-    meta.uid() == rustix::process::geteuid().as_raw()
+    meta.uid() == crate::fs::my_uid()
 }
 
 #[cfg(not(unix))]
