@@ -12,7 +12,7 @@ if ((fuzz)); then bash scripts/setup.sh --fuzz; else bash scripts/setup.sh; fi
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 shopt -s nullglob
-shellcheck scripts/*.sh .ci/run shell/*.bash shell/*.sh bench/*.sh
+shellcheck scripts/*.sh .ci/run src/shell/*.bash src/shell/*.zsh bench/*.sh
 cargo test --locked
 # The Debian package, installed with dpkg -i and checked as a new user sees
 # it: man, TAB in bash/zsh/fish through tmux, the hook's path.

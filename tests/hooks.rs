@@ -38,14 +38,14 @@ fn scripts_pass_shellcheck_zsh_and_fish_parsers() {
     }
     let w = World::offline();
     // The raw files, as shipped…
-    let raw = |f: &str| repo(&format!("shell/{f}"));
+    let raw = |f: &str| repo(&format!("src/shell/{f}"));
     ok(&run(Command::new("shellcheck")
-        .arg(raw("awsmfa.bash"))
-        .arg(raw("awsmfa.zsh"))));
-    ok(&run(Command::new("zsh").arg("-n").arg(raw("awsmfa.zsh"))));
+        .arg(raw("bash.bash"))
+        .arg(raw("zsh.zsh"))));
+    ok(&run(Command::new("zsh").arg("-n").arg(raw("zsh.zsh"))));
     ok(&run(Command::new("fish")
         .arg("--no-execute")
-        .arg(raw("awsmfa.fish"))));
+        .arg(raw("fish.fish"))));
     // …and as `awsmfa init` renders them.
     for (shell, ext) in [("bash", "bash"), ("zsh", "zsh"), ("fish", "fish")] {
         let file = w.path(&format!("init.{ext}"));
@@ -68,7 +68,7 @@ fn init_is_the_file_with_the_binary_path_quoted() {
         ("zsh", awsmfa::shell::posix::quote(&bin())),
         ("fish", awsmfa::shell::fish::quote(&bin())),
     ] {
-        let raw = std::fs::read_to_string(repo(&format!("shell/awsmfa.{shell}"))).unwrap();
+        let raw = std::fs::read_to_string(repo(&format!("src/shell/{shell}.{shell}"))).unwrap();
         let out = ok(&w.run(&["init", shell]));
         assert_eq!(out, raw.replace("__AWSMFA_EXE__", &quoted), "{shell}");
         assert!(!out.contains("__AWSMFA_EXE__"));

@@ -17,7 +17,7 @@
 //! `non_utf8_files_are_named`).
 
 use crate::support::{have, stderr, stdout, World};
-use awsmfa::shell::{self, Dotenv, Fish, Posix, Shell};
+use awsmfa::shell::{self, Dotenv, Fish, Posix, Statements};
 use awsmfa::vars::Changes;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -111,7 +111,7 @@ fn changes(values: &[String; 3]) -> Changes {
 struct Harness {
     program: &'static str,
     args: &'static [&'static str],
-    shell: &'static dyn Shell,
+    shell: &'static dyn Statements,
     /// The script for case `i`: eval `$dir/i`, write each variable and the
     /// exported environment into `$out/i.NAME` and `$out/i.ENV`.
     case: fn(usize) -> String,
@@ -396,12 +396,12 @@ fn nul_anywhere_is_refused_with_a_clear_error() {
             awsmfa::cli::Format::Powershell,
             awsmfa::cli::Format::Dotenv,
         ] {
-            let shell = shell::for_format(format).unwrap();
+            let shell = shell::for_format(format);
             let changes = Changes {
                 set: vec![("AWS_SESSION_TOKEN", v.clone())],
                 unset: vec![],
             };
-            let err = match shell::render(shell, &changes) {
+            let err = match shell.export(&changes) {
                 Ok(text) => return Err(TestCaseError::fail(format!("rendered {text:?}"))),
                 Err(e) => e.to_string(),
             };

@@ -4,7 +4,7 @@
 
 use crate::support::check::exported;
 use crate::support::*;
-use awsmfa::shell::{self, Dotenv, Fish, Posix, PowerShell, Shell};
+use awsmfa::shell::{self, Dotenv, Fish, Posix, PowerShell, Statements};
 use awsmfa::vars::Changes;
 use std::path::Path;
 
@@ -85,7 +85,7 @@ fn case() -> Case {
     }
 }
 
-fn rendered(shell: &dyn Shell, values: &[(&'static str, String)]) -> String {
+fn rendered(shell: &dyn Statements, values: &[(&'static str, String)]) -> String {
     let changes = Changes {
         set: values.to_vec(),
         unset: vec!["Q_UNSET_ME"],
@@ -457,7 +457,7 @@ fn powershell_output_is_verbatim_strings() {
 #[test]
 fn nul_is_refused_by_every_format() {
     let values = vec![("Q_NUL", "a\0b".to_string())];
-    for shell in [&Posix as &dyn Shell, &Fish, &Dotenv, &PowerShell] {
+    for shell in [&Posix as &dyn Statements, &Fish, &Dotenv, &PowerShell] {
         let changes = Changes {
             set: values.clone(),
             unset: vec![],

@@ -1,4 +1,8 @@
-//! `awsmfa env`: shell statements for `eval`.
+//! `awsmfa env`: the credentials as statements for `eval` (or a `.env` file,
+//! or credential_process JSON), in the format `--shell` names.
+//!
+//! This file owns only the command: `--unset`, the refusal to print to a
+//! terminal and the fetch; every format is the shell's ([`crate::shell`]).
 
 use super::{print, request, Context};
 use crate::cli::{EnvArgs, Format};
@@ -12,15 +16,13 @@ use std::process::ExitCode;
 pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     let shell = shell::for_format(args.shell);
     if args.unset {
-        return match (shell, args.shell) {
-            (Some(sh), f) if f != Format::Dotenv => {
-                print(&shell::render(sh, &Changes::remove_all())?)
-            }
-            _ => Err(Error::Usage(format!(
+        if !shell.removes() {
+            return Err(Error::Usage(format!(
                 "--unset needs a shell format; {:?} output has no way to remove a variable",
                 args.shell
-            ))),
-        };
+            )));
+        }
+        return print(&shell.export(&Changes::remove_all())?);
     }
     // Checked before any prompt or network call: secrets printed to a
     // terminal end up in scrollback, recordings and screen shares.
@@ -35,9 +37,5 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
         return Err(Error::StdoutIsTerminal { args: hint });
     }
     let obtained = obtain(&request(args.profile, args.fetch), &*ctx.store()?)?;
-    let text = match shell {
-        Some(sh) => shell::render(sh, &Changes::export(&obtained))?,
-        None => super::process::json(&obtained)?,
-    };
-    print(&text)
+    print(&shell.export(&Changes::export(&obtained))?)
 }

@@ -8,13 +8,13 @@
 //! left with the credentials of a directory it is no longer in.
 
 use super::{print, Context};
-use crate::cli::{HookArgs, HookShell};
+use crate::cli::HookArgs;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
 use crate::hookstate::{epoch, Active, ShellStore, State};
 use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
-use crate::shell::{self, fish, posix, Fish, Posix};
+use crate::shell::{self, Hook};
 use crate::vars::{Changes, CONFLICTING, MANAGED};
 use crate::{term, trust};
 use std::collections::BTreeMap;
@@ -27,15 +27,14 @@ use std::time::SystemTime;
 const RETRY: u64 = 60;
 
 pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
+    let shell = shell::for_hook(args.shell);
     // The prompt hook reads this through $(...); at a terminal it would put
     // secrets in scrollback.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        let init = format!("awsmfa init {}", shell.name());
         return Err(Error::Usage(format!(
-            "`awsmfa hook` is run by the prompt hook, not by hand; load the hook with {}",
-            match args.shell {
-                HookShell::Fish => "`awsmfa init fish | source`".to_string(),
-                sh => format!("`eval \"$(awsmfa init {sh:?})\"`").to_lowercase(),
-            }
+            "`awsmfa hook` is run by the prompt hook, not by hand; load the hook with `{}`",
+            shell.apply(&init)
         )));
     }
     let now = SystemTime::now();
@@ -48,7 +47,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
         (Some(_), Err(_)) => Some(RETRY),
         (Some(a), Ok(())) => Some(next_look(a, window()?, now)),
     };
-    print(&render(args.shell, &env, &state, deadline, now)?)?;
+    print(&render(shell, &env, &state, deadline, now)?)?;
     outcome.map(|()| ExitCode::SUCCESS)
 }
 
@@ -69,16 +68,22 @@ fn all_vars() -> impl Iterator<Item = &'static str> {
     MANAGED.iter().chain(CONFLICTING).copied()
 }
 
-/// What `.awsmfa.toml` (if any) asks for here.
-enum Want {
-    Nothing,
-    Project { file: PathBuf, project: Project },
+/// The shell's own value of every variable the hook may change.
+fn own_values() -> BTreeMap<String, Option<String>> {
+    all_vars().map(|n| (n.to_string(), var(n))).collect()
 }
 
-fn want(cwd: Option<&Path>, hinted: &mut Option<String>) -> Result<Want> {
+/// A trusted `.awsmfa.toml` and what it asks for.
+struct Wanted {
+    file: PathBuf,
+    project: Project,
+}
+
+/// What `.awsmfa.toml` (if any) asks for here.
+fn want(cwd: Option<&Path>, hinted: &mut Option<String>) -> Result<Option<Wanted>> {
     let Some(file) = cwd.and_then(project::find) else {
         *hinted = None;
-        return Ok(Want::Nothing);
+        return Ok(None);
     };
     // The file as found, on the physical working directory's path: what
     // `awsmfa allow` records, and never a symlink's target.
@@ -92,92 +97,124 @@ fn want(cwd: Option<&Path>, hinted: &mut Option<String>) -> Result<Want> {
             ));
             *hinted = Some(shown);
         }
-        return Ok(Want::Nothing);
+        return Ok(None);
     }
     *hinted = None;
     let project = Project::parse(&file, &bytes)?;
-    Ok(Want::Project { file, project })
+    Ok(Some(Wanted { file, project }))
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// One look: keep, refresh, leave or enter, as the directory and the clock
+/// say; `env` collects the variables to change.
 fn step(
     ctx: &Context,
     state: &mut State,
     env: &mut BTreeMap<&'static str, Option<String>>,
     now: SystemTime,
 ) -> Result<()> {
-    // The user replaced or removed the credentials by hand (`awsmfa env`,
-    // `unset`): they are the user's now; keep out until the next cd.
-    if let Some(a) = &state.active {
-        if var("AWSMFA_PROFILE").as_deref() != Some(a.project.profile.as_str())
-            || var("AWS_ACCESS_KEY_ID").as_deref() != Some(a.access_key_id.as_str())
-        {
-            state.active = None;
-            return Ok(());
-        }
-    }
-    // `logout` or `cache clear` since the last look: drop what this shell
-    // holds, sessions and exported credentials alike, so that the next use
-    // asks for a code, as it does everywhere else.
-    let generation = crate::cache::generation();
-    let mut revoked = None;
-    if state.generation != generation {
-        state.generation = generation;
-        state.sessions.clear();
-        revoked = state.active.take().map(|a| leave(env, a));
-    }
-    let revoked_now = revoked.is_some();
-    let cwd = std::env::current_dir().ok();
-    let wanted = want(cwd.as_deref(), &mut state.hinted);
-
-    // Same settings as what is exported: refresh only when due.
-    if let (Some(a), Ok(Want::Project { file, project })) = (&mut state.active, &wanted) {
-        if a.project == *project {
-            a.file = file.display().to_string();
-            let window = window()?;
-            let due = a.expires.is_none_or(|e| e <= epoch(now) + window);
-            if !due {
-                return Ok(());
-            }
-            let saved = a.saved.clone();
-            let o = fetch(ctx, state, &saved, project, file, true)?;
-            export(env, &o);
-            let a = state.active.as_mut().expect("still active");
-            a.access_key_id = o.credentials.access_key_id().to_string();
-            a.expires = o.credentials.expiry().map(epoch);
-            return Ok(());
-        }
-    }
-
-    // Anything else: leave what is active (back to the shell's own values),
-    // then enter what this directory asks for.
-    let saved = match (state.active.take(), revoked.take()) {
-        (Some(a), _) => leave(env, a),
-        (None, Some(saved)) => saved,
-        (None, None) => all_vars().map(|n| (n.to_string(), var(n))).collect(),
-    };
-    let (file, project) = match wanted? {
-        Want::Nothing => return Ok(()),
-        Want::Project { file, project } => (file, project),
-    };
-    // What this process's environment holds was just revoked: never adopt it.
-    let adopted = if revoked_now {
-        None
-    } else {
-        adopt(&project, &file, now)?
-    };
-    if let Some(adopted) = adopted {
-        state.active = Some(adopted);
+    if state.active.as_ref().is_some_and(replaced_by_hand) {
+        state.active = None;
         return Ok(());
     }
-    let o = fetch(ctx, state, &saved, &project, &file, false)?;
+    let revoked = revoke(state, env);
+    let may_adopt = revoked.is_none();
+    let cwd = std::env::current_dir().ok();
+    let wanted = want(cwd.as_deref(), &mut state.hinted);
+    if let (Some(a), Ok(Some(w))) = (&mut state.active, &wanted) {
+        if a.project == w.project {
+            a.file = w.file.display().to_string();
+            return refresh(ctx, state, env, w, now);
+        }
+    }
+    // Anything else: leave what is active (back to the shell's own values),
+    // then enter what this directory asks for.
+    let saved = match (state.active.take(), revoked) {
+        (Some(a), _) => leave(env, a),
+        (None, Some(saved)) => saved,
+        (None, None) => own_values(),
+    };
+    match wanted? {
+        None => Ok(()),
+        Some(w) => enter(ctx, state, env, saved, w, may_adopt, now),
+    }
+}
+
+/// The user replaced or removed the credentials by hand (`awsmfa env`,
+/// `unset`): they are the user's now; keep out until the next cd.
+fn replaced_by_hand(a: &Active) -> bool {
+    var("AWSMFA_PROFILE").as_deref() != Some(a.project.profile.as_str())
+        || var("AWS_ACCESS_KEY_ID").as_deref() != Some(a.access_key_id.as_str())
+}
+
+/// `logout` or `cache clear` since the last look: drop what this shell
+/// holds, sessions and exported credentials alike, so that the next use
+/// asks for a code, as it does everywhere else. Returns the shell's own
+/// values when credentials were exported.
+fn revoke(
+    state: &mut State,
+    env: &mut BTreeMap<&'static str, Option<String>>,
+) -> Option<BTreeMap<String, Option<String>>> {
+    let generation = crate::cache::generation();
+    if state.generation == generation {
+        return None;
+    }
+    state.generation = generation;
+    state.sessions.clear();
+    state.active.take().map(|a| leave(env, a))
+}
+
+/// Same settings as what is exported: fetch again only when due.
+fn refresh(
+    ctx: &Context,
+    state: &mut State,
+    env: &mut BTreeMap<&'static str, Option<String>>,
+    w: &Wanted,
+    now: SystemTime,
+) -> Result<()> {
+    let a = state
+        .active
+        .as_ref()
+        .expect("refreshing the active project");
+    let window = window()?;
+    let due = a.expires.is_none_or(|e| e <= epoch(now) + window);
+    if !due {
+        return Ok(());
+    }
+    let saved = a.saved.clone();
+    let o = fetch(ctx, state, &saved, &w.project, &w.file, true)?;
+    export(env, &o);
+    let a = state.active.as_mut().expect("still active");
+    a.access_key_id = o.credentials.access_key_id().to_string();
+    a.expires = o.credentials.expiry().map(epoch);
+    Ok(())
+}
+
+/// Enter `w`'s project: take over the credentials this shell inherited
+/// (see [`adopt`]) unless they were just revoked, else fetch them.
+fn enter(
+    ctx: &Context,
+    state: &mut State,
+    env: &mut BTreeMap<&'static str, Option<String>>,
+    saved: BTreeMap<String, Option<String>>,
+    w: Wanted,
+    may_adopt: bool,
+    now: SystemTime,
+) -> Result<()> {
+    if may_adopt {
+        if let Some(adopted) = adopt(&w.project, &w.file, now)? {
+            state.active = Some(adopted);
+            return Ok(());
+        }
+    }
+    let o = fetch(ctx, state, &saved, &w.project, &w.file, false)?;
     export(env, &o);
     state.active = Some(Active {
-        file: file.display().to_string(),
-        project,
+        file: w.file.display().to_string(),
+        project: w.project,
         saved,
         access_key_id: o.credentials.access_key_id().to_string(),
         expires: o.credentials.expiry().map(epoch),
@@ -309,8 +346,7 @@ fn adopt(project: &Project, file: &Path, now: SystemTime) -> Result<Option<Activ
         &creds,
         &crate::reach::Env::process(),
     )?;
-    let mut saved: BTreeMap<String, Option<String>> =
-        all_vars().map(|n| (n.to_string(), var(n))).collect();
+    let mut saved = own_values();
     for name in MANAGED {
         saved.insert(name.to_string(), None);
     }
@@ -325,7 +361,7 @@ fn adopt(project: &Project, file: &Path, now: SystemTime) -> Result<Option<Activ
 
 /// The statements for the shell: environment, state, next deadline.
 fn render(
-    shell: HookShell,
+    shell: &dyn Hook,
     env: &BTreeMap<&'static str, Option<String>>,
     state: &State,
     deadline: Option<u64>,
@@ -339,27 +375,10 @@ fn render(
             None => {}
         }
     }
-    let json = state.to_json();
-    Ok(match shell {
-        HookShell::Bash | HookShell::Zsh => {
-            let mut out = shell::render(&Posix, &changes)?;
-            out.push_str(&format!("__awsmfa_state={}\n", posix::quote(&json)));
-            out.push_str(&match deadline {
-                Some(secs) => format!("__awsmfa_deadline=$((SECONDS + {secs}))\n"),
-                None => "__awsmfa_deadline=\n".to_string(),
-            });
-            out
-        }
-        HookShell::Fish => {
-            let mut out = shell::render(&Fish, &changes)?;
-            out.push_str(&format!("set -gu __awsmfa_state {}\n", fish::quote(&json)));
-            out.push_str(&match deadline {
-                Some(secs) => format!("set -gu __awsmfa_deadline {}\n", epoch(now) + secs),
-                None => "set -gu __awsmfa_deadline ''\n".to_string(),
-            });
-            out
-        }
-    })
+    let mut out = shell.export(&changes)?;
+    out.push_str(&shell.state(&state.to_json()));
+    out.push_str(&shell.deadline(deadline, now));
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -374,15 +393,15 @@ mod tests {
         let state = State::default();
         let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1000);
         assert_eq!(
-            render(HookShell::Bash, &env, &state, Some(30), now).unwrap(),
+            render(&shell::Bash, &env, &state, Some(30), now).unwrap(),
             "unset AWS_ACCESS_KEY_ID\nexport AWS_PROFILE='it'\\''s'\n__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=$((SECONDS + 30))\n"
         );
         assert_eq!(
-            render(HookShell::Fish, &env, &state, None, now).unwrap(),
+            render(&shell::Fish, &env, &state, None, now).unwrap(),
             "if set -q AWS_ACCESS_KEY_ID; set -e -g AWS_ACCESS_KEY_ID; end\nset -gx AWS_PROFILE 'it\\'s'\nset -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline ''\n"
         );
         assert_eq!(
-            render(HookShell::Fish, &BTreeMap::new(), &state, Some(30), now).unwrap(),
+            render(&shell::Fish, &BTreeMap::new(), &state, Some(30), now).unwrap(),
             "set -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline 1030\n"
         );
     }

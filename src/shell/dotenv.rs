@@ -16,7 +16,9 @@
 //! (`docker run --env-file` does no unquoting at all.) A .env file is read
 //! into a fresh environment, so there is nothing to unset.
 
-use super::Shell;
+use super::{Shell, Statements};
+use crate::error::Result;
+use crate::vars::Changes;
 
 pub struct Dotenv;
 
@@ -28,7 +30,7 @@ fn double_quotable(value: &str) -> bool {
     !value.contains(['"', '\\', '$', '`'])
 }
 
-impl Shell for Dotenv {
+impl Statements for Dotenv {
     fn set(&self, name: &str, value: &str) -> String {
         assert!(
             self.refuse(value).is_none(),
@@ -51,5 +53,14 @@ impl Shell for Dotenv {
             return None;
         }
         Some("it holds a single quote, a backslash or `${` together with a double quote, a backslash, `$` or a backtick, and no quoting reads back the same in sh, python-dotenv and docker compose")
+    }
+}
+
+impl Shell for Dotenv {
+    fn export(&self, changes: &Changes) -> Result<String> {
+        super::render(self, changes)
+    }
+    fn removes(&self) -> bool {
+        false
     }
 }

@@ -1,7 +1,13 @@
 //! fish: inside single quotes `\'` and `\\` are escapes (unlike POSIX), and
-//! everything else, newlines included, is literal.
+//! everything else, newlines included, is literal. The prompt hook is
+//! `fish.fish`, run on `--on-variable PWD` and `--on-event fish_prompt`;
+//! fish has no `$SECONDS`, so its deadline is a time since the epoch.
 
-use super::Shell;
+use super::{Hook, Shell, Statements};
+use crate::error::Result;
+use crate::hookstate::epoch;
+use crate::vars::Changes;
+use std::time::SystemTime;
 
 pub struct Fish;
 
@@ -9,7 +15,7 @@ pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
-impl Shell for Fish {
+impl Statements for Fish {
     fn set(&self, name: &str, value: &str) -> String {
         format!("set -gx {name} {}", quote(value))
     }
@@ -17,5 +23,35 @@ impl Shell for Fish {
         // `set -e` of an unset variable fails (status 4); `if` keeps the
         // status of a sourced block clean.
         Some(format!("if set -q {name}; set -e -g {name}; end"))
+    }
+}
+
+impl Shell for Fish {
+    fn export(&self, changes: &Changes) -> Result<String> {
+        super::render(self, changes)
+    }
+}
+
+impl Hook for Fish {
+    fn name(&self) -> &'static str {
+        "fish"
+    }
+    fn script(&self) -> &'static str {
+        include_str!("fish.fish")
+    }
+    fn quote(&self, word: &str) -> String {
+        quote(word)
+    }
+    fn apply(&self, command: &str) -> String {
+        format!("{command} | source")
+    }
+    fn state(&self, json: &str) -> String {
+        format!("set -gu __awsmfa_state {}\n", quote(json))
+    }
+    fn deadline(&self, secs: Option<u64>, now: SystemTime) -> String {
+        match secs {
+            Some(secs) => format!("set -gu __awsmfa_deadline {}\n", epoch(now) + secs),
+            None => "set -gu __awsmfa_deadline ''\n".to_string(),
+        }
     }
 }

@@ -1,22 +1,80 @@
-//! Output for each shell behind one small interface. Each implementation owns
-//! its quoting: whatever bytes a value holds, `eval` of the output sets
-//! exactly that value and runs nothing.
+//! Every shell's syntax, and only here: one type per output format (POSIX
+//! `sh`, bash, zsh, fish, PowerShell, `.env` and the credential_process
+//! JSON), each with its own quoting; and for bash, zsh and fish also the
+//! prompt hook (the script beside its type, `bash.bash`, `zsh.zsh`,
+//! `fish.fish`), the lines that hand the hook's state back, and what
+//! `awsmfa init` prints. Whatever bytes a value holds, `eval` of the output
+//! sets exactly that value and runs nothing.
+//!
+//! The commands pick a type with [`for_format`] or [`for_hook`] and never
+//! match on the shell themselves.
 
+mod bash;
 mod dotenv;
 pub mod fish;
+mod json;
 pub mod posix;
 mod powershell;
+mod zsh;
 
+pub use bash::Bash;
 pub use dotenv::Dotenv;
 pub use fish::Fish;
+pub use json::Json;
 pub use posix::Posix;
 pub use powershell::PowerShell;
+pub use zsh::Zsh;
 
-use crate::cli::Format;
+use crate::cli::{Format, HookShell};
 use crate::error::{Error, Result};
 use crate::vars::Changes;
+use std::time::SystemTime;
 
-pub trait Shell {
+/// In every hook script, the awsmfa that prints it: a valid command word in
+/// every shell, so the raw file passes shellcheck, `zsh -n` and
+/// `fish --no-execute`; [`Hook::init`] puts the quoted path in its place.
+pub const PLACEHOLDER: &str = "__AWSMFA_EXE__";
+
+/// One output format of `awsmfa env --shell` (and `awsmfa process`).
+pub trait Shell: Sync {
+    /// Everything `changes` says, in this format: what `env` prints and
+    /// the hook evals. A value the format cannot carry unchanged is refused
+    /// (the message names the variable, never the value: it may be a
+    /// secret).
+    fn export(&self, changes: &Changes) -> Result<String>;
+    /// Whether this format can remove a variable (`env --unset`).
+    fn removes(&self) -> bool {
+        true
+    }
+}
+
+/// What an interactive shell adds: the prompt hook that `awsmfa init`
+/// prints and whose `awsmfa hook` output it evals.
+pub trait Hook: Shell {
+    /// The name `awsmfa init` and `awsmfa hook` take.
+    fn name(&self) -> &'static str;
+    /// The hook script as shipped, [`PLACEHOLDER`] included.
+    fn script(&self) -> &'static str;
+    /// `word` as one literal word of this shell.
+    fn quote(&self, word: &str) -> String;
+    /// The statement that runs `command` and applies what it prints
+    /// (`eval "$(…)"`, `… | source`): the line an rc file or a hint shows.
+    fn apply(&self, command: &str) -> String;
+    /// The statement that stores the hook's state (JSON) in the shell's
+    /// unexported `__awsmfa_state`.
+    fn state(&self, json: &str) -> String;
+    /// The statement that sets the shell's `__awsmfa_deadline`: the next
+    /// look in `secs` seconds from `now`, or none while nothing is active.
+    fn deadline(&self, secs: Option<u64>, now: SystemTime) -> String;
+
+    /// The hook script, running the awsmfa at `exe` whatever PATH says later.
+    fn init(&self, exe: &str) -> String {
+        self.script().replace(PLACEHOLDER, &self.quote(exe))
+    }
+}
+
+/// One statement per variable: the formats that are read line by line.
+pub trait Statements {
     /// A statement that sets and exports `name` to exactly `value`.
     fn set(&self, name: &str, value: &str) -> String;
     /// A statement that removes `name`, or None where the format cannot.
@@ -29,22 +87,32 @@ pub trait Shell {
     }
 }
 
-/// The shell for an output format; `None` for JSON, which is not a shell.
-pub fn for_format(format: Format) -> Option<&'static dyn Shell> {
+/// The type for an output format.
+pub fn for_format(format: Format) -> &'static dyn Shell {
     match format {
-        Format::Sh | Format::Bash | Format::Zsh => Some(&Posix),
-        Format::Fish => Some(&Fish),
-        Format::Powershell => Some(&PowerShell),
-        Format::Dotenv => Some(&Dotenv),
-        Format::Json => None,
+        Format::Sh => &Posix,
+        Format::Bash => &Bash,
+        Format::Zsh => &Zsh,
+        Format::Fish => &Fish,
+        Format::Powershell => &PowerShell,
+        Format::Dotenv => &Dotenv,
+        Format::Json => &Json,
     }
 }
 
-/// All statements for `changes`, one per line. A value no environment
-/// variable can hold (NUL), or that the format cannot carry unchanged, is
-/// refused rather than silently altered. The message names the variable and
-/// the reason, never the value (it may be a secret).
-pub fn render(shell: &dyn Shell, changes: &Changes) -> Result<String> {
+/// The type for a shell with a prompt hook.
+pub fn for_hook(shell: HookShell) -> &'static dyn Hook {
+    match shell {
+        HookShell::Bash => &Bash,
+        HookShell::Zsh => &Zsh,
+        HookShell::Fish => &Fish,
+    }
+}
+
+/// All statements for `changes`, one per line: removals first, then values.
+/// A value no environment variable can hold (NUL), or that the format
+/// cannot carry unchanged, is refused rather than silently altered.
+pub fn render(shell: &dyn Statements, changes: &Changes) -> Result<String> {
     let mut out = String::new();
     for name in &changes.unset {
         if let Some(line) = shell.unset(name) {
@@ -91,5 +159,49 @@ mod tests {
             unset: vec![],
         };
         assert!(render(&Posix, &changes).is_err());
+        assert!(Bash.export(&changes).is_err());
+    }
+
+    #[test]
+    fn placeholder_becomes_one_quoted_word() {
+        for shell in [HookShell::Bash, HookShell::Zsh, HookShell::Fish] {
+            let shell = for_hook(shell);
+            assert!(shell.script().contains(PLACEHOLDER));
+            let out = shell.init("/opt/it's here/awsmfa");
+            assert!(!out.contains(PLACEHOLDER));
+            let quoted = match shell.name() {
+                "fish" => r"'/opt/it\'s here/awsmfa'",
+                _ => r"'/opt/it'\''s here/awsmfa'",
+            };
+            assert_eq!(
+                out.matches(quoted).count(),
+                shell.script().matches(PLACEHOLDER).count()
+            );
+        }
+    }
+
+    #[test]
+    fn hook_lines_per_shell() {
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1000);
+        let json = r#"{"v":1}"#;
+        for shell in [&Bash as &dyn Hook, &Zsh] {
+            assert_eq!(shell.state(json), "__awsmfa_state='{\"v\":1}'\n");
+            assert_eq!(
+                shell.deadline(Some(30), now),
+                "__awsmfa_deadline=$((SECONDS + 30))\n"
+            );
+            assert_eq!(shell.deadline(None, now), "__awsmfa_deadline=\n");
+        }
+        assert_eq!(Fish.state(json), "set -gu __awsmfa_state '{\"v\":1}'\n");
+        assert_eq!(
+            Fish.deadline(Some(30), now),
+            "set -gu __awsmfa_deadline 1030\n"
+        );
+        assert_eq!(Fish.deadline(None, now), "set -gu __awsmfa_deadline ''\n");
+        assert_eq!(
+            Bash.apply("awsmfa init bash"),
+            "eval \"$(awsmfa init bash)\""
+        );
+        assert_eq!(Fish.apply("awsmfa init fish"), "awsmfa init fish | source");
     }
 }

@@ -1,7 +1,12 @@
-//! bash, zsh and any POSIX sh: single quotes take every byte literally except
-//! `'` itself, which is closed, escaped and reopened.
+//! POSIX sh syntax, shared by bash and zsh: single quotes take every byte
+//! literally except `'` itself, which is closed, escaped and reopened; the
+//! hook's state and deadline are plain assignments, the deadline in
+//! `$SECONDS` arithmetic (bash 3.2+ and zsh, no module, no process).
+//! [`Posix`] is `--shell sh`: any POSIX shell (dash, ksh, bash, zsh).
 
-use super::Shell;
+use super::{Shell, Statements};
+use crate::error::Result;
+use crate::vars::Changes;
 
 pub struct Posix;
 
@@ -9,11 +14,35 @@ pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-impl Shell for Posix {
+impl Statements for Posix {
     fn set(&self, name: &str, value: &str) -> String {
         format!("export {name}={}", quote(value))
     }
     fn unset(&self, name: &str) -> Option<String> {
         Some(format!("unset {name}"))
+    }
+}
+
+impl Shell for Posix {
+    fn export(&self, changes: &Changes) -> Result<String> {
+        super::render(self, changes)
+    }
+}
+
+/// `eval "$(command)"`.
+pub(super) fn apply(command: &str) -> String {
+    format!("eval \"$({command})\"")
+}
+
+/// `__awsmfa_state='…'`.
+pub(super) fn state(json: &str) -> String {
+    format!("__awsmfa_state={}\n", quote(json))
+}
+
+/// `__awsmfa_deadline=$((SECONDS + secs))`, or empty: no deadline.
+pub(super) fn deadline(secs: Option<u64>) -> String {
+    match secs {
+        Some(secs) => format!("__awsmfa_deadline=$((SECONDS + {secs}))\n"),
+        None => "__awsmfa_deadline=\n".to_string(),
     }
 }

@@ -1,7 +1,9 @@
 //! PowerShell: in a verbatim (single-quoted) string a quote is doubled, and
 //! PowerShell also treats the typographic quotes U+2018..U+201B as quotes.
 
-use super::Shell;
+use super::{Shell, Statements};
+use crate::error::Result;
+use crate::vars::Changes;
 
 pub struct PowerShell;
 
@@ -18,7 +20,7 @@ fn quote(value: &str) -> String {
     out
 }
 
-impl Shell for PowerShell {
+impl Statements for PowerShell {
     fn set(&self, name: &str, value: &str) -> String {
         format!("$Env:{name} = {}", quote(value))
     }
@@ -26,5 +28,11 @@ impl Shell for PowerShell {
         Some(format!(
             "Remove-Item -ErrorAction SilentlyContinue Env:{name}"
         ))
+    }
+}
+
+impl Shell for PowerShell {
+    fn export(&self, changes: &Changes) -> Result<String> {
+        super::render(self, changes)
     }
 }
