@@ -6,6 +6,9 @@
 //! deadline. On failure the statements that are still right (leaving a
 //! project, the state) are printed before the error, so the shell is never
 //! left with the credentials of a directory it is no longer in.
+//!
+//! This file owns the hook's decisions (keep, refresh, leave, enter, adopt)
+//! and nothing of any shell's syntax: that is [`crate::shell::Hook`]'s.
 
 use super::{print, Context};
 use crate::cli::HookArgs;
