@@ -16,7 +16,6 @@ use super::print;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::error::{Error, Result};
 use clap::CommandFactory;
-use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{self, EnvCompleter};
 use std::process::ExitCode;
 
@@ -81,16 +80,4 @@ fn zsh_autoloadable(script: &str) -> String {
 
 pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
     print(&script(args.shell)?)
-}
-
-/// Every profile in the config and credentials files. A file that does not
-/// parse gives no candidates rather than an error: completion must never
-/// print into the user's command line.
-pub fn profiles() -> Vec<CompletionCandidate> {
-    let Ok(profiles) = crate::profile::Profiles::load() else {
-        return Vec::new();
-    };
-    let mut names: Vec<&str> = profiles.names().collect();
-    names.sort_unstable();
-    names.into_iter().map(CompletionCandidate::new).collect()
 }
