@@ -99,7 +99,9 @@ pub fn principal(arn: &str) -> Principal {
     match (a.service, a.resource_type()) {
         ("iam", "root") if a.resource == "root" => Principal::Root,
         ("iam", "user") if !a.name().is_empty() => Principal::User(a.name().to_string()),
-        ("sts", "assumed-role") => Principal::AssumedRole(a.after_type().to_string()),
+        ("sts", "assumed-role") if !a.after_type().is_empty() => {
+            Principal::AssumedRole(a.after_type().to_string())
+        }
         _ => Principal::Other,
     }
 }
@@ -222,6 +224,7 @@ mod tests {
             ("arn:aws:sts::123:user/moto", Other),
             ("arn:aws:iam::123:user/", Other),
             ("arn:aws:iam::123:rootish", Other),
+            ("arn:aws:sts::123:assumed-role", Other),
             ("not an arn", Other),
         ] {
             assert_eq!(principal(arn), who, "{arn}");

@@ -1,5 +1,6 @@
-//! The command line, and nothing else: completions and the man page are
-//! generated from these types without touching the AWS SDK.
+//! The command line's clap types, and nothing else: completions and the man
+//! page are generated from them. It stands on leaves only: durations parse
+//! in [`crate::duration`], profile names come from [`crate::profile::names`].
 
 use crate::duration;
 use crate::profile::names;

@@ -1,4 +1,8 @@
-//! Every failure awsmfa reports, each with its own exit code.
+//! Every failure awsmfa reports, each with its own exit code: the user's
+//! [`Error`], and the typed causes it is made from ([`Failure`] of an AWS
+//! call, [`ChainError`] of a profile chain). Nothing else owns a failure's
+//! wording or exit code; this module stands on leaves only (`clock`,
+//! `duration`, `service`).
 //!
 //! Messages are one line, say what went wrong and what to do next, and never
 //! contain a secret: only profile names, ARNs, paths and AWS error codes.

@@ -1,4 +1,5 @@
-//! The IAM calls of `setup` and `rotate`.
+//! The IAM calls of `setup` and `rotate`, and the IAM user behind a
+//! profile (ARNs are read by [`crate::arn`]).
 //!
 //! An `Iam` borrows an [`Sts`]: the same current-thread runtime, HTTP/TLS
 //! stack, timeouts, retries and error classification, so that starting

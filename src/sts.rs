@@ -1,4 +1,7 @@
-//! The only module that talks to AWS, and the only one that starts tokio.
+//! The only module that talks to AWS, and the only one that starts tokio:
+//! the STS calls, their HTTP/TLS stack and bounds, and the reading of what
+//! AWS answered (`classify`, into an [`crate::error::Failure`]; the `Date`
+//! headers, judged by [`crate::clock`]).
 //!
 //! Everything before a network call is synchronous and cheap; an `Sts` is
 //! built only once a command knows it needs STS, and then drives the SDK on a

@@ -1,5 +1,5 @@
-//! `awsmfa completions SHELL`: shell completion, with profile names read
-//! from the user's AWS config at the moment TAB is pressed.
+//! `awsmfa completions SHELL`: the completion scripts and the answer to a
+//! TAB; the profile names offered are [`crate::profile::names`]'.
 //!
 //! The scripts are clap_complete's environment-activated ones: on TAB the
 //! shell runs `_AWSMFA_COMPLETE=<shell> awsmfa -- <words>`, and awsmfa answers

@@ -4,6 +4,10 @@
 //! Exit status: 0 when nothing needs attention, 8 when something deserves a
 //! look (warnings only), 9 when something is broken (at least one failure).
 //! `--offline` skips the checks that call AWS (clock skew, key validity).
+//!
+//! Doctor owns only the report: every rule it checks is judged where it
+//! lives (clock skew by [`crate::clock`], device kinds by [`crate::arn`],
+//! the project file by [`crate::project`] and [`crate::trust`]).
 
 use super::Context;
 use crate::arn::{self, Device};
