@@ -7,7 +7,7 @@
 use super::Context;
 use crate::arn;
 use crate::cli::SetupArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Failure, Result};
 use crate::iam::{self, Iam};
 use crate::profile::edit::{self, Change, Kind};
 use crate::profile::{self, Profiles};
@@ -38,9 +38,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         (Ok(devices), wanted) => choose(&user_name, &devices, wanted.as_deref(), source)?,
         // Some accounts deny listing devices; a serial the user names
         // still deserves to be written, unverified.
-        (Err(crate::error::Failure::Denied { code, .. }), Some(wanted))
-            if arn::device(&wanted).is_totp() =>
-        {
+        (Err(Failure::Denied { code, .. }), Some(wanted)) if arn::device(&wanted).is_totp() => {
             crate::term::note(format_args!(
                 "awsmfa: warning: could not list IAM user `{user_name}`'s MFA devices ({code}); writing --serial {wanted} without checking it"
             ));
@@ -82,7 +80,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn sts_error(f: crate::error::Failure, user: &iam::UserProfile, action: &str) -> Error {
+fn sts_error(f: Failure, user: &iam::UserProfile, action: &str) -> Error {
     user.error(f, action, Service::Sts)
 }
 
