@@ -1,7 +1,9 @@
-//! The command line, and nothing else: completions and the man page are
-//! generated from these types without touching the AWS SDK.
+//! The command line's clap types, and nothing else: completions and the man
+//! page are generated from them. It stands on leaves only: durations parse
+//! in [`crate::duration`], profile names come from [`crate::profile::names`].
 
-use crate::cmd::completions::profiles;
+use crate::duration;
+use crate::profile::names;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCandidates;
 use std::ffi::OsString;
@@ -172,7 +174,7 @@ pub struct FetchArgs {
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
     /// Lifetime of the credentials: seconds or e.g. 15m, 1h, 12h
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     pub duration: Option<u64>,
     /// AWS region for STS and for AWS_REGION (default: the profile's region)
     #[arg(long, value_name = "REGION")]
@@ -182,7 +184,7 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
-    #[arg(add = ArgValueCandidates::new(profiles))]
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: Option<String>,
     /// Output format
     #[arg(long, short, value_enum, default_value_t = Format::Sh)]
@@ -200,7 +202,7 @@ pub struct EnvArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile in ~/.aws/config
-    #[arg(add = ArgValueCandidates::new(profiles))]
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -218,7 +220,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct ProcessArgs {
     /// Profile in ~/.aws/config
-    #[arg(add = ArgValueCandidates::new(profiles))]
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -264,7 +266,7 @@ pub struct StatusArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
-    #[arg(add = ArgValueCandidates::new(profiles))]
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: Option<String>,
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -283,7 +285,7 @@ pub enum CacheCommand {
     #[command(after_help = "Examples:\n  awsmfa cache clear\n  awsmfa cache clear my-role")]
     Clear {
         /// Profile whose entries to remove
-        #[arg(add = ArgValueCandidates::new(profiles))]
+        #[arg(add = ArgValueCandidates::new(names::candidates))]
         profile: Option<String>,
     },
 }
@@ -291,7 +293,7 @@ pub enum CacheCommand {
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// Profile holding the IAM user's access keys
-    #[arg(add = ArgValueCandidates::new(profiles))]
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: Option<String>,
     /// Use this MFA device instead of asking
     #[arg(long, value_name = "ARN")]
@@ -301,14 +303,14 @@ pub struct SetupArgs {
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// Profile holding the IAM user's access keys
-    #[arg(add = ArgValueCandidates::new(profiles))]
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: Option<String>,
     /// Current MFA code, when IAM policies demand MFA
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
     /// How long to wait for AWS to accept the new key before undoing the
     /// rotation (new keys take seconds to propagate)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1m")]
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "1m")]
     pub wait: u64,
 }
 
@@ -321,7 +323,7 @@ pub struct CompletionsArgs {
 pub struct DoctorArgs {
     /// Profile to check (default: $AWS_PROFILE, else every profile that is
     /// not only a source of others)
-    #[arg(add = ArgValueCandidates::new(profiles))]
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: Option<String>,
     /// Skip the checks that call AWS
     #[arg(long)]
@@ -341,14 +343,4 @@ pub enum Format {
     Dotenv,
     /// credential_process JSON (Version 1)
     Json,
-}
-
-pub fn parse_duration(raw: &str) -> Result<u64, String> {
-    let raw = raw.trim();
-    if let Ok(secs) = raw.parse::<u64>() {
-        return Ok(secs);
-    }
-    humantime::parse_duration(raw)
-        .map(|d| d.as_secs())
-        .map_err(|e| format!("{e} (try 3600, 90m or 12h)"))
 }

@@ -1,4 +1,5 @@
-//! The user's own settings: `$XDG_CONFIG_HOME/awsmfa/config.toml`.
+//! The user's own settings, and they alone: `$XDG_CONFIG_HOME/awsmfa/config.toml`
+//! and what each setting may be (the key store choice included).
 //!
 //! Optional; unknown keys are rejected so a typo never silently does nothing.
 
@@ -15,7 +16,32 @@ pub struct UserConfig {
     /// (e.g. "5m"; default 5 minutes).
     pub refresh_window: Option<String>,
     /// Where the cache key lives: auto (default), keyring, file, passphrase.
-    pub key_store: Option<crate::cache::key::Choice>,
+    pub key_store: Option<KeyStoreChoice>,
+}
+
+/// Where the cache key lives (`key_store`, or `AWSMFA_KEY_STORE`): `auto`
+/// tries the stores in order (`crate::cache::key`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStoreChoice {
+    Auto,
+    Keyring,
+    File,
+    Passphrase,
+}
+
+impl KeyStoreChoice {
+    pub fn parse(raw: &str) -> Result<KeyStoreChoice> {
+        match raw {
+            "auto" => Ok(KeyStoreChoice::Auto),
+            "keyring" => Ok(KeyStoreChoice::Keyring),
+            "file" => Ok(KeyStoreChoice::File),
+            "passphrase" => Ok(KeyStoreChoice::Passphrase),
+            other => Err(Error::Usage(format!(
+                "unknown key store {other:?}: use auto, keyring, file or passphrase"
+            ))),
+        }
+    }
 }
 
 /// The XDG base directories awsmfa uses (`etcetera`'s XDG strategy, which
@@ -50,8 +76,8 @@ impl UserConfig {
     pub fn refresh_window_secs(&self) -> Result<u64> {
         match &self.refresh_window {
             None => Ok(300),
-            Some(raw) => crate::cli::parse_duration(raw)
-                .map_err(|why| Error::ConfigParse(format!("refresh_window = {raw:?}: {why}"))),
+            Some(raw) => crate::duration::parse(raw)
+                .map_err(|why| Error::ConfigParse(format!("refresh_window: {why}"))),
         }
     }
 }

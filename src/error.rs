@@ -1,7 +1,14 @@
-//! Every failure awsmfa reports, each with its own exit code.
+//! Every failure awsmfa reports, each with its own exit code: the user's
+//! [`Error`], and the typed causes it is made from ([`Failure`] of an AWS
+//! call, [`ChainError`] of a profile chain). Nothing else owns a failure's
+//! wording or exit code; this module stands on leaves only (`clock`,
+//! `duration`, `service`).
 //!
 //! Messages are one line, say what went wrong and what to do next, and never
 //! contain a secret: only profile names, ARNs, paths and AWS error codes.
+
+use crate::service::Service;
+use crate::{clock, duration};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -35,7 +42,7 @@ pub enum Error {
     #[error("{0}")]
     ConfigParse(String),
     #[error("{0}")]
-    Chain(#[from] crate::profile::chain::ChainError),
+    Chain(#[from] ChainError),
     #[error("profile `{profile}` uses {what}, which awsmfa does not support; use `aws {hint}` for it, or point `source_profile` at an IAM user with access keys")]
     Unsupported {
         profile: String,
@@ -209,7 +216,7 @@ fn denied_hint(action: &str) -> &'static str {
     }
 }
 
-/// Which call failed, to turn an [`crate::sts::Failure`] into an [`Error`].
+/// Which call failed, to turn a [`Failure`] into an [`Error`].
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
     /// What was attempted: an STS/IAM action, or the role's ARN.
@@ -218,17 +225,96 @@ pub struct Call<'a> {
     pub profile: &'a str,
     /// The MFA device a code was sent for, if any.
     pub serial: Option<&'a str>,
-    pub service: crate::reach::Service,
+    pub service: Service,
     /// Where the call went, for "could not reach" and "not from" messages.
     pub endpoint: &'a str,
+}
+
+/// Why an STS or IAM call failed, before the caller adds which profile it
+/// was for: `crate::sts::classify` makes one, [`Error::from_failure`] turns
+/// it into what the user sees.
+#[derive(Debug)]
+pub enum Failure {
+    /// The MFA code was wrong, reused or for another device.
+    MfaRejected {
+        /// Seconds this machine's clock is behind STS's, when measured.
+        skew: Option<i64>,
+    },
+    /// The signing keys are unknown, malformed or expired.
+    BadCredentials {
+        code: String,
+        message: String,
+    },
+    /// The caller may not do this (e.g. the role's trust policy refuses).
+    Denied {
+        code: String,
+        message: String,
+    },
+    /// No answer in time, connection refused, DNS failure.
+    Unreachable {
+        why: String,
+    },
+    /// Something answered, but not AWS: an HTML page from a captive portal
+    /// or a proxy, a 404 from another program on the port, a body that is
+    /// not an AWS XML document.
+    NotAws {
+        status: u16,
+        what: String,
+    },
+    /// Something configured for reaching STS is unusable (a CA bundle).
+    Config(String),
+    Other(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::MfaRejected { .. } => write!(f, "AWS rejected the MFA code"),
+            Failure::BadCredentials { code, message } => {
+                write!(f, "AWS rejected the keys: {code}: {message}")
+            }
+            Failure::Denied { code, message } => write!(f, "AWS denied it: {code}: {message}"),
+            Failure::Unreachable { why } => write!(f, "unreachable: {why}"),
+            Failure::NotAws { status, what } => {
+                write!(f, "the answer is not from AWS (HTTP {status}, {what})")
+            }
+            Failure::Config(why) | Failure::Other(why) => f.write_str(why),
+        }
+    }
+}
+
+/// Why a `role_arn` / `source_profile` chain does not resolve
+/// (`crate::profile::chain`), in the SDKs' own words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    #[error(
+        "No profiles were defined in the AWS config or credentials file; run `aws configure` first"
+    )]
+    NoProfiles,
+    #[error("profile `{0}` not found")]
+    NotFound(String),
+    #[error("could not find source profile {missing} referenced from {from}")]
+    SourceNotFound { missing: String, from: String },
+    #[error("profile formed an infinite loop through source_profile: {}; point one of them at an IAM user with access keys", .0.join(" -> "))]
+    Loop(Vec<String>),
+    #[error("profile `{profile}` reaches more than {max} roles through source_profile ({} -> ...); awsmfa stops there: point a profile near the start at an IAM user with access keys", .path.join(" -> "))]
+    TooDeep {
+        profile: String,
+        max: usize,
+        path: Vec<String>,
+    },
+    #[error("profile `{0}` did not contain credential information: add aws_access_key_id and aws_secret_access_key (credentials file), or role_arn with source_profile")]
+    NoCredentials(String),
+    #[error("profile `{profile}`: {message}")]
+    Invalid { profile: String, message: String },
+    #[error("profile `{profile}`: sso-session named `{session}` (referenced by profile `{profile}`) was not found")]
+    MissingSsoSession { profile: String, session: String },
 }
 
 impl Error {
     /// The one mapping from what STS or IAM answered to what the user sees
     /// and the exit code: the same for every command.
-    pub fn from_failure(f: crate::sts::Failure, at: &Call) -> Error {
-        use crate::reach::Service;
-        use crate::sts::Failure;
+    pub fn from_failure(f: Failure, at: &Call) -> Error {
         match f {
             Failure::MfaRejected { skew } => Error::MfaRejected {
                 serial: at.serial.unwrap_or("the MFA device").to_string(),
@@ -261,10 +347,7 @@ impl Error {
                 },
             },
             Failure::NotAws { status, what } => Error::NotAws {
-                service: match at.service {
-                    Service::Sts => "STS",
-                    Service::Iam => "IAM",
-                },
+                service: at.service.name(),
                 endpoint: at.endpoint.to_string(),
                 status,
                 what,
@@ -279,9 +362,9 @@ impl Error {
 /// phone then never work), else a stale code or another device's serial.
 fn rejected_hint(skew: Option<i64>) -> String {
     match skew {
-        Some(s) if s.abs() > crate::sts::SKEW_TOTP => format!(
+        Some(s) if clock::judge(s) > clock::Drift::Fine => format!(
             "this machine's clock is {}, so its idea of the current code differs from AWS's; sync the clock (NTP), then try again",
-            crate::sts::describe_skew(s)
+            clock::describe_skew(s)
         ),
         _ => "check the code is current and the device matches `mfa_serial`, then try again"
             .to_string(),
@@ -303,12 +386,5 @@ fn suggest(similar: &[String]) -> String {
 }
 
 fn humanize(min: u64, max: u64) -> String {
-    let h = |s: u64| {
-        if s.is_multiple_of(3600) {
-            format!("{}h", s / 3600)
-        } else {
-            format!("{}m", s / 60)
-        }
-    };
-    format!("{} to {}", h(min), h(max))
+    format!("{} to {}", duration::human(min), duration::human(max))
 }

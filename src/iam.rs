@@ -1,14 +1,17 @@
-//! The IAM calls of `setup` and `rotate`.
+//! The IAM calls of `setup` and `rotate`, and the IAM user behind a
+//! profile (ARNs are read by [`crate::arn`]).
 //!
 //! An `Iam` borrows an [`Sts`]: the same current-thread runtime, HTTP/TLS
 //! stack, timeouts, retries and error classification, so that starting
 //! tokio and building the HTTP client stay in `crate::sts` alone.
 
-use crate::error::{Call, Error, Result};
+use crate::arn::{principal, Principal};
+use crate::error::{Call, Error, Failure, Result};
 use crate::profile::chain::Base;
 use crate::profile::Profiles;
-use crate::reach::{self, Env, Remote, Service};
-use crate::sts::{classify, retry_config, Failure, Sts, Target};
+use crate::reach::{self, Env, Remote};
+use crate::service::Service;
+use crate::sts::{classify, retry_config, Sts, Target};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_sdk_iam::types::StatusType;
@@ -77,7 +80,7 @@ impl UserProfile {
         self.iam
             .endpoint_url
             .clone()
-            .unwrap_or_else(|| reach::default_host(Service::Iam, &self.sts.region))
+            .unwrap_or_else(|| Service::Iam.default_host(&self.sts.region))
     }
 }
 
@@ -147,7 +150,7 @@ impl<'a> Iam<'a> {
         let endpoint = remote
             .endpoint_url
             .clone()
-            .unwrap_or_else(|| reach::default_host(Service::Iam, region));
+            .unwrap_or_else(|| Service::Iam.default_host(region));
         Ok(Iam {
             sts,
             base,
@@ -251,103 +254,5 @@ impl<'a> Iam<'a> {
             )
             .map_err(|e| classify(&e, self.sts))?;
         Ok(())
-    }
-}
-
-/// Who an ARN from `GetCallerIdentity` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
-    /// An IAM user: its name, with any IAM path dropped.
-    User(String),
-    Root,
-    /// `assumed-role/ROLE/SESSION`: temporary role credentials.
-    AssumedRole(String),
-    /// Anything else (federated users, moto's default identity, ...).
-    Other,
-}
-
-/// Read the principal out of an ARN: `arn:aws:iam::123:user/path/to/name`
-/// is the user `name` (IAM paths are not part of the user name).
-pub fn principal(arn: &str) -> Principal {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_partition), Some(service), Some(_region), Some(_account), Some(res)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Principal::Other;
-    };
-    match (service, res) {
-        ("iam", "root") => Principal::Root,
-        ("iam", res) if res.starts_with("user/") => match res.rsplit('/').next() {
-            Some(name) if !name.is_empty() => Principal::User(name.to_string()),
-            _ => Principal::Other,
-        },
-        ("sts", res) if res.starts_with("assumed-role/") => {
-            Principal::AssumedRole(res["assumed-role/".len()..].to_string())
-        }
-        _ => Principal::Other,
-    }
-}
-
-/// Whether an MFA serial can sign API calls. Virtual devices
-/// (`arn:…:mfa/NAME`) and hardware TOTP tokens (a bare serial such as
-/// `GAHT12345678`) produce codes; FIDO security keys (`arn:…:u2f/…`) only
-/// work in the console, so STS refuses them.
-pub fn is_totp(serial: &str) -> bool {
-    match serial.strip_prefix("arn:") {
-        None => !serial.is_empty(),
-        Some(rest) => rest
-            .splitn(5, ':')
-            .nth(4)
-            .is_some_and(|res| res.starts_with("mfa/")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_names_come_from_the_last_path_segment() {
-        assert_eq!(
-            principal("arn:aws:iam::123456789012:user/alice"),
-            Principal::User("alice".into())
-        );
-        assert_eq!(
-            principal("arn:aws:iam::123456789012:user/path/to/bob"),
-            Principal::User("bob".into())
-        );
-        assert_eq!(
-            principal("arn:aws-cn:iam::123456789012:user/division/carol+x@example.com"),
-            Principal::User("carol+x@example.com".into())
-        );
-        assert_eq!(principal("arn:aws:iam::123456789012:root"), Principal::Root);
-        assert_eq!(
-            principal("arn:aws:sts::123456789012:assumed-role/Admin/alice"),
-            Principal::AssumedRole("Admin/alice".into())
-        );
-        assert_eq!(
-            principal("arn:aws:sts::123456789012:federated-user/bob"),
-            Principal::Other
-        );
-        assert_eq!(principal("arn:aws:sts::123:user/moto"), Principal::Other);
-        assert_eq!(principal("not an arn"), Principal::Other);
-        assert_eq!(principal("arn:aws:iam::123:user/"), Principal::Other);
-    }
-
-    #[test]
-    fn fido_keys_are_not_totp() {
-        assert!(is_totp("arn:aws:iam::123456789012:mfa/alice"));
-        assert!(is_totp("arn:aws:iam::123456789012:mfa/path/alice-phone"));
-        assert!(is_totp("GAHT12345678"));
-        assert!(!is_totp(
-            "arn:aws:iam::123456789012:u2f/user/alice/fidosecuritykey-ABCDEFGHIJ"
-        ));
-        assert!(!is_totp("arn:aws:iam::123456789012:sms-mfa/alice"));
-        assert!(!is_totp(""));
     }
 }

@@ -3,10 +3,13 @@
 //! The binary's `main` is a thin shell over [`cmd::run`]; the modules are
 //! public so that integration tests and fuzz targets reach the parsers.
 
+pub mod arn;
 pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod config;
+pub mod duration;
 pub mod error;
 pub mod fs;
 pub mod hookstate;
@@ -17,6 +20,7 @@ pub mod profile;
 pub mod project;
 pub mod reach;
 pub mod server;
+pub mod service;
 pub mod shell;
 pub mod sts;
 pub mod term;

@@ -84,14 +84,12 @@ fn process_timeout() -> Result<Duration> {
     let Some(raw) = crate::reach::Env::process().get(PROCESS_TIMEOUT_VAR) else {
         return Ok(PROCESS_TIMEOUT);
     };
-    match crate::cli::parse_duration(&raw) {
+    match crate::duration::parse(&raw) {
         Ok(0) => Err(Error::Usage(format!(
             "{PROCESS_TIMEOUT_VAR}={raw:?}: must be at least 1 second"
         ))),
         Ok(secs) => Ok(Duration::from_secs(secs)),
-        Err(why) => Err(Error::Usage(format!(
-            "{PROCESS_TIMEOUT_VAR}={raw:?}: {why}"
-        ))),
+        Err(why) => Err(Error::Usage(format!("{PROCESS_TIMEOUT_VAR}: {why}"))),
     }
 }
 

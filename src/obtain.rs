@@ -5,12 +5,13 @@
 //! MFA session, so no second code is ever asked for. Everything up to the
 //! first STS call is synchronous and local.
 
-use crate::error::{Call, Error, Result};
+use crate::error::{Call, Error, Failure, Result};
 use crate::mfa;
 use crate::profile::chain::{Base, Chain, RoleHop};
 use crate::profile::Profiles;
-use crate::reach::{self, Env, Service};
-use crate::sts::{self, Failure, Sts, Target};
+use crate::reach::{self, Env};
+use crate::service::Service;
+use crate::sts::{self, Sts, Target};
 use aws_credential_types::Credentials;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

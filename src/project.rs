@@ -46,7 +46,7 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>,
         serde::de::Error::custom("expected seconds (900) or a duration such as \"15m\" or \"1h\"")
     })? {
         Raw::Seconds(s) => Ok(Some(s)),
-        Raw::Text(t) => crate::cli::parse_duration(&t)
+        Raw::Text(t) => crate::duration::parse(&t)
             .map(Some)
             .map_err(serde::de::Error::custom),
     }
@@ -243,11 +243,6 @@ impl Project {
     }
 }
 
-/// The account id in an ARN (`arn:aws:sts::123456789012:assumed-role/r/s`).
-pub fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,14 +310,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("UTF-8"), "{e}");
-    }
-
-    #[test]
-    fn account_from_arn() {
-        assert_eq!(
-            account_of("arn:aws:sts::123456789012:assumed-role/dev/x"),
-            Some("123456789012")
-        );
-        assert_eq!(account_of("nonsense"), None);
     }
 }

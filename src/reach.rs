@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::profile::Profiles;
+use crate::service::Service;
 use crate::sts::Target;
 use std::time::Duration;
 
@@ -39,33 +40,6 @@ impl<'a> Env<'a> {
     /// A variable as set, empty included (proxy variables tell them apart).
     fn raw(&self, name: &str) -> Option<String> {
         (self.0)(name)
-    }
-}
-
-/// The services awsmfa calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    Sts,
-    Iam,
-}
-
-impl Service {
-    /// The suffix of `AWS_ENDPOINT_URL_<ID>` and the key in a `services`
-    /// section (the service id, as botocore derives both).
-    fn id(self) -> (&'static str, &'static str) {
-        match self {
-            Service::Sts => ("STS", "sts"),
-            Service::Iam => ("IAM", "iam"),
-        }
-    }
-}
-
-/// The one place AWS's default host names are spelled: STS is regional,
-/// IAM global (its region only picks the partition).
-pub fn default_host(service: Service, region: &str) -> String {
-    match service {
-        Service::Sts => format!("sts.{region}.amazonaws.com"),
-        Service::Iam => "iam.amazonaws.com".to_string(),
     }
 }
 
@@ -207,9 +181,9 @@ pub fn ca_bundle(profiles: &Profiles, profile: &str, env: &Env) -> Option<String
 pub fn timeout(env: &Env) -> Result<Duration> {
     match env.get("AWSMFA_TIMEOUT") {
         None => Ok(DEFAULT_TIMEOUT),
-        Some(raw) => crate::cli::parse_duration(&raw)
+        Some(raw) => crate::duration::parse(&raw)
             .map(Duration::from_secs)
-            .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT={raw:?}: {why}"))),
+            .map_err(|why| Error::Usage(format!("AWSMFA_TIMEOUT: {why}"))),
     }
 }
 
@@ -255,7 +229,7 @@ pub struct Remote {
 /// The URL a request goes to: the configured one, else AWS's own.
 fn url_of(endpoint_url: Option<&str>, service: Service, region: &str) -> String {
     endpoint_url.map_or_else(
-        || format!("https://{}", default_host(service, region)),
+        || format!("https://{}", service.default_host(region)),
         str::to_string,
     )
 }

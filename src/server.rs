@@ -70,8 +70,8 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(16 * 60);
 pub fn refresh_cap() -> Result<Option<Duration>> {
     match std::env::var(REFRESH_VAR) {
         Ok(raw) if !raw.trim().is_empty() => {
-            let secs = crate::cli::parse_duration(&raw)
-                .map_err(|why| Error::Usage(format!("{REFRESH_VAR}={raw:?}: {why}")))?;
+            let secs = crate::duration::parse(&raw)
+                .map_err(|why| Error::Usage(format!("{REFRESH_VAR}: {why}")))?;
             if secs == 0 {
                 return Err(Error::Usage(format!(
                     "{REFRESH_VAR}={raw:?}: must be at least 1 second"

@@ -1,4 +1,7 @@
-//! The only module that talks to AWS, and the only one that starts tokio.
+//! The only module that talks to AWS, and the only one that starts tokio:
+//! the STS calls, their HTTP/TLS stack and bounds, and the reading of what
+//! AWS answered (`classify`, into an [`crate::error::Failure`]; the `Date`
+//! headers, judged by [`crate::clock`]).
 //!
 //! Everything before a network call is synchronous and cheap; an `Sts` is
 //! built only once a command knows it needs STS, and then drives the SDK on a
@@ -6,6 +9,8 @@
 //! `crate::iam` borrows an `Sts`'s runtime, HTTP client, bounds and error
 //! classification, so IAM calls behave exactly like STS calls.
 
+use crate::clock::{describe_skew, Drift};
+use crate::error::Failure;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
@@ -55,58 +60,7 @@ impl Target {
     pub fn endpoint(&self) -> String {
         self.endpoint_url
             .clone()
-            .unwrap_or_else(|| crate::reach::default_host(crate::reach::Service::Sts, &self.region))
-    }
-}
-
-/// Why an STS call failed, before the caller adds which profile it was for.
-#[derive(Debug)]
-pub enum Failure {
-    /// The MFA code was wrong, reused or for another device.
-    MfaRejected {
-        /// Seconds this machine's clock is behind STS's, when measured.
-        skew: Option<i64>,
-    },
-    /// The signing keys are unknown, malformed or expired.
-    BadCredentials {
-        code: String,
-        message: String,
-    },
-    /// The caller may not do this (e.g. the role's trust policy refuses).
-    Denied {
-        code: String,
-        message: String,
-    },
-    /// No answer in time, connection refused, DNS failure.
-    Unreachable {
-        why: String,
-    },
-    /// Something answered, but not AWS: an HTML page from a captive portal
-    /// or a proxy, a 404 from another program on the port, a body that is
-    /// not an AWS XML document.
-    NotAws {
-        status: u16,
-        what: String,
-    },
-    /// Something configured for reaching STS is unusable (a CA bundle).
-    Config(String),
-    Other(String),
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::MfaRejected { .. } => write!(f, "AWS rejected the MFA code"),
-            Failure::BadCredentials { code, message } => {
-                write!(f, "AWS rejected the keys: {code}: {message}")
-            }
-            Failure::Denied { code, message } => write!(f, "AWS denied it: {code}: {message}"),
-            Failure::Unreachable { why } => write!(f, "unreachable: {why}"),
-            Failure::NotAws { status, what } => {
-                write!(f, "the answer is not from AWS (HTTP {status}, {what})")
-            }
-            Failure::Config(why) | Failure::Other(why) => f.write_str(why),
-        }
+            .unwrap_or_else(|| crate::service::Service::Sts.default_host(&self.region))
     }
 }
 
@@ -278,28 +232,20 @@ impl Sts {
         self.dates.lock().ok().and_then(|d| d.skew)
     }
 
-    /// Credentials whose expiry is on this machine's clock: STS states it on
-    /// its own, so with a skewed clock every local comparison (`fresh`, the
-    /// cache, the hook's deadline, SDKs reading AWS_CREDENTIAL_EXPIRATION)
-    /// would be off by the skew. The `Date` header has one-second resolution
-    /// and the round trip adds some: below SKEW_NOISE it is not a skew.
+    /// Credentials whose expiry is on this machine's clock
+    /// ([`crate::clock::to_local`]); unchanged when there is no skew.
     fn local_expiry(&self, c: Credentials) -> Credentials {
         let (Some(skew), Some(expiry)) = (self.skew(), c.expiry()) else {
             return c;
         };
-        if skew.abs() < SKEW_NOISE {
+        if skew.abs() < crate::clock::SKEW_NOISE {
             return c;
         }
-        let local = if skew > 0 {
-            expiry.checked_sub(Duration::from_secs(skew.unsigned_abs()))
-        } else {
-            expiry.checked_add(Duration::from_secs(skew.unsigned_abs()))
-        };
         Credentials::new(
             c.access_key_id(),
             c.secret_access_key(),
             c.session_token().map(str::to_string),
-            local.or(Some(expiry)),
+            Some(crate::clock::to_local(expiry, skew)),
             "awsmfa",
         )
     }
@@ -688,30 +634,7 @@ impl ServerClock {
     /// How far this machine's clock is behind STS's (negative: ahead), in
     /// seconds, measured against the middle of the round trip.
     pub fn skew(&self) -> i64 {
-        let secs = |t: SystemTime| {
-            t.duration_since(std::time::UNIX_EPOCH)
-                .map_or(0.0, |d| d.as_secs_f64())
-        };
-        let local = (secs(self.sent) + secs(self.received)) / 2.0;
-        (secs(self.date) - local).round() as i64
-    }
-}
-
-/// Below this many seconds, a difference between the clocks is the `Date`
-/// header's resolution and the round trip, not a skew.
-const SKEW_NOISE: i64 = 5;
-/// TOTP codes are valid for about 30 s either side: beyond this, codes from
-/// a phone look wrong to AWS.
-pub const SKEW_TOTP: i64 = 60;
-/// SigV4 refuses requests signed more than 15 minutes off; warn well before.
-const SKEW_SIGV4: i64 = 10 * 60;
-
-/// A clock skew in words: "N s behind AWS's" / "N s ahead of AWS's".
-pub fn describe_skew(skew: i64) -> String {
-    if skew > 0 {
-        format!("{skew} s behind AWS's")
-    } else {
-        format!("{} s ahead of AWS's", -skew)
+        crate::clock::skew_between(self.date, self.sent, self.received)
     }
 }
 
@@ -757,16 +680,16 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for DateProbe {
         // Date is whole seconds, so compare whole seconds.
         let skew = date.secs() - now.secs();
         dates.skew = Some(skew);
-        if skew.abs() > SKEW_SIGV4 {
-            crate::term::note(format_args!(
+        match crate::clock::judge(skew) {
+            Drift::Signatures => crate::term::note(format_args!(
                 "awsmfa: warning: this machine's clock is {}; AWS refuses requests signed 15 minutes off, and MFA codes fail: sync the clock (NTP)",
                 describe_skew(skew)
-            ));
-        } else if skew.abs() > SKEW_TOTP {
-            crate::term::note(format_args!(
+            )),
+            Drift::Codes => crate::term::note(format_args!(
                 "awsmfa: warning: this machine's clock is {}; MFA codes may be rejected: sync the clock (NTP)",
                 describe_skew(skew)
-            ));
+            )),
+            Drift::Fine => {}
         }
         Ok(())
     }

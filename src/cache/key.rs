@@ -22,6 +22,7 @@
 //! so). A store chosen explicitly that fails turns the cache off for the
 //! call with one warning: the user asked for it by name.
 
+use crate::config::KeyStoreChoice as Choice;
 use crate::error::{Error, Result};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -39,30 +40,6 @@ const SALT_LEN: usize = 16;
 /// is recognised instead of silently re-keying (and so dropping) the cache.
 /// It tells an attacker nothing the entries' own authentication tags don't.
 const CHECK: &[u8] = b"awsmfa cache passphrase check v1";
-
-/// Which store to use: `auto` tries them in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Choice {
-    Auto,
-    Keyring,
-    File,
-    Passphrase,
-}
-
-impl Choice {
-    pub fn parse(raw: &str) -> Result<Choice> {
-        match raw {
-            "auto" => Ok(Choice::Auto),
-            "keyring" => Ok(Choice::Keyring),
-            "file" => Ok(Choice::File),
-            "passphrase" => Ok(Choice::Passphrase),
-            other => Err(Error::Usage(format!(
-                "unknown key store {other:?}: use auto, keyring, file or passphrase"
-            ))),
-        }
-    }
-}
 
 /// A key store that works on this machine, holding (or able to hold) the key.
 #[derive(Debug, Clone, PartialEq, Eq)]

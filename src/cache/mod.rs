@@ -13,6 +13,7 @@
 
 pub mod key;
 
+use crate::config::KeyStoreChoice;
 use crate::error::{Error, Result};
 use crate::obtain::{self, Key};
 use aws_credential_types::Credentials;
@@ -68,7 +69,7 @@ struct UsedCode {
 /// The open cache.
 pub struct Cache {
     dir: PathBuf,
-    choice: key::Choice,
+    choice: KeyStoreChoice,
     key: RefCell<KeyState>,
     /// Whether the directory can be written, once tried.
     dir_ok: Cell<Option<bool>>,
@@ -115,16 +116,16 @@ fn new_generation(dir: &Path) -> Result<()> {
 }
 
 /// The key store choice: `AWSMFA_KEY_STORE`, else the user config, else auto.
-pub fn choice(config: &crate::config::UserConfig) -> Result<key::Choice> {
+pub fn choice(config: &crate::config::UserConfig) -> Result<KeyStoreChoice> {
     match std::env::var("AWSMFA_KEY_STORE") {
-        Ok(raw) if !raw.is_empty() => key::Choice::parse(&raw),
-        _ => Ok(config.key_store.unwrap_or(key::Choice::Auto)),
+        Ok(raw) if !raw.is_empty() => KeyStoreChoice::parse(&raw),
+        _ => Ok(config.key_store.unwrap_or(KeyStoreChoice::Auto)),
     }
 }
 
 impl Cache {
     /// The cache, unless turned off. The key is fetched on first use.
-    pub fn open(choice: key::Choice) -> Result<Cache> {
+    pub fn open(choice: KeyStoreChoice) -> Result<Cache> {
         Ok(Cache {
             dir: dir()?,
             choice,
@@ -139,6 +140,11 @@ impl Cache {
     /// list`): never prompts for a passphrase.
     pub fn key_store(&self) -> Option<key::Store> {
         key::Store::holder(self.choice, &self.dir)
+    }
+
+    /// The key store setting this cache was opened with (for `doctor`).
+    pub fn choice(&self) -> KeyStoreChoice {
+        self.choice
     }
 
     fn key(&self, create: bool) -> Option<key::Key> {
@@ -747,7 +753,7 @@ mod tests {
         let key = [9u8; 32];
         let cache = Cache {
             dir: dir.path().join("awsmfa"),
-            choice: key::Choice::File,
+            choice: KeyStoreChoice::File,
             key: RefCell::new(KeyState::Ready(key)),
             dir_ok: Cell::new(None),
             dir_trusted: Cell::new(None),

@@ -4,7 +4,7 @@ use super::{print, Context};
 use crate::cli::CacheCommand;
 use crate::error::Result;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The cache whatever `--no-cache` or `cache = false` say: those stop its
 /// use for credentials, not the inspection or removal of what is there.
@@ -32,10 +32,7 @@ pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
             let mut out = String::new();
             for (_, h) in entries.iter().filter(|(_, h)| h.kind != "code") {
                 let left = if h.expires > now {
-                    format!(
-                        "expires in {}",
-                        humantime::format_duration(Duration::from_secs(h.expires - now))
-                    )
+                    format!("expires in {}", crate::duration::human(h.expires - now))
                 } else {
                     "expired".to_string()
                 };

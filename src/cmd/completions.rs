@@ -1,5 +1,5 @@
-//! `awsmfa completions SHELL`: shell completion, with profile names read
-//! from the user's AWS config at the moment TAB is pressed.
+//! `awsmfa completions SHELL`: the completion scripts and the answer to a
+//! TAB; the profile names offered are [`crate::profile::names`]'.
 //!
 //! The scripts are clap_complete's environment-activated ones: on TAB the
 //! shell runs `_AWSMFA_COMPLETE=<shell> awsmfa -- <words>`, and awsmfa answers
@@ -16,7 +16,6 @@ use super::print;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::error::{Error, Result};
 use clap::CommandFactory;
-use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{self, EnvCompleter};
 use std::process::ExitCode;
 
@@ -81,16 +80,4 @@ fn zsh_autoloadable(script: &str) -> String {
 
 pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
     print(&script(args.shell)?)
-}
-
-/// Every profile in the config and credentials files. A file that does not
-/// parse gives no candidates rather than an error: completion must never
-/// print into the user's command line.
-pub fn profiles() -> Vec<CompletionCandidate> {
-    let Ok(profiles) = crate::profile::Profiles::load() else {
-        return Vec::new();
-    };
-    let mut names: Vec<&str> = profiles.names().collect();
-    names.sort_unstable();
-    names.into_iter().map(CompletionCandidate::new).collect()
 }

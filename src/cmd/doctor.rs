@@ -4,23 +4,24 @@
 //! Exit status: 0 when nothing needs attention, 8 when something deserves a
 //! look (warnings only), 9 when something is broken (at least one failure).
 //! `--offline` skips the checks that call AWS (clock skew, key validity).
+//!
+//! Doctor owns only the report: every rule it checks is judged where it
+//! lives (clock skew by [`crate::clock`], device kinds by [`crate::arn`],
+//! the project file by [`crate::project`] and [`crate::trust`]).
 
 use super::Context;
+use crate::arn::{self, Device};
 use crate::cli::DoctorArgs;
-use crate::error::{exit, Result};
-use crate::profile::chain::Base;
-use crate::profile::Profiles;
+use crate::clock::{self, Drift};
+use crate::config::KeyStoreChoice;
+use crate::error::{exit, Failure, Result};
+use crate::profile::chain::{Base, Chain};
+use crate::profile::{Locations, Profiles};
+use crate::service::Service;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Past this, a TOTP code computed on this machine (mfa_process) is off by
-/// more than the one 30 s step AWS tolerates.
-const SKEW_WARN: u64 = 60;
-/// AWS refuses requests signed 15 minutes off; this close, a little more
-/// drift breaks every call.
-const SKEW_FAIL: u64 = 10 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
@@ -77,8 +78,9 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         counts: BTreeMap::new(),
     };
     shell_hook(&mut r);
-    let profiles = aws_files(&mut r);
-    leftovers(&mut r);
+    let locations = crate::profile::locate(env, cfg!(windows));
+    let profiles = aws_files(&mut r, &locations);
+    leftovers(&mut r, &locations);
     let keys = profiles
         .as_ref()
         .and_then(|p| mfa(&mut r, p, args.profile.as_deref()));
@@ -149,136 +151,189 @@ fn clobbers(line: &str, var: &str) -> bool {
     }
 }
 
-fn shell_hook(r: &mut Report) {
-    const TOPIC: &str = "shell hook";
+/// Where a shell's rc file is, and how the hook shows there.
+struct Rc {
+    shell: String,
+    path: PathBuf,
+    /// The line `awsmfa init` tells users to add.
+    line: &'static str,
+    /// The hook list a later line may replace (bash, zsh).
+    var: Option<&'static str>,
+    /// How to see, in the shell, that the hook still runs.
+    visible: &'static str,
+    /// fish also loads every conf.d/*.fish.
+    conf_d: Option<PathBuf>,
+}
+
+/// The rc file of the user's shell, or a skip line saying why there is none.
+fn rc_file(r: &mut Report, topic: &str) -> Option<Rc> {
     let Some(shell) = env("SHELL") else {
         r.skip(
-            TOPIC,
+            topic,
             "$SHELL is not set; cannot tell which rc file to look in",
         );
-        return;
+        return None;
     };
-    let name = Path::new(&shell)
+    let shell = Path::new(&shell)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let Some(home) = home() else {
-        r.skip(TOPIC, "$HOME is not set");
-        return;
+        r.skip(topic, "$HOME is not set");
+        return None;
     };
-    let config_home = env("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".config"));
-    let (rc, line, var, visible): (PathBuf, &str, Option<&str>, &str) = match name.as_str() {
-        "bash" => (
-            home.join(".bashrc"),
-            "eval \"$(awsmfa init bash)\"",
-            Some("PROMPT_COMMAND"),
-            "`declare -p PROMPT_COMMAND` should mention __awsmfa_hook",
-        ),
-        "zsh" => (
-            env("ZDOTDIR")
-                .map(PathBuf::from)
-                .unwrap_or(home)
-                .join(".zshrc"),
-            "eval \"$(awsmfa init zsh)\"",
-            Some("precmd_functions"),
-            "`print -l $precmd_functions` should list __awsmfa_precmd",
-        ),
-        "fish" => (
-            config_home.join("fish").join("config.fish"),
-            "awsmfa init fish | source",
-            None,
-            "`functions -q __awsmfa_on_prompt; and echo loaded` should say loaded",
-        ),
-        other => {
-            r.skip(
-                TOPIC,
-                format!("no hook for {other} ($SHELL); `awsmfa env` and `awsmfa exec` work in any shell"),
-            );
-            return;
-        }
-    };
-    let fix_add = format!("add `{line}` at the end of {}", show(&rc));
-    let text = std::fs::read_to_string(&rc).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let mut found = lines.iter().position(|l| loads_hook(l));
-    // fish also loads every conf.d/*.fish.
-    let mut source = rc.clone();
-    if found.is_none() && name == "fish" {
-        let conf_d = config_home.join("fish").join("conf.d");
-        if let Ok(entries) = std::fs::read_dir(&conf_d) {
-            for entry in entries.flatten() {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                if text.lines().any(loads_hook) {
-                    source = entry.path();
-                    found = Some(text.lines().position(loads_hook).unwrap_or(0));
-                    break;
-                }
-            }
+    let rc = Rc::of(&shell, home);
+    if rc.is_none() {
+        r.skip(
+            topic,
+            format!(
+                "no hook for {shell} ($SHELL); `awsmfa env` and `awsmfa exec` work in any shell"
+            ),
+        );
+    }
+    rc
+}
+
+impl Rc {
+    /// The rc file of `shell` (a name such as `bash`), if it has a hook.
+    fn of(shell: &str, home: PathBuf) -> Option<Rc> {
+        let config_home = env("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".config"));
+        let (path, line, var, visible, conf_d) = match shell {
+            "bash" => (
+                home.join(".bashrc"),
+                "eval \"$(awsmfa init bash)\"",
+                Some("PROMPT_COMMAND"),
+                "`declare -p PROMPT_COMMAND` should mention __awsmfa_hook",
+                None,
+            ),
+            "zsh" => (
+                env("ZDOTDIR")
+                    .map(PathBuf::from)
+                    .unwrap_or(home)
+                    .join(".zshrc"),
+                "eval \"$(awsmfa init zsh)\"",
+                Some("precmd_functions"),
+                "`print -l $precmd_functions` should list __awsmfa_precmd",
+                None,
+            ),
+            "fish" => (
+                config_home.join("fish").join("config.fish"),
+                "awsmfa init fish | source",
+                None,
+                "`functions -q __awsmfa_on_prompt; and echo loaded` should say loaded",
+                Some(config_home.join("fish").join("conf.d")),
+            ),
+            _ => return None,
+        };
+        Some(Rc {
+            shell: shell.to_string(),
+            path,
+            line,
+            var,
+            visible,
+            conf_d,
+        })
+    }
+}
+
+/// The file and line (from 0) that load the hook: the rc file, else one of
+/// fish's conf.d files.
+fn find_hook(rc: &Rc, text: &str) -> Option<(PathBuf, usize)> {
+    if let Some(at) = text.lines().position(loads_hook) {
+        return Some((rc.path.clone(), at));
+    }
+    for entry in std::fs::read_dir(rc.conf_d.as_ref()?).ok()?.flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if let Some(at) = text.lines().position(loads_hook) {
+            return Some((entry.path(), at));
         }
     }
-    let Some(at) = found else {
+    None
+}
+
+fn shell_hook(r: &mut Report) {
+    const TOPIC: &str = "shell hook";
+    let Some(rc) = rc_file(r, TOPIC) else {
+        return;
+    };
+    let text = std::fs::read_to_string(&rc.path).unwrap_or_default();
+    let Some((source, at)) = find_hook(&rc, &text) else {
         r.warn(
             TOPIC,
-            format!("{} does not load the awsmfa hook", show(&rc)),
-            fix_add,
+            format!("{} does not load the awsmfa hook", show(&rc.path)),
+            format!("add `{}` at the end of {}", rc.line, show(&rc.path)),
         );
         return;
     };
-    if source == rc {
-        if let Some(var) = var {
-            if let Some(n) = lines[at + 1..].iter().position(|l| clobbers(l, var)) {
-                r.warn(
-                    TOPIC,
-                    format!(
-                        "line {} of {} sets {var} after the awsmfa hook (line {}) and drops it",
-                        at + n + 2,
-                        show(&rc),
-                        at + 1
-                    ),
-                    format!("move `{line}` to the end of {}", show(&rc)),
-                );
-                return;
-            }
-        }
+    if source == rc.path && clobbered(r, TOPIC, &rc, &text, at) {
+        return;
     }
-    // Only exported variables reach doctor; PROMPT_COMMAND rarely is.
-    if name == "bash" {
-        if let Ok(pc) = std::env::var("PROMPT_COMMAND") {
-            if !pc.contains("__awsmfa_hook") {
-                r.warn(
-                    TOPIC,
-                    format!("{} loads the hook, but the exported PROMPT_COMMAND no longer runs it (something set it afterwards)", show(&source)),
-                    format!("find what sets PROMPT_COMMAND after `{line}` and make it append (PROMPT_COMMAND+=...), or move `{line}` last"),
-                );
-                return;
-            }
-            r.ok(
-                TOPIC,
-                format!(
-                    "{} loads it (line {}) and PROMPT_COMMAND runs it",
-                    show(&source),
-                    at + 1
-                ),
-            );
-            return;
-        }
+    if rc.shell == "bash" && prompt_command(r, TOPIC, &rc, &source, at) {
+        return;
     }
     r.ok(
         TOPIC,
         format!(
-            "{} loads it (line {}); whether it still runs in your shell is not visible from here: {visible}",
+            "{} loads it (line {}); whether it still runs in your shell is not visible from here: {}",
             show(&source),
-            at + 1
+            at + 1,
+            rc.visible
         ),
     );
 }
 
+/// Whether a line after the hook's (`at`) replaces its list: warned about.
+fn clobbered(r: &mut Report, topic: &str, rc: &Rc, text: &str, at: usize) -> bool {
+    let Some(var) = rc.var else {
+        return false;
+    };
+    let Some(n) = text.lines().skip(at + 1).position(|l| clobbers(l, var)) else {
+        return false;
+    };
+    r.warn(
+        topic,
+        format!(
+            "line {} of {} sets {var} after the awsmfa hook (line {}) and drops it",
+            at + n + 2,
+            show(&rc.path),
+            at + 1
+        ),
+        format!("move `{}` to the end of {}", rc.line, show(&rc.path)),
+    );
+    true
+}
+
+/// Whether bash's PROMPT_COMMAND could be judged: only exported variables
+/// reach doctor, and PROMPT_COMMAND rarely is.
+fn prompt_command(r: &mut Report, topic: &str, rc: &Rc, source: &Path, at: usize) -> bool {
+    let Ok(pc) = std::env::var("PROMPT_COMMAND") else {
+        return false;
+    };
+    let line = rc.line;
+    if pc.contains("__awsmfa_hook") {
+        r.ok(
+            topic,
+            format!(
+                "{} loads it (line {}) and PROMPT_COMMAND runs it",
+                show(source),
+                at + 1
+            ),
+        );
+    } else {
+        r.warn(
+            topic,
+            format!("{} loads the hook, but the exported PROMPT_COMMAND no longer runs it (something set it afterwards)", show(source)),
+            format!("find what sets PROMPT_COMMAND after `{line}` and make it append (PROMPT_COMMAND+=...), or move `{line}` last"),
+        );
+    }
+    true
+}
+
 // ----------------------------------------------------------------- AWS files
 
-fn aws_files(r: &mut Report) -> Option<Profiles> {
-    let locations = crate::profile::locate(env, cfg!(windows));
+fn aws_files(r: &mut Report, locations: &Locations) -> Option<Profiles> {
     file_mode(r, "config file", Path::new(&locations.config), false);
     file_mode(
         r,
@@ -298,10 +353,9 @@ fn aws_files(r: &mut Report) -> Option<Profiles> {
 /// What a killed awsmfa can leave beside the AWS files: temporary copies of
 /// a file (secrets included), removed here, and a rotate journal naming an
 /// access key that was created but never saved.
-fn leftovers(r: &mut Report) {
-    let locations = crate::profile::locate(env, cfg!(windows));
-    let removed = super::rotate::clean_leftovers(&locations);
-    let journals = super::rotate::Journal::all(&locations);
+fn leftovers(r: &mut Report, locations: &Locations) {
+    let removed = super::rotate::clean_leftovers(locations);
+    let journals = super::rotate::Journal::all(locations);
     if removed.is_empty() && journals.is_empty() {
         r.ok("leftovers", "no temporary files or interrupted rotations");
     }
@@ -312,7 +366,7 @@ fn leftovers(r: &mut Report) {
             format!("removed {} left by an interrupted write", names.join(", ")),
         );
     }
-    let on_disk = |id: &str| super::rotate::on_disk(&locations, id);
+    let on_disk = |id: &str| super::rotate::on_disk(locations, id);
     for (path, j) in journals {
         let (user, profile) = (&j.user, &j.profile);
         let delete = |id: &str| {
@@ -364,41 +418,7 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
         }
     };
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let mode = meta.mode() & 0o777;
-        let mine = meta.uid() == crate::fs::my_uid();
-        let loose = if secret { mode & 0o077 } else { mode & 0o022 };
-        let fix = format!(
-            "chmod {} {}",
-            if secret { "600" } else { "go-w" },
-            path.display()
-        );
-        if !mine {
-            r.warn(
-                topic,
-                format!("{} belongs to another user", show(path)),
-                format!("chown $(id -u) {}", path.display()),
-            );
-        } else if loose != 0 && secret {
-            r.fail(
-                topic,
-                format!(
-                    "{} is {mode:04o}: other users can read your access keys",
-                    show(path)
-                ),
-                fix,
-            );
-        } else if loose != 0 {
-            r.fail(
-                topic,
-                format!("{} is {mode:04o}: other users can change which commands awsmfa runs (mfa_process)", show(path)),
-                fix,
-            );
-        } else {
-            r.ok(topic, format!("{} is {mode:04o}", show(path)));
-        }
-    }
+    judge_mode(r, topic, path, &meta, secret);
     #[cfg(not(unix))]
     {
         let _ = (meta, secret);
@@ -406,7 +426,50 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
     }
 }
 
+/// Owner and mode of an AWS file, as [`file_mode`] requires them.
+#[cfg(unix)]
+fn judge_mode(r: &mut Report, topic: &str, path: &Path, meta: &std::fs::Metadata, secret: bool) {
+    use std::os::unix::fs::MetadataExt;
+    let mode = meta.mode() & 0o777;
+    let loose = if secret { mode & 0o077 } else { mode & 0o022 };
+    let fix = format!(
+        "chmod {} {}",
+        if secret { "600" } else { "go-w" },
+        path.display()
+    );
+    if meta.uid() != crate::fs::my_uid() {
+        r.warn(
+            topic,
+            format!("{} belongs to another user", show(path)),
+            format!("chown $(id -u) {}", path.display()),
+        );
+    } else if loose != 0 && secret {
+        r.fail(
+            topic,
+            format!(
+                "{} is {mode:04o}: other users can read your access keys",
+                show(path)
+            ),
+            fix,
+        );
+    } else if loose != 0 {
+        r.fail(
+            topic,
+            format!(
+                "{} is {mode:04o}: other users can change which commands awsmfa runs (mfa_process)",
+                show(path)
+            ),
+            fix,
+        );
+    } else {
+        r.ok(topic, format!("{} is {mode:04o}", show(path)));
+    }
+}
+
 // ------------------------------------------------------------------------ MFA
+
+/// (source profile, serial) -> the profiles that use them.
+type Groups = BTreeMap<(String, Option<String>), Vec<String>>;
 
 /// Which profiles get MFA, grouped by the keys they start from. With no
 /// PROFILE (and no $AWS_PROFILE) every profile that is not itself the
@@ -416,60 +479,8 @@ fn file_mode(r: &mut Report, topic: &str, path: &Path, secret: bool) {
 fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<String> {
     const TOPIC: &str = "mfa";
     let wanted = wanted.map(str::to_string).or_else(|| env("AWS_PROFILE"));
-    let names: Vec<String> = match &wanted {
-        Some(name) => {
-            if let Err(e) = profiles.get(name) {
-                r.fail(TOPIC, e.to_string(), "name a profile that exists");
-                return None;
-            }
-            vec![name.clone()]
-        }
-        None => profiles.names().map(str::to_string).collect(),
-    };
-    let mut chains = Vec::new();
-    let mut sources = BTreeSet::new();
-    for name in &names {
-        match profiles.chain(name) {
-            Ok(chain) => {
-                sources.extend(chain.path.iter().skip(1).cloned());
-                chains.push((name.clone(), chain));
-            }
-            Err(e) if wanted.is_some() => {
-                r.fail(TOPIC, e.to_string(), "fix the profile named above");
-                return None;
-            }
-            // Other tools' profiles (SSO, broken ones) are not awsmfa's.
-            Err(_) => {}
-        }
-    }
-    // (source profile, serial) -> the profiles that use it.
-    let mut groups: BTreeMap<(String, Option<String>), Vec<String>> = BTreeMap::new();
-    let mut keys = None;
-    for (name, chain) in &chains {
-        if wanted.is_none() && sources.contains(name) {
-            continue;
-        }
-        let Base::AccessKey(k) = &chain.base else {
-            if wanted.is_some() {
-                r.skip(TOPIC, format!("profile `{name}` does not start from access keys; awsmfa does not manage it"));
-            }
-            continue;
-        };
-        if k.session_token.is_some() {
-            r.skip(TOPIC, format!("profile `{name}` starts from temporary keys of `{}`; no MFA session is made from those", k.profile));
-            continue;
-        }
-        let serial = profiles
-            .along(chain, "mfa_serial")
-            .map(|(_, s)| s.to_string());
-        if keys.is_none() {
-            keys = Some(name.clone());
-        }
-        groups
-            .entry((k.profile.clone(), serial))
-            .or_default()
-            .push(name.clone());
-    }
+    let chains = chains(r, TOPIC, profiles, wanted.as_deref())?;
+    let (groups, keys) = group(r, TOPIC, profiles, &chains, wanted.is_some());
     if groups.is_empty() {
         r.warn(
             TOPIC,
@@ -478,55 +489,112 @@ fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<Stri
         );
     }
     for ((source, serial), users) in &groups {
-        let list = users
-            .iter()
-            .map(|u| format!("`{u}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        match serial {
-            None => r.warn(
-                TOPIC,
-                format!("{list} use{} the keys of `{source}` without mfa_serial, so no MFA is ever asked for", if users.len() == 1 { "s" } else { "" }),
-                format!("run `awsmfa setup {source}` (it finds the device and writes mfa_serial)"),
-            ),
-            Some(serial) => match device_kind(serial) {
-                Device::Totp(kind) => r.ok(TOPIC, format!("{list}: {serial} ({kind})")),
-                Device::Fido => r.fail(
-                    TOPIC,
-                    format!("{list}: {serial} is a FIDO security key, which STS cannot use for API calls"),
-                    format!("register a virtual (authenticator app) or hardware TOTP device for the user, then `awsmfa setup {source}`"),
-                ),
-                Device::Unknown => r.warn(
-                    TOPIC,
-                    format!("{list}: mfa_serial {serial:?} is neither an MFA device ARN nor a token serial number"),
-                    format!("run `awsmfa setup {source}` to write the right one"),
-                ),
-            },
-        }
+        device_line(r, TOPIC, source, serial.as_deref(), users);
     }
     keys
 }
 
-enum Device {
-    Totp(&'static str),
-    Fido,
-    Unknown,
+/// The chains to check: `wanted`'s (a failure when it does not resolve),
+/// else every profile's that resolves, each but those only sources of
+/// others. Other tools' profiles (SSO, broken ones) are not awsmfa's.
+fn chains(
+    r: &mut Report,
+    topic: &str,
+    profiles: &Profiles,
+    wanted: Option<&str>,
+) -> Option<Vec<(String, Chain)>> {
+    let names: Vec<String> = match wanted {
+        Some(name) => {
+            if let Err(e) = profiles.get(name) {
+                r.fail(topic, e.to_string(), "name a profile that exists");
+                return None;
+            }
+            vec![name.to_string()]
+        }
+        None => profiles.names().map(str::to_string).collect(),
+    };
+    let mut chains = Vec::new();
+    let mut sources = BTreeSet::new();
+    for name in names {
+        match profiles.chain(&name) {
+            Ok(chain) => {
+                sources.extend(chain.path.iter().skip(1).cloned());
+                chains.push((name, chain));
+            }
+            Err(e) if wanted.is_some() => {
+                r.fail(topic, e.to_string(), "fix the profile named above");
+                return None;
+            }
+            Err(_) => {}
+        }
+    }
+    if wanted.is_none() {
+        chains.retain(|(name, _)| !sources.contains(name));
+    }
+    Some(chains)
 }
 
-fn device_kind(serial: &str) -> Device {
-    if serial.starts_with("arn:") {
-        if serial.contains(":u2f/") {
-            Device::Fido
-        } else if serial.contains(":mfa/") {
-            Device::Totp("TOTP device")
-        } else {
-            Device::Unknown
+/// The chains that start from long-term keys, grouped by keys and serial,
+/// and the first of them.
+fn group(
+    r: &mut Report,
+    topic: &str,
+    profiles: &Profiles,
+    chains: &[(String, Chain)],
+    named: bool,
+) -> (Groups, Option<String>) {
+    let mut groups = Groups::new();
+    let mut keys = None;
+    for (name, chain) in chains {
+        let Base::AccessKey(k) = &chain.base else {
+            if named {
+                r.skip(topic, format!("profile `{name}` does not start from access keys; awsmfa does not manage it"));
+            }
+            continue;
+        };
+        if k.session_token.is_some() {
+            r.skip(topic, format!("profile `{name}` starts from temporary keys of `{}`; no MFA session is made from those", k.profile));
+            continue;
         }
-    } else if !serial.is_empty() && serial.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        // Hardware TOTP tokens are named by their serial number (GAHT…).
-        Device::Totp("hardware TOTP token")
-    } else {
-        Device::Unknown
+        let serial = profiles
+            .along(chain, "mfa_serial")
+            .map(|(_, s)| s.to_string());
+        keys.get_or_insert_with(|| name.clone());
+        groups
+            .entry((k.profile.clone(), serial))
+            .or_default()
+            .push(name.clone());
+    }
+    (groups, keys)
+}
+
+/// One line for the profiles using `source`'s keys with `serial`.
+fn device_line(r: &mut Report, topic: &str, source: &str, serial: Option<&str>, users: &[String]) {
+    let list = users
+        .iter()
+        .map(|u| format!("`{u}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(serial) = serial else {
+        r.warn(
+            topic,
+            format!("{list} use{} the keys of `{source}` without mfa_serial, so no MFA is ever asked for", if users.len() == 1 { "s" } else { "" }),
+            format!("run `awsmfa setup {source}` (it finds the device and writes mfa_serial)"),
+        );
+        return;
+    };
+    match arn::device(serial) {
+        kind if kind.is_totp() => r.ok(topic, format!("{list}: {serial} ({})", kind.describe())),
+        Device::Fido => r.fail(
+            topic,
+            format!("{list}: {serial} is a FIDO security key, which STS cannot use for API calls"),
+            format!("register a virtual (authenticator app) or hardware TOTP device for the user, then `awsmfa setup {source}`"),
+        ),
+        _ => r.warn(
+            topic,
+            format!("{list}: mfa_serial {serial:?} is neither an MFA device ARN nor a token serial number"),
+            format!("run `awsmfa setup {source}` to write the right one"),
+        ),
     }
 }
 
@@ -553,29 +621,31 @@ fn cache(r: &mut Report, ctx: &Context) {
         }
     };
     cache_modes(r, &dir);
-    let choice = crate::config::UserConfig::load()
-        .and_then(|c| crate::cache::choice(&c))
-        .unwrap_or(crate::cache::key::Choice::Auto);
+    key_store(r, &cache, &dir);
+}
+
+/// Where the cache key is, or will be; a failure when no store works.
+fn key_store(r: &mut Report, cache: &crate::cache::Cache, dir: &Path) {
+    const TOPIC: &str = "key store";
     if let Some(store) = cache.key_store() {
-        r.ok(
-            "key store",
-            format!("the cache key is in {}", store.describe()),
-        );
+        r.ok(TOPIC, format!("the cache key is in {}", store.describe()));
         return;
     }
-    if choice == crate::cache::key::Choice::Passphrase {
+    // The setting the cache was opened with: the config is not read twice.
+    let choice = cache.choice();
+    if choice == KeyStoreChoice::Passphrase {
         r.ok(
-            "key store",
+            TOPIC,
             "the cache key comes from a passphrase, asked when needed",
         );
         return;
     }
     let mut broken = Vec::new();
-    for store in crate::cache::key::Store::candidates(choice, &dir) {
+    for store in crate::cache::key::Store::candidates(choice, dir) {
         match store.key(false) {
             Ok(_) => {
                 r.ok(
-                    "key store",
+                    TOPIC,
                     format!("no cache key yet; it will be kept in {}", store.describe()),
                 );
                 return;
@@ -591,7 +661,7 @@ fn cache(r: &mut Report, ctx: &Context) {
     // A failure, not a warning: the cache's promise (one code for every
     // terminal) is broken, as the next process would find no key.
     r.fail(
-        "key store",
+        TOPIC,
         format!("no key store works here ({why}), so the session cache is off and every terminal asks for its own MFA code"),
         "log in to a desktop session (keyring) or set XDG_RUNTIME_DIR to a private tmpfs directory; or `key_store = \"passphrase\"` in the awsmfa config",
     );
@@ -611,62 +681,77 @@ fn cache_modes(r: &mut Report, dir: &Path) {
         }
     };
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let me = crate::fs::my_uid();
-        if meta.uid() != me {
-            r.fail(
-                TOPIC,
-                format!(
-                    "{} belongs to uid {}, not to you (uid {me}): the cache is not used",
-                    show(dir),
-                    meta.uid()
-                ),
-                format!("remove {}", dir.display()),
-            );
-            return;
-        }
-        let mode = meta.mode() & 0o777;
-        if mode & 0o077 != 0 {
-            r.fail(
-                TOPIC,
-                format!(
-                    "{} is {mode:04o}: other users can see or replace cached sessions",
-                    show(dir)
-                ),
-                format!("chmod 700 {}", dir.display()),
-            );
-            return;
-        }
-        let loose: Vec<String> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.metadata().is_ok_and(|m| m.mode() & 0o077 != 0))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        if !loose.is_empty() {
-            r.fail(
-                TOPIC,
-                format!(
-                    "{} file(s) in {} are readable by others: {}",
-                    loose.len(),
-                    show(dir),
-                    loose.join(", ")
-                ),
-                format!("chmod 600 {}/*", dir.display()),
-            );
-            return;
-        }
-        r.ok(
-            TOPIC,
-            format!("{} is {mode:04o}, its entries private", show(dir)),
-        );
+    if private_dir(r, TOPIC, dir, &meta) {
+        private_entries(r, TOPIC, dir, &meta);
     }
     #[cfg(not(unix))]
     {
         let _ = meta;
         r.ok(TOPIC, format!("{} exists", show(dir)));
+    }
+}
+
+/// Whether the cache directory is the user's own and closed to others
+/// (a failure line when not).
+#[cfg(unix)]
+fn private_dir(r: &mut Report, topic: &str, dir: &Path, meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = crate::fs::my_uid();
+    if meta.uid() != me {
+        r.fail(
+            topic,
+            format!(
+                "{} belongs to uid {}, not to you (uid {me}): the cache is not used",
+                show(dir),
+                meta.uid()
+            ),
+            format!("remove {}", dir.display()),
+        );
+        return false;
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o077 != 0 {
+        r.fail(
+            topic,
+            format!(
+                "{} is {mode:04o}: other users can see or replace cached sessions",
+                show(dir)
+            ),
+            format!("chmod 700 {}", dir.display()),
+        );
+        return false;
+    }
+    true
+}
+
+/// The entries of a private cache directory: none readable by others.
+#[cfg(unix)]
+fn private_entries(r: &mut Report, topic: &str, dir: &Path, meta: &std::fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let loose: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.metadata().is_ok_and(|m| m.mode() & 0o077 != 0))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if loose.is_empty() {
+        let mode = meta.mode() & 0o777;
+        r.ok(
+            topic,
+            format!("{} is {mode:04o}, its entries private", show(dir)),
+        );
+    } else {
+        r.fail(
+            topic,
+            format!(
+                "{} file(s) in {} are readable by others: {}",
+                loose.len(),
+                show(dir),
+                loose.join(", ")
+            ),
+            format!("chmod 600 {}/*", dir.display()),
+        );
     }
 }
 
@@ -722,6 +807,9 @@ fn project(r: &mut Report) {
 
 // -------------------------------------------------------------------- network
 
+const CLOCK_FIX: &str =
+    "turn on time synchronisation (`timedatectl set-ntp true`, or your system's clock settings)";
+
 fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>) {
     let env = crate::reach::Env::process();
     let user = profiles
@@ -733,10 +821,7 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>)
         return;
     };
     // Messages in the words every other command uses.
-    let say = |f: crate::sts::Failure| {
-        user.error(f, "GetCallerIdentity", crate::reach::Service::Sts)
-            .to_string()
-    };
+    let say = |f: Failure| user.error(f, "GetCallerIdentity", Service::Sts).to_string();
     let sts = match crate::sts::Sts::new(user.sts.clone()) {
         Ok(sts) => sts,
         Err(f) => {
@@ -744,7 +829,7 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>)
             return;
         }
     };
-    let clock = match sts.clock(&user.keys) {
+    let server = match sts.clock(&user.keys) {
         Ok(c) => c,
         Err(f) => {
             r.fail(
@@ -756,36 +841,16 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>)
             return;
         }
     };
-    let skew = clock.skew();
-    let side = if skew > 0 { "behind" } else { "ahead of" };
-    let off = skew.unsigned_abs();
-    let fix = "turn on time synchronisation (`timedatectl set-ntp true`, or your system's clock settings)";
-    if off >= SKEW_FAIL {
-        r.fail(
-            "clock",
-            format!(
-                "this machine is {off}s {side} STS: AWS refuses requests signed 15 minutes off"
-            ),
-            fix,
-        );
-    } else if off > SKEW_WARN {
-        r.warn(
-            "clock",
-            format!("this machine is {off}s {side} STS: MFA codes computed here (mfa_process) are likely rejected"),
-            fix,
-        );
-    } else {
-        r.ok("clock", format!("within {off}s of STS"));
-    }
+    let drift = clock_line(r, server.skew());
     let source = &user.source_profile;
-    match clock.identity {
+    match server.identity {
         Ok(id) => r.ok("keys", format!("the keys of `{source}` belong to {}", id.arn)),
-        Err(f @ crate::sts::Failure::BadCredentials { .. }) if off >= SKEW_FAIL => r.fail(
+        Err(f @ Failure::BadCredentials { .. }) if drift == Drift::Signatures => r.fail(
             "keys",
             format!("{}, most likely because of the clock", say(f)),
-            fix,
+            CLOCK_FIX,
         ),
-        Err(f @ crate::sts::Failure::BadCredentials { .. }) => r.fail(
+        Err(f @ Failure::BadCredentials { .. }) => r.fail(
             "keys",
             say(f),
             format!("create a new access key for the user and put it in the credentials file, or `awsmfa rotate {source}` if the old one still works"),
@@ -793,6 +858,29 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>)
         // Whatever else refused the keys, they do not work: a failure.
         Err(f) => r.fail("keys", say(f), "check the user's IAM policies and the endpoint"),
     }
+}
+
+/// The clock against STS's, judged by the thresholds every command uses.
+fn clock_line(r: &mut Report, skew: i64) -> Drift {
+    let side = if skew > 0 { "behind" } else { "ahead of" };
+    let off = skew.unsigned_abs();
+    let drift = clock::judge(skew);
+    match drift {
+        Drift::Signatures => r.fail(
+            "clock",
+            format!(
+                "this machine is {off}s {side} STS: AWS refuses requests signed 15 minutes off"
+            ),
+            CLOCK_FIX,
+        ),
+        Drift::Codes => r.warn(
+            "clock",
+            format!("this machine is {off}s {side} STS: MFA codes computed here (mfa_process) are likely rejected"),
+            CLOCK_FIX,
+        ),
+        Drift::Fine => r.ok("clock", format!("within {off}s of STS")),
+    }
+    drift
 }
 
 #[cfg(test)]
@@ -825,23 +913,5 @@ mod tests {
             "precmd_functions=($precmd_functions foo)",
             "precmd_functions"
         ));
-    }
-
-    #[test]
-    fn device_kinds() {
-        assert!(matches!(
-            device_kind("arn:aws:iam::123456789012:mfa/alice"),
-            Device::Totp(_)
-        ));
-        assert!(matches!(device_kind("GAHT12345678"), Device::Totp(_)));
-        assert!(matches!(
-            device_kind("arn:aws:iam::123456789012:u2f/user/alice/key-ABC"),
-            Device::Fido
-        ));
-        assert!(matches!(
-            device_kind("arn:aws:iam::123456789012:user/alice"),
-            Device::Unknown
-        ));
-        assert!(matches!(device_kind("my phone"), Device::Unknown));
     }
 }

@@ -282,7 +282,7 @@ fn check_account(
     let Some(expected) = &project.account else {
         return Ok(());
     };
-    let actual = match arn.and_then(project::account_of) {
+    let actual = match arn.and_then(crate::arn::account) {
         Some(a) => a.to_string(),
         // Session-only profiles (no role) have no ARN yet: ask STS.
         None => obtain::identity_in(profile, creds, env)?.account,

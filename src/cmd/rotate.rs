@@ -15,13 +15,13 @@
 
 use super::Context;
 use crate::cli::RotateArgs;
-use crate::error::{Call, Error, Result};
+use crate::error::{Call, Error, Failure, Result};
 use crate::iam::{self, Iam, KeyInfo, NewKey, UserProfile};
 use crate::obtain::{obtain, Request};
 use crate::profile::edit::{self, Kind};
 use crate::profile::{self, Locations, Profiles};
-use crate::reach::Service;
-use crate::sts::{Failure, Sts};
+use crate::service::Service;
+use crate::sts::Sts;
 use aws_credential_types::Credentials;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -5,12 +5,13 @@
 //! user name: a user may have up to 8 devices, named freely.
 
 use super::Context;
+use crate::arn;
 use crate::cli::SetupArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Failure, Result};
 use crate::iam::{self, Iam};
 use crate::profile::edit::{self, Change, Kind};
 use crate::profile::{self, Profiles};
-use crate::reach::Service;
+use crate::service::Service;
 use crate::sts::Sts;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -37,7 +38,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         (Ok(devices), wanted) => choose(&user_name, &devices, wanted.as_deref(), source)?,
         // Some accounts deny listing devices; a serial the user names
         // still deserves to be written, unverified.
-        (Err(crate::sts::Failure::Denied { code, .. }), Some(wanted)) if iam::is_totp(&wanted) => {
+        (Err(Failure::Denied { code, .. }), Some(wanted)) if arn::device(&wanted).is_totp() => {
             crate::term::note(format_args!(
                 "awsmfa: warning: could not list IAM user `{user_name}`'s MFA devices ({code}); writing --serial {wanted} without checking it"
             ));
@@ -79,7 +80,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn sts_error(f: crate::sts::Failure, user: &iam::UserProfile, action: &str) -> Error {
+fn sts_error(f: Failure, user: &iam::UserProfile, action: &str) -> Error {
     user.error(f, action, Service::Sts)
 }
 
@@ -102,7 +103,8 @@ fn warn_if_shadowed(profile: &str, serial: &str) {
 
 /// Pick the device: `--serial`, the only usable one, or ask.
 fn choose(user: &str, devices: &[String], wanted: Option<&str>, profile: &str) -> Result<String> {
-    let (totp, fido): (Vec<&String>, Vec<&String>) = devices.iter().partition(|s| iam::is_totp(s));
+    let (totp, fido): (Vec<&String>, Vec<&String>) =
+        devices.iter().partition(|s| arn::device(s).is_totp());
     if let Some(wanted) = wanted {
         if totp.iter().any(|s| *s == wanted) {
             return Ok(wanted.to_string());

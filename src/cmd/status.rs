@@ -13,7 +13,7 @@ use aws_credential_types::Credentials;
 use aws_smithy_types::date_time::{DateTime, Format};
 use std::fmt::Write;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -25,10 +25,10 @@ fn left(expires: u64, now: u64) -> String {
         .fmt(Format::DateTime)
         .unwrap_or_default();
     if expires > now {
-        let d = humantime::format_duration(Duration::from_secs(expires - now));
+        let d = crate::duration::human(expires - now);
         format!("expire in {d} (at {at})")
     } else {
-        let d = humantime::format_duration(Duration::from_secs(now - expires));
+        let d = crate::duration::human(now - expires);
         format!("expired {d} ago (at {at})")
     }
 }

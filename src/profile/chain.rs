@@ -8,6 +8,7 @@
 //! `credential_source`, `credential_process`) still resolve here, so that the
 //! caller can name them in its error.
 
+use crate::error::ChainError;
 use aws_config::profile::{Profile, ProfileSet};
 
 /// The most `sts:AssumeRole` hops one chain may take. Each hop is a network
@@ -90,32 +91,6 @@ pub struct Chain {
     /// Every profile visited, selected profile first. Settings such as
     /// `mfa_serial` are looked up along this path.
     pub path: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChainError {
-    #[error(
-        "No profiles were defined in the AWS config or credentials file; run `aws configure` first"
-    )]
-    NoProfiles,
-    #[error("profile `{0}` not found")]
-    NotFound(String),
-    #[error("could not find source profile {missing} referenced from {from}")]
-    SourceNotFound { missing: String, from: String },
-    #[error("profile formed an infinite loop through source_profile: {}; point one of them at an IAM user with access keys", .0.join(" -> "))]
-    Loop(Vec<String>),
-    #[error("profile `{profile}` reaches more than {max} roles through source_profile ({} -> ...); awsmfa stops there: point a profile near the start at an IAM user with access keys", .path.join(" -> "))]
-    TooDeep {
-        profile: String,
-        max: usize,
-        path: Vec<String>,
-    },
-    #[error("profile `{0}` did not contain credential information: add aws_access_key_id and aws_secret_access_key (credentials file), or role_arn with source_profile")]
-    NoCredentials(String),
-    #[error("profile `{profile}`: {message}")]
-    Invalid { profile: String, message: String },
-    #[error("profile `{profile}`: sso-session named `{session}` (referenced by profile `{profile}`) was not found")]
-    MissingSsoSession { profile: String, session: String },
 }
 
 impl ChainError {

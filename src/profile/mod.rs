@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod edit;
+pub mod names;
 
 use crate::error::{Error, Result};
 use aws_config::profile::{Profile, ProfileFileLoadError, ProfileSet};
@@ -280,7 +281,7 @@ impl Profiles {
                 Profiles::parse(&config.subset(&wanted), &credentials.subset(&wanted)).ok()?;
             match chain::resolve(&profiles.set, &encode_name(name)) {
                 Ok(_) => return Some(profiles),
-                Err(chain::ChainError::SourceNotFound { missing, .. })
+                Err(crate::error::ChainError::SourceNotFound { missing, .. })
                     if !wanted.contains(&missing) =>
                 {
                     wanted.push(missing);
