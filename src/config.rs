@@ -15,7 +15,7 @@ pub struct UserConfig {
     /// (e.g. "5m"; default 5 minutes).
     pub refresh_window: Option<String>,
     /// Where the cache key lives: auto (default), keyring, file, passphrase.
-    pub key_store: Option<crate::cache::key::Choice>,
+    pub key_store: Option<crate::store::cache::key::Choice>,
 }
 
 /// The XDG base directories awsmfa uses (`etcetera`'s XDG strategy, which

@@ -3,7 +3,6 @@
 //! The binary's `main` is a thin shell over [`cmd::run`]; the modules are
 //! public so that integration tests and fuzz targets reach the parsers.
 
-pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -18,6 +17,7 @@ pub mod project;
 pub mod reach;
 pub mod server;
 pub mod shell;
+pub mod store;
 pub mod sts;
 pub mod term;
 pub mod trust;

@@ -545,7 +545,7 @@ fn cache(r: &mut Report, ctx: &Context) {
             return;
         }
     };
-    let dir = match crate::cache::dir() {
+    let dir = match crate::store::cache::dir() {
         Ok(dir) => dir,
         Err(e) => {
             r.fail(TOPIC, e.to_string(), "set $HOME");
@@ -554,8 +554,8 @@ fn cache(r: &mut Report, ctx: &Context) {
     };
     cache_modes(r, &dir);
     let choice = crate::config::UserConfig::load()
-        .and_then(|c| crate::cache::choice(&c))
-        .unwrap_or(crate::cache::key::Choice::Auto);
+        .and_then(|c| crate::store::cache::choice(&c))
+        .unwrap_or(crate::store::cache::key::Choice::Auto);
     if let Some(store) = cache.key_store() {
         r.ok(
             "key store",
@@ -563,7 +563,7 @@ fn cache(r: &mut Report, ctx: &Context) {
         );
         return;
     }
-    if choice == crate::cache::key::Choice::Passphrase {
+    if choice == crate::store::cache::key::Choice::Passphrase {
         r.ok(
             "key store",
             "the cache key comes from a passphrase, asked when needed",
@@ -571,7 +571,7 @@ fn cache(r: &mut Report, ctx: &Context) {
         return;
     }
     let mut broken = Vec::new();
-    for store in crate::cache::key::Store::candidates(choice, &dir) {
+    for store in crate::store::cache::key::KeyHome::candidates(choice, &dir) {
         match store.key(false) {
             Ok(_) => {
                 r.ok(

@@ -11,10 +11,11 @@ use super::{print, Context};
 use crate::cli::{HookArgs, HookShell};
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
-use crate::hookstate::{epoch, Active, ShellStore, State};
+use crate::hookstate::{Active, State};
 use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
 use crate::shell::{self, fish, posix, Fish, Posix};
+use crate::store::{epoch, ShellStore};
 use crate::vars::{Changes, CONFLICTING, MANAGED};
 use crate::{term, trust};
 use std::collections::BTreeMap;
@@ -122,7 +123,7 @@ fn step(
     // `logout` or `cache clear` since the last look: drop what this shell
     // holds, sessions and exported credentials alike, so that the next use
     // asks for a code, as it does everywhere else.
-    let generation = crate::cache::generation();
+    let generation = crate::store::cache::generation();
     let mut revoked = None;
     if state.generation != generation {
         state.generation = generation;
