@@ -699,4 +699,117 @@ mod tests {
             .collect();
         assert!(left.is_empty(), "temporary files left behind");
     }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn own_files_replace_a_planted_symlink_and_an_empty_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("awsmfa");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "theirs").unwrap();
+        ensure_private_dir(&private).unwrap();
+        let entry = private.join("entry");
+        std::os::unix::fs::symlink(&victim, &entry).unwrap();
+        write_private(&entry, b"ours", Replace::Own(Durability::Lossy)).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+        assert!(std::fs::symlink_metadata(&entry).unwrap().is_file());
+        assert_eq!(
+            (std::fs::read(&entry).unwrap(), mode(&entry)),
+            (b"ours".to_vec(), 0o600)
+        );
+        let in_the_way = private.join("key");
+        std::fs::create_dir(&in_the_way).unwrap();
+        write_private(&in_the_way, b"k", Replace::Own(Durability::Durable)).unwrap();
+        assert_eq!(std::fs::read(&in_the_way).unwrap(), b"k");
+        let names: Vec<String> = std::fs::read_dir(&private)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| is_temp_name(n)), "{names:?}");
+    }
+
+    #[test]
+    fn create_private_never_clobbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new").join("cache.key");
+        assert!(create_private(&path, b"first").unwrap());
+        assert!(!create_private(&path, b"second").unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        #[cfg(unix)]
+        assert_eq!((mode(&path), mode(path.parent().unwrap())), (0o600, 0o700));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_dirs_are_made_tightened_or_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let wide = dir.path().join("wide");
+        std::fs::create_dir(&wide).unwrap();
+        std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!is_private_dir(&wide), "only looks");
+        assert_eq!(mode(&wide), 0o755);
+        ensure_private_dir(&wide).unwrap();
+        assert!(is_private_dir(&wide));
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = ensure_private_dir(&file).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotADirectory);
+        assert!(!is_private_dir(&file));
+        assert_eq!(mode(&file), 0o644, "a file in the way is left alone");
+        let fresh = dir.path().join("a").join("b");
+        ensure_private_dir(&fresh).unwrap();
+        assert_eq!(mode(&fresh), 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_reads_refuse_what_others_could_reach() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        assert!(read_private(&f, 8).unwrap().is_none(), "absent");
+        std::fs::write(&f, "secret").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(read_private(&f, 8), Err(NotPrivate::Foreign(_))));
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read_private(&f, 8).unwrap().unwrap(), b"secret");
+        assert!(matches!(
+            read_private(&f, 3),
+            Err(NotPrivate::Unreadable(_))
+        ));
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(&f, &link).unwrap();
+        assert!(
+            read_private(&link, 8).unwrap().is_none(),
+            "a symlink is no file"
+        );
+    }
+
+    #[test]
+    fn leftovers_are_removed_unless_a_write_holds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let left = dir.path().join(".awsmfa-AbC123.tmp");
+        let busy = dir.path().join(".awsmfa-busy00.tmp");
+        let other = dir.path().join("credentials");
+        for p in [&left, &busy, &other] {
+            std::fs::write(p, "x").unwrap();
+        }
+        let held = File::open(&busy).unwrap();
+        held.lock().unwrap();
+        assert_eq!(clean_leftovers(dir.path()).unwrap(), vec![left.clone()]);
+        assert!(!left.exists() && busy.exists() && other.exists());
+        drop(held);
+    }
 }
