@@ -4,6 +4,10 @@
 //! `GetSessionToken` with the MFA code; every role is then assumed with that
 //! MFA session, so no second code is ever asked for. Everything up to the
 //! first STS call is synchronous and local.
+//!
+//! This module alone owns that plan: which STS calls a profile's chain
+//! takes, with what durations, and when a stored credential may be served
+//! instead. Where credentials are kept is [`crate::store`]'s.
 
 use crate::error::{Call, Error, Result};
 use crate::mfa;

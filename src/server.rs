@@ -1,4 +1,6 @@
-//! The credential endpoint behind `awsmfa exec --server`.
+//! The credential endpoint behind `awsmfa exec --server`: this module alone
+//! owns its HTTP side and what it serves when (the sessions it keeps in
+//! memory when the cache is off are [`crate::store::memory`]'s).
 //!
 //! Every AWS SDK and the AWS CLI can fetch credentials from a local HTTP
 //! endpoint (the container credentials provider:
