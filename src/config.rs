@@ -20,7 +20,7 @@ pub struct UserConfig {
 }
 
 /// Where the cache key lives (`key_store`, or `AWSMFA_KEY_STORE`): `auto`
-/// tries the stores in order (`crate::cache::key`).
+/// tries the stores in order (`crate::store::cache::key`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyStoreChoice {

@@ -6,14 +6,18 @@
 //! session (so roles refresh without a prompt), so it must never reach argv,
 //! the environment of children, or a file: only the role credentials are
 //! exported.
+//!
+//! This module owns that state and its JSON (versioned, bounded, a foreign
+//! value dropped); the MFA sessions in it are [`crate::store::hook`]'s,
+//! which serves them to `obtain` as a store.
 
-use crate::obtain::{self, Key, Store};
+use crate::store::hook::{self, Session};
+use crate::store::{epoch, EntryKey};
 use aws_credential_types::Credentials;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 const VERSION: u32 = 1;
 /// More than any real state (a few sessions, a dozen saved variables).
@@ -34,7 +38,7 @@ pub struct State {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hinted: Option<String>,
     /// The cache's revocation mark when this shell last looked
-    /// ([`crate::cache::generation`]).
+    /// ([`crate::store::cache::generation`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<String>,
 }
@@ -53,64 +57,9 @@ pub struct Active {
     pub expires: Option<u64>,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Session {
-    pub source_profile: String,
-    pub serial: String,
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-    pub expires: u64,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("source_profile", &self.source_profile)
-            .field("serial", &self.serial)
-            .field("expires", &self.expires)
-            .finish_non_exhaustive()
-    }
-}
-
-pub fn epoch(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-impl Session {
-    pub fn key(&self) -> Key {
-        Key::Session {
-            source_profile: self.source_profile.clone(),
-            serial: self.serial.clone(),
-        }
-    }
-
-    pub fn credentials(&self) -> Credentials {
-        Credentials::new(
-            self.access_key_id.clone(),
-            self.secret_access_key.clone(),
-            self.session_token.clone(),
-            Some(UNIX_EPOCH + Duration::from_secs(self.expires)),
-            "awsmfa-shell",
-        )
-    }
-
-    fn new(key: &Key, creds: &Credentials) -> Option<Session> {
-        let Key::Session {
-            source_profile,
-            serial,
-        } = key
-        else {
-            return None;
-        };
-        Some(Session {
-            source_profile: source_profile.clone(),
-            serial: serial.clone(),
-            access_key_id: creds.access_key_id().to_string(),
-            secret_access_key: creds.secret_access_key().to_string(),
-            session_token: creds.session_token().map(str::to_string),
-            expires: epoch(creds.expiry()?),
-        })
+impl AsMut<Vec<Session>> for State {
+    fn as_mut(&mut self) -> &mut Vec<Session> {
+        &mut self.sessions
     }
 }
 
@@ -160,88 +109,22 @@ impl State {
         self.sessions.retain(|s| s.expires > now);
     }
 
-    fn put(&mut self, session: Session) {
-        self.sessions.retain(|s| s.key() != session.key());
-        self.sessions.push(session);
-    }
-
     /// Keep an MFA session `obtain` used, wherever it came from (the
     /// encrypted cache included), so the next refresh needs no code even if
     /// the cache is gone or off by then.
-    pub fn remember(&mut self, key: &Key, creds: &Credentials) {
-        if let Some(session) = Session::new(key, creds) {
-            self.put(session);
-        }
-    }
-}
-
-/// The hook's [`Store`]: serves the MFA sessions the shell handed in and
-/// collects new ones to hand back. Role credentials are never served from
-/// here (the hook decides itself when to fetch them); everything else goes to
-/// the regular store too, so the encrypted cache keeps working when enabled.
-pub struct ShellStore<'a> {
-    state: RefCell<&'a mut State>,
-    inner: Box<dyn Store>,
-}
-
-impl<'a> ShellStore<'a> {
-    pub fn new(state: &'a mut State, inner: Box<dyn Store>) -> Self {
-        ShellStore {
-            state: RefCell::new(state),
-            inner,
-        }
-    }
-}
-
-impl Store for ShellStore<'_> {
-    fn load(&self, key: &Key) -> Option<Credentials> {
-        let own = match key {
-            Key::Session { .. } => self
-                .state
-                .borrow()
-                .sessions
-                .iter()
-                .find(|s| &s.key() == key)
-                .map(Session::credentials)
-                .filter(obtain::fresh),
-            Key::Role { .. } => None,
-        };
-        own.or_else(|| self.inner.load(key))
-    }
-
-    fn store(&self, key: &Key, creds: &Credentials) {
-        self.state.borrow_mut().remember(key, creds);
-        self.inner.store(key, creds);
-    }
-
-    fn lock(&self, key: &Key) -> Option<Box<dyn std::any::Any>> {
-        self.inner.lock(key)
-    }
-
-    fn code_used(&self, serial: &str, code: &str) {
-        self.inner.code_used(serial, code)
-    }
-
-    fn code_seen(&self, serial: &str, code: &str) -> bool {
-        self.inner.code_seen(serial, code)
-    }
-
-    fn forget(&self, source_profile: &str) {
-        self.state
-            .borrow_mut()
-            .sessions
-            .retain(|s| s.source_profile != source_profile);
-        self.inner.forget(source_profile)
+    pub fn remember(&mut self, key: &EntryKey, creds: &Credentials) {
+        hook::remember(&mut self.sessions, key, creds);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::obtain::NoStore;
+    use crate::store::{NoStore, ShellStore, Store};
+    use std::time::{Duration, UNIX_EPOCH};
 
-    fn session(expires: u64) -> (Key, Credentials) {
-        let key = Key::Session {
+    fn session(expires: u64) -> (EntryKey, Credentials) {
+        let key = EntryKey::Session {
             source_profile: "alice".into(),
             serial: "arn:aws:iam::1:mfa/alice".into(),
         };
@@ -268,7 +151,7 @@ mod tests {
         }
         let back = State::parse(&state.to_json());
         assert_eq!(back.sessions.len(), 1);
-        // Less than obtain::MIN_VALIDITY left: not served, but kept until expiry.
+        // Less than store::MIN_VALIDITY left: not served, but kept until expiry.
         let mut state = State::default();
         let (key, creds) = session(now + 60);
         let store = ShellStore::new(&mut state, Box::new(NoStore));
@@ -277,18 +160,6 @@ mod tests {
         drop(store);
         state.prune(SystemTime::now() + Duration::from_secs(61));
         assert!(state.sessions.is_empty());
-    }
-
-    #[test]
-    fn debug_hides_the_secret() {
-        let now = epoch(SystemTime::now());
-        let (key, creds) = session(now + 3600);
-        let s = Session::new(&key, &creds).unwrap();
-        let shown = format!("{s:?}");
-        assert!(
-            !shown.contains("secret") && !shown.contains("token"),
-            "{shown}"
-        );
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! public so that integration tests and fuzz targets reach the parsers.
 
 pub mod arn;
-pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
@@ -22,6 +21,7 @@ pub mod reach;
 pub mod server;
 pub mod service;
 pub mod shell;
+pub mod store;
 pub mod sts;
 pub mod term;
 pub mod trust;

@@ -4,6 +4,10 @@
 //! `GetSessionToken` with the MFA code; every role is then assumed with that
 //! MFA session, so no second code is ever asked for. Everything up to the
 //! first STS call is synchronous and local.
+//!
+//! This module alone owns that plan: which STS calls a profile's chain
+//! takes, with what durations, and when a stored credential may be served
+//! instead. Where credentials are kept is [`crate::store`]'s.
 
 use crate::error::{Call, Error, Failure, Result};
 use crate::mfa;
@@ -11,6 +15,7 @@ use crate::profile::chain::{Base, Chain, RoleHop};
 use crate::profile::Profiles;
 use crate::reach::{self, Env};
 use crate::service::Service;
+use crate::store::{EntryKey, Store};
 use crate::sts::{self, Sts, Target};
 use aws_credential_types::Credentials;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -37,69 +42,6 @@ pub struct Request {
     pub internal: bool,
 }
 
-/// What a stored entry is: the MFA session of one source identity, or the
-/// credentials of one role profile.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Key {
-    /// Keyed by the profile holding the long-term keys and the MFA device.
-    Session {
-        source_profile: String,
-        serial: String,
-    },
-    /// Keyed by the selected profile and the role it names, and by `via`:
-    /// the identity it is assumed from (source profile, its access key id,
-    /// each hop), so that editing the chain never serves the old role.
-    Role {
-        profile: String,
-        role_arn: String,
-        via: String,
-        /// The profile holding the long-term keys at the chain's start.
-        source_profile: String,
-    },
-}
-
-/// Where credentials outlive one process: the prompt hook's unexported
-/// shell variable, or the encrypted cache. Implementations return only
-/// entries that are still valid for at least [`MIN_VALIDITY`].
-pub trait Store {
-    fn load(&self, key: &Key) -> Option<Credentials>;
-    fn store(&self, key: &Key, creds: &Credentials);
-    /// Hold an exclusive (cross-process) lock on `key` until the guard drops,
-    /// so that concurrent processes ask for one MFA code, not one each.
-    fn lock(&self, _key: &Key) -> Option<Box<dyn std::any::Any>> {
-        None
-    }
-    /// The code accepted last for `serial` was `code`, at `now`: remember it
-    /// (hashed) so the same code is not sent again within its lifetime.
-    fn code_used(&self, _serial: &str, _code: &str) {}
-    /// Whether `code` was already used for `serial` within the last 90 s.
-    fn code_seen(&self, _serial: &str, _code: &str) -> bool {
-        false
-    }
-    /// Drop every entry made from `source_profile`'s keys (after a key
-    /// rotation, or `cache clear`).
-    fn forget(&self, _source_profile: &str) {}
-}
-
-/// Stores nothing: every call starts from the long-term keys.
-pub struct NoStore;
-impl Store for NoStore {
-    fn load(&self, _: &Key) -> Option<Credentials> {
-        None
-    }
-    fn store(&self, _: &Key, _: &Credentials) {}
-}
-
-/// An entry closer to expiry than this counts as absent.
-pub const MIN_VALIDITY: Duration = Duration::from_secs(5 * 60);
-
-/// Still valid for at least [`MIN_VALIDITY`]?
-pub fn fresh(creds: &Credentials) -> bool {
-    creds
-        .expiry()
-        .is_some_and(|t| t > SystemTime::now() + MIN_VALIDITY)
-}
-
 /// What STS's clock and ours may differ by. More than this and AWS refuses
 /// the request's signature anyway, so no working setup is stricter.
 const CLOCK_SLACK: Duration = Duration::from_secs(5 * 60);
@@ -120,7 +62,7 @@ pub struct Obtained {
     /// Region to export, when one is configured anywhere.
     pub region: Option<String>,
     /// The MFA session the role credentials came from, if one was used.
-    pub mfa_session: Option<(Key, Credentials)>,
+    pub mfa_session: Option<(EntryKey, Credentials)>,
     /// The assumed-role ARN, when the last step was AssumeRole.
     pub arn: Option<String>,
     /// No STS call was made: everything came from the store.
@@ -139,6 +81,13 @@ struct Plan {
     target: Target,
     /// See [`Request::internal`].
     internal: bool,
+}
+
+impl Plan {
+    /// The chain starts from temporary keys (`aws_session_token`).
+    fn temporary_base(&self) -> bool {
+        self.keys.session_token().is_some()
+    }
 }
 
 struct Mfa {
@@ -165,7 +114,14 @@ struct LazySts<'a> {
     sts: std::cell::OnceCell<Sts>,
 }
 
-impl LazySts<'_> {
+impl<'a> LazySts<'a> {
+    fn new(plan: &'a Plan) -> Self {
+        LazySts {
+            plan,
+            sts: Default::default(),
+        }
+    }
+
     /// Called once a call is certain but an MFA code comes first: the TLS
     /// set-up then runs while the user types (see [`sts::warm_up`]).
     fn expect_call(&self) {
@@ -189,52 +145,9 @@ fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
         Base::AccessKey(k) => k.clone(),
         other => return Err(unsupported(other)),
     };
-    let selected = req.profile.as_str();
-
-    let mfa = match profiles.along(&chain, "mfa_serial") {
-        None => None,
-        Some((_, serial)) => {
-            let process = profiles.along(&chain, "mfa_process").map(|(_, p)| p);
-            let source = mfa::Source::pick(req.token_code.as_deref(), process)?;
-            // A malformed --token-code is refused even when a cached session
-            // means it would never be sent: the README promises it.
-            if let mfa::Source::Given(code) = &source {
-                mfa::validate(code)?;
-            }
-            Some(Mfa {
-                serial: serial.to_string(),
-                source,
-            })
-        }
-    };
-
-    let configured = match profiles.value(selected, "duration_seconds") {
-        None => None,
-        Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| Error::BadSetting {
-            profile: selected.to_string(),
-            key: "duration_seconds",
-            value: raw.to_string(),
-            why: "expected a number of seconds".into(),
-        })?),
-    };
-    let wanted = req.duration.or(configured);
-    let duration = if chain.roles.is_empty() {
-        check(
-            wanted.unwrap_or(DEFAULT_SESSION),
-            "an MFA session (GetSessionToken)",
-            sts::SESSION_MIN,
-            sts::SESSION_MAX,
-        )?
-    } else {
-        check(
-            wanted.unwrap_or(DEFAULT_ROLE),
-            "role credentials (AssumeRole)",
-            sts::ROLE_MIN,
-            sts::ROLE_MAX,
-        )?
-    };
-
-    let (region, target) = reach::sts(profiles, selected, req.region.clone(), env)?;
+    let mfa = mfa_of(profiles, &chain, req)?;
+    let duration = duration_of(profiles, &chain, req)?;
+    let (region, target) = reach::sts(profiles, &req.profile, req.region.clone(), env)?;
     Ok(Plan {
         keys: Credentials::new(
             keys.access_key_id,
@@ -251,6 +164,56 @@ fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
         target,
         internal: req.internal,
     })
+}
+
+/// The MFA device along the chain, if any, and where its code comes from.
+fn mfa_of(profiles: &Profiles, chain: &Chain, req: &Request) -> Result<Option<Mfa>> {
+    let Some((_, serial)) = profiles.along(chain, "mfa_serial") else {
+        return Ok(None);
+    };
+    let process = profiles.along(chain, "mfa_process").map(|(_, p)| p);
+    let source = mfa::Source::pick(req.token_code.as_deref(), process)?;
+    // A malformed --token-code is refused even when a cached session
+    // means it would never be sent: the README promises it.
+    if let mfa::Source::Given(code) = &source {
+        mfa::validate(code)?;
+    }
+    Ok(Some(Mfa {
+        serial: serial.to_string(),
+        source,
+    }))
+}
+
+/// The life of the exported credentials: `--duration`, else the selected
+/// profile's `duration_seconds`, else AWS's default; within AWS's bounds
+/// for what the chain ends in.
+fn duration_of(profiles: &Profiles, chain: &Chain, req: &Request) -> Result<u64> {
+    let selected = req.profile.as_str();
+    let configured = match profiles.value(selected, "duration_seconds") {
+        None => None,
+        Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| Error::BadSetting {
+            profile: selected.to_string(),
+            key: "duration_seconds",
+            value: raw.to_string(),
+            why: "expected a number of seconds".into(),
+        })?),
+    };
+    let wanted = req.duration.or(configured);
+    if chain.roles.is_empty() {
+        check(
+            wanted.unwrap_or(DEFAULT_SESSION),
+            "an MFA session (GetSessionToken)",
+            sts::SESSION_MIN,
+            sts::SESSION_MAX,
+        )
+    } else {
+        check(
+            wanted.unwrap_or(DEFAULT_ROLE),
+            "role credentials (AssumeRole)",
+            sts::ROLE_MIN,
+            sts::ROLE_MAX,
+        )
+    }
 }
 
 /// `sts:GetCallerIdentity` for `creds`, reaching STS the way [`obtain`] does
@@ -285,7 +248,7 @@ pub fn identity_in(profile: &str, creds: &Credentials, env: &Env) -> Result<sts:
 /// were assumed from (source keys, MFA device or none, each hop) is in it,
 /// so editing any of them, `setup` adding an MFA device included, never
 /// serves the old credentials.
-fn role_key(plan: &Plan, profile: &str) -> Option<Key> {
+fn role_key(plan: &Plan, profile: &str) -> Option<EntryKey> {
     let last = plan.roles.last()?;
     let mfa = plan.mfa.as_ref().map_or("", |m| m.serial.as_str());
     let mut via = format!(
@@ -299,7 +262,7 @@ fn role_key(plan: &Plan, profile: &str) -> Option<Key> {
         via.push('\0');
         via.push_str(hop.external_id.as_deref().unwrap_or(""));
     }
-    Some(Key::Role {
+    Some(EntryKey::Role {
         profile: profile.to_string(),
         role_arn: last.role_arn.clone(),
         via,
@@ -308,7 +271,7 @@ fn role_key(plan: &Plan, profile: &str) -> Option<Key> {
 }
 
 /// Stored role credentials, when they may be served for this request.
-fn stored_role(plan: &Plan, req: &Request, store: &dyn Store, key: &Key) -> Option<Obtained> {
+fn stored_role(plan: &Plan, req: &Request, store: &dyn Store, key: &EntryKey) -> Option<Obtained> {
     if req.refresh {
         return None;
     }
@@ -324,88 +287,144 @@ fn stored_role(plan: &Plan, req: &Request, store: &dyn Store, key: &Key) -> Opti
 }
 
 fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
-    let profile = req.profile.as_str();
-    let role_key = role_key(plan, profile);
+    let role_key = role_key(plan, &req.profile);
     // Processes racing for one role wait for the first, then take what it
     // stored: one AssumeRole per role, however many start at once.
-    let mut _role_guard = None;
-    if let Some(key) = &role_key {
-        if let Some(found) = stored_role(plan, req, store, key) {
-            return Ok(found);
+    let _role_guard = match &role_key {
+        Some(key) => {
+            if let Some(found) = stored_role(plan, req, store, key) {
+                return Ok(found);
+            }
+            let guard = store.lock(key);
+            if let Some(found) = stored_role(plan, req, store, key) {
+                return Ok(found);
+            }
+            guard
         }
-        _role_guard = store.lock(key);
-        if let Some(found) = stored_role(plan, req, store, key) {
-            return Ok(found);
-        }
-    }
-    let sts = LazySts {
-        plan,
-        sts: Default::default(),
+        None => None,
     };
-    let temporary_base = plan.keys.session_token().is_some();
-    let mut mfa_session = None;
-    let mut arn = None;
-    let (mut creds, hops): (Credentials, &[RoleHop]) = match (&plan.mfa, plan.roles.split_first()) {
+    let sts = LazySts::new(plan);
+    let start = start(plan, req, store, &sts)?;
+    let mfa_session = start.mfa_session.clone();
+    let (creds, arn) = assume_hops(plan, &sts, start)?;
+    if let Some(key) = &role_key {
+        store.store(key, &creds);
+    }
+    Ok(Obtained {
+        profile: req.profile.clone(),
+        credentials: creds,
+        region: plan.region.clone(),
+        mfa_session,
+        arn,
+        from_store: false,
+    })
+}
+
+/// Where the chain starts: the credentials that sign the roles still to be
+/// assumed, and what the first step made.
+struct Start<'p> {
+    creds: Credentials,
+    /// The roles still to assume, in order.
+    hops: &'p [RoleHop],
+    /// The MFA session the first step used, if it used one.
+    mfa_session: Option<(EntryKey, Credentials)>,
+    /// The assumed-role ARN, when the first step was AssumeRole.
+    arn: Option<String>,
+    /// `creds` are the long-term keys, so the first hop may exceed 1h.
+    long_term: bool,
+}
+
+/// The first step: the MFA session (stored or new), a role assumed directly
+/// with the MFA code, or the keys alone.
+fn start<'p>(plan: &'p Plan, req: &Request, store: &dyn Store, sts: &LazySts) -> Result<Start<'p>> {
+    let temporary_base = plan.temporary_base();
+    let made = |creds, hops, mfa_session, arn| Start {
+        creds,
+        hops,
+        mfa_session,
+        arn,
+        long_term: false,
+    };
+    Ok(match (&plan.mfa, plan.roles.split_first()) {
         // Temporary keys can't call GetSessionToken, and a role asked for
         // longer than 1h can't come from an MFA session: assume it directly.
         (Some(mfa), Some((first, rest)))
             if temporary_base || (rest.is_empty() && plan.duration > sts::CHAINED_ROLE_MAX) =>
         {
-            if !temporary_base {
-                crate::term::note(format_args!(
-                    "awsmfa: {} asks for {}, more than the 1h AWS allows for a role assumed from an MFA session; assuming it directly with the MFA code instead",
-                    first.role_arn,
-                    humantime::format_duration(Duration::from_secs(plan.duration))
-                ));
-            }
-            // Signed with temporary keys it is role chaining, capped at 1h.
-            let duration = if rest.is_empty() && !temporary_base {
-                plan.duration
-            } else {
-                plan.duration.min(sts::CHAINED_ROLE_MAX)
-            };
-            sts.expect_call();
-            let (creds, role_arn) = with_code(mfa, store, |code| {
-                sts.get()?
-                    .assume_role(
-                        &plan.keys,
-                        &first.role_arn,
-                        &session_name(first),
-                        first.external_id.as_deref(),
-                        duration,
-                        Some((&mfa.serial, code)),
-                    )
-                    .map_err(|f| failure(f, plan, &first.role_arn))
-            })?;
-            arn = role_arn;
-            (creds, rest)
+            let (creds, arn) = assume_with_code(plan, mfa, first, rest.is_empty(), store, sts)?;
+            made(creds, rest, None, arn)
         }
         (Some(mfa), _) => {
             let reuse = !(plan.roles.is_empty() && req.refresh);
-            let (key, session) = get_mfa_session(plan, mfa, store, &sts, reuse)?;
-            mfa_session = Some((key, session.clone()));
-            (session, &plan.roles[..])
+            let (key, session) = get_mfa_session(plan, mfa, store, sts, reuse)?;
+            made(session.clone(), &plan.roles[..], Some((key, session)), None)
         }
         (None, Some(_)) => {
-            no_mfa_note(plan, temporary_base);
-            (plan.keys.clone(), &plan.roles[..])
+            no_mfa_note(plan);
+            Start {
+                long_term: !temporary_base,
+                ..made(plan.keys.clone(), &plan.roles[..], None, None)
+            }
         }
         // Keys and nothing else: export a session, never the long-term keys.
         (None, None) => {
-            no_mfa_note(plan, temporary_base);
+            no_mfa_note(plan);
             let session = sts
                 .get()?
                 .session_token(&plan.keys, None, plan.duration)
                 .map_err(|f| failure(f, plan, "GetSessionToken"))?;
-            (session, &[][..])
+            made(session, &[][..], None, None)
         }
-    };
+    })
+}
 
-    let long_term_signer = !temporary_base && mfa_session.is_none() && arn.is_none();
-    for (i, hop) in hops.iter().enumerate() {
-        let last = i + 1 == hops.len();
+/// The first role, assumed straight from the keys with the MFA code (see
+/// [`start`]); `only` when it is the last role too.
+fn assume_with_code(
+    plan: &Plan,
+    mfa: &Mfa,
+    first: &RoleHop,
+    only: bool,
+    store: &dyn Store,
+    sts: &LazySts,
+) -> Result<(Credentials, Option<String>)> {
+    let temporary_base = plan.temporary_base();
+    if !temporary_base {
+        crate::term::note(format_args!(
+            "awsmfa: {} asks for {}, more than the 1h AWS allows for a role assumed from an MFA session; assuming it directly with the MFA code instead",
+            first.role_arn,
+            humantime::format_duration(Duration::from_secs(plan.duration))
+        ));
+    }
+    // Signed with temporary keys it is role chaining, capped at 1h.
+    let duration = if only && !temporary_base {
+        plan.duration
+    } else {
+        plan.duration.min(sts::CHAINED_ROLE_MAX)
+    };
+    sts.expect_call();
+    with_code(mfa, store, |code| {
+        sts.get()?
+            .assume_role(
+                &plan.keys,
+                &first.role_arn,
+                &session_name(first),
+                first.external_id.as_deref(),
+                duration,
+                Some((&mfa.serial, code)),
+            )
+            .map_err(|f| failure(f, plan, &first.role_arn))
+    })
+}
+
+/// Assume each remaining role with the credentials of the one before; the
+/// last one's credentials and ARN.
+fn assume_hops(plan: &Plan, sts: &LazySts, start: Start) -> Result<(Credentials, Option<String>)> {
+    let (mut creds, mut arn) = (start.creds, start.arn);
+    for (i, hop) in start.hops.iter().enumerate() {
+        let last = i + 1 == start.hops.len();
         // Only a first hop signed with long-term keys may exceed 1h.
-        let cap = if i == 0 && long_term_signer {
+        let cap = if i == 0 && start.long_term {
             sts::ROLE_MAX
         } else {
             sts::CHAINED_ROLE_MAX
@@ -436,18 +455,7 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
         creds = next;
         arn = role_arn;
     }
-    if let Some(key) = &role_key {
-        store.store(key, &creds);
-    }
-
-    Ok(Obtained {
-        profile: profile.to_string(),
-        credentials: creds,
-        region: plan.region.clone(),
-        mfa_session,
-        arn,
-        from_store: false,
-    })
+    Ok((creds, arn))
 }
 
 /// The MFA session of the plan's source identity: a live one from the store
@@ -460,8 +468,8 @@ fn get_mfa_session(
     store: &dyn Store,
     sts: &LazySts,
     reuse: bool,
-) -> Result<(Key, Credentials)> {
-    let key = Key::Session {
+) -> Result<(EntryKey, Credentials)> {
+    let key = EntryKey::Session {
         source_profile: plan.source_profile.clone(),
         serial: mfa.serial.clone(),
     };
@@ -498,7 +506,7 @@ fn get_mfa_session(
 
 /// `awsmfa login`: a new MFA session for the profile's source identity,
 /// whatever is stored.
-pub fn login(req: &Request, store: &dyn Store) -> Result<(Key, Credentials)> {
+pub fn login(req: &Request, store: &dyn Store) -> Result<(EntryKey, Credentials)> {
     let profiles = Profiles::load_for(&req.profile)?;
     let plan = plan(&profiles, req, &Env::process())?;
     let mfa = plan.mfa.as_ref().ok_or_else(|| Error::Usage(format!(
@@ -511,10 +519,7 @@ pub fn login(req: &Request, store: &dyn Store) -> Result<(Key, Credentials)> {
             plan.source_profile
         )));
     }
-    let sts = LazySts {
-        plan: &plan,
-        sts: Default::default(),
-    };
+    let sts = LazySts::new(&plan);
     get_mfa_session(&plan, mfa, store, &sts, false)
 }
 
@@ -559,8 +564,8 @@ fn with_code<T>(
 
 /// Long-term keys with no `mfa_serial` give credentials without MFA: say so
 /// (once per call, and only when STS is asked), with the way to add it.
-fn no_mfa_note(plan: &Plan, temporary_base: bool) {
-    if !temporary_base {
+fn no_mfa_note(plan: &Plan) {
+    if !plan.temporary_base() {
         crate::term::note(format_args!(
             "awsmfa: note: profile `{0}` has no mfa_serial, so this is a session without MFA; run `awsmfa setup {0}` to add your MFA device",
             plan.source_profile

@@ -1,4 +1,6 @@
-//! The credential endpoint behind `awsmfa exec --server`.
+//! The credential endpoint behind `awsmfa exec --server`: this module alone
+//! owns its HTTP side and what it serves when (the sessions it keeps in
+//! memory when the cache is off are [`crate::store::memory`]'s).
 //!
 //! Every AWS SDK and the AWS CLI can fetch credentials from a local HTTP
 //! endpoint (the container credentials provider:
@@ -36,11 +38,11 @@
 //! an hour; it also shortens how long leaked credentials stay useful.
 
 use crate::error::{Error, Result};
-use crate::obtain::{self, Key, Obtained, Request, Store};
+use crate::obtain::{self, Obtained, Request};
+use crate::store::Store;
 use aws_credential_types::Credentials;
 use serde::Serialize;
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -550,25 +552,6 @@ impl<'s> Provider<'s> {
         format!(
             "exec --server cannot refresh the credentials of `{profile}`: {e}; once `awsmfa login {profile}` has started a new MFA session (in another terminal), the command's next request gets credentials again"
         )
-    }
-}
-
-/// Holds MFA sessions in memory when the encrypted cache is off, so that
-/// refreshes still reuse the one session this process started.
-#[derive(Default)]
-pub struct Memory(RefCell<HashMap<Key, Credentials>>);
-
-impl Store for Memory {
-    fn load(&self, key: &Key) -> Option<Credentials> {
-        self.0
-            .borrow()
-            .get(key)
-            .filter(|c| obtain::fresh(c))
-            .cloned()
-    }
-
-    fn store(&self, key: &Key, creds: &Credentials) {
-        self.0.borrow_mut().insert(key.clone(), creds.clone());
     }
 }
 

@@ -6,9 +6,11 @@
 //! `$XDG_DATA_HOME/awsmfa/allow/`: any edit changes the name, so an edited
 //! file is untrusted again, and the check per directory change is one stat.
 //! Each allowance holds the path it was made for, so `deny` can find stale
-//! ones too.
+//! ones too. This module alone decides what is trusted; the files are
+//! written by [`crate::fs::write_private`].
 
 use crate::error::{Error, Result};
+use crate::fs::{Durability, Replace};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -58,13 +60,13 @@ pub fn allow(path: &Path, content: &[u8]) -> Result<()> {
             "{path:?} contains a newline; awsmfa only trusts files whose path has none"
         )));
     }
-    let dir = dir()?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let file = dir.join(key(path, content));
+    let file = dir()?.join(key(path, content));
     let mut record = path_bytes(path);
     record.push(b'\n');
-    std::fs::write(&file, record).map_err(|e| Error::io(format!("writing {}", file.display()), e))
+    // Atomic, so that `deny` never reads half a record; private, since the
+    // allowances list the user's projects.
+    crate::fs::write_private(&file, &record, Replace::Own(Durability::Durable))
+        .map_err(|e| Error::io(format!("writing {}", file.display()), e))
 }
 
 /// Remove every allowance made for `path` (any content); how many there were.

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = awsmfa::cache::open_entry(data, "role\0dev\0arn:aws:iam::1:role/dev", &[7u8; 32]);
+    let _ = awsmfa::store::cache::open_entry(data, "role\0dev\0arn:aws:iam::1:role/dev", &[7u8; 32]);
 });

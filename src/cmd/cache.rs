@@ -3,14 +3,15 @@
 use super::{print, Context};
 use crate::cli::CacheCommand;
 use crate::error::Result;
+use crate::store::Kind;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The cache whatever `--no-cache` or `cache = false` say: those stop its
 /// use for credentials, not the inspection or removal of what is there.
-pub fn open() -> Result<crate::cache::Cache> {
+pub fn open() -> Result<crate::store::cache::Cache> {
     let config = crate::config::UserConfig::load()?;
-    crate::cache::Cache::open(crate::cache::choice(&config)?)
+    crate::store::cache::Cache::open(crate::store::cache::choice(&config)?)
 }
 
 pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
@@ -23,14 +24,14 @@ pub fn run(_ctx: &Context, cmd: CacheCommand) -> Result<ExitCode> {
                 .map_or_else(|| "none yet".to_string(), |s| s.describe());
             crate::term::note(format_args!(
                 "cache: {} (key: {store})",
-                crate::cache::dir()?.display()
+                crate::store::cache::dir()?.display()
             ));
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs();
             let mut out = String::new();
-            for (_, h) in entries.iter().filter(|(_, h)| h.kind != "code") {
+            for (_, h) in entries.iter().filter(|(_, h)| h.kind != Kind::Code) {
                 let left = if h.expires > now {
                     format!("expires in {}", crate::duration::human(h.expires - now))
                 } else {

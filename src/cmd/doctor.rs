@@ -613,7 +613,7 @@ fn cache(r: &mut Report, ctx: &Context) {
             return;
         }
     };
-    let dir = match crate::cache::dir() {
+    let dir = match crate::store::cache::dir() {
         Ok(dir) => dir,
         Err(e) => {
             r.fail(TOPIC, e.to_string(), "set $HOME");
@@ -625,7 +625,7 @@ fn cache(r: &mut Report, ctx: &Context) {
 }
 
 /// Where the cache key is, or will be; a failure when no store works.
-fn key_store(r: &mut Report, cache: &crate::cache::Cache, dir: &Path) {
+fn key_store(r: &mut Report, cache: &crate::store::cache::Cache, dir: &Path) {
     const TOPIC: &str = "key store";
     if let Some(store) = cache.key_store() {
         r.ok(TOPIC, format!("the cache key is in {}", store.describe()));
@@ -641,7 +641,7 @@ fn key_store(r: &mut Report, cache: &crate::cache::Cache, dir: &Path) {
         return;
     }
     let mut broken = Vec::new();
-    for store in crate::cache::key::Store::candidates(choice, dir) {
+    for store in crate::store::cache::key::KeyHome::candidates(choice, dir) {
         match store.key(false) {
             Ok(_) => {
                 r.ok(

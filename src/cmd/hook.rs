@@ -14,10 +14,11 @@ use super::{print, Context};
 use crate::cli::HookArgs;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
-use crate::hookstate::{epoch, Active, ShellStore, State};
+use crate::hookstate::{Active, State};
 use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
 use crate::shell::{self, Hook};
+use crate::store::{epoch, ShellStore};
 use crate::vars::{Changes, CONFLICTING, MANAGED};
 use crate::{term, trust};
 use std::collections::BTreeMap;
@@ -161,7 +162,7 @@ fn revoke(
     state: &mut State,
     env: &mut BTreeMap<&'static str, Option<String>>,
 ) -> Option<BTreeMap<String, Option<String>>> {
-    let generation = crate::cache::generation();
+    let generation = crate::store::cache::generation();
     if state.generation == generation {
         return None;
     }

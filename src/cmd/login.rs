@@ -16,7 +16,7 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     }
     let store = ctx.store()?;
     let (key, session) = crate::obtain::login(&request(args.profile, args.fetch), &*store)?;
-    let crate::obtain::Key::Session {
+    let crate::store::EntryKey::Session {
         source_profile,
         serial,
     } = key

@@ -18,7 +18,8 @@ mod status;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::error::{Error, Result};
-use crate::obtain::{NoStore, Request, Store};
+use crate::obtain::Request;
+use crate::store::{NoStore, Store};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -38,7 +39,7 @@ impl Context {
     }
 
     /// The cache itself, when enabled.
-    pub fn cache(&self) -> Result<Option<crate::cache::Cache>> {
+    pub fn cache(&self) -> Result<Option<crate::store::cache::Cache>> {
         if self.no_cache {
             return Ok(None);
         }
@@ -46,8 +47,8 @@ impl Context {
         if config.cache == Some(false) {
             return Ok(None);
         }
-        let choice = crate::cache::choice(&config)?;
-        Ok(Some(crate::cache::Cache::open(choice)?))
+        let choice = crate::store::cache::choice(&config)?;
+        Ok(Some(crate::store::cache::Cache::open(choice)?))
     }
 }
 

@@ -16,6 +16,7 @@
 use super::Context;
 use crate::cli::RotateArgs;
 use crate::error::{Call, Error, Failure, Result};
+use crate::fs::{self, Replace};
 use crate::iam::{self, Iam, KeyInfo, NewKey, UserProfile};
 use crate::obtain::{obtain, Request};
 use crate::profile::edit::{self, Kind};
@@ -483,7 +484,7 @@ impl KeyFile {
                 }
                 Ok(_) => {}
             }
-            edit::check_writable(&path).map_err(|e| {
+            fs::check_writable(&path).map_err(|e| {
                 Error::io(
                     format!(
                         "{} cannot be rewritten, so nothing was changed",
@@ -507,7 +508,7 @@ impl KeyFile {
         let text = std::fs::read_to_string(&self.path).map_err(|e| Error::io(context(), e))?;
         let (new, profiles) = edit::replace_key(&text, self.kind, from, to, secret)
             .map_err(|e| Error::Other(format!("{}: {e}", context())))?;
-        edit::write_atomic(&self.path, new.as_bytes(), 0o600)
+        fs::write_private(&self.path, new.as_bytes(), Replace::USER)
             .map_err(|e| Error::io(context(), e))?;
         Ok(profiles)
     }
@@ -523,8 +524,8 @@ pub(crate) fn on_disk(l: &Locations, id: &str) -> bool {
 /// Where writes to either AWS file put their temporary files and journals.
 fn temp_dirs(l: &Locations) -> Vec<PathBuf> {
     let mut dirs = vec![
-        edit::temp_dir_of(Path::new(&l.credentials)),
-        edit::temp_dir_of(Path::new(&l.config)),
+        fs::temp_dir_of(Path::new(&l.credentials)),
+        fs::temp_dir_of(Path::new(&l.config)),
     ];
     dirs.dedup();
     dirs
@@ -535,7 +536,7 @@ fn temp_dirs(l: &Locations) -> Vec<PathBuf> {
 pub(crate) fn clean_leftovers(l: &Locations) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for dir in temp_dirs(l) {
-        match edit::clean_leftovers(&dir) {
+        match fs::clean_leftovers(&dir) {
             Ok(files) => removed.extend(files),
             Err(e) => crate::term::note(format_args!(
                 "awsmfa: could not look for leftover temporary files in {}: {e}",
@@ -582,7 +583,7 @@ impl Journal {
                 }
             })
             .collect();
-        edit::temp_dir_of(key_file).join(format!("{JOURNAL_PREFIX}{safe}{JOURNAL_SUFFIX}"))
+        fs::temp_dir_of(key_file).join(format!("{JOURNAL_PREFIX}{safe}{JOURNAL_SUFFIX}"))
     }
 
     fn load(key_file: &Path, user: &str) -> Option<Journal> {
@@ -594,7 +595,7 @@ impl Journal {
         let path = Journal::path(key_file, &self.user);
         let text = serde_json::to_string(self)
             .map_err(|e| Error::Other(format!("cannot encode the rotate journal: {e}")))?;
-        edit::write_atomic(&path, text.as_bytes(), 0o600)
+        fs::write_private(&path, text.as_bytes(), Replace::USER)
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))
     }
 

@@ -16,9 +16,10 @@
 use super::{request, Context};
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
-use crate::obtain::{obtain, Request, Store};
+use crate::obtain::{obtain, Request};
 use crate::profile::Profiles;
-use crate::server::{self, Endpoint, Memory, Provider};
+use crate::server::{self, Endpoint, Provider};
+use crate::store::{Memory, Store};
 use crate::vars::Changes;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::exfiltrator::WithOrigin;

@@ -8,6 +8,7 @@ use super::Context;
 use crate::arn;
 use crate::cli::SetupArgs;
 use crate::error::{Error, Failure, Result};
+use crate::fs::Replace;
 use crate::iam::{self, Iam};
 use crate::profile::edit::{self, Change, Kind};
 use crate::profile::{self, Profiles};
@@ -69,12 +70,12 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         )),
     }
     if let Some(new) = change.text() {
-        edit::write_atomic(&path, new.as_bytes(), 0o600)
+        crate::fs::write_private(&path, new.as_bytes(), Replace::USER)
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         // Sessions and roles cached without this device must not be served
         // as if they had been obtained with it.
         // (whatever --no-cache says: that stops use, not removal).
-        crate::obtain::Store::forget(&super::cache::open()?, source);
+        crate::store::Store::forget(&super::cache::open()?, source);
     }
     warn_if_shadowed(source, &serial);
     Ok(ExitCode::SUCCESS)

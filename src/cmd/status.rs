@@ -6,8 +6,9 @@
 use super::{print, Context};
 use crate::cli::StatusArgs;
 use crate::error::Result;
-use crate::hookstate::{epoch, State};
+use crate::hookstate::State;
 use crate::obtain;
+use crate::store::{epoch, Kind};
 use crate::term::clean;
 use aws_credential_types::Credentials;
 use aws_smithy_types::date_time::{DateTime, Format};
@@ -113,7 +114,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     let cache = ctx.cache().ok().flatten();
     if let Some(cache) = &cache {
         for (_, h) in cache.list() {
-            if h.kind == "session" && h.expires > now {
+            if h.kind == Kind::Session && h.expires > now {
                 sessions.push((h.profile, h.detail, h.expires, "encrypted cache"));
             }
         }

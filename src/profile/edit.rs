@@ -11,9 +11,10 @@
 //! a comment with `#` or `;` in column 0, a line starting with a space or
 //! tab continues the property above, keys are case-insensitive, and an
 //! inline comment needs whitespace before its `#`/`;`.
-
-use std::io::Write;
-use std::path::Path;
+//!
+//! This module owns only the text: writing the result back to disk
+//! (atomically, keeping the file's mode and symlink) is
+//! [`crate::fs::write_private`]'s.
 
 /// Which file: they name sections differently (`[profile x]` vs `[x]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,83 +316,104 @@ pub fn get(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
 pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Change {
     let lines = split(text, kind);
     let all = sections(&lines);
-    let wanted = key.to_ascii_lowercase();
     let mine = profile_sections(&all, kind, profile);
-
-    if let Some(i) = defining_line(&lines, &mine, &wanted) {
-        let (previous, _) = value_of(text, &lines, i);
-        if previous == value {
-            return Change::Same;
-        }
-        let line = &lines[i];
-        let Class::Property { value: (a, b), .. } = line.class else {
-            unreachable!("a defining line is a property")
-        };
-        let content = line.content(text);
-        // An empty value directly followed by an inline comment keeps the
-        // whitespace the comment needs.
-        let replacement = if a == b && content[b..].starts_with(COMMENT) {
-            format!("{value} ")
-        } else if a == b && !content[..a].ends_with(WS) {
-            format!(" {value}")
-        } else {
-            value.to_string()
-        };
-        return Change::Replaced {
-            text: splice(text, replace_value(text, &lines, i, &replacement)),
-            previous,
-        };
+    if let Some(i) = defining_line(&lines, &mine, &key.to_ascii_lowercase()) {
+        return replace_defined(text, &lines, i, value);
     }
+    let new_line = |sep: &str| format!("{key}{sep}{value}");
+    match mine.last() {
+        Some(section) => add_to_section(text, &lines, section, &new_line),
+        None => add_section(text, &lines, kind, profile, &new_line(" = ")),
+    }
+}
 
+/// The value on line `i` (the defining line) becomes `value`.
+fn replace_defined(text: &str, lines: &[Line], i: usize, value: &str) -> Change {
+    let (previous, _) = value_of(text, lines, i);
+    if previous == value {
+        return Change::Same;
+    }
+    let line = &lines[i];
+    let Class::Property { value: (a, b), .. } = line.class else {
+        unreachable!("a defining line is a property")
+    };
+    let content = line.content(text);
+    // An empty value directly followed by an inline comment keeps the
+    // whitespace the comment needs.
+    let replacement = if a == b && content[b..].starts_with(COMMENT) {
+        format!("{value} ")
+    } else if a == b && !content[..a].ends_with(WS) {
+        format!(" {value}")
+    } else {
+        value.to_string()
+    };
+    Change::Replaced {
+        text: splice(text, replace_value(text, lines, i, &replacement)),
+        previous,
+    }
+}
+
+/// A new line (made by `new_line` from the separator around `=`) after the
+/// last property of `section` (and its continuation lines), so that
+/// comments and blank lines that lead into the next section stay put.
+fn add_to_section(
+    text: &str,
+    lines: &[Line],
+    section: &Section,
+    new_line: &dyn Fn(&str) -> String,
+) -> Change {
+    let body = &lines[section.header + 1..section.end];
+    let last = body
+        .iter()
+        .rposition(|l| matches!(l.class, Class::Property { .. } | Class::Continuation));
+    let anchor = match last {
+        Some(i) => &body[i],
+        None => &lines[section.header],
+    };
+    let new_line = new_line(&separator(text, body));
     let eol = line_ending(text);
-    if let Some(section) = mine.last() {
-        let body = &lines[section.header + 1..section.end];
-        // After the last property (and its continuation lines), so that
-        // comments and blank lines that lead into the next section stay put.
-        let last = body
-            .iter()
-            .rposition(|l| matches!(l.class, Class::Property { .. } | Class::Continuation));
-        let anchor = match last {
-            Some(i) => &body[i],
-            None => &lines[section.header],
-        };
-        // Follow the spacing around `=` of the section's last property.
-        let sep = body
-            .iter()
-            .rev()
-            .find_map(|l| match &l.class {
-                // A property with a value (`s3 =` starting sub-properties
-                // has none, so no space after its `=`).
-                Class::Property { value: (a, b), .. } if a < b => {
-                    let c = l.content(text);
-                    let eq = c.find('=')?;
-                    let key_end = c[..eq].trim_end_matches(WS).len();
-                    let sep = &c[key_end..*a];
-                    // Only the blanks and `=`, never part of a comment.
-                    sep.chars()
-                        .all(|ch| ch == '=' || WS.contains(&ch))
-                        .then(|| sep.to_string())
-                }
-                _ => None,
-            })
-            .unwrap_or_else(|| " = ".to_string());
-        let new_line = format!("{key}{sep}{value}");
-        let mut out = String::with_capacity(text.len() + new_line.len() + 2);
-        let at = anchor.next();
-        out.push_str(&text[..at]);
-        if anchor.eol == 0 {
-            // The anchor is the file's last line and has no line ending:
-            // the new line becomes the last line, also without one.
-            out.push_str(eol);
-            out.push_str(&new_line);
-        } else {
-            out.push_str(&new_line);
-            out.push_str(eol);
-        }
-        out.push_str(&text[at..]);
-        return Change::Added { text: out };
+    let mut out = String::with_capacity(text.len() + new_line.len() + 2);
+    let at = anchor.next();
+    out.push_str(&text[..at]);
+    if anchor.eol == 0 {
+        // The anchor is the file's last line and has no line ending:
+        // the new line becomes the last line, also without one.
+        out.push_str(eol);
+        out.push_str(&new_line);
+    } else {
+        out.push_str(&new_line);
+        out.push_str(eol);
     }
+    out.push_str(&text[at..]);
+    Change::Added { text: out }
+}
 
+/// The spacing around `=` of the last property in `body` that has a value
+/// (`s3 =` starting sub-properties has none, so no space after its `=`);
+/// ` = ` when there is none.
+fn separator(text: &str, body: &[Line]) -> String {
+    body.iter()
+        .rev()
+        .find_map(|l| match &l.class {
+            Class::Property { value: (a, b), .. } if a < b => {
+                let c = l.content(text);
+                let eq = c.find('=')?;
+                let key_end = c[..eq].trim_end_matches(WS).len();
+                let sep = &c[key_end..*a];
+                // Only the blanks and `=`, never part of a comment.
+                sep.chars()
+                    .all(|ch| ch == '=' || WS.contains(&ch))
+                    .then(|| sep.to_string())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| " = ".to_string())
+}
+
+/// A new section for `profile` holding `new_line`, at the end of the file
+/// (after a blank line).
+fn add_section(text: &str, lines: &[Line], kind: Kind, profile: &str, new_line: &str) -> Change {
+    let eol = line_ending(text);
     let header = match (kind, profile) {
         (Kind::Config, "default") => "[default]".to_string(),
         (Kind::Config, name) => format!("[profile {name}]"),
@@ -409,7 +431,7 @@ pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Cha
             out.push_str(eol);
         }
     }
-    out.push_str(&format!("{header}{eol}{key} = {value}{eol}"));
+    out.push_str(&format!("{header}{eol}{new_line}{eol}"));
     Change::Added { text: out }
 }
 
@@ -461,225 +483,6 @@ pub fn replace_key(
         return Err(KeyEditError::NotFound(old_id.to_string()));
     }
     Ok((splice(text, edits), profiles))
-}
-
-/// What the temporary files [`write_atomic`] makes are called, in the
-/// directory of the file they replace: [`clean_leftovers`] looks for them.
-const TMP_PREFIX: &str = ".awsmfa-";
-const TMP_SUFFIX: &str = ".tmp";
-
-/// Replace `path` with `contents` atomically: a temporary file in the same
-/// directory, written, given the old file's mode (`new_mode` for a new file),
-/// flushed to disk, then renamed over the old one. Readers see the old file
-/// or the new one, never half of either; a crash leaves the old one. A
-/// symlinked file (dotfile managers) is replaced at its target, keeping the
-/// link.
-///
-/// The temporary file holds everything the new file does (secrets
-/// included), so a process killed before the rename must not leave it
-/// behind. On Linux it has no name until it is complete and flushed
-/// (`O_TMPFILE`), then is linked and renamed at once: a kill leaves a named
-/// copy only between those two calls. Elsewhere, or where the filesystem
-/// cannot, it is named from the start. Either way it is locked while this
-/// process lives, so [`clean_leftovers`] can tell a leftover from a write
-/// under way.
-pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> std::io::Result<()> {
-    let (target, dir) = target_and_dir(path)?;
-    if !dir.exists() {
-        create_private_dir(&dir)?;
-    }
-    let mode = match std::fs::metadata(&target) {
-        Ok(meta) => mode_of(&meta),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_mode,
-        Err(e) => return Err(e),
-    };
-    #[cfg(target_os = "linux")]
-    if let Some(done) = unnamed::write(&dir, &target, contents, mode) {
-        return done;
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .suffix(TMP_SUFFIX)
-        .tempfile_in(&dir)?;
-    tmp.as_file().lock()?;
-    set_mode(tmp.path(), mode)?;
-    tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    sync_dir(&dir)
-}
-
-/// The file a write to `path` replaces (through a symlink) and its directory,
-/// where the temporary file goes.
-fn target_and_dir(path: &Path) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
-    let target = match std::fs::canonicalize(path) {
-        Ok(real) => real,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(e) => return Err(e),
-    };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    Ok((target, dir))
-}
-
-/// The directory where writes to `path` put their temporary files.
-pub fn temp_dir_of(path: &Path) -> std::path::PathBuf {
-    target_and_dir(path).map_or_else(|_| std::path::PathBuf::from("."), |(_, d)| d)
-}
-
-/// A rename is durable only once its directory is flushed.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir)?.sync_all()?;
-    let _ = dir;
-    Ok(())
-}
-
-#[cfg(target_os = "linux")]
-mod unnamed {
-    use super::{sync_dir, TMP_PREFIX, TMP_SUFFIX};
-    use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
-    use rustix::io::Errno;
-    use std::io::Write;
-    use std::os::fd::AsRawFd;
-    use std::path::Path;
-
-    /// None when `O_TMPFILE` or `/proc/self/fd` is not available here: the
-    /// caller then writes a named temporary file instead.
-    pub fn write(
-        dir: &Path,
-        target: &Path,
-        contents: &[u8],
-        mode: u32,
-    ) -> Option<std::io::Result<()>> {
-        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
-        let fd = match openat(CWD, dir, flags, Mode::from_raw_mode(0o600)) {
-            Ok(fd) => fd,
-            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::NOENT | Errno::INVAL) => return None,
-            Err(e) => return Some(Err(e.into())),
-        };
-        let mut file = std::fs::File::from(fd);
-        let filled = (|| {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-            file.write_all(contents)?;
-            file.sync_all()?;
-            file.lock()
-        })();
-        if let Err(e) = filled {
-            return Some(Err(e));
-        }
-        let source = format!("/proc/self/fd/{}", file.as_raw_fd());
-        for _ in 0..16 {
-            let mut random = [0u8; 8];
-            getrandom::fill(&mut random).ok()?;
-            let name = dir.join(format!("{TMP_PREFIX}{}{TMP_SUFFIX}", hex::encode(random)));
-            match linkat(CWD, &source, CWD, &name, AtFlags::SYMLINK_FOLLOW) {
-                Ok(()) => {
-                    // From here to the rename is the only moment a kill
-                    // leaves a named copy.
-                    if let Err(e) = std::fs::rename(&name, target) {
-                        let _ = std::fs::remove_file(&name);
-                        return Some(Err(e));
-                    }
-                    return Some(sync_dir(dir));
-                }
-                Err(Errno::EXIST) => continue,
-                Err(_) => return None,
-            }
-        }
-        None
-    }
-}
-
-/// Remove the temporary files that an awsmfa killed mid-write left in
-/// `dir`: each is a whole copy of the file it was replacing, secrets
-/// included. Only regular files of this user with awsmfa's temporary name;
-/// one still locked belongs to a write under way and stays. Returns what
-/// was removed.
-pub fn clean_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-    let mut removed = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
-            continue;
-        }
-        let meta = std::fs::symlink_metadata(entry.path())?;
-        if !meta.file_type().is_file() || !owned_by_me(&meta) {
-            continue;
-        }
-        let Ok(file) = std::fs::File::open(entry.path()) else {
-            continue;
-        };
-        if file.try_lock().is_ok() {
-            std::fs::remove_file(entry.path())?;
-            removed.push(entry.path());
-        }
-    }
-    Ok(removed)
-}
-
-#[cfg(unix)]
-fn owned_by_me(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    meta.uid() == crate::fs::my_uid()
-}
-
-#[cfg(not(unix))]
-fn owned_by_me(_: &std::fs::Metadata) -> bool {
-    true
-}
-
-/// Fail early, before anything irreversible, when `path` could not be
-/// replaced (read-only directory, full disk for a temporary file).
-pub fn check_writable(path: &Path) -> std::io::Result<()> {
-    tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .suffix(".probe")
-        .tempfile_in(temp_dir_of(path))
-        .map(drop)
-}
-
-#[cfg(unix)]
-fn mode_of(meta: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o7777
-}
-
-#[cfg(not(unix))]
-fn mode_of(_: &std::fs::Metadata) -> u32 {
-    0o600
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_: &Path, _: u32) -> std::io::Result<()> {
-    Ok(())
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
 }
 
 #[cfg(test)]
@@ -975,35 +778,5 @@ mod tests {
         let p = Profiles::parse("", &out).unwrap();
         assert_eq!(p.value("a", "aws_access_key_id"), Some("N"));
         assert_eq!(p.value("a", "aws_secret_access_key"), Some("T"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn atomic_write_keeps_mode_and_symlinks() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("real");
-        std::fs::write(&real, "old").unwrap();
-        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
-        let link = dir.path().join("link");
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-        write_atomic(&link, b"new", 0o600).unwrap();
-        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
-        assert!(std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o640);
-        let fresh = dir.path().join("sub/fresh");
-        write_atomic(&fresh, b"x", 0o600).unwrap();
-        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        let left: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with(".awsmfa-"))
-            .collect();
-        assert!(left.is_empty(), "temporary files left behind");
     }
 }

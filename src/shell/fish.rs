@@ -5,7 +5,7 @@
 
 use super::{Hook, Shell, Statements};
 use crate::error::Result;
-use crate::hookstate::epoch;
+use crate::store::epoch;
 use crate::vars::Changes;
 use std::time::SystemTime;
 

@@ -1,4 +1,7 @@
-//! The encrypted session cache: one MFA prompt serves every terminal.
+//! The encrypted session cache: one MFA prompt serves every terminal. This
+//! module alone owns the cache's directory, its entry format (header,
+//! sealing, binding to the entry's identity), its locks and its revocation
+//! mark; where its key lives is [`key`]'s.
 //!
 //! Each entry is one file in `$XDG_CACHE_HOME/awsmfa/` (directory 0700,
 //! files 0600 from creation): a plaintext header (what the entry is and when
@@ -13,9 +16,10 @@
 
 pub mod key;
 
+use super::{epoch, expires, fresh, EntryKey, Kind, Store};
 use crate::config::KeyStoreChoice;
 use crate::error::{Error, Result};
-use crate::obtain::{self, Key};
+use crate::fs::{Durability, NotPrivate, Replace};
 use aws_credential_types::Credentials;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -37,8 +41,8 @@ const MAX_ENTRY: u64 = 64 * 1024;
 /// What `cache list` shows: never a secret.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Header {
-    /// "session", "role" or "code".
-    pub kind: String,
+    /// What the entry is (on disk: "session", "role" or "code").
+    pub kind: Kind,
     /// Source profile (session), role profile (role) or "" (code).
     pub profile: String,
     /// MFA serial (session, code) or role ARN (role).
@@ -85,7 +89,7 @@ enum KeyState {
     Unknown,
     /// No key exists yet; the first write makes one.
     Missing,
-    Ready(key::Key),
+    Ready(key::CacheKey),
     /// The cache is off for this process.
     Off,
 }
@@ -101,18 +105,36 @@ pub fn dir() -> Result<PathBuf> {
 /// the cache's reach; when the mark it saw last differs, it drops them and
 /// the credentials it exported, at its next refresh or `cd`.
 pub fn generation() -> Option<String> {
-    let bytes = read_private(&dir().ok()?.join("generation"), 64).ok()??;
+    let bytes = crate::fs::read_private(&dir().ok()?.join("generation"), 64).ok()??;
     String::from_utf8(bytes).ok()
 }
 
 fn new_generation(dir: &Path) -> Result<()> {
     let mut mark = [0u8; 16];
     getrandom::fill(&mut mark).map_err(|e| Error::Other(format!("no randomness: {e}")))?;
-    key::write_private(
+    write_own(
         &dir.join("generation"),
         hex::encode(mark).as_bytes(),
-        key::Sync::Durable,
+        Durability::Durable,
     )
+}
+
+/// [`crate::fs::write_private`] of a file of the cache's own.
+pub(crate) fn write_own(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
+    crate::fs::write_private(path, bytes, Replace::Own(durability))
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// The cache's directory (or the key lock's), made private: see
+/// [`crate::fs::ensure_private_dir`].
+fn make_dir(dir: &Path) -> Result<()> {
+    crate::fs::ensure_private_dir(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotADirectory => Error::Other(format!(
+            "{} is not a directory; move it away to use the session cache",
+            dir.display()
+        )),
+        _ => Error::io(format!("creating {}", dir.display()), e),
+    })
 }
 
 /// The key store choice: `AWSMFA_KEY_STORE`, else the user config, else auto.
@@ -138,8 +160,8 @@ impl Cache {
 
     /// Which key store holds the key, if any does (for `status` and `cache
     /// list`): never prompts for a passphrase.
-    pub fn key_store(&self) -> Option<key::Store> {
-        key::Store::holder(self.choice, &self.dir)
+    pub fn key_store(&self) -> Option<key::KeyHome> {
+        key::KeyHome::holder(self.choice, &self.dir)
     }
 
     /// The key store setting this cache was opened with (for `doctor`).
@@ -147,7 +169,7 @@ impl Cache {
         self.choice
     }
 
-    fn key(&self, create: bool) -> Option<key::Key> {
+    fn key(&self, create: bool) -> Option<key::CacheKey> {
         match &*self.key.borrow() {
             KeyState::Ready(key) => return Some(*key),
             KeyState::Off => return None,
@@ -159,7 +181,7 @@ impl Cache {
             return None;
         }
         let started = SystemTime::now();
-        let opened = key::Store::open(self.choice, &self.dir, create);
+        let opened = key::KeyHome::open(self.choice, &self.dir, create);
         if let Some(why) = &opened.warning {
             self.warn(format_args!("{why}"));
         }
@@ -209,7 +231,7 @@ impl Cache {
         if let Some(ok) = self.dir_trusted.get() {
             return ok;
         }
-        let ok = match foreign_owner(&self.dir) {
+        let ok = match crate::fs::foreign_owner(&self.dir) {
             None => true,
             Some(uid) => {
                 self.warn(format_args!(
@@ -230,7 +252,7 @@ impl Cache {
             return ok;
         }
         let ok = self.trusted_dir()
-            && match private_dir(&self.dir) {
+            && match make_dir(&self.dir) {
                 Ok(()) => true,
                 Err(e) => {
                     self.warn(format_args!("the session cache is off for this call: {e}"));
@@ -249,10 +271,10 @@ impl Cache {
 
     fn read_sealed(&self, id: &str) -> Option<(Header, Vec<u8>)> {
         let path = self.path(id);
-        let bytes = match read_private(&path, MAX_ENTRY) {
+        let bytes = match crate::fs::read_private(&path, MAX_ENTRY) {
             Ok(Some(b)) => b,
             Ok(None) => return None,
-            Err(Unsafe::Foreign(why) | Unsafe::Unreadable(why)) => {
+            Err(NotPrivate::Foreign(why) | NotPrivate::Unreadable(why)) => {
                 self.warn(format_args!(
                     "ignoring cache entry {}: {why}; it will be replaced",
                     path.display()
@@ -281,7 +303,7 @@ impl Cache {
             return;
         };
         let result = seal(id, header, plaintext, &key)
-            .and_then(|bytes| key::write_private(&self.path(id), &bytes, key::Sync::Cache));
+            .and_then(|bytes| write_own(&self.path(id), &bytes, Durability::Lossy));
         if let Err(e) = result {
             self.warn(format_args!("the session cache is off for this call: {e}"));
         }
@@ -298,7 +320,7 @@ impl Cache {
             if path.extension().is_none_or(|e| e != "entry") {
                 continue;
             }
-            if let Ok(Some(bytes)) = read_private(&path, MAX_ENTRY) {
+            if let Ok(Some(bytes)) = crate::fs::read_private(&path, MAX_ENTRY) {
                 if let Ok((header, _, _)) = split(&bytes) {
                     out.push((path, header));
                 }
@@ -323,12 +345,15 @@ impl Cache {
             }
         }
         // Files that no longer parse are garbage too when clearing
-        // everything, and so are temp files of writers that were killed.
+        // everything, and so are temp files of writers that were killed
+        // (`.tmp*` from earlier versions, and the names `crate::fs` gives them).
         if profile.is_none() {
             if let Ok(entries) = std::fs::read_dir(&self.dir) {
                 for entry in entries.flatten() {
                     let path = entry.path();
-                    let stray = entry.file_name().to_string_lossy().starts_with(".tmp");
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    let stray = name.starts_with(".tmp") || crate::fs::is_temp_name(&name);
                     if stray
                         || path
                             .extension()
@@ -347,8 +372,8 @@ impl Cache {
     pub fn destroy(&self) -> Result<usize> {
         let removed = self.clear(None)?;
         let mut first_error = None;
-        for store in key::Store::candidates(self.choice, &self.dir) {
-            if let Err(e) = store.forget() {
+        for home in key::KeyHome::candidates(self.choice, &self.dir) {
+            if let Err(e) = home.forget() {
                 first_error.get_or_insert(e);
             }
         }
@@ -368,25 +393,26 @@ impl Cache {
     }
 }
 
-fn id_of(key: &Key) -> (String, Header) {
-    let (kind, profile, detail, via, source) = match key {
-        Key::Session {
+fn id_of(key: &EntryKey) -> (String, Header) {
+    let (profile, detail, via, source) = match key {
+        EntryKey::Session {
             source_profile,
             serial,
-        } => ("session", source_profile, serial, "", source_profile),
-        Key::Role {
+        } => (source_profile, serial, "", source_profile),
+        EntryKey::Role {
             profile,
             role_arn,
             via,
             source_profile,
-        } => ("role", profile, role_arn, via.as_str(), source_profile),
+        } => (profile, role_arn, via.as_str(), source_profile),
     };
+    let kind = key.kind();
     (
         // `via` is only in the id (hashed into the file name, bound by the
         // AEAD), never in the readable header.
         format!("{kind}\0{profile}\0{detail}\0{via}"),
         Header {
-            kind: kind.into(),
+            kind,
             profile: profile.clone(),
             detail: detail.clone(),
             expires: 0,
@@ -400,14 +426,11 @@ fn code_id(serial: &str) -> String {
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    epoch(SystemTime::now())
 }
 
-impl obtain::Store for Cache {
-    fn load(&self, key: &Key) -> Option<Credentials> {
+impl Store for Cache {
+    fn load(&self, key: &EntryKey) -> Option<Credentials> {
         let (id, _) = id_of(key);
         let (_, plain) = self.read_sealed(&id)?;
         let s: Sealed = serde_json::from_slice(&plain).ok()?;
@@ -418,16 +441,12 @@ impl obtain::Store for Cache {
             Some(UNIX_EPOCH + Duration::from_secs(s.expires)),
             "awsmfa-cache",
         );
-        obtain::fresh(&creds).then_some(creds)
+        fresh(&creds).then_some(creds)
     }
 
-    fn store(&self, key: &Key, creds: &Credentials) {
+    fn store(&self, key: &EntryKey, creds: &Credentials) {
         let (id, mut header) = id_of(key);
-        let expires = creds
-            .expiry()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let expires = expires(creds);
         header.expires = expires;
         let sealed = Sealed {
             access_key_id: creds.access_key_id().to_string(),
@@ -440,7 +459,7 @@ impl obtain::Store for Cache {
         }
     }
 
-    fn lock(&self, key: &Key) -> Option<Box<dyn std::any::Any>> {
+    fn lock(&self, key: &EntryKey) -> Option<Box<dyn std::any::Any>> {
         let (id, _) = id_of(key);
         if !self.usable_dir() {
             return None;
@@ -449,8 +468,8 @@ impl obtain::Store for Cache {
         let file = private_file(&path).ok()?;
         if file.try_lock().is_err() {
             let what = match key {
-                Key::Session { .. } => "an MFA session",
-                Key::Role { .. } => "the same role",
+                EntryKey::Session { .. } => "an MFA session",
+                EntryKey::Role { .. } => "the same role",
             };
             crate::term::note(format_args!(
                 "awsmfa: waiting for another awsmfa that is getting {what}..."
@@ -469,7 +488,7 @@ impl obtain::Store for Cache {
         };
         let at = now();
         let header = Header {
-            kind: "code".into(),
+            kind: Kind::Code,
             profile: String::new(),
             detail: serial.to_string(),
             expires: at + CODE_LIFETIME,
@@ -498,10 +517,10 @@ impl obtain::Store for Cache {
             let _ = new_generation(&self.dir);
         }
         for (path, header) in self.list() {
-            let from_it = match header.kind.as_str() {
-                "session" => header.profile == source_profile,
-                "role" => header.source == source_profile,
-                _ => false,
+            let from_it = match header.kind {
+                Kind::Session => header.profile == source_profile,
+                Kind::Role => header.source == source_profile,
+                Kind::Code => false,
             };
             if from_it {
                 let _ = std::fs::remove_file(path);
@@ -510,76 +529,11 @@ impl obtain::Store for Cache {
     }
 }
 
-/// Why a cache file was not read.
-pub(crate) enum Unsafe {
-    /// Another user could have written or read it: refuse it.
-    Foreign(String),
-    /// It could not be read (too large, an I/O error).
-    Unreadable(String),
-}
-
-/// At most `max` bytes of the regular file `path`, which must be ours and
-/// private; None when there is none. A symlink, a FIFO (which would block
-/// every call), a device or a directory in its place counts as absent:
-/// the next write replaces it.
-pub(crate) fn read_private(path: &Path, max: u64) -> std::result::Result<Option<Vec<u8>>, Unsafe> {
-    use crate::fs::ReadError;
-    let found = match crate::fs::read_regular(path, max) {
-        Ok(found) => found,
-        Err(ReadError::Symlink | ReadError::NotRegular(_) | ReadError::Kernel(_)) => {
-            return Ok(None)
-        }
-        // No directory (or a file where one should be) holds no entry.
-        Err(ReadError::Io(e))
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-            ) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => return Err(Unsafe::Unreadable(e.to_string())),
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let (meta, me) = (&found.meta, crate::fs::my_uid());
-        if meta.uid() != me {
-            return Err(Unsafe::Foreign(format!(
-                "it belongs to uid {}, not to you (uid {me})",
-                meta.uid()
-            )));
-        }
-        if meta.mode() & 0o077 != 0 {
-            return Err(Unsafe::Foreign(format!(
-                "its mode {:04o} lets other users at it",
-                meta.mode() & 0o7777
-            )));
-        }
-    }
-    Ok(Some(found.bytes))
-}
-
-/// The owner of `dir` when it exists and is not this user.
-fn foreign_owner(dir: &Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let uid = std::fs::metadata(dir).ok()?.uid();
-        (uid != crate::fs::my_uid()).then_some(uid)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        None
-    }
-}
-
 /// An exclusive lock on `path` (made 0600 if missing) until the file
 /// drops; None when it cannot be had, and then nobody waits.
 pub(crate) fn lock_file(path: &Path) -> Option<File> {
     if let Some(dir) = path.parent() {
-        private_dir(dir).ok()?;
+        make_dir(dir).ok()?;
     }
     let file = private_file(path).ok()?;
     file.lock().ok()?;
@@ -618,7 +572,7 @@ fn aad(id: &str, header_bytes: &[u8]) -> Vec<u8> {
 pub fn open_entry(
     bytes: &[u8],
     id: &str,
-    key: &[u8; key::KEY_LEN],
+    key: &key::CacheKey,
 ) -> std::result::Result<(Header, Vec<u8>), String> {
     let (header, header_bytes, body) = split(bytes)?;
     let (nonce, ciphertext) = body.split_at(NONCE_LEN);
@@ -635,7 +589,7 @@ pub fn open_entry(
     Ok((header, plain))
 }
 
-fn seal(id: &str, header: &Header, plaintext: &[u8], key: &[u8; key::KEY_LEN]) -> Result<Vec<u8>> {
+fn seal(id: &str, header: &Header, plaintext: &[u8], key: &key::CacheKey) -> Result<Vec<u8>> {
     let header_bytes = serde_json::to_vec(header).map_err(|e| Error::Other(e.to_string()))?;
     let mut nonce = [0u8; NONCE_LEN];
     getrandom::fill(&mut nonce).map_err(|e| Error::Other(format!("no randomness: {e}")))?;
@@ -659,44 +613,6 @@ fn seal(id: &str, header: &Header, plaintext: &[u8], key: &[u8; key::KEY_LEN]) -
     Ok(out)
 }
 
-/// Create `dir` 0700 from the start (parents as usual); tighten it if it
-/// exists wider.
-pub fn private_dir(dir: &Path) -> Result<()> {
-    let fail = |e: std::io::Error| Error::io(format!("creating {}", dir.display()), e);
-    if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).map_err(fail)?;
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    match builder.create(dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let meta = std::fs::metadata(dir).map_err(fail)?;
-            // Never chmod what is not ours to change: a file in the way.
-            if !meta.is_dir() {
-                return Err(Error::Other(format!(
-                    "{} is not a directory; move it away to use the session cache",
-                    dir.display()
-                )));
-            }
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                if meta.permissions().mode() & 0o077 != 0 {
-                    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                        .map_err(fail)?;
-                }
-            }
-            Ok(())
-        }
-        Err(e) => Err(fail(e)),
-    }
-}
-
 fn private_file(path: &Path) -> std::io::Result<File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.create(true).truncate(false).write(true);
@@ -716,7 +632,7 @@ mod tests {
     fn sealed_entries_are_bound_to_their_identity() {
         let key = [7u8; 32];
         let header = Header {
-            kind: "role".into(),
+            kind: Kind::Role,
             profile: "dev".into(),
             detail: "arn".into(),
             expires: 1,
@@ -748,17 +664,10 @@ mod tests {
 
     #[test]
     fn the_replay_guard_keeps_a_keyed_hash_not_the_code() {
-        use obtain::Store as _;
+        use crate::store::Store as _;
         let dir = tempfile::tempdir().unwrap();
         let key = [9u8; 32];
-        let cache = Cache {
-            dir: dir.path().join("awsmfa"),
-            choice: KeyStoreChoice::File,
-            key: RefCell::new(KeyState::Ready(key)),
-            dir_ok: Cell::new(None),
-            dir_trusted: Cell::new(None),
-            warned: Cell::new(false),
-        };
+        let cache = cache_in(dir.path(), key);
         let serial = "arn:aws:iam::000000000000:mfa/alice";
         cache.code_used(serial, "314159");
         assert!(cache.code_seen(serial, "314159"));
@@ -767,9 +676,73 @@ mod tests {
         let id = code_id(serial);
         let bytes = std::fs::read(cache.path(&id)).unwrap();
         let (header, plain) = open_entry(&bytes, &id, &key).unwrap();
-        assert_eq!(header.kind, "code");
+        assert_eq!(header.kind, Kind::Code);
         let used: UsedCode = serde_json::from_slice(&plain).unwrap();
         assert!(!String::from_utf8_lossy(&plain).contains("314159"));
         assert_eq!(used.mac.len(), 64, "HMAC-SHA256, hex");
+    }
+
+    fn cache_in(dir: &Path, key: key::CacheKey) -> Cache {
+        Cache {
+            dir: dir.join("awsmfa"),
+            choice: KeyStoreChoice::File,
+            key: RefCell::new(KeyState::Ready(key)),
+            dir_ok: Cell::new(None),
+            dir_trusted: Cell::new(None),
+            warned: Cell::new(false),
+        }
+    }
+
+    /// An entry as awsmfa wrote it while `Header.kind` was a string: the
+    /// header's bytes spelled out here, not made by today's serialiser.
+    #[test]
+    fn an_entry_in_the_string_kind_format_still_reads() {
+        use crate::store::Store as _;
+        let dir = tempfile::tempdir().unwrap();
+        let key = [5u8; 32];
+        let cache = cache_in(dir.path(), key);
+        let serial = "arn:aws:iam::000000000000:mfa/alice";
+        let expires = now() + 3600;
+        let header = format!(
+            r#"{{"kind":"session","profile":"alice","detail":"{serial}","expires":{expires},"source":"alice"}}"#
+        );
+        let id = format!("session\0alice\0{serial}\0");
+        let plain = format!(
+            r#"{{"access_key_id":"ASIAOLD","secret_access_key":"old-secret","session_token":"tok","expires":{expires}}}"#
+        );
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).unwrap();
+        let sealed = XChaCha20Poly1305::new((&key).into())
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: &aad(&id, header.as_bytes()),
+                },
+            )
+            .unwrap();
+        let bytes = [MAGIC, header.as_bytes(), b"\n", &nonce, &sealed].concat();
+        crate::fs::write_private(&cache.path(&id), &bytes, Replace::Own(Durability::Lossy))
+            .unwrap();
+
+        let entry = EntryKey::Session {
+            source_profile: "alice".into(),
+            serial: serial.into(),
+        };
+        let creds = cache.load(&entry).expect("the old entry opens");
+        assert_eq!(creds.access_key_id(), "ASIAOLD");
+        assert_eq!(creds.secret_access_key(), "old-secret");
+        let listed = cache.list();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1.kind, Kind::Session);
+        // And today's writer still writes that very header, so an older
+        // awsmfa reads what this one writes.
+        let (new_id, mut new_header) = id_of(&entry);
+        new_header.expires = expires;
+        assert_eq!(new_id, id);
+        assert_eq!(serde_json::to_string(&new_header).unwrap(), header);
+        // `forget` still recognises it as a session of alice's.
+        cache.forget("alice");
+        assert!(cache.list().is_empty());
     }
 }

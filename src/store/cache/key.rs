@@ -1,4 +1,5 @@
-//! Where the cache's 256-bit key lives. Never beside the ciphertext:
+//! Where the cache's 256-bit key lives (this module alone makes, finds and
+//! destroys it). Never beside the ciphertext:
 //!
 //! 1. the operating system's key store: on Linux the *user* keyring
 //!    (keyutils `@u`), which every process of the user reaches whatever
@@ -22,15 +23,17 @@
 //! so). A store chosen explicitly that fails turns the cache off for the
 //! call with one warning: the user asked for it by name.
 
-use crate::config::KeyStoreChoice as Choice;
+use crate::config::KeyStoreChoice;
 use crate::error::{Error, Result};
+use crate::fs::{Durability, NotPrivate};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const KEY_LEN: usize = 32;
-pub type Key = [u8; KEY_LEN];
+/// The cache's own key (not to be confused with [`super::EntryKey`], which
+/// names an entry).
+pub type CacheKey = [u8; KEY_LEN];
 /// An unused key leaves the user keyring after this long; any entry it
 /// protects has expired long before (an MFA session lasts 36 h at most).
 #[cfg(target_os = "linux")]
@@ -41,9 +44,10 @@ const SALT_LEN: usize = 16;
 /// It tells an attacker nothing the entries' own authentication tags don't.
 const CHECK: &[u8] = b"awsmfa cache passphrase check v1";
 
-/// A key store that works on this machine, holding (or able to hold) the key.
+/// Where the key lives: a key store that works on this machine, holding (or
+/// able to hold) it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Store {
+pub enum KeyHome {
     /// The OS key store, under a name of this cache directory's.
     Keyring(String),
     File(PathBuf),
@@ -73,10 +77,10 @@ impl From<Trouble> for Error {
     }
 }
 
-/// What [`Store::open`] found.
+/// What [`KeyHome::open`] found.
 #[derive(Debug, Default)]
 pub struct Opened {
-    pub key: Option<(Store, Key)>,
+    pub key: Option<(KeyHome, CacheKey)>,
     /// The key was made just now: whatever was sealed before is unreadable.
     pub created: bool,
     /// Don't use the cache in this process (even if asked again).
@@ -85,24 +89,24 @@ pub struct Opened {
     pub warning: Option<String>,
 }
 
-impl Store {
+impl KeyHome {
     /// One line for `awsmfa status` / `cache list`.
     pub fn describe(&self) -> String {
         match self {
-            Store::Keyring(label) => os::describe(label),
-            Store::File(path) => describe_file(path),
-            Store::Passphrase { .. } => "a passphrase (Argon2id)".to_string(),
+            KeyHome::Keyring(label) => os::describe(label),
+            KeyHome::File(path) => describe_file(path),
+            KeyHome::Passphrase { .. } => "a passphrase (Argon2id)".to_string(),
         }
     }
 
     /// The stores to try, in order, for `choice`.
-    pub fn candidates(choice: Choice, cache_dir: &Path) -> Vec<Store> {
-        let file = runtime_key_path().map(Store::File);
+    pub fn candidates(choice: KeyStoreChoice, cache_dir: &Path) -> Vec<KeyHome> {
+        let file = runtime_key_path().map(KeyHome::File);
         match choice {
-            Choice::Auto => std::iter::once(keyring(cache_dir)).chain(file).collect(),
-            Choice::Keyring => vec![keyring(cache_dir)],
-            Choice::File => file.into_iter().collect(),
-            Choice::Passphrase => vec![Store::Passphrase {
+            KeyStoreChoice::Auto => std::iter::once(keyring(cache_dir)).chain(file).collect(),
+            KeyStoreChoice::Keyring => vec![keyring(cache_dir)],
+            KeyStoreChoice::File => file.into_iter().collect(),
+            KeyStoreChoice::Passphrase => vec![KeyHome::Passphrase {
                 salt_file: cache_dir.join("passphrase.salt"),
             }],
         }
@@ -111,9 +115,9 @@ impl Store {
     /// The key: an existing one wherever it is (so processes never disagree
     /// on the store when one becomes usable later), else, when `create`, a
     /// new one in the first store that takes it.
-    pub fn open(choice: Choice, cache_dir: &Path, create: bool) -> Opened {
-        let stores = Store::candidates(choice, cache_dir);
-        let explicit = choice != Choice::Auto;
+    pub fn open(choice: KeyStoreChoice, cache_dir: &Path, create: bool) -> Opened {
+        let stores = KeyHome::candidates(choice, cache_dir);
+        let explicit = choice != KeyStoreChoice::Auto;
         if explicit && stores.is_empty() {
             return off(
                 "the `file` key store needs $XDG_RUNTIME_DIR set to a private (0700) directory of yours; the session cache is off for this call".into(),
@@ -171,18 +175,18 @@ impl Store {
     }
 
     /// Which store holds a key, asking for no passphrase (for `cache list`).
-    pub fn holder(choice: Choice, cache_dir: &Path) -> Option<Store> {
-        Store::candidates(choice, cache_dir)
+    pub fn holder(choice: KeyStoreChoice, cache_dir: &Path) -> Option<KeyHome> {
+        KeyHome::candidates(choice, cache_dir)
             .into_iter()
             .find(|store| match store {
-                Store::Passphrase { salt_file } => salt_file.is_file(),
+                KeyHome::Passphrase { salt_file } => salt_file.is_file(),
                 other => matches!(other.existing(), Ok(Some(_))),
             })
     }
 
     /// The key this store holds, if any (making one when `create`): what
     /// `awsmfa doctor` asks each store.
-    pub fn key(&self, create: bool) -> Result<Option<Key>> {
+    pub fn key(&self, create: bool) -> Result<Option<CacheKey>> {
         match self.existing() {
             Ok(None) | Err(Trouble::Damaged(_)) if create => {
                 self.create().map(|(key, _)| Some(key)).map_err(Error::from)
@@ -193,9 +197,9 @@ impl Store {
     }
 
     /// The key this store holds, if any.
-    fn existing(&self) -> std::result::Result<Option<Key>, Trouble> {
+    fn existing(&self) -> std::result::Result<Option<CacheKey>, Trouble> {
         match self {
-            Store::Keyring(label) => match os::get(label) {
+            KeyHome::Keyring(label) => match os::get(label) {
                 Ok(Some(bytes)) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
                 Ok(Some(_)) => Err(Trouble::Damaged(format!(
                     "the cache key in the {} is not a key; a new key replaces it",
@@ -204,7 +208,7 @@ impl Store {
                 Ok(None) => Ok(None),
                 Err(why) => Err(Trouble::Unavailable(format!("{}: {why}", os::NAME))),
             },
-            Store::File(path) => match read_key_file(path)? {
+            KeyHome::File(path) => match read_key_file(path)? {
                 Some(bytes) if bytes.len() == KEY_LEN => Ok(Some(to_key(&bytes))),
                 Some(_) => Err(Trouble::Damaged(format!(
                     "the cache key {} is damaged; a new key replaces it, and the cached sessions are fetched again",
@@ -212,7 +216,7 @@ impl Store {
                 ))),
                 None => Ok(None),
             },
-            Store::Passphrase { salt_file } => {
+            KeyHome::Passphrase { salt_file } => {
                 let stored = match std::fs::read(salt_file) {
                     Ok(bytes) => bytes,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -244,10 +248,10 @@ impl Store {
 
     /// Make and keep a new key: (the key, whether it is ours rather than
     /// one a racing process stored first).
-    fn create(&self) -> std::result::Result<(Key, bool), Trouble> {
+    fn create(&self) -> std::result::Result<(CacheKey, bool), Trouble> {
         let unavailable = |e: Error| Trouble::Unavailable(e.to_string());
         match self {
-            Store::Keyring(label) => {
+            KeyHome::Keyring(label) => {
                 let key = random_key().map_err(unavailable)?;
                 let fail = |why: String| Trouble::Unavailable(format!("{}: {why}", os::NAME));
                 os::set(label, &key).map_err(fail)?;
@@ -257,23 +261,23 @@ impl Store {
                     _ => Err(fail("it did not keep the key".into())),
                 }
             }
-            Store::File(path) => {
+            KeyHome::File(path) => {
                 let key = random_key().map_err(unavailable)?;
                 // First writer wins: two processes starting at once must not
                 // each encrypt under a key the other then replaces.
-                match write_private_new(path, &key) {
+                match create_private(path, &key) {
                     Ok(true) => Ok((key, true)),
                     Ok(false) => match self.existing() {
                         Ok(Some(theirs)) => Ok((theirs, false)),
                         // What is there is not a key: replace it.
-                        _ => write_private(path, &key, Sync::Durable)
+                        _ => super::write_own(path, &key, Durability::Durable)
                             .map(|()| (key, true))
                             .map_err(unavailable),
                     },
                     Err(e) => Err(unavailable(e)),
                 }
             }
-            Store::Passphrase { salt_file } => {
+            KeyHome::Passphrase { salt_file } => {
                 let first = ask("awsmfa new cache passphrase: ")?;
                 if first.is_empty() {
                     return Err(Trouble::Refused(
@@ -292,7 +296,7 @@ impl Store {
                 let key = derive(&first, &salt)?;
                 let mut stored = salt.to_vec();
                 stored.extend_from_slice(&check_of(&key));
-                write_private(salt_file, &stored, Sync::Durable).map_err(unavailable)?;
+                super::write_own(salt_file, &stored, Durability::Durable).map_err(unavailable)?;
                 Ok((key, true))
             }
         }
@@ -302,14 +306,14 @@ impl Store {
     /// store that does not work here holds nothing to destroy.
     pub fn forget(&self) -> Result<()> {
         match self {
-            Store::Keyring(label) => os::delete(label).map_err(|why| {
+            KeyHome::Keyring(label) => os::delete(label).map_err(|why| {
                 Error::Other(format!(
                     "cannot delete the cache key from the {}: {why}",
                     os::NAME
                 ))
             }),
-            Store::File(path) => remove(path),
-            Store::Passphrase { salt_file } => remove(salt_file),
+            KeyHome::File(path) => remove(path),
+            KeyHome::Passphrase { salt_file } => remove(salt_file),
         }
     }
 }
@@ -319,13 +323,13 @@ impl Store {
 /// and is replaced; a key others could have read is refused, since the
 /// entries it protects may already be in their hands.
 fn read_key_file(path: &Path) -> std::result::Result<Option<Vec<u8>>, Trouble> {
-    match crate::cache::read_private(path, KEY_LEN as u64 + 1) {
+    match crate::fs::read_private(path, KEY_LEN as u64 + 1) {
         Ok(found) => Ok(found),
-        Err(crate::cache::Unsafe::Foreign(why)) => Err(Trouble::Refused(format!(
+        Err(NotPrivate::Foreign(why)) => Err(Trouble::Refused(format!(
             "the cache key {}: {why}; the session cache is off until you delete it (`awsmfa logout`)",
             path.display()
         ))),
-        Err(crate::cache::Unsafe::Unreadable(why)) => Err(Trouble::Unavailable(format!(
+        Err(NotPrivate::Unreadable(why)) => Err(Trouble::Unavailable(format!(
             "cannot read {}: {why}",
             path.display()
         ))),
@@ -366,13 +370,13 @@ fn remove(path: &Path) -> Result<()> {
     }
 }
 
-fn to_key(bytes: &[u8]) -> Key {
+fn to_key(bytes: &[u8]) -> CacheKey {
     let mut key = [0u8; KEY_LEN];
     key.copy_from_slice(bytes);
     key
 }
 
-pub fn random_key() -> Result<Key> {
+pub fn random_key() -> Result<CacheKey> {
     let mut key = [0u8; KEY_LEN];
     getrandom::fill(&mut key).map_err(|e| Error::Other(format!("no randomness: {e}")))?;
     Ok(key)
@@ -381,10 +385,10 @@ pub fn random_key() -> Result<Key> {
 /// The OS key store entry of the cache in `cache_dir`: one key per cache
 /// directory, so that two HOMEs of one user (or two test worlds) never
 /// share a key or destroy each other's.
-fn keyring(cache_dir: &Path) -> Store {
+fn keyring(cache_dir: &Path) -> KeyHome {
     use sha2::Digest;
     let digest = Sha256::digest(cache_dir.as_os_str().as_encoded_bytes());
-    Store::Keyring(format!("awsmfa:cache-key:{}", &hex::encode(digest)[..16]))
+    KeyHome::Keyring(format!("awsmfa:cache-key:{}", &hex::encode(digest)[..16]))
 }
 
 /// Linux: the user keyring. `add_key` straight into `@u` would leave the
@@ -515,73 +519,17 @@ mod os {
 /// private (the XDG spec demands 0700, owned by the user).
 fn runtime_key_path() -> Option<PathBuf> {
     let dir = PathBuf::from(std::env::var_os("XDG_RUNTIME_DIR")?);
-    if !dir.is_absolute() || !private_dir(&dir) {
+    if !dir.is_absolute() || !crate::fs::is_private_dir(&dir) {
         return None;
     }
     Some(dir.join("awsmfa").join("cache.key"))
 }
 
-#[cfg(unix)]
-fn private_dir(dir: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(dir)
-        .is_ok_and(|m| m.is_dir() && m.mode() & 0o077 == 0 && m.uid() == crate::fs::my_uid())
-}
-
-#[cfg(not(unix))]
-fn private_dir(dir: &Path) -> bool {
-    dir.is_dir()
-}
-
-/// Whether a write must survive a crash. A key must (losing it loses every
-/// entry); a cache entry need not: a torn one fails authentication and is
-/// fetched again, and an fsync costs milliseconds on a laptop's disk.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Sync {
-    Durable,
-    Cache,
-}
-
-/// A temp file beside `path`, 0600 from the first byte (tempfile's default),
-/// holding `bytes`.
-fn staged(path: &Path, bytes: &[u8], sync: Sync) -> Result<tempfile::NamedTempFile> {
-    let dir = path.parent().expect("key path has a parent");
-    super::private_dir(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::io(format!("writing in {}", dir.display()), e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| match sync {
-            Sync::Durable => tmp.as_file().sync_all(),
-            Sync::Cache => Ok(()),
-        })
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    Ok(tmp)
-}
-
-/// Replace `path` atomically with `bytes`, mode 0600 (parent 0700).
-pub fn write_private(path: &Path, bytes: &[u8], sync: Sync) -> Result<()> {
-    let tmp = staged(path, bytes, sync)?;
-    if let Err(e) = tmp.persist(path) {
-        // Something that is not a file in the way (an empty directory) is
-        // not worth keeping either; try once more without it.
-        if !path.is_dir() || std::fs::remove_dir(path).is_err() {
-            return Err(Error::io(format!("writing {}", path.display()), e.error));
-        }
-        e.file
-            .persist(path)
-            .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
-    }
-    Ok(())
-}
-
 /// Create `path` with `bytes` only if nothing is there yet: Ok(false) when
 /// another process got there first.
-fn write_private_new(path: &Path, bytes: &[u8]) -> Result<bool> {
-    match staged(path, bytes, Sync::Durable)?.persist_noclobber(path) {
-        Ok(_) => Ok(true),
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(Error::io(format!("writing {}", path.display()), e.error)),
-    }
+fn create_private(path: &Path, bytes: &[u8]) -> Result<bool> {
+    crate::fs::create_private(path, bytes)
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 /// Only ever from the terminal: a passphrase in the environment would be
@@ -598,7 +546,7 @@ fn ask(prompt: &str) -> std::result::Result<String, Trouble> {
     })
 }
 
-fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<Key, Trouble> {
+fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<CacheKey, Trouble> {
     let mut key = [0u8; KEY_LEN];
     argon2::Argon2::default()
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
@@ -606,7 +554,7 @@ fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<Key, Trouble> {
     Ok(key)
 }
 
-fn check_of(key: &Key) -> [u8; 32] {
+fn check_of(key: &CacheKey) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(CHECK);
     mac.finalize().into_bytes().into()
@@ -620,10 +568,10 @@ mod tests {
     fn first_file_writer_wins() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("awsmfa").join("cache.key");
-        assert!(write_private_new(&path, &[1; 32]).unwrap());
-        assert!(!write_private_new(&path, &[2; 32]).unwrap());
+        assert!(create_private(&path, &[1; 32]).unwrap());
+        assert!(!create_private(&path, &[2; 32]).unwrap());
         assert_eq!(std::fs::read(&path).unwrap(), [1; 32]);
-        let store = Store::File(path.clone());
+        let store = KeyHome::File(path.clone());
         assert_eq!(
             store.create().unwrap(),
             ([1; 32], false),
