@@ -33,23 +33,15 @@ const SESSION_SECONDS: u64 = 900;
 pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     let name = args.profile.unwrap_or_else(profile::default_name);
     let profiles = Profiles::load()?;
-    let user = iam::user_profile(&profiles, &name, &crate::reach::Env::process())?;
+    let Loaded {
+        user,
+        old_id,
+        file,
+        sts,
+        arn,
+        user_name,
+    } = load(&profiles, &name)?;
     let source = user.source_profile.clone();
-    if user.keys.session_token().is_some() {
-        return Err(Error::Usage(format!(
-            "profile `{source}` holds temporary credentials (aws_session_token); rotate replaces an IAM user's long-term access key, so name the profile that holds it"
-        )));
-    }
-    let old_id = user.keys.access_key_id().to_string();
-    // Before AWS is touched: the key must be somewhere awsmfa can rewrite.
-    let file = KeyFile::locate(&profiles, &old_id)?;
-    clean_leftovers(&profiles.locations);
-
-    let sts = Sts::new(user.sts.clone()).map_err(|f| sts_error(f, &user, "starting STS"))?;
-    let identity = sts
-        .identity(&user.keys)
-        .map_err(|f| sts_error(f, &user, "GetCallerIdentity"))?;
-    let user_name = iam::user_name(&source, &identity.arn)?;
 
     let store = ctx.store()?;
     let mfa = profiles.value(&source, "mfa_serial").is_some();
@@ -177,7 +169,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     if let Err(e) = prove(
         &sts,
         &new_creds,
-        &identity.arn,
+        &arn,
         Duration::from_secs(args.wait),
         &user,
     ) {
@@ -228,6 +220,48 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
         file.path.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the rotation starts from, read before IAM is touched.
+struct Loaded {
+    user: UserProfile,
+    old_id: String,
+    file: KeyFile,
+    sts: Sts,
+    /// The IAM user's ARN, as the old key's GetCallerIdentity says.
+    arn: String,
+    user_name: String,
+}
+
+/// Load: the profile's long-term key, the file it is in (which must be one
+/// awsmfa can rewrite, checked before AWS is touched), and the IAM user it
+/// belongs to.
+fn load(profiles: &Profiles, name: &str) -> Result<Loaded> {
+    let user = iam::user_profile(profiles, name, &crate::reach::Env::process())?;
+    let source = &user.source_profile;
+    if user.keys.session_token().is_some() {
+        return Err(Error::Usage(format!(
+            "profile `{source}` holds temporary credentials (aws_session_token); rotate replaces an IAM user's long-term access key, so name the profile that holds it"
+        )));
+    }
+    let old_id = user.keys.access_key_id().to_string();
+    // Before AWS is touched: the key must be somewhere awsmfa can rewrite.
+    let file = KeyFile::locate(profiles, &old_id)?;
+    clean_leftovers(&profiles.locations);
+
+    let sts = Sts::new(user.sts.clone()).map_err(|f| sts_error(f, &user, "starting STS"))?;
+    let identity = sts
+        .identity(&user.keys)
+        .map_err(|f| sts_error(f, &user, "GetCallerIdentity"))?;
+    let user_name = iam::user_name(source, &identity.arn)?;
+    Ok(Loaded {
+        user,
+        old_id,
+        file,
+        sts,
+        arn: identity.arn,
+        user_name,
+    })
 }
 
 /// What every step's message needs.
