@@ -1,4 +1,6 @@
-//! The only module that talks to AWS, and the only one that starts tokio.
+//! STS calls, and what every AWS call shares: this module alone starts
+//! tokio, builds the HTTP/TLS stack, and turns AWS's answers into a
+//! [`Failure`].
 //!
 //! Everything before a network call is synchronous and cheap; an `Sts` is
 //! built only once a command knows it needs STS, and then drives the SDK on a
