@@ -142,7 +142,8 @@ fn load(profiles: &Profiles, name: &str) -> Result<Loaded> {
     })
 }
 
-/// What every step's message needs.
+/// What every step needs: the clients, the old key and its file, and what
+/// its messages name.
 struct Rotation<'a> {
     profiles: &'a Profiles,
     client: &'a Iam<'a>,
