@@ -1,7 +1,7 @@
-//! The only module that talks to AWS, and the only one that starts tokio:
-//! the STS calls, their HTTP/TLS stack and bounds, and the reading of what
-//! AWS answered (`classify`, into an [`crate::error::Failure`]; the `Date`
-//! headers, judged by [`crate::clock`]).
+//! STS calls, and what every AWS call shares: this module alone starts
+//! tokio, builds the HTTP/TLS stack, and turns AWS's answers into a
+//! [`crate::error::Failure`] (`classify`; the `Date` headers are judged by
+//! [`crate::clock`]).
 //!
 //! Everything before a network call is synchronous and cheap; an `Sts` is
 //! built only once a command knows it needs STS, and then drives the SDK on a
@@ -16,6 +16,7 @@ use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use std::time::{Duration, SystemTime};
@@ -474,61 +475,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     match err {
-        SdkError::ServiceError(service) => {
-            let raw = service.raw();
-            let status = raw.status().as_u16();
-            let e = service.err();
-            // A success status with a body the SDK could not read (a raw
-            // control character makes XML ill-formed) is no AWS refusal.
-            // What the parser says may quote the body, which would hold
-            // credentials, so nothing of it is shown.
-            if status < 300 {
-                let body = raw.body().bytes().unwrap_or_default();
-                if !looks_like_xml(body) {
-                    // A captive portal's page, another program's answer.
-                    return not_aws(status, raw.headers().get("content-type"), body);
-                }
-                return Failure::Unreachable {
-                    why: format!("its answer (HTTP {status}) is not a well-formed STS answer, which STS never sends; nothing was kept"),
-                };
-            }
-            // The SDK reads `<ErrorResponse><Error>`; moto (and some AWS
-            // services) wrap it in `<Errors>`, which botocore also reads.
-            let body = raw.body().bytes().unwrap_or_default();
-            let (code, message) = match e.code() {
-                Some(code) => (
-                    code.to_string(),
-                    e.message().unwrap_or_default().to_string(),
-                ),
-                None => match (xml_element(body, "Code"), xml_element(body, "Message")) {
-                    (Some(code), message) => (code, message.unwrap_or_default()),
-                    (None, _) => return not_aws(status, raw.headers().get("content-type"), body),
-                },
-            };
-            let (code, message) = (printable(&code), printable(&message));
-            // Still failing after the retries: STS is unavailable, which is
-            // not AWS refusing these credentials (exit 5 would say so).
-            if status >= 500 || THROTTLED.contains(&code.as_str()) {
-                return Failure::Unreachable {
-                    why: format!(
-                        "it answered HTTP {status} ({code}) to all {MAX_ATTEMPTS} attempts; try again in a minute"
-                    ),
-                };
-            }
-            match code.as_str() {
-                "AccessDenied" if message.contains("MultiFactorAuthentication") => {
-                    Failure::MfaRejected { skew: sts.skew() }
-                }
-                "InvalidClientTokenId"
-                | "SignatureDoesNotMatch"
-                | "ExpiredToken"
-                | "ExpiredTokenException"
-                | "UnrecognizedClientException"
-                | "InvalidAccessKeyId"
-                | "IncompleteSignature" => Failure::BadCredentials { code, message },
-                _ => Failure::Denied { code, message },
-            }
-        }
+        SdkError::ServiceError(service) => refusal(service.raw(), service.err(), sts),
         SdkError::TimeoutError(_) => Failure::Unreachable {
             why: format!("no answer within {}s", sts.target.timeout.as_secs()),
         },
@@ -536,16 +483,7 @@ where
             why: if d.is_timeout() {
                 "connection timed out".to_string()
             } else {
-                let why = source_chain(err);
-                match (why.contains("certificate"), &sts.target.ca_bundle) {
-                    (false, _) => why,
-                    (true, Some(path)) => format!(
-                        "{why}; its certificate is not signed by a CA in {path} (AWS_CA_BUNDLE or ca_bundle)"
-                    ),
-                    (true, None) => format!(
-                        "{why}; if a proxy or a private CA signs its certificate, point AWS_CA_BUNDLE (or ca_bundle in the profile) at that CA's PEM file"
-                    ),
-                }
+                with_ca_hint(source_chain(err), sts)
             },
         },
         SdkError::ResponseError(r) => {
@@ -558,6 +496,82 @@ where
             )
         }
         other => Failure::Other(source_chain(other)),
+    }
+}
+
+/// An answer the SDK took for an error: AWS refusing, AWS unavailable, or
+/// no AWS answer at all.
+fn refusal(raw: &HttpResponse, e: &impl ProvideErrorMetadata, sts: &Sts) -> Failure {
+    let status = raw.status().as_u16();
+    // A success status with a body the SDK could not read (a raw
+    // control character makes XML ill-formed) is no AWS refusal.
+    // What the parser says may quote the body, which would hold
+    // credentials, so nothing of it is shown.
+    if status < 300 {
+        let body = raw.body().bytes().unwrap_or_default();
+        if !looks_like_xml(body) {
+            // A captive portal's page, another program's answer.
+            return not_aws(status, raw.headers().get("content-type"), body);
+        }
+        return Failure::Unreachable {
+            why: format!("its answer (HTTP {status}) is not a well-formed STS answer, which STS never sends; nothing was kept"),
+        };
+    }
+    // The SDK reads `<ErrorResponse><Error>`; moto (and some AWS
+    // services) wrap it in `<Errors>`, which botocore also reads.
+    let body = raw.body().bytes().unwrap_or_default();
+    let (code, message) = match e.code() {
+        Some(code) => (
+            code.to_string(),
+            e.message().unwrap_or_default().to_string(),
+        ),
+        None => match (xml_element(body, "Code"), xml_element(body, "Message")) {
+            (Some(code), message) => (code, message.unwrap_or_default()),
+            (None, _) => return not_aws(status, raw.headers().get("content-type"), body),
+        },
+    };
+    let (code, message) = (printable(&code), printable(&message));
+    // Still failing after the retries: STS is unavailable, which is
+    // not AWS refusing these credentials (exit 5 would say so).
+    if status >= 500 || THROTTLED.contains(&code.as_str()) {
+        return Failure::Unreachable {
+            why: format!(
+                "it answered HTTP {status} ({code}) to all {MAX_ATTEMPTS} attempts; try again in a minute"
+            ),
+        };
+    }
+    by_code(code, message, sts)
+}
+
+/// AWS's refusal, by its error code: the MFA code, the credentials, or
+/// anything else AWS denied.
+fn by_code(code: String, message: String, sts: &Sts) -> Failure {
+    match code.as_str() {
+        "AccessDenied" if message.contains("MultiFactorAuthentication") => {
+            Failure::MfaRejected { skew: sts.skew() }
+        }
+        "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "UnrecognizedClientException"
+        | "InvalidAccessKeyId"
+        | "IncompleteSignature" => Failure::BadCredentials { code, message },
+        _ => Failure::Denied { code, message },
+    }
+}
+
+/// A connection that failed on the certificate: say which CAs were
+/// trusted, or how to trust another.
+fn with_ca_hint(why: String, sts: &Sts) -> String {
+    match (why.contains("certificate"), &sts.target.ca_bundle) {
+        (false, _) => why,
+        (true, Some(path)) => format!(
+            "{why}; its certificate is not signed by a CA in {path} (AWS_CA_BUNDLE or ca_bundle)"
+        ),
+        (true, None) => format!(
+            "{why}; if a proxy or a private CA signs its certificate, point AWS_CA_BUNDLE (or ca_bundle in the profile) at that CA's PEM file"
+        ),
     }
 }
 

@@ -1,10 +1,16 @@
 //! `awsmfa rotate`: replace the IAM user's access key without ever leaving
-//! the user without a working key on disk.
+//! the user without a working key on disk. This module alone owns the
+//! rotation's steps, its journal (which `doctor` reads) and the removal of
+//! what an interrupted rotate or AWS-file write left.
 //!
-//! Order matters: list (refuse unless exactly one key), create, write the
-//! new key to the file, prove the new key works, deactivate the old key
-//! (reversible), delete it, forget cached sessions made from it. Each step
-//! that fails says which key is active, which is on disk, and what to do.
+//! Order matters, and each step is one function: `load` (the key, the file
+//! it is in, the IAM user), `Rotation::only_key` (refuse unless exactly one
+//! key, after `recover` dealt with what an interrupted rotate left),
+//! `begin_journal`, `create`, `write_new` (the new key to the file),
+//! `verify` (prove the new key works, else `undo`), `delete_old`
+//! (deactivate, reversible, then delete), `finish` (once cached sessions
+//! made from the old key are forgotten). Each step that fails says which
+//! key is active, which is on disk, and what to do.
 //!
 //! IAM calls are signed with an MFA session when the profile has
 //! `mfa_serial` (MFA-enforcing IAM policies are common). Such a session stays
@@ -34,8 +40,84 @@ const SESSION_SECONDS: u64 = 900;
 pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     let name = args.profile.unwrap_or_else(profile::default_name);
     let profiles = Profiles::load()?;
-    let user = iam::user_profile(&profiles, &name, &crate::reach::Env::process())?;
-    let source = user.source_profile.clone();
+    let l = load(&profiles, &name)?;
+    let (user, source) = (&l.user, &l.user.source_profile);
+
+    let store = ctx.store()?;
+    let mfa = profiles.value(source, "mfa_serial").is_some();
+    let session = if mfa {
+        Some(obtain(&session_request(user, args.token_code), &*store)?.credentials)
+    } else {
+        None
+    };
+    let client = Iam::new(&l.sts, &user.sts.region, &user.iam)
+        .map_err(|f| user.error(f, "starting IAM", Service::Iam))?;
+    let r = Rotation {
+        profiles: &profiles,
+        client: &client,
+        sts: &l.sts,
+        owner: user,
+        arn: &l.arn,
+        user: &l.user_name,
+        profile: source,
+        file: &l.file,
+        old_id: &l.old_id,
+        mfa,
+    };
+    // Until the new key is proven, the old key (or its MFA session) signs.
+    let before = session.as_ref().unwrap_or(&user.keys);
+    r.only_key(before)?;
+    let journal = r.begin_journal()?;
+    let new = r.create(before, journal)?;
+    r.write_new(before, &new)?;
+    let new_creds = Credentials::new(&new.id, &new.secret, None, None, "rotate");
+    let wait = Duration::from_secs(args.wait);
+    r.verify(before, &new, &new_creds, wait)?;
+    let after = session.as_ref().unwrap_or(&new_creds);
+    // IAM may lag behind STS in accepting a new key: when it signs, retry
+    // an unknown-key answer for the same bounded time.
+    let patience = if session.is_some() {
+        Duration::ZERO
+    } else {
+        wait
+    };
+    r.delete_old(after, &new, patience)?;
+    // Sessions made from the old key must not outlive it in the cache.
+    store.forget(source);
+    r.finish(&new);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The MFA session that signs every IAM call when the profile has
+/// `mfa_serial`: it stays valid after the old key is deactivated.
+fn session_request(user: &UserProfile, token_code: Option<String>) -> Request {
+    Request {
+        profile: user.source_profile.clone(),
+        token_code,
+        duration: Some(SESSION_SECONDS),
+        region: Some(user.sts.region.clone()),
+        refresh: false,
+        internal: true,
+    }
+}
+
+/// What the rotation starts from, read before IAM is touched.
+struct Loaded {
+    user: UserProfile,
+    old_id: String,
+    file: KeyFile,
+    sts: Sts,
+    /// The IAM user's ARN, as the old key's GetCallerIdentity says.
+    arn: String,
+    user_name: String,
+}
+
+/// Load: the profile's long-term key, the file it is in (which must be one
+/// awsmfa can rewrite, checked before AWS is touched), and the IAM user it
+/// belongs to.
+fn load(profiles: &Profiles, name: &str) -> Result<Loaded> {
+    let user = iam::user_profile(profiles, name, &crate::reach::Env::process())?;
+    let source = &user.source_profile;
     if user.keys.session_token().is_some() {
         return Err(Error::Usage(format!(
             "profile `{source}` holds temporary credentials (aws_session_token); rotate replaces an IAM user's long-term access key, so name the profile that holds it"
@@ -43,198 +125,34 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     }
     let old_id = user.keys.access_key_id().to_string();
     // Before AWS is touched: the key must be somewhere awsmfa can rewrite.
-    let file = KeyFile::locate(&profiles, &old_id)?;
+    let file = KeyFile::locate(profiles, &old_id)?;
     clean_leftovers(&profiles.locations);
 
     let sts = Sts::new(user.sts.clone()).map_err(|f| sts_error(f, &user, "starting STS"))?;
     let identity = sts
         .identity(&user.keys)
         .map_err(|f| sts_error(f, &user, "GetCallerIdentity"))?;
-    let user_name = iam::user_name(&source, &identity.arn)?;
-
-    let store = ctx.store()?;
-    let mfa = profiles.value(&source, "mfa_serial").is_some();
-    let session = if mfa {
-        let request = Request {
-            profile: source.clone(),
-            token_code: args.token_code,
-            duration: Some(SESSION_SECONDS),
-            region: Some(user.sts.region.clone()),
-            refresh: false,
-            internal: true,
-        };
-        Some(obtain(&request, &*store)?.credentials)
-    } else {
-        None
-    };
-    let client = Iam::new(&sts, &user.sts.region, &user.iam)
-        .map_err(|f| user.error(f, "starting IAM", Service::Iam))?;
-    let r = Rotation {
-        profiles: &profiles,
-        client: &client,
-        user: &user_name,
-        profile: &source,
-        file: &file,
-        old_id: &old_id,
-        mfa,
-    };
-    // Until the new key is proven, the old key (or its MFA session) signs.
-    let before = session.as_ref().unwrap_or(&user.keys);
-
-    // 1. Exactly one key, and it is this profile's (after what an earlier,
-    // killed rotate left is dealt with).
-    let keys = client.access_keys(before, &user_name).map_err(|f| {
-        r.stop(
-            "listing the access keys (iam:ListAccessKeys)",
-            r.iam_error(f, "iam:ListAccessKeys"),
-            r.unchanged(),
-        )
-    })?;
-    let keys = r.recover(before, keys)?;
-    match keys.as_slice() {
-        [only] if only.id == old_id => {}
-        [only] => {
-            return Err(Error::Other(format!(
-                "IAM user `{user_name}`'s only access key is {}, but profile `{source}` holds {old_id}; nothing was changed",
-                only.id
-            )))
-        }
-        _ => {
-            return Err(Error::KeyCount {
-                user: user_name.clone(),
-                count: keys.len(),
-                ids: keys
-                    .iter()
-                    .map(|k| format!("{} {}", k.id, if k.active { "active" } else { "inactive" }))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                hint: "IAM allows two keys, and a second one may be in use elsewhere: delete the one you no longer use, then run rotate again",
-            })
-        }
-    }
-
-    // 2. Create. The journal names the key (never its secret) until the
-    // old one is deleted, so that a kill in between leaves a key someone
-    // can find. Once the key exists it stays on failures too: the next
-    // rotate finishes the job (see `recover`).
-    let mut journal = Journal {
-        user: user_name.clone(),
-        profile: source.clone(),
-        old_key: old_id.clone(),
-        new_key: None,
-    };
-    journal.save(&file.path)?;
-    let new = client.create_key(before, &user_name).map_err(|f| {
-        Journal::remove(&file.path, &user_name);
-        r.stop(
-            "creating the new access key (iam:CreateAccessKey)",
-            r.iam_error(f, "iam:CreateAccessKey"),
-            r.unchanged(),
-        )
-    })?;
-    journal.new_key = Some(new.id.clone());
-    // Best effort: the id is also on stderr below.
-    let _ = journal.save(&file.path);
-    crate::term::note(format_args!(
-        "awsmfa: created access key {} for IAM user `{user_name}`",
-        new.id
-    ));
-
-    // 3. Write it to disk before anything is deleted.
-    let updated = match file.write(&old_id, &new.id, &new.secret) {
-        Ok(profiles) => profiles,
-        Err(e) => {
-            let state = match client.delete_key(before, &user_name, &new.id) {
-                Ok(()) => format!(
-                    "{} The new key {} was deleted again.",
-                    r.unchanged(),
-                    new.id
-                ),
-                Err(_) => format!(
-                    "{} The new key {} exists but is saved nowhere: delete it with `{}`.",
-                    r.unchanged(),
-                    new.id,
-                    r.aws(&format!(
-                        "iam delete-access-key --user-name {user_name} --access-key-id {}",
-                        new.id
-                    )),
-                ),
-            };
-            return Err(r.stop("writing the new key", e, state));
-        }
-    };
-    crate::term::note(format_args!(
-        "awsmfa: wrote the new key to {} (profile {})",
-        file.path.display(),
-        updated
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-
-    // 4. Prove the new key, then retire the old one.
-    let new_creds = Credentials::new(&new.id, &new.secret, None, None, "rotate");
-    if let Err(e) = prove(
-        &sts,
-        &new_creds,
-        &identity.arn,
-        Duration::from_secs(args.wait),
-        &user,
-    ) {
-        return Err(r.stop(
-            "checking that AWS accepts the new key",
-            e,
-            r.undo(before, &new, &user.keys),
-        ));
-    }
-    let after = session.as_ref().unwrap_or(&new_creds);
-    // IAM may lag behind STS in accepting a new key: when it signs, retry
-    // an unknown-key answer for the same bounded time.
-    let patience = Duration::from_secs(if session.is_some() { 0 } else { args.wait });
-    until_known(patience, || client.deactivate_key(after, &user_name, &old_id))
-        .map_err(|f| {
-            r.stop(
-                "deactivating the old key (iam:UpdateAccessKey)",
-                r.iam_error(f, "iam:UpdateAccessKey"),
-                format!(
-                    "The new key {} is active and in {}; the old key {old_id} is still active too: deactivate and delete it with `{}` and `{}`.",
-                    new.id,
-                    file.path.display(),
-                    r.aws(&format!("iam update-access-key --user-name {user_name} --access-key-id {old_id} --status Inactive")),
-                    r.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
-                ),
-            )
-        })?;
-    until_known(patience, || client.delete_key(after, &user_name, &old_id))
-        .map_err(|f| {
-            r.stop(
-                "deleting the old key (iam:DeleteAccessKey)",
-                r.iam_error(f, "iam:DeleteAccessKey"),
-                format!(
-                    "The new key {} is active and in {}; the old key {old_id} is inactive but not deleted: delete it with `{}`.",
-                    new.id,
-                    file.path.display(),
-                    r.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
-                ),
-            )
-        })?;
-
-    // 5. Sessions made from the old key must not outlive it in the cache.
-    store.forget(&source);
-    Journal::remove(&file.path, &user_name);
-    crate::term::note(format_args!(
-        "awsmfa: rotated IAM user `{user_name}`'s access key: {} is active and in {}; {old_id} is deleted",
-        new.id,
-        file.path.display()
-    ));
-    Ok(ExitCode::SUCCESS)
+    let user_name = iam::user_name(source, &identity.arn)?;
+    Ok(Loaded {
+        user,
+        old_id,
+        file,
+        sts,
+        arn: identity.arn,
+        user_name,
+    })
 }
 
-/// What every step's message needs.
+/// What every step needs: the clients, the old key and its file, and what
+/// its messages name.
 struct Rotation<'a> {
     profiles: &'a Profiles,
     client: &'a Iam<'a>,
+    sts: &'a Sts,
+    /// The profile holding the old key.
+    owner: &'a UserProfile,
+    /// The IAM user's ARN, which the new key must prove to be.
+    arn: &'a str,
     user: &'a str,
     profile: &'a str,
     file: &'a KeyFile,
@@ -243,6 +161,178 @@ struct Rotation<'a> {
 }
 
 impl Rotation<'_> {
+    /// Step 1: exactly one key, and it is this profile's (after what an
+    /// earlier, killed rotate left is dealt with).
+    fn only_key(&self, signer: &Credentials) -> Result<()> {
+        let (user_name, source, old_id) = (self.user, self.profile, self.old_id);
+        let keys = self.client.access_keys(signer, user_name).map_err(|f| {
+            self.stop(
+                "listing the access keys (iam:ListAccessKeys)",
+                self.iam_error(f, "iam:ListAccessKeys"),
+                self.unchanged(),
+            )
+        })?;
+        let keys = self.recover(signer, keys)?;
+        match keys.as_slice() {
+            [only] if only.id == old_id => Ok(()),
+            [only] => Err(Error::Other(format!(
+                "IAM user `{user_name}`'s only access key is {}, but profile `{source}` holds {old_id}; nothing was changed",
+                only.id
+            ))),
+            _ => Err(Error::KeyCount {
+                user: user_name.to_string(),
+                count: keys.len(),
+                ids: keys
+                    .iter()
+                    .map(|k| format!("{} {}", k.id, if k.active { "active" } else { "inactive" }))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                hint: "IAM allows two keys, and a second one may be in use elsewhere: delete the one you no longer use, then run rotate again",
+            }),
+        }
+    }
+
+    /// Step 2, the journal: from before the new key is created until the
+    /// old one is deleted, a journal names the keys (never a secret), so
+    /// that a kill in between leaves a key someone can find.
+    fn begin_journal(&self) -> Result<Journal> {
+        let journal = Journal {
+            user: self.user.to_string(),
+            profile: self.profile.to_string(),
+            old_key: self.old_id.to_string(),
+            new_key: None,
+        };
+        journal.save(&self.file.path)?;
+        Ok(journal)
+    }
+
+    /// Step 3: create the new key, and name it in the journal. Once the key
+    /// exists it stays on failures too: the next rotate finishes the job
+    /// (see `recover`).
+    fn create(&self, signer: &Credentials, mut journal: Journal) -> Result<NewKey> {
+        let new = self.client.create_key(signer, self.user).map_err(|f| {
+            Journal::remove(&self.file.path, self.user);
+            self.stop(
+                "creating the new access key (iam:CreateAccessKey)",
+                self.iam_error(f, "iam:CreateAccessKey"),
+                self.unchanged(),
+            )
+        })?;
+        journal.new_key = Some(new.id.clone());
+        // Best effort: the id is also on stderr below.
+        let _ = journal.save(&self.file.path);
+        crate::term::note(format_args!(
+            "awsmfa: created access key {} for IAM user `{}`",
+            new.id, self.user
+        ));
+        Ok(new)
+    }
+
+    /// Step 4: write the new key to disk before anything is deleted. If
+    /// that fails, the new key is deleted again.
+    fn write_new(&self, signer: &Credentials, new: &NewKey) -> Result<()> {
+        let updated = self
+            .file
+            .write(self.old_id, &new.id, &new.secret)
+            .map_err(|e| self.stop("writing the new key", e, self.unwritten(signer, new)))?;
+        crate::term::note(format_args!(
+            "awsmfa: wrote the new key to {} (profile {})",
+            self.file.path.display(),
+            updated
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        Ok(())
+    }
+
+    /// The new key could not be written: delete it again, and say what
+    /// remains.
+    fn unwritten(&self, signer: &Credentials, new: &NewKey) -> String {
+        match self.client.delete_key(signer, self.user, &new.id) {
+            Ok(()) => format!(
+                "{} The new key {} was deleted again.",
+                self.unchanged(),
+                new.id
+            ),
+            Err(_) => format!(
+                "{} The new key {} exists but is saved nowhere: delete it with `{}`.",
+                self.unchanged(),
+                new.id,
+                self.aws(&format!(
+                    "iam delete-access-key --user-name {} --access-key-id {}",
+                    self.user, new.id
+                )),
+            ),
+        }
+    }
+
+    /// Step 5: prove AWS accepts the new key (within `wait`); if it does
+    /// not, roll back (see `undo`).
+    fn verify(
+        &self,
+        signer: &Credentials,
+        new: &NewKey,
+        new_creds: &Credentials,
+        wait: Duration,
+    ) -> Result<()> {
+        prove(self.sts, new_creds, self.arn, wait, self.owner).map_err(|e| {
+            self.stop(
+                "checking that AWS accepts the new key",
+                e,
+                self.undo(signer, new, &self.owner.keys),
+            )
+        })
+    }
+
+    /// Step 6: retire the old key: deactivate it (reversible), then delete
+    /// it. `patience` bounds the retries while IAM does not yet know the
+    /// signing key.
+    fn delete_old(&self, signer: &Credentials, new: &NewKey, patience: Duration) -> Result<()> {
+        let (client, user_name, old_id) = (self.client, self.user, self.old_id);
+        let file = self.file;
+        until_known(patience, || client.deactivate_key(signer, user_name, old_id))
+            .map_err(|f| {
+                self.stop(
+                    "deactivating the old key (iam:UpdateAccessKey)",
+                    self.iam_error(f, "iam:UpdateAccessKey"),
+                    format!(
+                        "The new key {} is active and in {}; the old key {old_id} is still active too: deactivate and delete it with `{}` and `{}`.",
+                        new.id,
+                        file.path.display(),
+                        self.aws(&format!("iam update-access-key --user-name {user_name} --access-key-id {old_id} --status Inactive")),
+                        self.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
+                    ),
+                )
+            })?;
+        until_known(patience, || client.delete_key(signer, user_name, old_id))
+            .map_err(|f| {
+                self.stop(
+                    "deleting the old key (iam:DeleteAccessKey)",
+                    self.iam_error(f, "iam:DeleteAccessKey"),
+                    format!(
+                        "The new key {} is active and in {}; the old key {old_id} is inactive but not deleted: delete it with `{}`.",
+                        new.id,
+                        file.path.display(),
+                        self.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
+                    ),
+                )
+            })
+    }
+
+    /// Step 7: done; the journal goes last, once the old key is deleted.
+    fn finish(&self, new: &NewKey) {
+        Journal::remove(&self.file.path, self.user);
+        crate::term::note(format_args!(
+            "awsmfa: rotated IAM user `{}`'s access key: {} is active and in {}; {} is deleted",
+            self.user,
+            new.id,
+            self.file.path.display(),
+            self.old_id
+        ));
+    }
+
     /// An earlier rotate of this user that did not finish (killed, or
     /// stopped by an error) left a journal naming the key it created.
     /// - That key is in IAM but in no file: its secret is gone (never

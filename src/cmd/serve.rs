@@ -25,9 +25,11 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::low_level::siginfo::{Cause, Origin};
-use std::process::{Command, ExitCode, ExitStatus};
+use std::ffi::{OsStr, OsString};
+use std::process::{Child, Command, ExitCode, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 const FORWARDED: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
 
@@ -67,6 +69,19 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let mut provider = Provider::new(first, refresh, &*store, role_arn, cap);
     let endpoint = Endpoint::bind()?;
 
+    let cmd = command(program, rest, &changes, &endpoint, hide_credentials_file);
+    let status = supervise(cmd, &name, endpoint, &mut provider)?;
+    Ok(ExitCode::from(exit_code(status)))
+}
+
+/// The command, with the endpoint in its environment instead of keys.
+fn command(
+    program: &OsStr,
+    rest: &[OsString],
+    changes: &Changes,
+    endpoint: &Endpoint,
+    hide_credentials_file: bool,
+) -> Command {
     let mut cmd = Command::new(program);
     cmd.args(rest);
     for name in changes.unset.iter().chain(server::OUTRANKING_VARS) {
@@ -82,36 +97,30 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         // endpoint. Nothing is copied, so no secret lands in another file.
         cmd.env("AWS_SHARED_CREDENTIALS_FILE", NO_FILE);
     }
+    cmd
+}
 
+/// Start the command and serve the endpoint until the command exits,
+/// passing signals on as the module comment says.
+fn supervise(
+    mut cmd: Command,
+    name: &str,
+    endpoint: Endpoint,
+    provider: &mut Provider,
+) -> Result<ExitStatus> {
     // Installed before the command starts: a SIGTERM in between must not
     // kill awsmfa and leave the command without its endpoint. A prompt
     // (now or during a refresh) must not re-arm Ctrl-C's default either.
     crate::mfa::survive_interrupts();
-    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)
+    let signals = SignalsInfo::<WithOrigin>::new(FORWARDED)
         .map_err(|e| Error::io("installing signal handlers", e))?;
     let signal_handle = signals.handle();
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::Other(format!("cannot run `{name}`: {e}")))?;
 
-    let pid = rustix::process::Pid::from_child(&child);
     let exited = Arc::new(AtomicBool::new(false));
-    let forwarder = {
-        let exited = Arc::clone(&exited);
-        std::thread::spawn(move || {
-            for origin in signals.forever() {
-                // Its pid may already belong to another process.
-                if exited.load(Ordering::SeqCst) {
-                    break;
-                }
-                if forward(&origin) {
-                    if let Some(sig) = rustix::process::Signal::from_named_raw(origin.signal) {
-                        let _ = rustix::process::kill_process(pid, sig);
-                    }
-                }
-            }
-        })
-    };
+    let forwarder = forward_signals(signals, &child, Arc::clone(&exited));
     let waiter = {
         let stopper = endpoint.stopper();
         std::thread::spawn(move || {
@@ -122,7 +131,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         })
     };
 
-    endpoint.serve(&mut provider);
+    endpoint.serve(provider);
     drop(endpoint);
     let status = waiter
         .join()
@@ -130,7 +139,30 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         .map_err(|e| Error::io(format!("waiting for `{name}`"), e))?;
     signal_handle.close();
     let _ = forwarder.join();
-    Ok(ExitCode::from(exit_code(status)))
+    Ok(status)
+}
+
+/// A thread passing the signals `forward` picks on to the command, until
+/// it has exited.
+fn forward_signals(
+    mut signals: SignalsInfo<WithOrigin>,
+    child: &Child,
+    exited: Arc<AtomicBool>,
+) -> JoinHandle<()> {
+    let pid = rustix::process::Pid::from_child(child);
+    std::thread::spawn(move || {
+        for origin in signals.forever() {
+            // Its pid may already belong to another process.
+            if exited.load(Ordering::SeqCst) {
+                break;
+            }
+            if forward(&origin) {
+                if let Some(sig) = rustix::process::Signal::from_named_raw(origin.signal) {
+                    let _ = rustix::process::kill_process(pid, sig);
+                }
+            }
+        }
+    })
 }
 
 /// Signals from the terminal already reached the command (same process

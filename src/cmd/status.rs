@@ -43,23 +43,57 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     };
     let mut out = String::new();
     let profile = var("AWSMFA_PROFILE");
+    let _ = writeln!(
+        out,
+        "profile:      {}",
+        profile_line(&state, profile.as_deref())
+    );
+    let creds = env_credentials();
+    let identity = identity(creds.as_ref(), args.offline, profile.as_deref());
+    let _ = writeln!(out, "identity:     {}", clean(&identity));
+    let credentials = expiry(creds.is_some(), now);
+    let _ = writeln!(out, "credentials:  {credentials}");
+
+    // MFA sessions: the one this shell's hook holds, and any in the
+    // encrypted cache (its headers need no key: nothing is decrypted).
+    let mut sessions = shell_sessions(&state);
+    let cache = ctx.cache().ok().flatten();
+    if let Some(cache) = &cache {
+        for (_, h) in cache.list() {
+            if h.kind == Kind::Session && h.expires > now {
+                sessions.push((h.profile, h.detail, h.expires, "encrypted cache"));
+            }
+        }
+    }
+    write_sessions(&mut out, sessions, args.shell_state, now);
+    let key = match &cache {
+        Some(cache) => cache.key_store().map_or_else(
+            || "none yet (made with the first cached session)".to_string(),
+            |store| store.describe(),
+        ),
+        None => "none: the session cache is off".to_string(),
+    };
+    let _ = writeln!(out, "cache key:    {key}");
+    print(&out)
+}
+
+/// The profile this shell uses, and the project file that chose it.
+fn profile_line(state: &State, profile: Option<&str>) -> String {
     let source = state
         .active
         .as_ref()
-        .filter(|a| Some(&a.project.profile) == profile.as_ref())
+        .filter(|a| Some(a.project.profile.as_str()) == profile)
         .map(|a| format!(" (from {})", clean(&a.file)))
         .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "profile:      {}{source}",
-        clean(
-            profile
-                .as_deref()
-                .unwrap_or("none (AWSMFA_PROFILE is not set)")
-        )
-    );
+    format!(
+        "{}{source}",
+        clean(profile.unwrap_or("none (AWSMFA_PROFILE is not set)"))
+    )
+}
 
-    let creds = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+/// The credentials this shell exports, if any.
+fn env_credentials() -> Option<Credentials> {
+    match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(id), Some(secret)) => Some(Credentials::new(
             id,
             secret,
@@ -68,38 +102,48 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             "environment",
         )),
         _ => None,
-    };
-    let identity = match (&creds, args.offline) {
+    }
+}
+
+/// Who the credentials are, as STS says (one call), unless `offline`.
+fn identity(creds: Option<&Credentials>, offline: bool, profile: Option<&str>) -> String {
+    match (creds, offline) {
         (None, _) => "none (no AWS_ACCESS_KEY_ID in the environment)".to_string(),
         (Some(_), true) => "not checked (--offline)".to_string(),
         (Some(c), false) => {
-            let name = profile.clone().unwrap_or_else(crate::profile::default_name);
+            let name = profile.map_or_else(crate::profile::default_name, str::to_string);
             match obtain::identity(&name, c) {
                 Ok(id) => id.arn,
                 Err(e) => format!("unknown: {e}"),
             }
         }
-    };
-    let _ = writeln!(out, "identity:     {}", clean(&identity));
+    }
+}
 
+/// How long the exported credentials last, from AWS_CREDENTIAL_EXPIRATION.
+fn expiry(have_creds: bool, now: u64) -> String {
     let expiration = var("AWS_CREDENTIAL_EXPIRATION");
-    let credentials = match expiration
+    match expiration
         .as_deref()
         .map(|e| DateTime::from_str(e, Format::DateTime))
     {
-        None if creds.is_some() => "no expiry given (AWS_CREDENTIAL_EXPIRATION is not set)".into(),
+        None if have_creds => "no expiry given (AWS_CREDENTIAL_EXPIRATION is not set)".into(),
         None => "none".to_string(),
         Some(Ok(t)) => left(t.secs().max(0) as u64, now),
         Some(Err(_)) => format!(
             "AWS_CREDENTIAL_EXPIRATION=\"{}\" is not a date",
             clean(expiration.as_deref().unwrap_or_default())
         ),
-    };
-    let _ = writeln!(out, "credentials:  {credentials}");
+    }
+}
 
-    // MFA sessions: the one this shell's hook holds, and any in the
-    // encrypted cache (its headers need no key: nothing is decrypted).
-    let mut sessions: Vec<(String, String, u64, &str)> = state
+/// An MFA session: source profile, serial, expiry (epoch seconds), where
+/// it is held.
+type Session = (String, String, u64, &'static str);
+
+/// The MFA sessions this shell's hook holds.
+fn shell_sessions(state: &State) -> Vec<Session> {
+    state
         .sessions
         .iter()
         .map(|s| {
@@ -110,17 +154,13 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
                 "this shell",
             )
         })
-        .collect();
-    let cache = ctx.cache().ok().flatten();
-    if let Some(cache) = &cache {
-        for (_, h) in cache.list() {
-            if h.kind == Kind::Session && h.expires > now {
-                sessions.push((h.profile, h.detail, h.expires, "encrypted cache"));
-            }
-        }
-    }
+        .collect()
+}
+
+/// One `MFA session:` line per session, or one saying where none was found.
+fn write_sessions(out: &mut String, sessions: Vec<Session>, shell_state: bool, now: u64) {
     if sessions.is_empty() {
-        let why = if args.shell_state {
+        let why = if shell_state {
             "none in this shell or the cache"
         } else {
             "none in the cache (this shell's is shown when `awsmfa init` is loaded)"
@@ -136,13 +176,4 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             left(expires, now).replacen("expire ", "expires ", 1)
         );
     }
-    let key = match &cache {
-        Some(cache) => cache.key_store().map_or_else(
-            || "none yet (made with the first cached session)".to_string(),
-            |store| store.describe(),
-        ),
-        None => "none: the session cache is off".to_string(),
-    };
-    let _ = writeln!(out, "cache key:    {key}");
-    print(&out)
 }

@@ -111,23 +111,7 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
     let mut visited: Vec<String> = Vec::new();
     let mut name = selected;
     let base = loop {
-        let profile = match set.get_profile(name) {
-            Some(p) => p,
-            None => match visited.last() {
-                None => return Err(ChainError::NotFound(name.to_string())),
-                Some(from) => {
-                    return Err(ChainError::SourceNotFound {
-                        missing: name.to_string(),
-                        from: from.clone(),
-                    })
-                }
-            },
-        };
-        if visited.iter().any(|v| v == name) {
-            visited.push(name.to_string());
-            return Err(ChainError::Loop(visited));
-        }
-        visited.push(name.to_string());
+        let profile = visit(set, name, &mut visited)?;
 
         // Past the first profile, keys beat a role_arn (SDK rule).
         if visited.len() > 1 {
@@ -137,16 +121,7 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
         }
 
         match role_hop(profile) {
-            None => {
-                let first = visited.len() == 1;
-                break base(set, profile).map_err(|err| match err {
-                    ChainError::NoCredentials(_) if !first => ChainError::invalid(
-                        profile,
-                        format!("could not load source profile: {err}"),
-                    ),
-                    other => other,
-                })?;
-            }
+            None => break chain_base(set, profile, visited.len() == 1)?,
             Some(hop) => {
                 roles.push(hop);
                 if roles.len() > MAX_ROLES {
@@ -168,6 +143,44 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
         base,
         roles,
         path: visited,
+    })
+}
+
+/// The profile `name`, the next one on the chain, added to `visited`: one
+/// that is missing, or already on the chain (a loop), is an error.
+fn visit<'s>(
+    set: &'s ProfileSet,
+    name: &str,
+    visited: &mut Vec<String>,
+) -> Result<&'s Profile, ChainError> {
+    let profile = match set.get_profile(name) {
+        Some(p) => p,
+        None => match visited.last() {
+            None => return Err(ChainError::NotFound(name.to_string())),
+            Some(from) => {
+                return Err(ChainError::SourceNotFound {
+                    missing: name.to_string(),
+                    from: from.clone(),
+                })
+            }
+        },
+    };
+    if visited.iter().any(|v| v == name) {
+        visited.push(name.to_string());
+        return Err(ChainError::Loop(std::mem::take(visited)));
+    }
+    visited.push(name.to_string());
+    Ok(profile)
+}
+
+/// The base of a chain that ends at `profile` (no role hop from it); past
+/// the first profile, a missing one is the source profile's fault.
+fn chain_base(set: &ProfileSet, profile: &Profile, first: bool) -> Result<Base, ChainError> {
+    base(set, profile).map_err(|err| match err {
+        ChainError::NoCredentials(_) if !first => {
+            ChainError::invalid(profile, format!("could not load source profile: {err}"))
+        }
+        other => other,
     })
 }
 
