@@ -6,6 +6,7 @@
 //! key it uses; the keyring tests run in a user namespace of their own.
 //! `tests/userworld.rs` runs the default key store, unpinned.
 
+use crate::support::check::export;
 use crate::support::secrets::{
     assert_no_secret_in_files, assert_no_secret_in_output, contains, encodings, files_under,
 };
@@ -126,15 +127,6 @@ fn warnings(o: &Output) -> Vec<String> {
         .collect()
 }
 
-/// `export NAME='value'` lines of `awsmfa env` output.
-fn exported(out: &str, name: &str) -> String {
-    let prefix = format!("export {name}='");
-    out.lines()
-        .find_map(|l| l.strip_prefix(&prefix)?.strip_suffix('\''))
-        .unwrap_or_else(|| panic!("{name} not exported"))
-        .to_string()
-}
-
 /// Wait for `child`, killing it (and failing) if it hangs.
 fn wait_or_kill(mut child: Child, what: &str) -> Output {
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -147,12 +139,6 @@ fn wait_or_kill(mut child: Child, what: &str) -> Output {
         std::thread::sleep(Duration::from_millis(50));
     }
     child.wait_with_output().unwrap()
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
 // ---- one code for every process ----
@@ -184,7 +170,7 @@ fn three_roles_share_one_mfa_code_and_work_with_the_aws_cli() {
 #[test]
 fn a_role_entry_serves_only_the_identity_it_was_assumed_from() {
     let f = Fixture::new(&["dev"]);
-    let key = |o: &Output| exported(&ok(o), "AWS_ACCESS_KEY_ID");
+    let key = |o: &Output| export(&ok(o), "AWS_ACCESS_KEY_ID");
     let first = key(&f.run(&["env", "dev"]));
     assert_eq!(
         key(&f.run_offline(&["env", "dev"])),
@@ -282,16 +268,16 @@ fn no_secret_reaches_any_file() {
         vec![("long-term secret key", f.s.secret_access_key.clone())];
 
     let dev = ok(&f.run(&["env", "dev"]));
-    secrets.push(("dev secret", exported(&dev, "AWS_SECRET_ACCESS_KEY")));
-    secrets.push(("dev token", exported(&dev, "AWS_SESSION_TOKEN")));
+    secrets.push(("dev secret", export(&dev, "AWS_SECRET_ACCESS_KEY")));
+    secrets.push(("dev token", export(&dev, "AWS_SESSION_TOKEN")));
 
     // The MFA session itself, as `env` exports it for the user profile.
     let session = ok(&f.run(&["env", "alice"]));
     secrets.push((
         "MFA session secret",
-        exported(&session, "AWS_SECRET_ACCESS_KEY"),
+        export(&session, "AWS_SECRET_ACCESS_KEY"),
     ));
-    secrets.push(("MFA session token", exported(&session, "AWS_SESSION_TOKEN")));
+    secrets.push(("MFA session token", export(&session, "AWS_SESSION_TOKEN")));
 
     let prod = ok(&f.run(&[
         "exec",
@@ -314,10 +300,7 @@ fn no_secret_reaches_any_file() {
 
     ok(&f.run(&["login", "alice"]));
     let fresh = ok(&f.run(&["env", "alice"]));
-    secrets.push((
-        "new MFA session token",
-        exported(&fresh, "AWS_SESSION_TOKEN"),
-    ));
+    secrets.push(("new MFA session token", export(&fresh, "AWS_SESSION_TOKEN")));
     assert_eq!(f.codes(), 2, "the first session, then login's");
 
     let list = f.run(&["cache", "list"]);
@@ -672,8 +655,8 @@ fn cache_list_shows_profiles_and_expiries_but_no_secret() {
     assert_eq!(list.matches("expires in").count(), 3, "{list}");
     let mut secrets = vec![("long-term secret", f.s.secret_access_key.clone())];
     for out in [&dev, &prod, &alice] {
-        secrets.push(("secret", exported(out, "AWS_SECRET_ACCESS_KEY")));
-        secrets.push(("token", exported(out, "AWS_SESSION_TOKEN")));
+        secrets.push(("secret", export(out, "AWS_SECRET_ACCESS_KEY")));
+        secrets.push(("token", export(out, "AWS_SESSION_TOKEN")));
     }
     assert_no_secret_in_output(&o, &secrets);
 }
@@ -787,7 +770,7 @@ fn keyutils_works() -> bool {
 
 #[test]
 fn the_keyring_store_keeps_the_key_out_of_every_file() {
-    if !require("keyctl (keyutils)", have("keyctl"))
+    if !require_tools(&["keyctl"])
         || !require("unshare (a user namespace)", can_unshare())
         || !require("a kernel that allows keyctl", keyutils_works())
     {
@@ -838,9 +821,7 @@ echo PASS
 
 #[test]
 fn auto_falls_back_quietly_when_the_keyring_refuses() {
-    if !require("unshare (a user namespace)", can_unshare())
-        || !require("keyctl (keyutils)", have("keyctl"))
-    {
+    if !require("unshare (a user namespace)", can_unshare()) || !require_tools(&["keyctl"]) {
         return;
     }
     // A user keyring that refuses everything, as keyutils does where the
@@ -973,11 +954,6 @@ fn a_readable_key_or_a_foreign_cache_directory_turns_the_cache_off() {
     let all = format!("{}{}", stdout(&doctor), stderr(&doctor));
     assert!(all.contains("belongs to uid 4242"), "{all}");
     std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
-}
-
-fn chmod(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// Drive `awsmfa ARGS` on a pseudo-terminal, answering each passphrase

@@ -3,12 +3,7 @@
 
 use crate::support::date_proxy::DateProxy;
 use crate::support::*;
-use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
-
-fn chmod(path: &std::path::Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
 
 /// Files private, the bash hook in ~/.bashrc, $SHELL bash.
 fn tidy(w: &mut World) {
