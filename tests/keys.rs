@@ -2,10 +2,11 @@
 //! fault injected into each IAM call of `rotate`), completion scripts in the
 //! real shells, the committed completions and man pages, help examples.
 
+use crate::support::check::fails;
 use crate::support::iam_fault::FaultProxy;
+use crate::support::term::Term;
 use crate::support::*;
 use awsmfa::profile::edit::{self, Kind};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -29,26 +30,6 @@ fn boto(w: &World, code: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-#[track_caller]
-fn fails(o: &Output, code: i32) -> String {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "expected exit {code}; stderr: {}",
-        stderr(o)
-    );
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-    stderr(o)
 }
 
 // ---------------------------------------------------------------- setup
@@ -130,7 +111,7 @@ fn setup_through_a_role_profile_writes_the_user_profile_and_creates_sections() {
 
 /// A command with no controlling terminal, so a prompt cannot wait for one.
 fn detached(w: &World, args: &[&str]) -> Output {
-    if have("setsid") {
+    if require_tools(&["setsid"]) {
         let mut c = w.command("setsid");
         c.arg("-w").arg(awsmfa_bin()).args(args);
         c.output().unwrap()
@@ -769,11 +750,7 @@ fn man_pages_have_every_section_and_render_cleanly() {
             !th.contains("\"init ") && !th.contains(" 0.1.0\" \n"),
             "{th}"
         );
-        if !have("man") {
-            assert!(
-                std::env::var("CI").is_err(),
-                "man is not installed (scripts/setup.sh installs it)"
-            );
+        if !require_tools(&["man"]) {
             continue;
         }
         let o = std::process::Command::new("man")
@@ -871,12 +848,6 @@ fn every_command_help_has_an_example() {
     }
 }
 
-/// Whether a tool this test needs is missing: a skip with the reason on a
-/// developer's machine, a failure under CI=true ([`require`]).
-fn missing(tools: &[&str]) -> bool {
-    !tools.iter().all(|t| require(t, have(t)))
-}
-
 /// A world with profiles in both files, and awsmfa on PATH (the scripts
 /// call it by name).
 fn completion_world() -> World {
@@ -911,7 +882,7 @@ fn completion_scripts_load_in_bash_zsh_and_fish() {
     assert!(ok(&o).contains("_clap_complete_awsmfa"), "{}", stdout(&o));
     assert_eq!(stderr(&o), "");
 
-    if have("zsh") {
+    if require_tools(&["zsh"]) {
         let o = w
             .command("zsh")
             .args(["--no-rcs", "-e", "-c"])
@@ -925,7 +896,7 @@ fn completion_scripts_load_in_bash_zsh_and_fish() {
         assert_eq!(ok(&o).trim(), "_clap_dynamic_completer_awsmfa");
         assert_eq!(stderr(&o), "");
     }
-    if have("fish") {
+    if require_tools(&["fish"]) {
         let o = w
             .command("fish")
             .args(["--no-config", "--private", "-c"])
@@ -975,7 +946,7 @@ fn profile_names_complete_in_bash() {
 
 #[test]
 fn profile_names_complete_in_fish() {
-    if missing(&["fish"]) {
+    if !require_tools(&["fish"]) {
         return;
     }
     let w = completion_world();
@@ -996,68 +967,11 @@ fn profile_names_complete_in_fish() {
     assert_eq!(got, ["alpha-dev", "alpha-prod"]);
 }
 
-/// A program running in a private tmux server: a real terminal, typed
-/// into with send-keys and read with capture-pane.
-struct Tmux<'w> {
-    w: &'w World,
-    socket: String,
-}
-
-impl<'w> Tmux<'w> {
-    fn start(w: &'w World, command: &str) -> Tmux<'w> {
-        let t = Tmux {
-            w,
-            socket: w.path("tmux.sock").to_string_lossy().into_owned(),
-        };
-        ok(&t.run(&["new-session", "-d", "-x", "200", "-y", "30", command]));
-        t
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.w
-            .command("tmux")
-            .args(["-S", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env("TERM", "xterm")
-            .output()
-            .unwrap()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        ok(&self.run(&args));
-    }
-
-    /// Poll until the screen shows `want`. The bound only keeps a broken
-    /// run from hanging; it is not what the test measures.
-    fn wait_for(&self, want: &str) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let screen = stdout(&self.run(&["capture-pane", "-p"]));
-            if screen.contains(want) {
-                return screen;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the screen never showed {want:?}:\n{screen}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux<'_> {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
 /// zsh has no way to ask for completions without a terminal: run an
 /// interactive zsh in tmux, type, press TAB, and read the screen.
 #[test]
 fn profile_names_complete_in_zsh() {
-    if missing(&["zsh", "tmux"]) {
+    if !require_tools(&["zsh"]) {
         return;
     }
     let mut w = completion_world();
@@ -1074,7 +988,9 @@ fn profile_names_complete_in_zsh() {
     .unwrap();
     w.env
         .push(("ZDOTDIR".into(), zdot.to_string_lossy().into_owned()));
-    let t = Tmux::start(&w, "zsh -i");
+    let Some(t) = Term::start(&w, "zsh -i", &[]) else {
+        return;
+    };
     t.wait_for("READY>");
     t.keys(&["awsmfa env alpha-p", "Tab"]);
     t.wait_for("READY> awsmfa env alpha-prod");
@@ -1083,9 +999,6 @@ fn profile_names_complete_in_zsh() {
 /// With several devices and a terminal, setup asks which one.
 #[test]
 fn setup_asks_on_the_terminal_which_device() {
-    if missing(&["tmux"]) {
-        return;
-    }
     let mut w = World::new();
     let s = w.seed("alice", &[]);
     let tablet = boto(
@@ -1106,7 +1019,9 @@ fn setup_asks_on_the_terminal_which_device() {
         "PATH".into(),
         format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()),
     ));
-    let t = Tmux::start(&w, "awsmfa setup alice; echo \"EXIT=$?\"; sleep 120");
+    let Some(t) = Term::start(&w, "awsmfa setup alice; echo \"EXIT=$?\"; sleep 120", &[]) else {
+        return;
+    };
     let screen = t.wait_for("Which one? [1-2]:");
     assert!(screen.contains(&s.mfa_serial), "{screen}");
     let choice = screen
@@ -1170,7 +1085,9 @@ fn version_names_the_commit() {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     let Some(head) = head else {
-        assert!(std::env::var("CI").is_err(), "git is needed under CI");
+        // Without git the version is the bare one; under CI=true git and
+        // the checkout's history must be there.
+        require("git and this checkout's history", false);
         assert_eq!(
             shown.trim(),
             format!("awsmfa {}", env!("CARGO_PKG_VERSION"))

@@ -12,6 +12,7 @@ pub mod moto;
 pub mod proxy;
 pub mod pty;
 pub mod secrets;
+pub mod term;
 pub mod tls;
 
 use std::io::{Read, Write};
