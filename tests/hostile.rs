@@ -479,10 +479,12 @@ fn skewed(
 ) -> (World, crate::support::Seeded, crate::support::proxy::Proxy) {
     let mut w = World::new();
     let s = w.standard(&["dev"]);
-    let faults = crate::support::proxy::Proxy::start(Some(&w.endpoint()), script, then);
-    let date = crate::support::date_proxy::DateProxy::start(&faults.url, offset);
-    w.env.push(("AWS_ENDPOINT_URL".into(), date.url.clone()));
-    (w, s, faults)
+    let script = crate::support::proxy::script(script, then);
+    let proxy = crate::support::proxy::Proxy::with_policy(Some(&w.endpoint()), move |c| {
+        crate::support::proxy::Action::dated(offset, script(c))
+    });
+    w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
+    (w, s, proxy)
 }
 
 /// The whole seconds in "clock is N s behind/ahead".

@@ -3,7 +3,7 @@
 //! real shells, the committed completions and man pages, help examples.
 
 use crate::support::check::fails;
-use crate::support::iam_fault::FaultProxy;
+use crate::support::proxy::{Action, Proxy};
 use crate::support::term::Term;
 use crate::support::*;
 use awsmfa::profile::edit::{self, Kind};
@@ -172,8 +172,13 @@ fn setup_trusts_a_named_serial_only_when_listing_is_denied() {
     let s = w.seed("alice", &[]);
     w.write_credentials(&alice_keys(&s));
     w.write_config(CONFIG);
-    let proxy = FaultProxy::start(&w.endpoint());
-    proxy.fail("ListMFADevices", 1);
+    let proxy = Proxy::with_policy(Some(&w.endpoint()), |c| {
+        if c.seen.action() == "ListMFADevices" {
+            Action::DENIED
+        } else {
+            Action::Forward
+        }
+    });
     let run = |args: &[&str]| {
         w.awsmfa(args)
             .env("AWS_ENDPOINT_URL_IAM", &proxy.url)
@@ -352,7 +357,7 @@ fn rotate_leaves_one_new_active_key_on_disk() {
 #[test]
 fn rotate_without_mfa_retires_the_old_key_with_the_new_one() {
     let (w, s, _) = rotate_world(false);
-    let proxy = FaultProxy::start(&w.endpoint());
+    let proxy = Proxy::start(Some(&w.endpoint()), vec![], Action::Forward);
     let o = w
         .awsmfa(&["rotate", "alice"])
         .env("AWS_ENDPOINT_URL", &proxy.url)
@@ -365,8 +370,8 @@ fn rotate_without_mfa_retires_the_old_key_with_the_new_one() {
         proxy
             .seen()
             .into_iter()
-            .filter(|r| r.action == action)
-            .map(|r| r.key_id)
+            .filter(|r| r.action() == action)
+            .map(|r| r.signer())
             .collect::<Vec<_>>()
     };
     assert_eq!(signer("ListAccessKeys"), vec![s.access_key_id.clone()]);
@@ -395,17 +400,23 @@ fn rotate_refuses_unless_exactly_one_key() {
 
 /// Rotate with `action` refused from its `nth` call on, through a proxy in
 /// front of both IAM and STS.
-fn rotate_with_fault(action: &str, nth: usize) -> (World, Seeded, String, Output, FaultProxy) {
+fn rotate_with_fault(action: &str, nth: usize) -> (World, Seeded, String, Output, Proxy) {
     let (w, s, original) = rotate_world(true);
-    let proxy = FaultProxy::start(&w.endpoint());
-    proxy.fail(action, nth);
+    let refused = action.to_string();
+    let proxy = Proxy::with_policy(Some(&w.endpoint()), move |c| {
+        if c.seen.action() == refused && c.nth >= nth {
+            Action::DENIED
+        } else {
+            Action::Forward
+        }
+    });
     let o = w
         .awsmfa(&["rotate", "alice", "--token-code", "123456", "--wait", "1s"])
         .env("AWS_ENDPOINT_URL", &proxy.url)
         .output()
         .unwrap();
     assert!(
-        proxy.seen().iter().any(|r| r.action == action && r.failed),
+        proxy.seen().iter().filter(|r| r.action() == action).count() >= nth,
         "{action} was never refused: {:?}",
         proxy.seen()
     );
@@ -478,7 +489,7 @@ fn rotate_fault_in_update_access_key_keeps_both_keys_active() {
     ];
     expected.sort();
     assert_eq!(iam_keys(&w), expected);
-    assert!(!p.seen().iter().any(|r| r.action == "DeleteAccessKey"));
+    assert!(!p.seen().iter().any(|r| r.action() == "DeleteAccessKey"));
 }
 
 #[test]

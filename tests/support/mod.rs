@@ -6,8 +6,6 @@
 
 pub mod bounded;
 pub mod check;
-pub mod date_proxy;
-pub mod iam_fault;
 pub mod moto;
 pub mod proxy;
 pub mod pty;
