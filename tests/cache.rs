@@ -75,6 +75,20 @@ impl Fixture {
         entries_in(&self.cache_dir())
     }
 
+    /// Each entry as `kind:profile` (`role:dev`, `session:alice`).
+    fn kinds(&self) -> Vec<String> {
+        self.entries()
+            .iter()
+            .map(|(_, h)| {
+                format!(
+                    "{}:{}",
+                    h["kind"].as_str().unwrap(),
+                    h["profile"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
     /// The entry file of `kind` ("session", "role", "code") for `profile`.
     fn entry(&self, kind: &str, profile: &str) -> PathBuf {
         self.entries()
@@ -433,17 +447,7 @@ fn a_lost_key_drops_the_old_entries_quietly() {
     ok(&o);
     assert_eq!(stderr(&o), "");
     assert_eq!(f.codes(), 2, "the session went with the key");
-    let kinds: Vec<String> = f
-        .entries()
-        .iter()
-        .map(|(_, h)| {
-            format!(
-                "{}:{}",
-                h["kind"].as_str().unwrap(),
-                h["profile"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let kinds = f.kinds();
     assert!(!kinds.contains(&"role:prod".to_string()), "{kinds:?}");
     let o = f.run(&["env", "prod"]);
     ok(&o);
@@ -668,17 +672,7 @@ fn cache_clear_removes_one_profile_and_logout_everything() {
     ok(&f.run(&["env", "prod"]));
     let o = f.run(&["cache", "clear", "dev"]);
     ok(&o);
-    let profiles: Vec<String> = f
-        .entries()
-        .iter()
-        .map(|(_, h)| {
-            format!(
-                "{}:{}",
-                h["kind"].as_str().unwrap(),
-                h["profile"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let profiles = f.kinds();
     assert!(!profiles.contains(&"role:dev".to_string()), "{profiles:?}");
     assert!(profiles.contains(&"role:prod".to_string()), "{profiles:?}");
     assert!(

@@ -82,22 +82,24 @@ const OFFLINE_CONFIG: &str =
 
 // --- evaluated by real shells, then used by the real aws CLI -------------
 
-#[test]
-fn fish_eval_then_aws_cli_sees_the_role() {
-    if !require_tools(&["fish"]) {
-        return;
+/// `awsmfa env dev --shell SHELL`, evaluated by `script(out)` in the real
+/// `shell` run with `args`, with AWS_PROFILE set beforehand (the eval must
+/// drop it); the aws CLI there must be the role, silently. Returns `out`.
+fn eval_then_aws_cli(
+    shell: &str,
+    args: &[&str],
+    script: impl Fn(&str) -> String,
+) -> Option<String> {
+    if !require_tools(&[shell]) {
+        return None;
     }
     let w = World::new();
     let s = w.standard(&["dev"]);
-    let out = ok(&w.run(&["env", "dev", "--shell", "fish", "--token-code", "123456"]));
-    assert!(out.contains("set -gx AWS_ACCESS_KEY_ID 'ASIA"), "{out}");
-    // AWS_PROFILE comes from the environment and must be gone after the eval.
-    let script = format!(
-        "{out}\nset -q AWS_PROFILE; and exit 9\n$argv[1] -m awscli sts get-caller-identity --query Arn --output text"
-    );
+    let out = ok(&w.run(&["env", "dev", "--shell", shell, "--token-code", "123456"]));
     let o = w
-        .command("fish")
-        .args(["--no-config", "--private", "-c", &script])
+        .command(shell)
+        .args(args)
+        .arg(script(&out))
         .arg(python())
         .env("AWS_PROFILE", "dev")
         .output()
@@ -105,30 +107,29 @@ fn fish_eval_then_aws_cli_sees_the_role() {
     let arn = ok(&o);
     assert!(arn.trim().starts_with(&assumed(&s.roles["dev"])), "{arn}");
     assert_eq!(stderr(&o), "");
+    Some(out)
+}
+
+#[test]
+fn fish_eval_then_aws_cli_sees_the_role() {
+    let out = eval_then_aws_cli("fish", &["--no-config", "--private", "-c"], |out| {
+        format!(
+            "{out}\nset -q AWS_PROFILE; and exit 9\n$argv[1] -m awscli sts get-caller-identity --query Arn --output text"
+        )
+    });
+    if let Some(out) = out {
+        assert!(out.contains("set -gx AWS_ACCESS_KEY_ID 'ASIA"), "{out}");
+    }
 }
 
 #[test]
 fn zsh_eval_then_aws_cli_sees_the_role() {
-    if !require_tools(&["zsh"]) {
-        return;
-    }
-    let w = World::new();
-    let s = w.standard(&["dev"]);
-    let out = ok(&w.run(&["env", "dev", "--shell", "zsh", "--token-code", "123456"]));
-    let script = format!(
-        "eval {}\n[ -z \"${{AWS_PROFILE-}}\" ] || exit 9\n\"$0\" -m awscli sts get-caller-identity --query Arn --output text",
-        shell_words::quote(&out)
-    );
-    let o = w
-        .command("zsh")
-        .args(["--no-rcs", "-e", "-u", "-c", &script])
-        .arg(python())
-        .env("AWS_PROFILE", "dev")
-        .output()
-        .unwrap();
-    let arn = ok(&o);
-    assert!(arn.trim().starts_with(&assumed(&s.roles["dev"])), "{arn}");
-    assert_eq!(stderr(&o), "");
+    eval_then_aws_cli("zsh", &["--no-rcs", "-e", "-u", "-c"], |out| {
+        format!(
+            "eval {}\n[ -z \"${{AWS_PROFILE-}}\" ] || exit 9\n\"$0\" -m awscli sts get-caller-identity --query Arn --output text",
+            shell_words::quote(out)
+        )
+    });
 }
 
 #[test]

@@ -462,39 +462,40 @@ fn rotate_fault_in_create_access_key_changes_nothing() {
 
 #[test]
 fn rotate_fault_in_update_access_key_keeps_both_keys_active() {
-    let (w, s, original, o, p) = rotate_with_fault("UpdateAccessKey", 1);
-    let err = fails(&o, 5);
-    let (id, secret) = disk_key(&w);
-    assert_ne!(id, s.access_key_id);
+    let (w, s, original, p, id) = rotate_fault_after_the_new_key(
+        "UpdateAccessKey",
+        "is still active too",
+        "iam update-access-key",
+        "Active",
+    );
+    let (_, secret) = disk_key(&w);
     assert_eq!(
         w.read("credentials_file"),
         swapped(&original, &s, &id, &secret)
     );
-    assert_eq!(working_key_on_disk(&w), id);
-    assert!(
-        err.contains(&format!("The new key {id} is active and in")),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
-            "the old key {} is still active too",
-            s.access_key_id
-        )),
-        "{err}"
-    );
-    assert!(err.contains("iam update-access-key"), "{err}");
-    let mut expected = vec![
-        (id.clone(), "Active".to_string()),
-        (s.access_key_id.clone(), "Active".to_string()),
-    ];
-    expected.sort();
-    assert_eq!(iam_keys(&w), expected);
     assert!(!p.seen().iter().any(|r| r.action() == "DeleteAccessKey"));
 }
 
 #[test]
 fn rotate_fault_in_delete_access_key_leaves_the_old_key_inactive() {
-    let (w, s, _, o, _p) = rotate_with_fault("DeleteAccessKey", 1);
+    rotate_fault_after_the_new_key(
+        "DeleteAccessKey",
+        "is inactive but not deleted",
+        "iam delete-access-key",
+        "Inactive",
+    );
+}
+
+/// `action` refused once the new key is on disk: the error names the new
+/// key, says the old one `old_is` with the `fix` command, and IAM holds the
+/// new key active and the old one `old_state`. Returns the new key's id.
+fn rotate_fault_after_the_new_key(
+    action: &str,
+    old_is: &str,
+    fix: &str,
+    old_state: &str,
+) -> (World, Seeded, String, Proxy, String) {
+    let (w, s, original, o, p) = rotate_with_fault(action, 1);
     let err = fails(&o, 5);
     let id = working_key_on_disk(&w);
     assert_ne!(id, s.access_key_id);
@@ -503,19 +504,17 @@ fn rotate_fault_in_delete_access_key_leaves_the_old_key_inactive() {
         "{err}"
     );
     assert!(
-        err.contains(&format!(
-            "the old key {} is inactive but not deleted",
-            s.access_key_id
-        )),
+        err.contains(&format!("the old key {} {old_is}", s.access_key_id)),
         "{err}"
     );
-    assert!(err.contains("iam delete-access-key"), "{err}");
+    assert!(err.contains(fix), "{err}");
     let mut expected = vec![
         (id.clone(), "Active".to_string()),
-        (s.access_key_id.clone(), "Inactive".to_string()),
+        (s.access_key_id.clone(), old_state.to_string()),
     ];
     expected.sort();
     assert_eq!(iam_keys(&w), expected);
+    (w, s, original, p, id)
 }
 
 #[test]
