@@ -425,31 +425,35 @@ fn rotate_with_fault(action: &str, nth: usize) -> (World, Seeded, String, Output
 
 #[test]
 fn rotate_fault_in_list_access_keys_changes_nothing() {
-    let (w, s, original, o, _p) = rotate_with_fault("ListAccessKeys", 1);
-    let err = fails(&o, 5);
-    assert!(err.contains("iam:ListAccessKeys"), "{err}");
-    assert!(
-        err.contains(&format!(
-            "the old key {} is still active and in",
-            s.access_key_id
-        )),
-        "{err}"
+    rotate_fault_keeps_the_old_key(
+        "ListAccessKeys",
+        1,
+        5,
+        "iam:ListAccessKeys",
+        "is still active and in",
     );
-    assert_eq!(w.read("credentials_file"), original);
-    assert_eq!(working_key_on_disk(&w), s.access_key_id);
-    assert_eq!(iam_keys(&w).len(), 1);
 }
 
 #[test]
 fn rotate_fault_in_create_access_key_changes_nothing() {
-    let (w, s, original, o, _p) = rotate_with_fault("CreateAccessKey", 1);
-    let err = fails(&o, 5);
-    assert!(err.contains("iam:CreateAccessKey"), "{err}");
+    rotate_fault_keeps_the_old_key(
+        "CreateAccessKey",
+        1,
+        5,
+        "iam:CreateAccessKey",
+        "is still active and in",
+    );
+}
+
+/// `action` refused from its `nth` call on, before the new key is on disk:
+/// exit `code`, the error says `says` and that the old key `old_is`, and
+/// the old key is the only one, active, and still in the unchanged file.
+fn rotate_fault_keeps_the_old_key(action: &str, nth: usize, code: i32, says: &str, old_is: &str) {
+    let (w, s, original, o, _p) = rotate_with_fault(action, nth);
+    let err = fails(&o, code);
+    assert!(err.contains(says), "{err}");
     assert!(
-        err.contains(&format!(
-            "the old key {} is still active and in",
-            s.access_key_id
-        )),
+        err.contains(&format!("the old key {} {old_is}", s.access_key_id)),
         "{err}"
     );
     assert_eq!(w.read("credentials_file"), original);
@@ -520,21 +524,12 @@ fn rotate_fault_after_the_new_key(
 #[test]
 fn rotate_rolls_back_when_the_new_key_is_never_accepted() {
     // The first GetCallerIdentity (old key) passes; every proof fails.
-    let (w, s, original, o, _p) = rotate_with_fault("GetCallerIdentity", 2);
-    let err = fails(&o, 1);
-    assert!(err.contains("did not accept the new key"), "{err}");
-    assert!(
-        err.contains(&format!(
-            "the old key {} is active and back in",
-            s.access_key_id
-        )),
-        "{err}"
-    );
-    assert_eq!(w.read("credentials_file"), original);
-    assert_eq!(working_key_on_disk(&w), s.access_key_id);
-    assert_eq!(
-        iam_keys(&w),
-        vec![(s.access_key_id.clone(), "Active".into())]
+    rotate_fault_keeps_the_old_key(
+        "GetCallerIdentity",
+        2,
+        1,
+        "did not accept the new key",
+        "is active and back in",
     );
 }
 
