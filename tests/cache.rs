@@ -6,7 +6,9 @@
 //! key it uses; the keyring tests run in a user namespace of their own.
 //! `tests/userworld.rs` runs the default key store, unpinned.
 
+use crate::support::bounded::HANG;
 use crate::support::check::export;
+use crate::support::pty::run_pty;
 use crate::support::secrets::{
     assert_no_secret_in_files, assert_no_secret_in_output, contains, encodings, files_under,
 };
@@ -950,64 +952,27 @@ fn a_readable_key_or_a_foreign_cache_directory_turns_the_cache_off() {
     std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
 }
 
-/// Drive `awsmfa ARGS` on a pseudo-terminal, answering each passphrase
-/// prompt with `passphrase`. Returns (exit code, everything it wrote).
+/// Drive `awsmfa ARGS` with the passphrase store on a pseudo-terminal
+/// ([`run_pty`]), answering each of `prompts` (once shown with echo off)
+/// with `passphrase`. Returns (exit code, everything it wrote).
 fn on_a_terminal(
     w: &World,
     passphrase: &str,
     extra_env: &[(&str, &str)],
+    prompts: &[&str],
     args: &[&str],
 ) -> (i32, String) {
-    const DRIVER: &str = r#"
-import os, pty, select, sys, termios, time
-passphrase = os.environ.pop("TEST_PASSPHRASE").encode()
-
-def echo_off(fd):
-    # rpassword prints its prompt, then turns echo off: type only once it
-    # is off, as a person would (a reader that fast would see the echo).
-    deadline = time.time() + 60
-    while termios.tcgetattr(fd)[3] & termios.ECHO:
-        if time.time() > deadline:
-            return
-        time.sleep(0.01)
-
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out, answered = b"", 0
-while True:
-    ready, _, _ = select.select([fd], [], [], 60)
-    if not ready:
-        os.kill(pid, 9)
-        out += b"\n[driver: timed out]"
-        break
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-    prompts = [l for l in out.split(b"\n") if b"passphrase" in l and l.rstrip().endswith(b":")]
-    if len(prompts) > answered:
-        answered += 1
-        echo_off(fd)
-        os.write(fd, passphrase + b"\n")
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-"#;
-    let mut c = w.command(python());
-    c.args(["-c", DRIVER])
-        .arg(awsmfa_bin())
-        .args(args)
-        .env("AWSMFA_KEY_STORE", "passphrase")
-        .env("TEST_PASSPHRASE", passphrase);
-    for (k, v) in extra_env {
-        c.env(k, v);
-    }
-    let o = c.output().unwrap();
-    (code(&o), format!("{}{}", stdout(&o), stderr(&o)))
+    // `env` sets what this call alone needs, on top of the world's.
+    let mut argv = vec!["env".to_string(), "AWSMFA_KEY_STORE=passphrase".to_string()];
+    argv.extend(extra_env.iter().map(|(k, v)| format!("{k}={v}")));
+    argv.push(awsmfa_bin().to_string_lossy().into_owned());
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let answer = format!("{passphrase}\n");
+    let steps: Vec<(&str, &str)> = prompts.iter().map(|p| (*p, answer.as_str())).collect();
+    let run = run_pty(w, &argv, &steps, HANG);
+    run.finished();
+    (run.status, run.transcript)
 }
 
 #[test]
@@ -1023,7 +988,16 @@ fn the_passphrase_store_prompts_on_the_terminal() {
         "-c",
         "test -n \"$AWS_SESSION_TOKEN\" && echo CREDS-OK",
     ];
-    let (rc, out) = on_a_terminal(&f.w, "correct horse", &[], &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "correct horse",
+        &[],
+        &[
+            "awsmfa new cache passphrase: ",
+            "awsmfa the same cache passphrase again: ",
+        ],
+        &check,
+    );
     assert_eq!(rc, 0, "{out}");
     assert!(out.contains("CREDS-OK"), "{out}");
     assert!(out.contains("passphrase"), "asked on the terminal: {out}");
@@ -1034,17 +1008,35 @@ fn the_passphrase_store_prompts_on_the_terminal() {
     // The same passphrase opens the cache: served with no network.
     let closed = closed_port_url();
     let offline = [("AWS_ENDPOINT_URL", closed.as_str())];
-    let (rc, out) = on_a_terminal(&f.w, "correct horse", &offline, &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "correct horse",
+        &offline,
+        &["awsmfa cache passphrase: "],
+        &check,
+    );
     assert_eq!(rc, 0, "{out}");
     assert!(out.contains("CREDS-OK"), "{out}");
     assert_eq!(f.codes(), 1);
 
     // A wrong one says so, leaves the entries alone, and the call goes on
     // without the cache (here: to the closed port).
-    let (rc, out) = on_a_terminal(&f.w, "wrong horse", &offline, &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "wrong horse",
+        &offline,
+        &["awsmfa cache passphrase: "],
+        &check,
+    );
     assert!(out.contains("wrong cache passphrase"), "{out}");
     assert_eq!(rc, 6, "{out}");
-    let (rc, out) = on_a_terminal(&f.w, "correct horse", &offline, &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "correct horse",
+        &offline,
+        &["awsmfa cache passphrase: "],
+        &check,
+    );
     assert_eq!(rc, 0, "the cache survived a wrong passphrase: {out}");
 
     // Without a terminal there is no passphrase: a warning, and the call

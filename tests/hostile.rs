@@ -782,6 +782,13 @@ fn shown_clean(w: &World, args: &[&str], shown: &str) -> String {
     err
 }
 
+/// `o`'s stderr holds no control character and says `shown`.
+#[track_caller]
+fn stderr_escaped(o: &Output, shown: &str) {
+    assert!(!has_controls(&o.stderr), "{:?}", stderr(o));
+    assert!(stderr(o).contains(shown), "{}", stderr(o));
+}
+
 #[test]
 fn escape_sequences_in_argv_and_config_values_are_shown_escaped() {
     // Attack (issue 12.2): profile names from argv, source_profile names and
@@ -808,12 +815,7 @@ fn escape_sequences_in_argv_and_config_values_are_shown_escaped() {
     // the ESC sequences itself): several lines of clap's, each cleaned.
     let o = w.run(&["env", "keyed", "--duration", EVIL]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(!has_controls(&o.stderr), "{:?}", stderr(&o));
-    assert!(
-        stderr(&o).contains("invalid value 'evil\\u{9b}2J\\u{202e}' for '--duration"),
-        "{}",
-        stderr(&o)
-    );
+    stderr_escaped(&o, "invalid value 'evil\\u{9b}2J\\u{202e}' for '--duration");
 }
 
 #[test]
@@ -855,19 +857,9 @@ fn escape_sequences_in_a_project_file_are_shown_escaped() {
     chmod(&d.join(".awsmfa.toml"), 0o644);
     let allow = w.awsmfa(&["allow"]).current_dir(&d).output().unwrap();
     ok(&allow);
-    assert!(!has_controls(&allow.stderr), "{:?}", stderr(&allow));
-    assert!(
-        stderr(&allow).contains("(profile `p\\u{1b}[2J\\u{9b}2J`)"),
-        "{}",
-        stderr(&allow)
-    );
+    stderr_escaped(&allow, "(profile `p\\u{1b}[2J\\u{9b}2J`)");
     let hook = hook_in(&w, &d);
-    assert!(!has_controls(&hook.stderr), "{:?}", stderr(&hook));
-    assert!(
-        stderr(&hook).contains("profile `p\\u{1b}[2J\\u{9b}2J` not found"),
-        "{}",
-        stderr(&hook)
-    );
+    stderr_escaped(&hook, "profile `p\\u{1b}[2J\\u{9b}2J` not found");
 }
 
 #[test]
