@@ -756,12 +756,7 @@ fn a_code_used_once_is_refused_locally_the_second_time() {
 /// Can this process get a keyutils session keyring of its own? Containers
 /// with Docker's default seccomp profile refuse every keyctl call.
 fn keyutils_works() -> bool {
-    Command::new("keyctl")
-        .args(["session", "-", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    succeeds("keyctl", &["session", "-", "true"])
 }
 
 #[test]

@@ -32,14 +32,7 @@ enum Launch {
 /// default seccomp profile does), and then no test of the default store
 /// can pass. Under CI=true that is a failure.
 fn keyutils_here(launch: Launch) -> bool {
-    let works = |args: &[&str]| {
-        Command::new("keyctl")
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
+    let works = |args: &[&str]| succeeds("keyctl", args);
     require_tools(&["keyctl"])
         && require(
             "a kernel that allows keyctl (`keyctl show @u` fails)",

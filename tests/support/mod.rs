@@ -315,15 +315,21 @@ pub fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
-/// Is `unshare -U -r` allowed here (a user namespace of our own, with its
-/// own user keyring)?
-pub fn can_unshare() -> bool {
-    Command::new("unshare")
-        .args(["-U", "-r", "true"])
+/// Whether `program args` runs and succeeds here: the probe for a
+/// capability (a namespace, a keyring) that [`require`] then judges.
+pub fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Is `unshare -U -r` allowed here (a user namespace of our own, with its
+/// own user keyring)?
+pub fn can_unshare() -> bool {
+    succeeds("unshare", &["-U", "-r", "true"])
 }
 
 /// Whether this process runs as root (needed to make files of other uids).
