@@ -6,6 +6,9 @@
 //! key it uses; the keyring tests run in a user namespace of their own.
 //! `tests/userworld.rs` runs the default key store, unpinned.
 
+use crate::support::bounded::HANG;
+use crate::support::check::export;
+use crate::support::pty::run_pty;
 use crate::support::secrets::{
     assert_no_secret_in_files, assert_no_secret_in_output, contains, encodings, files_under,
 };
@@ -74,6 +77,20 @@ impl Fixture {
         entries_in(&self.cache_dir())
     }
 
+    /// Each entry as `kind:profile` (`role:dev`, `session:alice`).
+    fn kinds(&self) -> Vec<String> {
+        self.entries()
+            .iter()
+            .map(|(_, h)| {
+                format!(
+                    "{}:{}",
+                    h["kind"].as_str().unwrap(),
+                    h["profile"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
     /// The entry file of `kind` ("session", "role", "code") for `profile`.
     fn entry(&self, kind: &str, profile: &str) -> PathBuf {
         self.entries()
@@ -126,15 +143,6 @@ fn warnings(o: &Output) -> Vec<String> {
         .collect()
 }
 
-/// `export NAME='value'` lines of `awsmfa env` output.
-fn exported(out: &str, name: &str) -> String {
-    let prefix = format!("export {name}='");
-    out.lines()
-        .find_map(|l| l.strip_prefix(&prefix)?.strip_suffix('\''))
-        .unwrap_or_else(|| panic!("{name} not exported"))
-        .to_string()
-}
-
 /// Wait for `child`, killing it (and failing) if it hangs.
 fn wait_or_kill(mut child: Child, what: &str) -> Output {
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -147,12 +155,6 @@ fn wait_or_kill(mut child: Child, what: &str) -> Output {
         std::thread::sleep(Duration::from_millis(50));
     }
     child.wait_with_output().unwrap()
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
 // ---- one code for every process ----
@@ -184,7 +186,7 @@ fn three_roles_share_one_mfa_code_and_work_with_the_aws_cli() {
 #[test]
 fn a_role_entry_serves_only_the_identity_it_was_assumed_from() {
     let f = Fixture::new(&["dev"]);
-    let key = |o: &Output| exported(&ok(o), "AWS_ACCESS_KEY_ID");
+    let key = |o: &Output| export(&ok(o), "AWS_ACCESS_KEY_ID");
     let first = key(&f.run(&["env", "dev"]));
     assert_eq!(
         key(&f.run_offline(&["env", "dev"])),
@@ -282,16 +284,16 @@ fn no_secret_reaches_any_file() {
         vec![("long-term secret key", f.s.secret_access_key.clone())];
 
     let dev = ok(&f.run(&["env", "dev"]));
-    secrets.push(("dev secret", exported(&dev, "AWS_SECRET_ACCESS_KEY")));
-    secrets.push(("dev token", exported(&dev, "AWS_SESSION_TOKEN")));
+    secrets.push(("dev secret", export(&dev, "AWS_SECRET_ACCESS_KEY")));
+    secrets.push(("dev token", export(&dev, "AWS_SESSION_TOKEN")));
 
     // The MFA session itself, as `env` exports it for the user profile.
     let session = ok(&f.run(&["env", "alice"]));
     secrets.push((
         "MFA session secret",
-        exported(&session, "AWS_SECRET_ACCESS_KEY"),
+        export(&session, "AWS_SECRET_ACCESS_KEY"),
     ));
-    secrets.push(("MFA session token", exported(&session, "AWS_SESSION_TOKEN")));
+    secrets.push(("MFA session token", export(&session, "AWS_SESSION_TOKEN")));
 
     let prod = ok(&f.run(&[
         "exec",
@@ -314,10 +316,7 @@ fn no_secret_reaches_any_file() {
 
     ok(&f.run(&["login", "alice"]));
     let fresh = ok(&f.run(&["env", "alice"]));
-    secrets.push((
-        "new MFA session token",
-        exported(&fresh, "AWS_SESSION_TOKEN"),
-    ));
+    secrets.push(("new MFA session token", export(&fresh, "AWS_SESSION_TOKEN")));
     assert_eq!(f.codes(), 2, "the first session, then login's");
 
     let list = f.run(&["cache", "list"]);
@@ -450,17 +449,7 @@ fn a_lost_key_drops_the_old_entries_quietly() {
     ok(&o);
     assert_eq!(stderr(&o), "");
     assert_eq!(f.codes(), 2, "the session went with the key");
-    let kinds: Vec<String> = f
-        .entries()
-        .iter()
-        .map(|(_, h)| {
-            format!(
-                "{}:{}",
-                h["kind"].as_str().unwrap(),
-                h["profile"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let kinds = f.kinds();
     assert!(!kinds.contains(&"role:prod".to_string()), "{kinds:?}");
     let o = f.run(&["env", "prod"]);
     ok(&o);
@@ -672,8 +661,8 @@ fn cache_list_shows_profiles_and_expiries_but_no_secret() {
     assert_eq!(list.matches("expires in").count(), 3, "{list}");
     let mut secrets = vec![("long-term secret", f.s.secret_access_key.clone())];
     for out in [&dev, &prod, &alice] {
-        secrets.push(("secret", exported(out, "AWS_SECRET_ACCESS_KEY")));
-        secrets.push(("token", exported(out, "AWS_SESSION_TOKEN")));
+        secrets.push(("secret", export(out, "AWS_SECRET_ACCESS_KEY")));
+        secrets.push(("token", export(out, "AWS_SESSION_TOKEN")));
     }
     assert_no_secret_in_output(&o, &secrets);
 }
@@ -685,17 +674,7 @@ fn cache_clear_removes_one_profile_and_logout_everything() {
     ok(&f.run(&["env", "prod"]));
     let o = f.run(&["cache", "clear", "dev"]);
     ok(&o);
-    let profiles: Vec<String> = f
-        .entries()
-        .iter()
-        .map(|(_, h)| {
-            format!(
-                "{}:{}",
-                h["kind"].as_str().unwrap(),
-                h["profile"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let profiles = f.kinds();
     assert!(!profiles.contains(&"role:dev".to_string()), "{profiles:?}");
     assert!(profiles.contains(&"role:prod".to_string()), "{profiles:?}");
     assert!(
@@ -777,17 +756,12 @@ fn a_code_used_once_is_refused_locally_the_second_time() {
 /// Can this process get a keyutils session keyring of its own? Containers
 /// with Docker's default seccomp profile refuse every keyctl call.
 fn keyutils_works() -> bool {
-    Command::new("keyctl")
-        .args(["session", "-", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    succeeds("keyctl", &["session", "-", "true"])
 }
 
 #[test]
 fn the_keyring_store_keeps_the_key_out_of_every_file() {
-    if !require("keyctl (keyutils)", have("keyctl"))
+    if !require_tools(&["keyctl"])
         || !require("unshare (a user namespace)", can_unshare())
         || !require("a kernel that allows keyctl", keyutils_works())
     {
@@ -838,9 +812,7 @@ echo PASS
 
 #[test]
 fn auto_falls_back_quietly_when_the_keyring_refuses() {
-    if !require("unshare (a user namespace)", can_unshare())
-        || !require("keyctl (keyutils)", have("keyctl"))
-    {
+    if !require("unshare (a user namespace)", can_unshare()) || !require_tools(&["keyctl"]) {
         return;
     }
     // A user keyring that refuses everything, as keyutils does where the
@@ -975,69 +947,27 @@ fn a_readable_key_or_a_foreign_cache_directory_turns_the_cache_off() {
     std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
 }
 
-fn chmod(p: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-/// Drive `awsmfa ARGS` on a pseudo-terminal, answering each passphrase
-/// prompt with `passphrase`. Returns (exit code, everything it wrote).
+/// Drive `awsmfa ARGS` with the passphrase store on a pseudo-terminal
+/// ([`run_pty`]), answering each of `prompts` (once shown with echo off)
+/// with `passphrase`. Returns (exit code, everything it wrote).
 fn on_a_terminal(
     w: &World,
     passphrase: &str,
     extra_env: &[(&str, &str)],
+    prompts: &[&str],
     args: &[&str],
 ) -> (i32, String) {
-    const DRIVER: &str = r#"
-import os, pty, select, sys, termios, time
-passphrase = os.environ.pop("TEST_PASSPHRASE").encode()
-
-def echo_off(fd):
-    # rpassword prints its prompt, then turns echo off: type only once it
-    # is off, as a person would (a reader that fast would see the echo).
-    deadline = time.time() + 60
-    while termios.tcgetattr(fd)[3] & termios.ECHO:
-        if time.time() > deadline:
-            return
-        time.sleep(0.01)
-
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out, answered = b"", 0
-while True:
-    ready, _, _ = select.select([fd], [], [], 60)
-    if not ready:
-        os.kill(pid, 9)
-        out += b"\n[driver: timed out]"
-        break
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-    prompts = [l for l in out.split(b"\n") if b"passphrase" in l and l.rstrip().endswith(b":")]
-    if len(prompts) > answered:
-        answered += 1
-        echo_off(fd)
-        os.write(fd, passphrase + b"\n")
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-"#;
-    let mut c = w.command(python());
-    c.args(["-c", DRIVER])
-        .arg(awsmfa_bin())
-        .args(args)
-        .env("AWSMFA_KEY_STORE", "passphrase")
-        .env("TEST_PASSPHRASE", passphrase);
-    for (k, v) in extra_env {
-        c.env(k, v);
-    }
-    let o = c.output().unwrap();
-    (code(&o), format!("{}{}", stdout(&o), stderr(&o)))
+    // `env` sets what this call alone needs, on top of the world's.
+    let mut argv = vec!["env".to_string(), "AWSMFA_KEY_STORE=passphrase".to_string()];
+    argv.extend(extra_env.iter().map(|(k, v)| format!("{k}={v}")));
+    argv.push(awsmfa_bin().to_string_lossy().into_owned());
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let answer = format!("{passphrase}\n");
+    let steps: Vec<(&str, &str)> = prompts.iter().map(|p| (*p, answer.as_str())).collect();
+    let run = run_pty(w, &argv, &steps, HANG);
+    run.finished();
+    (run.status, run.transcript)
 }
 
 #[test]
@@ -1053,7 +983,16 @@ fn the_passphrase_store_prompts_on_the_terminal() {
         "-c",
         "test -n \"$AWS_SESSION_TOKEN\" && echo CREDS-OK",
     ];
-    let (rc, out) = on_a_terminal(&f.w, "correct horse", &[], &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "correct horse",
+        &[],
+        &[
+            "awsmfa new cache passphrase: ",
+            "awsmfa the same cache passphrase again: ",
+        ],
+        &check,
+    );
     assert_eq!(rc, 0, "{out}");
     assert!(out.contains("CREDS-OK"), "{out}");
     assert!(out.contains("passphrase"), "asked on the terminal: {out}");
@@ -1064,17 +1003,35 @@ fn the_passphrase_store_prompts_on_the_terminal() {
     // The same passphrase opens the cache: served with no network.
     let closed = closed_port_url();
     let offline = [("AWS_ENDPOINT_URL", closed.as_str())];
-    let (rc, out) = on_a_terminal(&f.w, "correct horse", &offline, &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "correct horse",
+        &offline,
+        &["awsmfa cache passphrase: "],
+        &check,
+    );
     assert_eq!(rc, 0, "{out}");
     assert!(out.contains("CREDS-OK"), "{out}");
     assert_eq!(f.codes(), 1);
 
     // A wrong one says so, leaves the entries alone, and the call goes on
     // without the cache (here: to the closed port).
-    let (rc, out) = on_a_terminal(&f.w, "wrong horse", &offline, &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "wrong horse",
+        &offline,
+        &["awsmfa cache passphrase: "],
+        &check,
+    );
     assert!(out.contains("wrong cache passphrase"), "{out}");
     assert_eq!(rc, 6, "{out}");
-    let (rc, out) = on_a_terminal(&f.w, "correct horse", &offline, &check);
+    let (rc, out) = on_a_terminal(
+        &f.w,
+        "correct horse",
+        &offline,
+        &["awsmfa cache passphrase: "],
+        &check,
+    );
     assert_eq!(rc, 0, "the cache survived a wrong passphrase: {out}");
 
     // Without a terminal there is no passphrase: a warning, and the call

@@ -82,20 +82,24 @@ const OFFLINE_CONFIG: &str =
 
 // --- evaluated by real shells, then used by the real aws CLI -------------
 
-#[test]
-fn fish_eval_then_aws_cli_sees_the_role() {
-    assert!(have("fish"), "fish is needed: run scripts/setup.sh");
+/// `awsmfa env dev --shell SHELL`, evaluated by `script(out)` in the real
+/// `shell` run with `args`, with AWS_PROFILE set beforehand (the eval must
+/// drop it); the aws CLI there must be the role, silently. Returns `out`.
+fn eval_then_aws_cli(
+    shell: &str,
+    args: &[&str],
+    script: impl Fn(&str) -> String,
+) -> Option<String> {
+    if !require_tools(&[shell]) {
+        return None;
+    }
     let w = World::new();
     let s = w.standard(&["dev"]);
-    let out = ok(&w.run(&["env", "dev", "--shell", "fish", "--token-code", "123456"]));
-    assert!(out.contains("set -gx AWS_ACCESS_KEY_ID 'ASIA"), "{out}");
-    // AWS_PROFILE comes from the environment and must be gone after the eval.
-    let script = format!(
-        "{out}\nset -q AWS_PROFILE; and exit 9\n$argv[1] -m awscli sts get-caller-identity --query Arn --output text"
-    );
+    let out = ok(&w.run(&["env", "dev", "--shell", shell, "--token-code", "123456"]));
     let o = w
-        .command("fish")
-        .args(["--no-config", "--private", "-c", &script])
+        .command(shell)
+        .args(args)
+        .arg(script(&out))
         .arg(python())
         .env("AWS_PROFILE", "dev")
         .output()
@@ -103,28 +107,29 @@ fn fish_eval_then_aws_cli_sees_the_role() {
     let arn = ok(&o);
     assert!(arn.trim().starts_with(&assumed(&s.roles["dev"])), "{arn}");
     assert_eq!(stderr(&o), "");
+    Some(out)
+}
+
+#[test]
+fn fish_eval_then_aws_cli_sees_the_role() {
+    let out = eval_then_aws_cli("fish", &["--no-config", "--private", "-c"], |out| {
+        format!(
+            "{out}\nset -q AWS_PROFILE; and exit 9\n$argv[1] -m awscli sts get-caller-identity --query Arn --output text"
+        )
+    });
+    if let Some(out) = out {
+        assert!(out.contains("set -gx AWS_ACCESS_KEY_ID 'ASIA"), "{out}");
+    }
 }
 
 #[test]
 fn zsh_eval_then_aws_cli_sees_the_role() {
-    assert!(have("zsh"), "zsh is needed: run scripts/setup.sh");
-    let w = World::new();
-    let s = w.standard(&["dev"]);
-    let out = ok(&w.run(&["env", "dev", "--shell", "zsh", "--token-code", "123456"]));
-    let script = format!(
-        "eval {}\n[ -z \"${{AWS_PROFILE-}}\" ] || exit 9\n\"$0\" -m awscli sts get-caller-identity --query Arn --output text",
-        shell_words::quote(&out)
-    );
-    let o = w
-        .command("zsh")
-        .args(["--no-rcs", "-e", "-u", "-c", &script])
-        .arg(python())
-        .env("AWS_PROFILE", "dev")
-        .output()
-        .unwrap();
-    let arn = ok(&o);
-    assert!(arn.trim().starts_with(&assumed(&s.roles["dev"])), "{arn}");
-    assert_eq!(stderr(&o), "");
+    eval_then_aws_cli("zsh", &["--no-rcs", "-e", "-u", "-c"], |out| {
+        format!(
+            "eval {}\n[ -z \"${{AWS_PROFILE-}}\" ] || exit 9\n\"$0\" -m awscli sts get-caller-identity --query Arn --output text",
+            shell_words::quote(out)
+        )
+    });
 }
 
 #[test]
@@ -333,7 +338,9 @@ fn unset_removes_everything_in_bash_zsh_and_fish() {
         ("bash", vec!["--norc", "-e", "-u", "-o", "pipefail", "-c"]),
         ("zsh", vec!["--no-rcs", "-e", "-u", "-c"]),
     ] {
-        assert!(have(shell), "{shell} is needed: run scripts/setup.sh");
+        if !require_tools(&[shell]) {
+            continue;
+        }
         let set = ok(&w.run(&["env", "dev", "--shell", shell, "--token-code", "123456"]));
         let unset = ok(&w.run(&["env", "--unset", "--shell", shell]));
         let names: Vec<&str> = set
@@ -359,7 +366,9 @@ fn unset_removes_everything_in_bash_zsh_and_fish() {
         assert_eq!(stderr(&o), "", "{shell}");
     }
 
-    assert!(have("fish"), "fish is needed: run scripts/setup.sh");
+    if !require_tools(&["fish"]) {
+        return;
+    }
     let set = ok(&w.run(&["env", "dev", "--shell", "fish", "--token-code", "123456"]));
     let unset = ok(&w.run(&["env", "--unset", "--shell", "fish"]));
     let names: Vec<&str> = set

@@ -1,14 +1,9 @@
 //! `awsmfa doctor`: every injected problem is reported with its fix, and a
 //! clean setup exits 0.
 
-use crate::support::date_proxy::DateProxy;
+use crate::support::proxy::{Action, Proxy};
 use crate::support::*;
-use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
-
-fn chmod(path: &std::path::Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
 
 /// Files private, the bash hook in ~/.bashrc, $SHELL bash.
 fn tidy(w: &mut World) {
@@ -103,7 +98,7 @@ fn each_injected_problem_is_reported_with_its_fix() {
     std::fs::create_dir_all(&cache).unwrap();
     chmod(&cache, 0o755);
     // STS's clock 3 minutes ahead of ours.
-    let proxy = DateProxy::start(&w.endpoint(), 180);
+    let proxy = Proxy::with_policy(Some(&w.endpoint()), |_| Action::dated(180, Action::Forward));
     w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
 
     let out = w.run(&["doctor"]);
@@ -135,7 +130,9 @@ fn each_injected_problem_is_reported_with_its_fix() {
     level(&out, "keys", "ok");
 
     // Twenty minutes off: past what AWS accepts for a signature.
-    let proxy = DateProxy::start(&w.endpoint(), -20 * 60);
+    let proxy = Proxy::with_policy(Some(&w.endpoint()), |_| {
+        Action::dated(-20 * 60, Action::Forward)
+    });
     w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
     let out = w.run(&["doctor"]);
     let clock = level(&out, "clock", "fail");

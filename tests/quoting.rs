@@ -97,7 +97,9 @@ impl Case {
     /// Run `args` (ending in a script taking the rendered file as $1/argv[1]
     /// and the output dir as $2/argv[2]) and check every value and export.
     fn check(&self, program: &str, args: &[&str], script: &str, rendered: &str) {
-        assert!(have(program), "{program} is needed: run scripts/setup.sh");
+        if !require_tools(&[program]) {
+            return;
+        }
         let file = self.world.path(&format!("rendered.{program}"));
         std::fs::write(&file, rendered).unwrap();
         let o = self
@@ -202,10 +204,9 @@ fn posix_output_in_sh() {
 
 #[test]
 fn posix_output_passes_shellcheck() {
-    assert!(
-        have("shellcheck"),
-        "shellcheck is needed: run scripts/setup.sh"
-    );
+    if !require_tools(&["shellcheck"]) {
+        return;
+    }
     let c = case();
     let text = rendered(&Posix, &c.values);
     let file = c.world.path("rendered.sh");

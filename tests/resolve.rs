@@ -570,7 +570,7 @@ struct Tinyproxy {
 
 impl Tinyproxy {
     fn start() -> Option<Tinyproxy> {
-        if !require("tinyproxy", have("tinyproxy")) {
+        if !require_tools(&["tinyproxy"]) {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();

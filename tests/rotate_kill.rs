@@ -9,7 +9,7 @@
 //! process, so each step is hit exactly, not by luck.
 
 use crate::keys::{disk_key, iam_keys, rotate_world, working_key_on_disk};
-use crate::support::iam_fault::{FaultProxy, HoldAt};
+use crate::support::proxy::{Action, HoldAt, Proxy};
 use crate::support::secrets::{assert_no_secret_in_files, files_under};
 use crate::support::*;
 use std::process::Stdio;
@@ -41,8 +41,14 @@ fn kill_rotate(k: &Kill) -> Killed {
     let (w, s, _) = rotate_world(true);
     let tmp = w.path("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    let proxy = FaultProxy::start(&w.endpoint());
-    proxy.hold(k.action, k.nth, k.at);
+    let (action, nth, at) = (k.action, k.nth, k.at);
+    let proxy = Proxy::with_policy(Some(&w.endpoint()), move |c| {
+        if c.seen.action() == action && c.nth == nth {
+            Action::Hold(at)
+        } else {
+            Action::Forward
+        }
+    });
     let mut child = w
         .awsmfa(&["rotate", "alice", "--token-code", "123456", "--wait", "5s"])
         .env("AWS_ENDPOINT_URL", &proxy.url)

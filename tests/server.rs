@@ -2,6 +2,7 @@
 //! and the real aws CLI / boto3 in the child.
 
 use crate::support::bounded::{output_within, HANG};
+use crate::support::term::Term;
 use crate::support::*;
 use std::net::TcpStream;
 use std::path::Path;
@@ -368,59 +369,15 @@ with open("marker", "w") as f:
 sys.exit(130)
 "#;
 
-/// A detached tmux server (its own socket in the world) running one script
-/// with the world's environment in a real terminal.
-struct Tmux {
-    socket: std::path::PathBuf,
-}
-
-impl Tmux {
-    /// `None` (and a note) where tmux is missing; CI always has it.
-    fn start(w: &World, body: &str) -> Option<Tmux> {
-        if !have("tmux") {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "tmux is installed by .ci/run"
-            );
-            eprintln!("skipped: tmux is not installed");
-            return None;
-        }
-        let mut script = String::new();
-        for (k, v) in w.base_env() {
-            script.push_str(&format!("export {k}={}\n", shell_quote(&v)));
-        }
-        script.push_str(&format!(
-            "cd {}\n{body}\n",
-            shell_quote(&w.dir.path().to_string_lossy())
-        ));
-        std::fs::write(w.path("run.sh"), script).unwrap();
-        let tmux = Tmux {
-            socket: w.path("tmux.sock"),
-        };
-        let run = format!("bash --norc {}", w.path("run.sh").display());
-        ok(&tmux.run(&["new-session", "-d", "-x", "120", "-y", "24", &run]));
-        Some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn screen(&self) -> String {
-        stdout(&self.run(&["capture-pane", "-p"]))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
+/// `body` as a bash script at a real terminal ([`Term`]), run in the
+/// world's directory (where the tests' marker files go).
+fn at_terminal<'w>(w: &'w World, body: &str) -> Option<Term<'w>> {
+    std::fs::write(w.path("run.sh"), body).unwrap();
+    let command = format!(
+        "cd {} && exec bash --norc run.sh",
+        shell_quote(&w.dir.path().to_string_lossy())
+    );
+    Term::start(w, &command, &[])
 }
 
 #[track_caller]
@@ -445,11 +402,11 @@ fn ctrl_c_at_a_terminal_reaches_the_command_once() {
         shell_quote(&python().to_string_lossy()),
         shell_quote(COUNT_SIGINTS)
     );
-    let Some(tmux) = Tmux::start(&w, &body) else {
+    let Some(tmux) = at_terminal(&w, &body) else {
         return;
     };
     wait_until("the command's start", || w.path("ready").exists());
-    ok(&tmux.run(&["send-keys", "C-c"]));
+    tmux.keys(&["C-c"]);
     wait_until("awsmfa's exit", || w.path("rc").exists());
     assert_eq!(w.read("marker"), "INT\n");
     assert_eq!(w.read("rc").trim(), "130");
@@ -496,18 +453,18 @@ fn an_ended_mfa_session_is_asked_for_again_at_the_terminal() {
         shell_quote(&python().to_string_lossy()),
         shell_quote(&format!("{ASK_AGAIN}{THEN_CTRL_C}"))
     );
-    let Some(tmux) = Tmux::start(&w, &body) else {
+    let Some(tmux) = at_terminal(&w, &body) else {
         return;
     };
     wait_until("the MFA prompt", || tmux.screen().contains("MFA code for"));
     assert!(w.path("asking").exists());
     assert!(!w.path("after.json").exists(), "served without a new code");
-    ok(&tmux.run(&["send-keys", "654321", "Enter"]));
+    tmux.keys(&["654321", "Enter"]);
     wait_until("the served request", || w.path("ready").exists());
     let after: serde_json::Value = serde_json::from_str(&w.read("after.json")).unwrap();
     assert_eq!(after["role"], s.roles["dev"].as_str());
     // The prompt is over; Ctrl-C is still the command's to handle.
-    ok(&tmux.run(&["send-keys", "C-c"]));
+    tmux.keys(&["C-c"]);
     wait_until("awsmfa's exit", || w.path("rc").exists());
     assert_eq!(w.read("marker"), "INT\n");
     assert_eq!(w.read("rc").trim(), "130", "{}", tmux.screen());

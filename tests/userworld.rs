@@ -32,15 +32,8 @@ enum Launch {
 /// default seccomp profile does), and then no test of the default store
 /// can pass. Under CI=true that is a failure.
 fn keyutils_here(launch: Launch) -> bool {
-    let works = |args: &[&str]| {
-        Command::new("keyctl")
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    require("keyctl (keyutils)", have("keyctl"))
+    let works = |args: &[&str]| succeeds("keyctl", args);
+    require_tools(&["keyctl"])
         && require(
             "a kernel that allows keyctl (`keyctl show @u` fails)",
             works(&["show", "@u"]),
@@ -50,7 +43,7 @@ fn keyutils_here(launch: Launch) -> bool {
                 "`keyctl session -` (a new session keyring)",
                 works(&["session", "-", "true"]),
             ))
-        && (!matches!(launch, Launch::Setsid) || require("setsid (util-linux)", have("setsid")))
+        && (!matches!(launch, Launch::Setsid) || require_tools(&["setsid"]))
 }
 
 /// A user `alice` whose keys are in `[default]`, with an MFA device and
@@ -177,10 +170,6 @@ fn login_env(home: &std::path::Path) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn exported(out: &str, name: &str) -> String {
-    check::exported(out, name).unwrap_or_else(|| panic!("{name} not exported: {out}"))
-}
-
 /// Three roles in three processes, one after another: one MFA code, and
 /// the cache names where its key really is.
 fn three_roles_take_one_code(launch: Launch) {
@@ -273,7 +262,7 @@ fn ten_processes_at_once_each_in_its_own_session_keyring_take_one_code() {
 
 /// Seconds from now until the exported AWS_CREDENTIAL_EXPIRATION.
 fn lifetime(out: &str) -> i64 {
-    seconds_left(&exported(out, "AWS_CREDENTIAL_EXPIRATION"))
+    seconds_left(&check::export(out, "AWS_CREDENTIAL_EXPIRATION"))
 }
 
 /// Seconds from now until an RFC 3339 time (as `env` and `process` write
@@ -435,7 +424,7 @@ fn setup_drops_what_was_cached_without_mfa_and_env_says_so() {
 /// instead of using what it held.
 #[test]
 fn logout_reaches_shells_that_are_already_open() {
-    if !keyutils_here(Launch::Plain) || !require("bash", have("bash")) {
+    if !keyutils_here(Launch::Plain) || !require_tools(&["bash"]) {
         return;
     }
     let u = UserWorld::new(&["r1"], Launch::Plain);

@@ -2,6 +2,7 @@
 //! stdout (so `eval "$(awsmfa env x)"` does nothing), one clear line on
 //! stderr, and no secret anywhere a user or a log could see it.
 
+use std::collections::BTreeMap;
 use std::process::Output;
 
 /// Assert `out` failed with `code` and printed nothing to eval; returns stderr.
@@ -40,4 +41,18 @@ pub fn exported(posix: &str, name: &str) -> Option<String> {
         let rest = line.strip_prefix(&format!("export {name}="))?;
         Some(rest.trim_matches('\'').to_string())
     })
+}
+
+/// [`exported`], for a variable that must be there.
+#[track_caller]
+pub fn export(posix: &str, name: &str) -> String {
+    exported(posix, name).unwrap_or_else(|| panic!("{name} not exported: {posix}"))
+}
+
+/// `NAME=value` lines (the output of `env`) as a map.
+pub fn parse_env(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

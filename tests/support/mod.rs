@@ -6,12 +6,11 @@
 
 pub mod bounded;
 pub mod check;
-pub mod date_proxy;
-pub mod iam_fault;
 pub mod moto;
 pub mod proxy;
 pub mod pty;
 pub mod secrets;
+pub mod term;
 pub mod tls;
 
 use std::io::{Read, Write};
@@ -278,31 +277,59 @@ pub fn have(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Whether a tool or capability a test needs is here. Under `CI=true` its
-/// absence fails the test: CI installs everything, so missing means broken.
-/// Elsewhere the test is skipped, saying why.
+/// The one policy for a tool or capability a test needs: `present` says
+/// whether it is here. Under `CI=true` its absence fails the test (CI
+/// installs everything, so missing means broken); elsewhere it prints
+/// `skipped: <test>: <why>` and returns false, and the test returns early.
 #[track_caller]
 pub fn require(what: &str, present: bool) -> bool {
     if present {
         return true;
     }
+    // libtest names each test's thread after the test.
+    let current = std::thread::current();
+    let test = current.name().unwrap_or("?");
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "{what} is missing; under CI=true that fails the test (scripts/setup.sh installs it)"
+        "{test}: {what} is missing; under CI=true that fails the test (scripts/setup.sh installs it)"
     );
-    eprintln!("skipped: {what} is missing here");
+    eprintln!("skipped: {test}: {what} is missing here");
     false
+}
+
+/// [`require`] for programs on PATH: true when every one is there.
+#[track_caller]
+pub fn require_tools(programs: &[&str]) -> bool {
+    programs.iter().all(|p| require(p, have(p)))
+}
+
+/// Set `path`'s permission bits.
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `path`'s permission bits (with setuid, setgid and sticky).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// Whether `program args` runs and succeeds here: the probe for a
+/// capability (a namespace, a keyring) that [`require`] then judges.
+pub fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Is `unshare -U -r` allowed here (a user namespace of our own, with its
 /// own user keyring)?
 pub fn can_unshare() -> bool {
-    Command::new("unshare")
-        .args(["-U", "-r", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    succeeds("unshare", &["-U", "-r", "true"])
 }
 
 /// Whether this process runs as root (needed to make files of other uids).

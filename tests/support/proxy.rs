@@ -1,17 +1,19 @@
-//! A fault-injecting HTTP proxy in front of moto, one per test.
+//! The one fault-injecting HTTP proxy in front of moto, one per test.
 //!
-//! awsmfa is pointed at it with `AWS_ENDPOINT_URL`; each request it receives
-//! takes the next action of the test's script (then `then`, forever), and is
-//! recorded (method, path, headers, body) so tests can count attempts and
-//! inspect what was signed. Every answer closes the connection, so one
+//! awsmfa is pointed at it with `AWS_ENDPOINT_URL` (or a service's own
+//! `AWS_ENDPOINT_URL_IAM`); a per-request policy ([`Proxy::with_policy`], or
+//! a script of actions with [`Proxy::start`]) decides what each request
+//! gets: passed through, delayed, held, hung, dropped, an error or another
+//! answer, its `Date` rewritten. Each request is recorded (method, path,
+//! headers, body) so tests count calls by Action and see who signed what,
+//! and moto's answers are kept. Every answer closes the connection, so one
 //! connection carries one request and counting stays exact.
 
-use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 /// What the proxy does with one request.
 #[derive(Debug, Clone)]
@@ -41,6 +43,22 @@ pub enum Action {
         content_type: &'static str,
         body: &'static str,
     },
+    /// Wait this long, then forward.
+    Delay(Duration),
+    /// Forward, but stop at `HoldAt` until [`Proxy::release`] or the drop
+    /// (bounded: a hold ends by itself after 60 s).
+    Hold(HoldAt),
+    /// What the inner action answers, with a `Date` header as if the
+    /// server's clock were this many seconds ahead (negative: behind).
+    Dated(i64, Box<Action>),
+}
+
+/// Where a held call stops: before it reaches moto, or after moto has
+/// answered but before the client hears the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldAt {
+    Request,
+    Response,
 }
 
 impl Action {
@@ -50,6 +68,32 @@ impl Action {
         code: "AccessDenied",
         message: "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
     };
+
+    /// An injected `AccessDenied`, for an IAM or STS call the test refuses.
+    pub const DENIED: Action = Action::StsError {
+        status: 403,
+        code: "AccessDenied",
+        message: "injected fault: refused by the test proxy",
+    };
+
+    /// `inner`, answered with the server's clock `offset` seconds off.
+    pub fn dated(offset: i64, inner: Action) -> Action {
+        Action::Dated(offset, Box::new(inner))
+    }
+}
+
+/// One request as the policy sees it.
+pub struct Call<'a> {
+    pub seen: &'a Seen,
+    /// Arrival order, from 0.
+    pub index: usize,
+    /// Which call of its Action this is, from 1.
+    pub nth: usize,
+}
+
+/// `script` in arrival order, then `then` for every further request.
+pub fn script(script: Vec<Action>, then: Action) -> impl Fn(&Call) -> Action + Send + Sync {
+    move |c| script.get(c.index).cloned().unwrap_or_else(|| then.clone())
 }
 
 /// One request as the proxy saw it.
@@ -78,9 +122,26 @@ impl Seen {
         })
     }
 
-    /// The STS action (`GetSessionToken`, `AssumeRole`, ...).
+    /// The query-protocol action (`GetSessionToken`, `ListAccessKeys`, ...),
+    /// from the form body or the query string.
     pub fn action(&self) -> String {
-        self.param("Action").unwrap_or_default()
+        self.param("Action")
+            .or_else(|| {
+                let (_, query) = self.path.split_once('?')?;
+                query
+                    .split('&')
+                    .find_map(|p| p.strip_prefix("Action=").map(decode))
+            })
+            .unwrap_or_default()
+    }
+
+    /// The access key id that signed it (SigV4 `Credential=ID/...`).
+    pub fn signer(&self) -> String {
+        self.header("authorization")
+            .and_then(|a| a.split("Credential=").nth(1))
+            .and_then(|c| c.split('/').next())
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -108,15 +169,20 @@ fn decode(v: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+type Policy = dyn Fn(&Call) -> Action + Send + Sync;
+
 struct Shared {
-    script: Mutex<VecDeque<Action>>,
-    then: Action,
+    policy: Box<Policy>,
     seen: Mutex<Vec<Seen>>,
+    /// moto's answer bodies, by action, in order.
+    answers: Mutex<Vec<(String, String)>>,
+    holding: AtomicBool,
+    released: AtomicBool,
     stop: AtomicBool,
     upstream: Option<String>,
 }
 
-/// A running proxy; it stops when dropped.
+/// A running proxy; it stops (and lets any held call go) when dropped.
 pub struct Proxy {
     pub url: String,
     addr: std::net::SocketAddr,
@@ -124,15 +190,25 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Start a proxy: `script` actions in order, then `then` for every
-    /// further request. `upstream` is moto's URL (needed for `Forward`).
-    pub fn start(upstream: Option<&str>, script: Vec<Action>, then: Action) -> Proxy {
+    /// A proxy that plays `script` in order, then `then` for every further
+    /// request. `upstream` is moto's URL (needed to forward).
+    pub fn start(upstream: Option<&str>, actions: Vec<Action>, then: Action) -> Proxy {
+        Proxy::with_policy(upstream, script(actions, then))
+    }
+
+    /// A proxy whose `policy` decides each request's fate.
+    pub fn with_policy(
+        upstream: Option<&str>,
+        policy: impl Fn(&Call) -> Action + Send + Sync + 'static,
+    ) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
-            script: Mutex::new(script.into()),
-            then,
+            policy: Box::new(policy),
             seen: Mutex::new(Vec::new()),
+            answers: Mutex::new(Vec::new()),
+            holding: AtomicBool::new(false),
+            released: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             upstream: upstream.map(|u| {
                 u.strip_prefix("http://")
@@ -167,11 +243,39 @@ impl Proxy {
     pub fn count(&self) -> usize {
         self.shared.seen.lock().unwrap().len()
     }
+
+    /// The bodies moto answered `action` with, in order.
+    pub fn answers(&self, action: &str) -> Vec<String> {
+        let answers = self.shared.answers.lock().unwrap();
+        answers
+            .iter()
+            .filter(|(a, _)| a == action)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    /// Let a held call go on.
+    pub fn release(&self) {
+        self.shared.released.store(true, Ordering::SeqCst);
+    }
+
+    /// Wait up to `limit` for a held call to arrive; whether it did.
+    pub fn wait_held(&self, limit: Duration) -> bool {
+        let end = Instant::now() + limit;
+        while Instant::now() < end {
+            if self.shared.holding.load(Ordering::SeqCst) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        false
+    }
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        self.release();
         // Wake the accept loop so its thread ends.
         let _ = TcpStream::connect(self.addr);
     }
@@ -217,7 +321,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(Seen, Vec<u8>)> {
     Some((seen, raw))
 }
 
-fn serve(conn: TcpStream, shared: &Shared) {
+fn serve(mut conn: TcpStream, shared: &Shared) {
     // A safety net only: no test waits on this, the client's own timeout
     // ends a `Hang` long before.
     let _ = conn.set_read_timeout(Some(Duration::from_secs(120)));
@@ -225,73 +329,141 @@ fn serve(conn: TcpStream, shared: &Shared) {
     let Some((seen, head)) = read_request(&mut reader) else {
         return;
     };
-    let body = seen.body.clone().into_bytes();
-    shared.seen.lock().unwrap().push(seen.clone());
-    let action = shared
-        .script
-        .lock()
-        .unwrap()
-        .pop_front()
-        .unwrap_or_else(|| shared.then.clone());
-    let mut conn = conn;
-    match action {
-        Action::Forward => {
-            let upstream = shared
-                .upstream
-                .as_deref()
-                .expect("Action::Forward needs an upstream");
-            match forward(upstream, &head, &body) {
-                Ok(answer) => {
-                    let _ = conn.write_all(&answer);
-                }
-                Err(e) => {
-                    let _ = respond(&mut conn, 502, &format!("proxy: upstream failed: {e}"));
-                }
-            }
+    let action = {
+        let mut all = shared.seen.lock().unwrap();
+        let name = seen.action();
+        let nth = 1 + all.iter().filter(|s| s.action() == name).count();
+        let call = Call {
+            seen: &seen,
+            index: all.len(),
+            nth,
+        };
+        let action = (shared.policy)(&call);
+        all.push(seen.clone());
+        action
+    };
+    if let Some(answer) = answer(&action, &seen, &head, &mut conn, shared) {
+        let _ = conn.write_all(&answer);
+        let _ = conn.flush();
+    }
+    let _ = conn.shutdown(Shutdown::Both);
+}
+
+/// The bytes `action` answers with; `None` for no answer at all.
+fn answer(
+    action: &Action,
+    seen: &Seen,
+    head: &[u8],
+    conn: &mut TcpStream,
+    shared: &Shared,
+) -> Option<Vec<u8>> {
+    let error = |status, code, message| respond(status, &error_document(code, message));
+    Some(match action {
+        Action::Forward => relay(seen, head, shared),
+        Action::Delay(d) => {
+            std::thread::sleep(*d);
+            relay(seen, head, shared)
+        }
+        Action::Hold(HoldAt::Request) => {
+            hold(shared);
+            relay(seen, head, shared)
+        }
+        Action::Hold(HoldAt::Response) => {
+            let answer = relay(seen, head, shared);
+            hold(shared);
+            answer
         }
         Action::StsError {
             status,
             code,
             message,
-        } => {
-            let _ = respond(&mut conn, status, &error_document(code, message));
-        }
-        Action::ServerError => {
-            let _ = respond(
-                &mut conn,
-                500,
-                &error_document("InternalFailure", "An internal error occurred."),
-            );
-        }
-        Action::Throttle => {
-            let _ = respond(
-                &mut conn,
-                400,
-                &error_document("Throttling", "Rate exceeded"),
-            );
-        }
+        } => error(*status, code, message),
+        Action::ServerError => error(500, "InternalFailure", "An internal error occurred."),
+        Action::Throttle => error(400, "Throttling", "Rate exceeded"),
         Action::Hang => {
             // Wait for the client to hang up (read returns 0 or fails).
             let mut buf = [0u8; 256];
             while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
+            return None;
         }
-        Action::Close => {}
-        Action::Answer(body) => {
-            let _ = respond(&mut conn, 200, &body);
-        }
+        Action::Close => return None,
+        Action::Answer(body) => respond(200, body),
         Action::Canned {
             status,
             content_type,
             body,
-        } => {
-            let _ = write!(
-                conn,
-                "HTTP/1.1 {status} Whatever\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+        } => format!(
+            "HTTP/1.1 {status} Whatever\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+        Action::Dated(offset, inner) => with_date(&answer(inner, seen, head, conn, shared)?, *offset),
+    })
+}
+
+/// Forward to moto and keep its answer's body; a 502 if moto failed.
+fn relay(seen: &Seen, head: &[u8], shared: &Shared) -> Vec<u8> {
+    let upstream = shared
+        .upstream
+        .as_deref()
+        .expect("forwarding needs an upstream");
+    match forward(upstream, head, seen.body.as_bytes()) {
+        Ok(answer) => {
+            let body = split_head(&answer).1;
+            shared
+                .answers
+                .lock()
+                .unwrap()
+                .push((seen.action(), String::from_utf8_lossy(body).into_owned()));
+            answer
         }
+        Err(e) => respond(502, &format!("proxy: upstream failed: {e}")),
     }
-    let _ = conn.shutdown(Shutdown::Both);
+}
+
+/// Stop here until released (bounded, so a broken test cannot hang).
+fn hold(shared: &Shared) {
+    shared.holding.store(true, Ordering::SeqCst);
+    let end = Instant::now() + Duration::from_secs(60);
+    while !shared.released.load(Ordering::SeqCst) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// An answer's head (through the blank line) and body.
+fn split_head(answer: &[u8]) -> (&[u8], &[u8]) {
+    let end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(answer.len(), |p| p + 4);
+    answer.split_at(end)
+}
+
+/// `answer` with its `Date` header replaced by now shifted by `offset` s.
+fn with_date(answer: &[u8], offset: i64) -> Vec<u8> {
+    let (head, body) = split_head(answer);
+    let now = SystemTime::now();
+    let shifted = if offset >= 0 {
+        now + Duration::from_secs(offset as u64)
+    } else {
+        now - Duration::from_secs(offset.unsigned_abs())
+    };
+    let mut out = String::new();
+    for line in String::from_utf8_lossy(head).split("\r\n") {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("date:") || lower.starts_with("connection:") || line.is_empty() {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!(
+        "Date: {}\r\nConnection: close\r\n\r\n",
+        httpdate::fmt_http_date(shifted)
+    ));
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
 }
 
 /// Send the request upstream with `Connection: close` and return the whole
@@ -329,7 +501,7 @@ fn error_document(code: &str, message: &str) -> String {
     )
 }
 
-fn respond(conn: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+fn respond(status: u16, body: &str) -> Vec<u8> {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -338,12 +510,11 @@ fn respond(conn: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()>
         502 => "Bad Gateway",
         _ => "Error",
     };
-    write!(
-        conn,
+    format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )?;
-    conn.flush()
+    )
+    .into_bytes()
 }
 
 /// A loopback port with nothing listening: connecting is refused at once.
