@@ -23,7 +23,7 @@
 //! call with one warning: the user asked for it by name.
 
 use crate::error::{Error, Result};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit as _, Mac};
 use sha2::Sha256;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -630,7 +630,7 @@ fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<Key, Trouble> {
 }
 
 fn check_of(key: &Key) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(CHECK);
     mac.finalize().into_bytes().into()
 }
