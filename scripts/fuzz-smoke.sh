@@ -40,7 +40,8 @@ for target in ${FUZZ_TARGETS:-$(cargo fuzz list)}; do
         corpora+=("corpus/$target")
     fi
     status=0
-    cargo fuzz run "${flags[@]}" "$target" "${corpora[@]}" -- \
+    # TMPDIR: cache_entry keeps its cache and key there; gone with $scratch.
+    TMPDIR="$scratch" cargo fuzz run "${flags[@]}" "$target" "${corpora[@]}" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 \
         -max_len=65536 -timeout=10 -print_final_stats=1 >"$scratch/$target.log" 2>&1 || status=$?
     if [ "$status" -ne 0 ]; then

@@ -100,8 +100,10 @@ static RUNS: AtomicU64 = AtomicU64::new(0);
 static OPENED: AtomicU64 = AtomicU64::new(0);
 static REFUSED: AtomicU64 = AtomicU64::new(0);
 
-/// The cache's directories in a fresh private directory: the cache finds
-/// them through the XDG variables, set here before anything reads them.
+/// The cache's directories in a fresh private directory of this process's
+/// under $TMPDIR (scripts/fuzz-smoke.sh points that at its scratch
+/// directory): the cache finds them through the XDG variables, set here
+/// before anything reads them.
 #[allow(clippy::disallowed_methods)]
 fn private_home() {
     use std::os::unix::fs::DirBuilderExt;
