@@ -130,6 +130,6 @@ echo "for comparison, per call: median of $ROUNDS rounds of $FORKS"
 if command -v direnv >/dev/null; then
   printf '%-34s %10s µs\n' "direnv $(direnv version) export bash" "$(bench_cmd direnv export bash | median)"
 else
-  echo "direnv: not installed (apt-get install direnv)"
+  echo "direnv: not installed (bash scripts/setup.sh installs it)"
 fi
 printf '%-34s %10s µs\n' "fork+exec /bin/true" "$(bench_cmd /bin/true | median)"

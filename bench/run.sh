@@ -51,21 +51,8 @@ runs_peer=5
 
 # --- Tools -------------------------------------------------------------------
 
-apt_install() {
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  log "installing $* with apt-get"
-  "${sudo[@]}" apt-get update -qq >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
-}
-
-log "checking tools (scripts/setup.sh: shells, direnv, moto)"
-bash scripts/setup.sh >&2 || die "scripts/setup.sh failed; see above"
-missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
-[ -x /usr/bin/time ] || missing+=(time)
-command -v setsid >/dev/null || missing+=(util-linux)
-((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+log "checking tools (scripts/setup.sh --bench: shells, direnv, moto, hyperfine, time)"
+bash scripts/setup.sh --bench >&2 || die "scripts/setup.sh --bench failed; see above"
 hyperfine -N --runs 2 /bin/true >/dev/null 2>&1 ||
   die "hyperfine $(hyperfine --version) lacks -N (needs 1.13 or later)"
 

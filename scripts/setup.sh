@@ -3,7 +3,11 @@
 # real shells, shellcheck, keyutils, tmux, direnv (benchmark baseline), man and
 # bash-completion (the Debian package's checks), and in the project's own
 # virtual environment (.venv, made with the distribution's python3-venv) moto,
-# the aws CLI and boto3; cargo-deb; with --fuzz also cargo-fuzz.
+# the aws CLI and boto3; cargo-deb; with --fuzz also cargo-fuzz (no nightly:
+# scripts/fuzz-smoke.sh builds with stable); with --bench also hyperfine and
+# GNU time (bench/run.sh).
+# This is the one list of what awsmfa's scripts install: test.sh, demo.sh,
+# package-test.sh, fuzz-smoke.sh and bench/run.sh call it or name it.
 # Safe to run again: it only installs what is missing. Every step that fails
 # stops the script with its own error on the terminal.
 set -euo pipefail
@@ -11,8 +15,20 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+fuzz=0 bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) fuzz=1 ;;
+    --bench) bench=1 ;;
+    *) say "usage: bash scripts/setup.sh [--fuzz] [--bench]"; exit 2 ;;
+  esac
+done
+
 packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip
   bash-completion man-db groff-base dpkg-dev tinyproxy procps passwd git)
+if ((bench)); then
+  packages+=(hyperfine time)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -63,7 +79,7 @@ if [ "$(cargo deb --version 2>/dev/null)" != "cargo-deb 3.8.0" ]; then
 fi
 
 # The fuzz smoke in scripts/test.sh drives libFuzzer through cargo-fuzz.
-if [ "${1-}" = --fuzz ] && ! cargo fuzz --version >/dev/null 2>&1; then
+if ((fuzz)) && ! cargo fuzz --version >/dev/null 2>&1; then
   say "installing cargo-fuzz"
   cargo install cargo-fuzz --version 0.13.2 --locked
 fi

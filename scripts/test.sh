@@ -17,7 +17,7 @@ cargo test --locked
 # The Debian package, installed with dpkg -i and checked as a new user sees
 # it: man, TAB in bash/zsh/fish through tmux, the hook's path.
 bash scripts/package-test.sh
-# Every fuzz target for a few seconds from the committed corpus (a separate
+# Every fuzz target for a few seconds from its seeds in fuzz/seeds/ (a separate
 # instrumented build: a few minutes on 2 cores). AWSMFA_FUZZ=0 skips it in
 # a quick local loop; CI always runs it.
 if ((fuzz)); then

@@ -2,6 +2,7 @@
 //!
 //! The binary's `main` is a thin shell over [`cmd::run`]; the modules are
 //! public so that integration tests and fuzz targets reach the parsers.
+#![forbid(unsafe_code)]
 
 pub mod arn;
 pub mod cli;

@@ -787,3 +787,487 @@ fn rotate_edit_reads_back_and_changes_nothing_else() {
         panic!("{e}");
     }
 }
+
+// ------------------------------------------ .awsmfa.toml, config.toml, hook state
+//
+// These three are serde over toml or serde_json plus a few checks of
+// awsmfa's own. They were fuzz targets (project_toml, user_config,
+// hook_state), which spent their time inside toml and serde_json and could
+// only say "no panic". Here what each parser must do is stated and checked
+// on generated files: they read back exactly what a file says, refuse
+// exactly what it gets wrong (naming the key, and for `.awsmfa.toml` the
+// line), and never panic on text made of their own syntax, any char and
+// invalid UTF-8.
+
+use awsmfa::config::UserConfig;
+use awsmfa::hookstate::{Active, State};
+use awsmfa::project::Project;
+use awsmfa::store::hook::Session;
+
+fn parser_runner(cases: u32) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[14; 32]))
+}
+
+/// `s` as a TOML basic string.
+fn toml_quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() && c != '\t' => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `key = value` lines in a generated order (`order` holds one weight per
+/// line), each spelled one of the ways TOML allows, with comment lines
+/// between. Returns the text and the line number of each key.
+fn toml_file(lines: &[(String, String)], order: &[u32], style: &[u8]) -> (String, Vec<usize>) {
+    let mut at: Vec<usize> = (0..lines.len()).collect();
+    at.sort_by_key(|&i| order[i % order.len()]);
+    let (mut text, mut line_of, mut n) = (String::new(), vec![0; lines.len()], 1);
+    for (k, &i) in at.iter().enumerate() {
+        let s = style[k % style.len()];
+        if s.is_multiple_of(5) {
+            text.push_str("# a comment = \"x\"\n");
+            n += 1;
+        }
+        let sep = ["=", " = ", "\t=  "][usize::from(s % 3)];
+        let tail = if s.is_multiple_of(7) { "  # why" } else { "" };
+        text.push_str(&format!("{}{sep}{}{tail}\n", lines[i].0, lines[i].1));
+        line_of[i] = n;
+        n += 1;
+    }
+    (text, line_of)
+}
+
+/// A key no parser knows.
+fn unknown_key(known: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
+    prop::option::weighted(
+        0.2,
+        "[a-z][a-z_]{0,10}".prop_filter("a known key", move |k| !known.contains(&k.as_str())),
+    )
+}
+
+/// Text made of TOML and JSON syntax, the parsers' keys and values, and
+/// any char.
+fn syntax_soup() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => prop::sample::select(vec![
+            "profile", "region", "duration", "account", "cache", "refresh_window",
+            "key_store", "=", " = ", "\n", "\r\n", "\"", "'", "'''", "\"\"\"", "[", "]",
+            "[[", "{", "}", ",", ":", "#", "\\", "\\u", "\\U0010FFFF", "1h", "15m", "0s",
+            "900", "-1", "1e400", "18446744073709551616", "true", "null", "\"eu-west-1\"",
+            "\"012345678901\"", "\"file\"", "{\"v\":1", "\"sessions\":[", "\"active\":",
+            "\u{feff}", "é", "\u{202e}", "\t",
+        ])
+        .prop_map(str::to_string),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+}
+
+#[derive(Debug, Clone)]
+struct ProjectCase {
+    profile: String,
+    region: Option<&'static str>,
+    duration: Option<(&'static str, u64)>,
+    account: Option<&'static str>,
+    unknown: Option<String>,
+}
+
+fn project_case() -> impl Strategy<Value = ProjectCase> {
+    (
+        prop_oneof![4 => value(), 1 => prop::sample::select(vec!["", " ", "\t "]).prop_map(str::to_string)],
+        prop::option::of(prop::sample::select(vec![
+            "eu-west-1", "us-east-1", "", "eu west-1", " eu-west-1", "x\u{a0}y",
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            ("900", 900),
+            ("\"15m\"", 900),
+            ("\"1h\"", 3600),
+            ("\"1h30m\"", 5400),
+            ("43200", 43200),
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            "012345678901", "123456789012", "12", "01234567890a", "0123456789012", "",
+        ])),
+        unknown_key(&["profile", "region", "duration", "account"]),
+    )
+        .prop_map(|(profile, region, duration, account, unknown)| ProjectCase {
+            profile,
+            region,
+            duration,
+            account,
+            unknown,
+        })
+}
+
+fn project_lines(c: &ProjectCase) -> Vec<(String, String)> {
+    let mut lines = vec![("profile".to_string(), toml_quoted(&c.profile))];
+    if let Some(r) = c.region {
+        lines.push(("region".into(), toml_quoted(r)));
+    }
+    if let Some((d, _)) = c.duration {
+        lines.push(("duration".into(), d.into()));
+    }
+    if let Some(a) = c.account {
+        lines.push(("account".into(), toml_quoted(a)));
+    }
+    if let Some(k) = &c.unknown {
+        lines.push((k.clone(), "\"x\"".into()));
+    }
+    lines
+}
+
+/// What `Project::parse` must answer for a case: the project, or words its
+/// error must hold.
+fn project_expected(c: &ProjectCase, unknown_line: Option<usize>) -> Result<Project, String> {
+    let bad_region = |r: &str| r.trim().is_empty() || r.chars().any(char::is_whitespace);
+    let bad_account = |a: &str| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit());
+    if let (Some(k), Some(n)) = (&c.unknown, unknown_line) {
+        Err(format!("/p/.awsmfa.toml, line {n}: unknown field `{k}`"))
+    } else if c.profile.trim().is_empty() {
+        Err("`profile` is empty".into())
+    } else if c.region.is_some_and(bad_region) {
+        Err("`region`".into())
+    } else if c.account.is_some_and(bad_account) {
+        Err("12-digit".into())
+    } else {
+        Ok(Project {
+            profile: c.profile.clone(),
+            region: c.region.map(str::to_string),
+            duration: c.duration.map(|(_, s)| s),
+            account: c.account.map(str::to_string),
+        })
+    }
+}
+
+#[test]
+fn project_files_read_back_what_they_say_and_errors_name_the_line() {
+    let strategy = (
+        project_case(),
+        prop::collection::vec(any::<u32>(), 5),
+        prop::collection::vec(any::<u8>(), 5),
+    );
+    let result = parser_runner(2000).run(&strategy, |(case, order, style)| {
+        let lines = project_lines(&case);
+        let (text, line_of) = toml_file(&lines, &order, &style);
+        let unknown_line = case.unknown.as_ref().map(|_| line_of[lines.len() - 1]);
+        let got = Project::parse(std::path::Path::new("/p/.awsmfa.toml"), text.as_bytes())
+            .map_err(|e| e.to_string());
+        match (project_expected(&case, unknown_line), got) {
+            (Ok(want), Ok(got)) => prop_assert_eq!(got, want, "{:?}", text),
+            (Err(words), Err(e)) => prop_assert!(
+                e.starts_with("/p/.awsmfa.toml") && e.contains(&words),
+                "{:?}: {:?} lacks {:?}",
+                text,
+                e,
+                words
+            ),
+            (want, got) => {
+                return Err(TestCaseError::fail(format!(
+                    "{text:?}: want {want:?}, got {got:?}"
+                )))
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn project_parser_never_panics_and_keeps_its_guards() {
+    let bytes = (
+        syntax_soup(),
+        prop::option::of(any::<prop::sample::Index>()),
+    )
+        .prop_map(|(text, bad)| {
+            let mut b = text.into_bytes();
+            if let Some(at) = bad {
+                b.insert(at.index(b.len() + 1), 0xff);
+            }
+            b
+        });
+    let result = parser_runner(4000).run(&bytes, |bytes| {
+        match Project::parse(std::path::Path::new("/p/.awsmfa.toml"), &bytes) {
+            Err(e) => prop_assert!(e.to_string().starts_with("/p/.awsmfa.toml"), "{e}"),
+            Ok(p) => {
+                prop_assert!(!p.profile.trim().is_empty(), "{:?}", p);
+                prop_assert!(
+                    p.region
+                        .as_deref()
+                        .is_none_or(|r| !r.is_empty() && !r.chars().any(char::is_whitespace)),
+                    "{:?}",
+                    p
+                );
+                prop_assert!(
+                    p.account
+                        .as_deref()
+                        .is_none_or(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())),
+                    "{:?}",
+                    p
+                );
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[derive(Debug, Clone)]
+struct UserCase {
+    cache: Option<bool>,
+    /// The value written and the seconds it means (None: not a duration).
+    window: Option<(&'static str, Option<u64>)>,
+    /// The value written and the store it names, as `Debug` shows it (None:
+    /// no such store). Compared as text so that this test does not depend
+    /// on which module owns the store choice.
+    store: Option<(&'static str, Option<&'static str>)>,
+    unknown: Option<String>,
+}
+
+fn user_case() -> impl Strategy<Value = UserCase> {
+    (
+        prop::option::of(any::<bool>()),
+        prop::option::of(prop::sample::select(vec![
+            ("5m", Some(300)),
+            ("10m", Some(600)),
+            ("90s", Some(90)),
+            ("1h30m", Some(5400)),
+            ("", None),
+            ("soon", None),
+            ("-5m", None),
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            ("auto", Some("Auto")),
+            ("keyring", Some("Keyring")),
+            ("file", Some("File")),
+            ("passphrase", Some("Passphrase")),
+            ("vault", None),
+            ("File", None),
+        ])),
+        unknown_key(&["cache", "refresh_window", "key_store"]),
+    )
+        .prop_map(|(cache, window, store, unknown)| UserCase {
+            cache,
+            window,
+            store,
+            unknown,
+        })
+}
+
+#[test]
+fn user_config_reads_back_what_it_says_and_errors_name_the_key() {
+    let strategy = (
+        user_case(),
+        prop::collection::vec(any::<u32>(), 4),
+        prop::collection::vec(any::<u8>(), 4),
+    );
+    let result = parser_runner(2000).run(&strategy, |(case, order, style)| {
+        let mut lines = Vec::new();
+        if let Some(c) = case.cache {
+            lines.push(("cache".to_string(), c.to_string()));
+        }
+        if let Some((w, _)) = case.window {
+            lines.push(("refresh_window".into(), toml_quoted(w)));
+        }
+        if let Some((s, _)) = case.store {
+            lines.push(("key_store".into(), toml_quoted(s)));
+        }
+        if let Some(k) = &case.unknown {
+            lines.push((k.clone(), "1".into()));
+        }
+        let (text, _) = toml_file(&lines, &order, &style);
+        let parsed = UserConfig::parse(&text);
+        // Whichever comes first in the file is the one named.
+        let refused: Vec<&str> = case
+            .unknown
+            .as_deref()
+            .into_iter()
+            .chain(case.store.filter(|(_, s)| s.is_none()).map(|(raw, _)| raw))
+            .collect();
+        if !refused.is_empty() {
+            let e = parsed.err().unwrap_or_default();
+            prop_assert!(
+                refused.iter().any(|w| e.contains(&format!("`{w}`"))),
+                "{:?}: {:?}",
+                text,
+                e
+            );
+            return Ok(());
+        }
+        let config = parsed.map_err(|e| TestCaseError::fail(format!("{text:?} refused: {e}")))?;
+        prop_assert_eq!(config.cache, case.cache);
+        prop_assert_eq!(
+            format!("{:?}", config.key_store),
+            format!("{:?}", case.store.and_then(|(_, s)| s)).replace('"', "")
+        );
+        match (case.window, config.refresh_window_secs()) {
+            (None, Ok(secs)) => prop_assert_eq!(secs, 300),
+            (Some((_, Some(want))), Ok(secs)) => prop_assert_eq!(secs, want),
+            (Some((raw, None)), Err(e)) => prop_assert!(
+                e.to_string().contains(&format!("refresh_window = {raw:?}")),
+                "{}",
+                e
+            ),
+            (want, got) => {
+                return Err(TestCaseError::fail(format!(
+                    "{text:?}: window {want:?}, got {got:?}"
+                )))
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn user_config_parser_never_panics() {
+    let result = parser_runner(4000).run(&syntax_soup(), |text| {
+        if let Ok(config) = UserConfig::parse(&text) {
+            let _ = config.refresh_window_secs();
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+fn session() -> impl Strategy<Value = Session> {
+    (
+        value(),
+        value(),
+        value(),
+        value(),
+        prop::option::of(value()),
+        any::<u64>(),
+    )
+        .prop_map(
+            |(source_profile, serial, access_key_id, secret_access_key, session_token, expires)| {
+                Session {
+                    source_profile,
+                    serial,
+                    access_key_id,
+                    secret_access_key,
+                    session_token,
+                    expires,
+                }
+            },
+        )
+}
+
+fn hook_state() -> impl Strategy<Value = State> {
+    let project = (
+        value(),
+        prop::option::of(value()),
+        prop::option::of(any::<u64>()),
+        prop::option::of(value()),
+    )
+        .prop_map(|(profile, region, duration, account)| Project {
+            profile,
+            region,
+            duration,
+            account,
+        });
+    let active = (
+        value(),
+        project,
+        prop::collection::btree_map(value(), prop::option::of(value()), 0..4),
+        value(),
+        prop::option::of(any::<u64>()),
+    )
+        .prop_map(|(file, project, saved, access_key_id, expires)| Active {
+            file,
+            project,
+            saved,
+            access_key_id,
+            expires,
+        });
+    (
+        prop::option::of(active),
+        prop::collection::vec(session(), 0..4),
+        prop::option::of(value()),
+        prop::option::of(value()),
+    )
+        .prop_map(|(active, sessions, hinted, generation)| State {
+            v: 1,
+            active,
+            sessions,
+            hinted,
+            generation,
+        })
+}
+
+/// What the hook hands back is what it reads next time, for any values in
+/// it; pruning keeps exactly the sessions that have not expired.
+#[test]
+fn hook_state_round_trips_and_prunes_exactly_the_expired() {
+    let now = std::time::SystemTime::now();
+    let result = parser_runner(1000).run(&hook_state(), |state| {
+        let json = state.to_json();
+        let mut back = State::parse(&json);
+        prop_assert_eq!(back.to_json(), json);
+        let epoch = awsmfa::store::epoch(now);
+        let live = state.sessions.iter().filter(|s| s.expires > epoch).count();
+        back.prune(now);
+        prop_assert_eq!(back.sessions.len(), live);
+        prop_assert!(back.sessions.iter().all(|s| s.expires > epoch));
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// A state edited in the shell (cut short, or with syntax spliced in) is
+/// read without a panic as some state, and that state reads back as itself.
+/// Few cases: each refused state writes one note to stderr.
+#[test]
+fn hook_state_parser_never_panics_on_edited_state() {
+    let edited = (
+        hook_state(),
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+        syntax_soup(),
+    )
+        .prop_map(|(state, cut, at, splice)| {
+            let json = state.to_json();
+            let boundaries: Vec<usize> = (0..=json.len())
+                .filter(|i| json.is_char_boundary(*i))
+                .collect();
+            let mut text = json[..*cut.get(&boundaries)].to_string();
+            let at = *at.get(&boundaries);
+            if at <= text.len() {
+                text.insert_str(at, &splice);
+            } else {
+                text.push_str(&splice);
+            }
+            text
+        });
+    let result = parser_runner(64).run(&edited, |text| {
+        let state = State::parse(&text);
+        let json = state.to_json();
+        prop_assert_eq!(State::parse(&json).to_json(), json);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}

@@ -26,7 +26,7 @@
 use crate::config::KeyStoreChoice;
 use crate::error::{Error, Result};
 use crate::fs::{Durability, NotPrivate};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit as _, Mac};
 use sha2::Sha256;
 use std::path::{Path, PathBuf};
 
@@ -555,7 +555,7 @@ fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<CacheKey, Troubl
 }
 
 fn check_of(key: &CacheKey) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(CHECK);
     mac.finalize().into_bytes().into()
 }

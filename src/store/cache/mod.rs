@@ -385,7 +385,7 @@ impl Cache {
 
     fn mac(&self, serial: &str, code: &str) -> Option<String> {
         let key = self.key(true)?;
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
+        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&key).ok()?;
         mac.update(serial.as_bytes());
         mac.update(b"\0");
         mac.update(code.as_bytes());
