@@ -1,3 +1,5 @@
+//! The binary: parse the command line, run it, print an error once (through
+//! [`awsmfa::term`]) and turn it into the exit code [`awsmfa::error`] maps.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
