@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip
-  bash-completion man-db groff-base dpkg-dev tinyproxy procps passwd git)
+  bash-completion man-db groff-base dpkg-dev tinyproxy procps passwd git
+  gnome-keyring dbus dbus-x11 libsecret-tools strace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

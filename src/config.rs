@@ -16,6 +16,9 @@ pub struct UserConfig {
     pub refresh_window: Option<String>,
     /// Where the cache key lives: auto (default), keyring, file, passphrase.
     pub key_store: Option<crate::cache::key::Choice>,
+    /// Where `awsmfa keys import` puts long-term keys: auto (default),
+    /// keyring, file (checked by `crate::vault::Choice::parse`).
+    pub vault: Option<String>,
 }
 
 /// The XDG base directories awsmfa uses (`etcetera`'s XDG strategy, which

@@ -621,7 +621,9 @@ fn ask(prompt: &str) -> std::result::Result<String, Trouble> {
     })
 }
 
-fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<Key, Trouble> {
+/// Argon2id (its default parameters) from a passphrase: also the vault's
+/// encrypted key files' key (src/vault/file.rs).
+pub(crate) fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<Key, Trouble> {
     let mut key = [0u8; KEY_LEN];
     argon2::Argon2::default()
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
