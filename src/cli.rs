@@ -144,6 +144,20 @@ pub enum Command {
         after_help = "Examples:\n  awsmfa rotate my-user\n  awsmfa rotate my-user --token-code 123456"
     )]
     Rotate(RotateArgs),
+    /// Keep long-term access keys in a vault instead of ~/.aws/credentials
+    ///
+    /// import moves a profile's key into the Secret Service (Linux desktop),
+    /// the macOS Keychain or the Windows Credential Manager, else an encrypted
+    /// file (Argon2id from a passphrase, asked at the terminal or taken from
+    /// AWSMFA_VAULT_PASSPHRASE), and writes `credential_process = awsmfa
+    /// process PROFILE` in its place for the AWS CLI and SDKs. Every command
+    /// then reads the key from there. keyutils is never used: it is gone at
+    /// reboot.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  awsmfa keys import my-user\n  awsmfa keys list\n  awsmfa keys export my-user"
+    )]
+    Keys(KeysCommand),
     /// Print a shell completion script
     ///
     /// The scripts complete profile names from the current AWS config by
@@ -285,6 +299,40 @@ pub enum CacheCommand {
         /// Profile whose entries to remove
         #[arg(add = ArgValueCandidates::new(profiles))]
         profile: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Move a profile's long-term key from the AWS files into the vault
+    #[command(after_help = "Example:\n  awsmfa keys import my-user")]
+    Import {
+        /// Profile holding the IAM user's access key
+        #[arg(add = ArgValueCandidates::new(profiles))]
+        profile: String,
+    },
+    /// Put a profile's key back into the AWS files, in plaintext
+    #[command(after_help = "Example:\n  awsmfa keys export my-user")]
+    Export {
+        /// Profile whose key is in the vault
+        #[arg(add = ArgValueCandidates::new(profiles))]
+        profile: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show which profile's key is where, with its id (never the secret)
+    #[command(after_help = "Example:\n  awsmfa keys list")]
+    List,
+    /// Delete a profile's key from the vault (it stays active in IAM)
+    #[command(after_help = "Example:\n  awsmfa keys remove my-user")]
+    Remove {
+        /// Profile whose key is in the vault
+        #[arg(add = ArgValueCandidates::new(profiles))]
+        profile: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
     },
 }
 

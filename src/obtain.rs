@@ -11,6 +11,7 @@ use crate::profile::chain::{Base, Chain, RoleHop};
 use crate::profile::Profiles;
 use crate::reach::{self, Env, Service};
 use crate::sts::{self, Failure, Sts, Target};
+use crate::vault::Signer;
 use aws_credential_types::Credentials;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -128,7 +129,8 @@ pub struct Obtained {
 
 /// Everything needed before the first network call, read from the profile.
 struct Plan {
-    keys: Credentials,
+    /// The long-term (or temporary) keys, read from a vault only on use.
+    keys: Signer,
     source_profile: String,
     mfa: Option<Mfa>,
     roles: Vec<RoleHop>,
@@ -184,10 +186,7 @@ impl LazySts<'_> {
 
 fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
     let chain: Chain = profiles.chain(&req.profile)?;
-    let keys = match &chain.base {
-        Base::AccessKey(k) => k.clone(),
-        other => return Err(unsupported(other)),
-    };
+    let keys = Signer::of(profiles, &chain.base).ok_or_else(|| unsupported(&chain.base))?;
     let selected = req.profile.as_str();
 
     let mfa = match profiles.along(&chain, "mfa_serial") {
@@ -235,14 +234,8 @@ fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
 
     let (region, target) = reach::sts(profiles, selected, req.region.clone(), env)?;
     Ok(Plan {
-        keys: Credentials::new(
-            keys.access_key_id,
-            keys.secret_access_key,
-            keys.session_token,
-            None,
-            "profile",
-        ),
-        source_profile: keys.profile,
+        source_profile: keys.profile().to_string(),
+        keys,
         mfa,
         roles: chain.roles,
         duration,
@@ -287,11 +280,7 @@ pub fn identity_in(profile: &str, creds: &Credentials, env: &Env) -> Result<sts:
 fn role_key(plan: &Plan, profile: &str) -> Option<Key> {
     let last = plan.roles.last()?;
     let mfa = plan.mfa.as_ref().map_or("", |m| m.serial.as_str());
-    let mut via = format!(
-        "{}\0{}\0{mfa}",
-        plan.source_profile,
-        plan.keys.access_key_id()
-    );
+    let mut via = format!("{}\0{}\0{mfa}", plan.source_profile, plan.keys.cache_id());
     for hop in &plan.roles {
         via.push('\0');
         via.push_str(&hop.role_arn);
@@ -341,7 +330,7 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
         plan,
         sts: Default::default(),
     };
-    let temporary_base = plan.keys.session_token().is_some();
+    let temporary_base = plan.keys.temporary();
     let mut mfa_session = None;
     let mut arn = None;
     let (mut creds, hops): (Credentials, &[RoleHop]) = match (&plan.mfa, plan.roles.split_first()) {
@@ -364,10 +353,12 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
                 plan.duration.min(sts::CHAINED_ROLE_MAX)
             };
             sts.expect_call();
+            // Before the code is asked for: a vault's passphrase comes first.
+            let keys = plan.keys.credentials()?;
             let (creds, role_arn) = with_code(mfa, store, |code| {
                 sts.get()?
                     .assume_role(
-                        &plan.keys,
+                        keys,
                         &first.role_arn,
                         &session_name(first),
                         first.external_id.as_deref(),
@@ -387,14 +378,14 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
         }
         (None, Some(_)) => {
             no_mfa_note(plan, temporary_base);
-            (plan.keys.clone(), &plan.roles[..])
+            (plan.keys.credentials()?.clone(), &plan.roles[..])
         }
         // Keys and nothing else: export a session, never the long-term keys.
         (None, None) => {
             no_mfa_note(plan, temporary_base);
             let session = sts
                 .get()?
-                .session_token(&plan.keys, None, plan.duration)
+                .session_token(plan.keys.credentials()?, None, plan.duration)
                 .map_err(|f| failure(f, plan, "GetSessionToken"))?;
             (session, &[][..])
         }
@@ -486,9 +477,10 @@ fn get_mfa_session(
         return Ok((key, s));
     }
     sts.expect_call();
+    let keys = plan.keys.credentials()?;
     let session = with_code(mfa, store, |code| {
         sts.get()?
-            .session_token(&plan.keys, Some((&mfa.serial, code)), duration)
+            .session_token(keys, Some((&mfa.serial, code)), duration)
             .map_err(|f| failure(f, plan, "GetSessionToken"))
     })?;
     store.store(&key, &session);
@@ -504,7 +496,7 @@ pub fn login(req: &Request, store: &dyn Store) -> Result<(Key, Credentials)> {
         "profile `{}` has no mfa_serial (on it or its source profile), so there is no MFA session to start; run `awsmfa setup {}`",
         req.profile, plan.source_profile
     )))?;
-    if plan.keys.session_token().is_some() {
+    if plan.keys.temporary() {
         return Err(Error::Usage(format!(
             "profile `{}` holds temporary keys, which cannot start an MFA session",
             plan.source_profile

@@ -54,7 +54,10 @@ struct Parsed<'a> {
 impl FileStore {
     pub fn open() -> crate::error::Result<FileStore> {
         use etcetera::BaseStrategy;
-        let dir = crate::config::dirs()?.data_dir().join("awsmfa").join("keys");
+        let dir = crate::config::dirs()?
+            .data_dir()
+            .join("awsmfa")
+            .join("keys");
         Ok(FileStore::at(dir))
     }
 
@@ -90,7 +93,12 @@ impl FileStore {
                     aad: &aad(parsed.header, slot),
                 },
             )
-            .map_err(|_| damaged(&path, "it does not decrypt: it was changed, or belongs to another profile".into()))?;
+            .map_err(|_| {
+                damaged(
+                    &path,
+                    "it does not decrypt: it was changed, or belongs to another profile".into(),
+                )
+            })?;
         let secret = String::from_utf8(secret).map_err(|_| damaged(&path, "not text".into()))?;
         Ok(Some(LongTermKey::new(parsed.key_id, secret)))
     }
@@ -180,7 +188,12 @@ impl FileStore {
 
     /// The key of a file's salt, from the passphrase, which its check value
     /// must confirm.
-    fn derive_checked(&self, path: &Path, salt: &[u8], check: &[u8]) -> Result<[u8; 32], VaultError> {
+    fn derive_checked(
+        &self,
+        path: &Path,
+        salt: &[u8],
+        check: &[u8],
+    ) -> Result<[u8; 32], VaultError> {
         let passphrase = self.passphrase("awsmfa vault passphrase: ")?;
         let key = derive(&passphrase, salt)?;
         if check_of(&key)[..] != *check {
@@ -357,7 +370,10 @@ mod tests {
         let s = store_with(dir.path(), "right");
         s.put(&slot("alice"), &key).unwrap();
         assert_eq!(s.get(&slot("alice")).unwrap(), Some(key.clone()));
-        assert_eq!(s.key_id(&slot("alice")).unwrap().as_deref(), Some("AKIAEXAMPLE"));
+        assert_eq!(
+            s.key_id(&slot("alice")).unwrap().as_deref(),
+            Some("AKIAEXAMPLE")
+        );
         let bytes = std::fs::read(s.path(&slot("alice"))).unwrap();
         assert!(!bytes.windows(6).any(|w| w == b"secret"));
         let wrong = store_with(dir.path(), "wrong");
@@ -377,12 +393,22 @@ mod tests {
     fn every_cut_and_every_flipped_byte_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let s = store_with(dir.path(), "pw");
-        s.put(&slot("alice"), &LongTermKey::new("AKIA1", "s3cret")).unwrap();
+        s.put(&slot("alice"), &LongTermKey::new("AKIA1", "s3cret"))
+            .unwrap();
         let path = s.path(&slot("alice"));
         let good = std::fs::read(&path).unwrap();
         // Cuts and flips in the magic, salt, check, nonce, id, profile,
         // sealed secret and tag: each an error, never a panic.
-        let spots = [0, 5, MAGIC.len() + 3, MAGIC.len() + 20, MAGIC.len() + 60, MAGIC.len() + 74, good.len() - 20, good.len() - 1];
+        let spots = [
+            0,
+            5,
+            MAGIC.len() + 3,
+            MAGIC.len() + 20,
+            MAGIC.len() + 60,
+            MAGIC.len() + 74,
+            good.len() - 20,
+            good.len() - 1,
+        ];
         for at in spots {
             std::fs::write(&path, &good[..at]).unwrap();
             assert!(s.get(&slot("alice")).is_err(), "cut at {at}");
@@ -394,6 +420,9 @@ mod tests {
         // A file renamed to another profile's name does not open.
         std::fs::write(&path, &good).unwrap();
         std::fs::rename(&path, s.path(&slot("bob"))).unwrap();
-        assert!(matches!(s.get(&slot("bob")), Err(VaultError::Damaged { .. })));
+        assert!(matches!(
+            s.get(&slot("bob")),
+            Err(VaultError::Damaged { .. })
+        ));
     }
 }

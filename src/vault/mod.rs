@@ -207,7 +207,7 @@ impl Store {
     pub fn describe(&self, slot: &Slot) -> String {
         match self {
             Store::Os => os::describe(slot),
-            Store::File(f) => f.path(slot).display().to_string(),
+            Store::File(f) => format!("the {} {}", file::NAME, f.path(slot).display()),
         }
     }
 
@@ -384,16 +384,13 @@ pub fn holds_id(profiles: &Profiles, id: &str) -> bool {
     let Ok(choice) = Choice::configured() else {
         return false;
     };
-    profiles
-        .names()
-        .filter(|p| ours(profiles, p))
-        .any(|p| {
-            let slot = Slot::new(&profiles.locations, p);
-            Store::holding(choice, &slot)
-                .ok()
-                .and_then(|s| s.key_id(&slot).ok().flatten())
-                .is_some_and(|held| held == id)
-        })
+    profiles.names().filter(|p| ours(profiles, p)).any(|p| {
+        let slot = Slot::new(&profiles.locations, p);
+        Store::holding(choice, &slot)
+            .ok()
+            .and_then(|s| s.key_id(&slot).ok().flatten())
+            .is_some_and(|held| held == id)
+    })
 }
 
 /// Profiles whose long-term key (no session token) is in the profile files.
@@ -419,7 +416,10 @@ mod tests {
     fn our_line_is_recognised_and_nothing_else() {
         assert!(is_our_line("awsmfa process alice", "alice"));
         assert!(is_our_line("/usr/bin/awsmfa process alice", "alice"));
-        assert!(is_our_line("'/opt/my tools/awsmfa' process 'my profile'", "my%20profile"));
+        assert!(is_our_line(
+            "'/opt/my tools/awsmfa' process 'my profile'",
+            "my%20profile"
+        ));
         assert!(!is_our_line("awsmfa process bob", "alice"));
         assert!(!is_our_line("awsmfa process alice --force", "alice"));
         assert!(!is_our_line("aws-vault exec alice --json", "alice"));
@@ -439,7 +439,10 @@ mod tests {
     fn debug_never_prints_the_secret() {
         let key = LongTermKey::new("AKIAEXAMPLE", "wJalrXUtnFEMI/K7MDENG");
         let shown = format!("{key:?}");
-        assert!(shown.contains("AKIAEXAMPLE") && !shown.contains("wJalr"), "{shown}");
+        assert!(
+            shown.contains("AKIAEXAMPLE") && !shown.contains("wJalr"),
+            "{shown}"
+        );
     }
 
     #[test]

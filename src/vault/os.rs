@@ -207,7 +207,10 @@ mod tests {
     fn the_item_holds_id_and_secret_and_nothing_else_passes() {
         let key = LongTermKey::new("AKIA1", "s/e+c=r\"et");
         assert_eq!(decode(encode(&key).as_bytes()).unwrap(), key);
-        assert!(matches!(decode(b"hunter2"), Err(VaultError::Damaged { .. })));
+        assert!(matches!(
+            decode(b"hunter2"),
+            Err(VaultError::Damaged { .. })
+        ));
         let slot = Slot {
             profile: "my profile".into(),
             scope: "00ff".into(),
@@ -224,7 +227,10 @@ mod tests {
             profile: format!("unit-test-{}", std::process::id()),
             scope: "test".into(),
         };
-        let (a, b) = (LongTermKey::new("AKIA1", "one"), LongTermKey::new("AKIA2", "two"));
+        let (a, b) = (
+            LongTermKey::new("AKIA1", "one"),
+            LongTermKey::new("AKIA2", "two"),
+        );
         put(&slot, &a).unwrap();
         assert_eq!(get(&slot).unwrap(), Some(a));
         put(&slot, &b).unwrap();
