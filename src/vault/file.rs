@@ -36,9 +36,12 @@ const CHECK: &[u8] = b"awsmfa vault passphrase check v1";
 
 pub struct FileStore {
     dir: PathBuf,
-    /// Asked once per process (a rotate reads, then writes).
     passphrase: RefCell<Option<String>>,
 }
+
+/// The passphrase once a file confirmed it: asked once per process (a
+/// rotate reads the key, then writes the new one, through two stores).
+static CONFIRMED: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 /// A file's parts, borrowed from its bytes.
 struct Parsed<'a> {
@@ -58,7 +61,9 @@ impl FileStore {
             .data_dir()
             .join("awsmfa")
             .join("keys");
-        Ok(FileStore::at(dir))
+        let store = FileStore::at(dir);
+        *store.passphrase.borrow_mut() = CONFIRMED.lock().ok().and_then(|p| p.clone());
+        Ok(store)
     }
 
     pub fn at(dir: PathBuf) -> FileStore {
@@ -203,6 +208,9 @@ impl FileStore {
                 path: path.display().to_string(),
             });
         }
+        if let Ok(mut confirmed) = CONFIRMED.lock() {
+            confirmed.clone_from(&self.passphrase.borrow());
+        }
         Ok(key)
     }
 
@@ -210,9 +218,6 @@ impl FileStore {
     /// files already there (one passphrase for the whole store), else a new
     /// one, typed twice.
     fn passphrase_for_writing(&self, path: &Path) -> Result<String, VaultError> {
-        if let Some(known) = self.passphrase.borrow().clone() {
-            return Ok(known);
-        }
         let existing = std::fs::read_dir(&self.dir)
             .into_iter()
             .flatten()
@@ -226,7 +231,8 @@ impl FileStore {
                 return self.passphrase("");
             }
         }
-        if std::env::var(PASSPHRASE_VAR).is_ok_and(|v| !v.is_empty()) {
+        let known = self.passphrase.borrow().is_some();
+        if known || std::env::var(PASSPHRASE_VAR).is_ok_and(|v| !v.is_empty()) {
             return self.passphrase("");
         }
         let first = self.passphrase("awsmfa new vault passphrase: ")?;
@@ -284,9 +290,12 @@ fn check_of(key: &[u8; 32]) -> [u8; CHECK_LEN] {
     mac.finalize().into_bytes().into()
 }
 
+/// The header, and the name of the file it must be found under.
 fn aad(header: &[u8], slot: &Slot) -> Vec<u8> {
     let mut aad = header.to_vec();
     aad.extend_from_slice(slot.scope.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(slot.profile.as_bytes());
     aad
 }
 
@@ -382,6 +391,7 @@ mod tests {
             Err(VaultError::WrongPassphrase { .. })
         ));
         // A new file must use the store's passphrase.
+        let wrong = store_with(dir.path(), "wrong");
         assert!(matches!(
             wrong.put(&slot("bob"), &key),
             Err(VaultError::WrongPassphrase { .. })
@@ -410,15 +420,20 @@ mod tests {
             good.len() - 1,
         ];
         for at in spots {
+            // A fresh store each time: a failed check forgets the passphrase.
+            let s = store_with(dir.path(), "pw");
             std::fs::write(&path, &good[..at]).unwrap();
             assert!(s.get(&slot("alice")).is_err(), "cut at {at}");
             let mut bad = good.clone();
             bad[at] ^= 1;
             std::fs::write(&path, &bad).unwrap();
+            let s = store_with(dir.path(), "pw");
             assert!(s.get(&slot("alice")).is_err(), "flip at {at}");
         }
         // A file renamed to another profile's name does not open.
         std::fs::write(&path, &good).unwrap();
+        let s = store_with(dir.path(), "pw");
+        assert!(s.get(&slot("alice")).unwrap().is_some());
         std::fs::rename(&path, s.path(&slot("bob"))).unwrap();
         assert!(matches!(
             s.get(&slot("bob")),
