@@ -8,7 +8,6 @@
 use super::Context;
 use crate::cli::DoctorArgs;
 use crate::error::{exit, Result};
-use crate::profile::chain::Base;
 use crate::profile::Profiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -82,6 +81,9 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let keys = profiles
         .as_ref()
         .and_then(|p| mfa(&mut r, p, args.profile.as_deref()));
+    if let Some(p) = &profiles {
+        plaintext_keys(&mut r, p);
+    }
     cache(&mut r, ctx);
     project(&mut r);
     if args.offline {
@@ -295,6 +297,31 @@ fn aws_files(r: &mut Report) -> Option<Profiles> {
     }
 }
 
+/// Long-term keys still in the AWS files, where any process of the user, a
+/// backup or a synced dotfiles repository can read them.
+fn plaintext_keys(r: &mut Report, profiles: &Profiles) {
+    const TOPIC: &str = "keys at rest";
+    let plain = crate::vault::plaintext(profiles);
+    if plain.is_empty() {
+        r.ok(TOPIC, "no long-term key is in plaintext in the AWS files");
+    }
+    if !plain.is_empty() {
+        let names: Vec<String> = plain.iter().map(|n| format!("`{n}`")).collect();
+        let fixes: Vec<String> = plain
+            .iter()
+            .map(|n| format!("`awsmfa keys import {}`", shell_words::quote(n)))
+            .collect();
+        r.warn(
+            TOPIC,
+            format!(
+                "the long-term key of {} is in plaintext in the AWS files",
+                names.join(", ")
+            ),
+            format!("move it into a key store: run {}", fixes.join(", ")),
+        );
+    }
+}
+
 /// What a killed awsmfa can leave beside the AWS files: temporary copies of
 /// a file (secrets included), removed here, and a rotate journal naming an
 /// access key that was created but never saved.
@@ -449,14 +476,14 @@ fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<Stri
         if wanted.is_none() && sources.contains(name) {
             continue;
         }
-        let Base::AccessKey(k) = &chain.base else {
+        let Some(k) = crate::vault::Signer::of(profiles, &chain.base) else {
             if wanted.is_some() {
                 r.skip(TOPIC, format!("profile `{name}` does not start from access keys; awsmfa does not manage it"));
             }
             continue;
         };
-        if k.session_token.is_some() {
-            r.skip(TOPIC, format!("profile `{name}` starts from temporary keys of `{}`; no MFA session is made from those", k.profile));
+        if k.temporary() {
+            r.skip(TOPIC, format!("profile `{name}` starts from temporary keys of `{}`; no MFA session is made from those", k.profile()));
             continue;
         }
         let serial = profiles
@@ -466,7 +493,7 @@ fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<Stri
             keys = Some(name.clone());
         }
         groups
-            .entry((k.profile.clone(), serial))
+            .entry((k.profile().to_string(), serial))
             .or_default()
             .push(name.clone());
     }
