@@ -305,6 +305,13 @@ pub enum CacheCommand {
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Move a profile's long-term key from the AWS files into the vault
+    ///
+    /// Stores the key (and reads it back) first, then removes
+    /// aws_access_key_id and aws_secret_access_key from the profile's
+    /// section and writes `credential_process = awsmfa process PROFILE` there,
+    /// keeping every other byte and the file's mode. awsmfa reads the vault
+    /// for that profile instead of running the line; the AWS CLI and SDKs run
+    /// it and get an MFA session.
     #[command(after_help = "Example:\n  awsmfa keys import my-user")]
     Import {
         /// Profile holding the IAM user's access key
@@ -312,6 +319,10 @@ pub enum KeysCommand {
         profile: String,
     },
     /// Put a profile's key back into the AWS files, in plaintext
+    ///
+    /// Asks for confirmation on the terminal (or --yes), writes the key into
+    /// the profile's section in place of its credential_process line, then
+    /// deletes it from the vault.
     #[command(after_help = "Example:\n  awsmfa keys export my-user")]
     Export {
         /// Profile whose key is in the vault
@@ -322,9 +333,17 @@ pub enum KeysCommand {
         yes: bool,
     },
     /// Show which profile's key is where, with its id (never the secret)
+    ///
+    /// One line per profile holding a long-term key: in which vault, or in
+    /// plaintext in the AWS files. No passphrase is asked: the encrypted
+    /// files keep the key id in the clear (authenticated).
     #[command(after_help = "Example:\n  awsmfa keys list")]
     List,
     /// Delete a profile's key from the vault (it stays active in IAM)
+    ///
+    /// Asks for confirmation on the terminal (or --yes), deletes the key and
+    /// the profile's credential_process line, and forgets the sessions
+    /// cached from it. Deactivate the key in IAM unless you keep a copy.
     #[command(after_help = "Example:\n  awsmfa keys remove my-user")]
     Remove {
         /// Profile whose key is in the vault

@@ -22,7 +22,8 @@ fn tidy(w: &mut World) {
     w.env.push(("SHELL".into(), "/bin/bash".into()));
     // A clean setup keeps no long-term key in plaintext (tests/vault.rs).
     w.env.push(("AWSMFA_VAULT".into(), "file".into()));
-    w.env.push(("AWSMFA_VAULT_PASSPHRASE".into(), "doctor test".into()));
+    w.env
+        .push(("AWSMFA_VAULT_PASSPHRASE".into(), "doctor test".into()));
     if w.read("credentials_file").contains("[alice]") {
         ok(&w.run(&["keys", "import", "alice"]));
     }
