@@ -13,7 +13,7 @@ use crate::support::secrets::{assert_no_secret_in_files, assert_no_secret_in_out
 use crate::support::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSPHRASE: &str = "correct horse battery staple";
