@@ -292,6 +292,13 @@ fn a_wrong_passphrase_a_tampered_and_a_truncated_file_are_told_apart_and_lose_no
     refused(&w, &file, &good, &good[..good.len() / 2], &[], "is damaged");
     refused(&w, &file, &good, &good[..10], &[], "is damaged");
     refused(&w, &file, &good, b"", &[], "is damaged");
+    // A file others could read is refused (they may have copied it to
+    // guess the passphrase offline), and kept as it is.
+    chmod(&file, 0o644);
+    let out = w.run(&["env", "alice"]);
+    assert!(crate::support::check::fails(&out, 1).contains("lets other users at it"));
+    assert_eq!(std::fs::read(&file).unwrap(), good);
+    chmod(&file, 0o600);
     // No passphrase and no terminal: says which variable gives it.
     let out = w
         .awsmfa(&["env", "alice"])
