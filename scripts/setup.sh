@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what awsmfa's tests and demo use, on a fresh Debian/Ubuntu machine:
 # real shells, shellcheck, keyutils, tmux, direnv (benchmark baseline), man and
-# bash-completion (the Debian package's checks), and in the project's own
+# bash-completion (the Debian package's checks), gnome-keyring, dbus and
+# libsecret-tools (the Secret Service vault), strace, and in the project's own
 # virtual environment (.venv, made with the distribution's python3-venv) moto,
 # the aws CLI and boto3; cargo-deb; with --fuzz also cargo-fuzz.
 # Safe to run again: it only installs what is missing. Every step that fails

@@ -146,8 +146,8 @@ fn import(name: &str) -> Result<ExitCode> {
     crate::term::note(format_args!(
         "awsmfa: backups and old copies of that file still hold the key; `awsmfa rotate {name}` replaces it with one that was never on disk"
     ));
-    for other in vault::plaintext(&Profiles::load()?) {
-        if profiles.value(&other, ID) == Some(key.access_key_id.as_str()) {
+    for other in vault::plaintext(&profiles) {
+        if other != name && profiles.value(&other, ID) == Some(key.access_key_id.as_str()) {
             crate::term::note(format_args!(
                 "awsmfa: profile `{other}` holds the same key in plaintext: run `awsmfa keys import {other}`"
             ));
@@ -174,14 +174,17 @@ fn export(name: &str, yes: bool) -> Result<ExitCode> {
     let (slot, store) = held(&profiles, name)?;
     let key = vault::read(&profiles.locations, name)?;
     let files = AwsFile::both(&profiles)?;
-    let at = files
+    let file = files
         .iter()
-        .position(|f| {
+        .find(|f| {
             f.get(name, PROCESS)
                 .is_some_and(|l| vault::is_our_line(&l, name))
         })
-        .unwrap_or(0);
-    let file = &files[at];
+        .ok_or_else(|| {
+            Error::ConfigParse(format!(
+                "cannot find where profile `{name}`'s credential_process is written"
+            ))
+        })?;
     confirm(
         yes,
         &format!(
