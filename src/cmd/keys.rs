@@ -22,8 +22,8 @@ const PROCESS: &str = "credential_process";
 
 pub fn run(ctx: &Context, command: KeysCommand) -> Result<ExitCode> {
     match command {
-        KeysCommand::Import { profile } => import(&profile),
-        KeysCommand::Export { profile, yes } => export(&profile, yes),
+        KeysCommand::Import { profile } => import(ctx, &profile),
+        KeysCommand::Export { profile, yes } => export(ctx, &profile, yes),
         KeysCommand::List => list(),
         KeysCommand::Remove { profile, yes } => remove(ctx, &profile, yes),
     }
@@ -111,15 +111,19 @@ fn plaintext_key(
     Ok((LongTermKey::new(id, secret), at))
 }
 
-fn import(name: &str) -> Result<ExitCode> {
+fn import(ctx: &Context, name: &str) -> Result<ExitCode> {
     let profiles = Profiles::load()?;
     profiles.get(name)?;
     let files = AwsFile::both(&profiles)?;
     let (key, at) = plaintext_key(&profiles, &files, name)?;
     let slot = Slot::new(&profiles.locations, name);
     let store = Store::for_new(Choice::configured()?)?;
+    let replaced = store.key_id(&slot).ok().flatten();
     // Stored and read back before a byte of the file changes.
     store.put(&slot, &key)?;
+    if replaced.is_some_and(|id| id != key.access_key_id) {
+        forget(ctx, name);
+    }
     for (i, file) in files.iter().enumerate() {
         let mut text = file.text.clone();
         for k in [ID, SECRET] {
@@ -169,7 +173,7 @@ fn held(profiles: &Profiles, name: &str) -> Result<(Slot, Store)> {
     Ok((slot, store))
 }
 
-fn export(name: &str, yes: bool) -> Result<ExitCode> {
+fn export(ctx: &Context, name: &str, yes: bool) -> Result<ExitCode> {
     let profiles = Profiles::load()?;
     let (slot, store) = held(&profiles, name)?;
     let key = vault::read(&profiles.locations, name)?;
@@ -202,6 +206,7 @@ fn export(name: &str, yes: bool) -> Result<ExitCode> {
     // In the file first: a kill now leaves the key in both places.
     file.write(&text)?;
     store.delete(&slot)?;
+    forget(ctx, name);
     crate::term::note(format_args!(
         "awsmfa: wrote the key {} of profile `{name}` back into {} and deleted it from the {}",
         key.access_key_id,
@@ -230,10 +235,7 @@ fn remove(ctx: &Context, name: &str, yes: bool) -> Result<ExitCode> {
             }
         }
     }
-    // Sessions made from a key that is gone must not be served.
-    if let Ok(cache) = ctx.store() {
-        cache.forget(name);
-    }
+    forget(ctx, name);
     crate::term::note(format_args!(
         "awsmfa: deleted the key {id} of profile `{name}` from the {}; it is still active in IAM: deactivate it there unless you keep a copy",
         store.name()
@@ -278,6 +280,15 @@ fn list() -> Result<ExitCode> {
         ));
     }
     super::print(&out)
+}
+
+/// Cached sessions name a vault's key by its store, not its id (reading
+/// it would cost the hot path a store access): whenever the key a profile's
+/// store holds changes or goes, they are dropped.
+fn forget(ctx: &Context, name: &str) {
+    if let Ok(cache) = ctx.store() {
+        cache.forget(name);
+    }
 }
 
 /// Yes at the terminal (or `--yes`); anything else changes nothing.

@@ -280,7 +280,7 @@ pub fn process_line(profile: &str) -> String {
     let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
     let on_path = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
-            .map(|dir| dir.join("awsmfa"))
+            .map(|dir| dir.join(format!("awsmfa{}", std::env::consts::EXE_SUFFIX)))
             .find(|p| p.is_file())
             .and_then(|p| std::fs::canonicalize(p).ok())
     });
@@ -346,8 +346,9 @@ impl Signer {
     }
 
     /// What names the key in cache keys without reading it: its id, or for
-    /// a stored key the store's mark (import, rotate and remove forget the
-    /// profile's cached sessions, so a changed key never meets old ones).
+    /// a stored key the store's mark (whatever changes or removes a stored
+    /// key, `keys` and `rotate`, forgets the profile's cached sessions, so a
+    /// changed key never meets old ones).
     pub fn cache_id(&self) -> &str {
         self.plain.as_ref().map_or("vault", |c| c.access_key_id())
     }
