@@ -146,6 +146,20 @@ pub enum Command {
         after_help = "Examples:\n  awsmfa rotate my-user\n  awsmfa rotate my-user --token-code 123456"
     )]
     Rotate(RotateArgs),
+    /// Keep long-term access keys in a vault instead of ~/.aws/credentials
+    ///
+    /// import moves a profile's key into the Secret Service (Linux desktop),
+    /// the macOS Keychain or the Windows Credential Manager, else an encrypted
+    /// file (Argon2id from a passphrase, asked at the terminal or taken from
+    /// AWSMFA_VAULT_PASSPHRASE), and writes `credential_process = awsmfa
+    /// process PROFILE` in its place for the AWS CLI and SDKs. Every command
+    /// then reads the key from there. keyutils is never used: it is gone at
+    /// reboot.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  awsmfa keys import my-user\n  awsmfa keys list\n  awsmfa keys export my-user"
+    )]
+    Keys(KeysCommand),
     /// Print a shell completion script
     ///
     /// The scripts complete profile names from the current AWS config by
@@ -287,6 +301,59 @@ pub enum CacheCommand {
         /// Profile whose entries to remove
         #[arg(add = ArgValueCandidates::new(names::candidates))]
         profile: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Move a profile's long-term key from the AWS files into the vault
+    ///
+    /// Stores the key (and reads it back) first, then removes
+    /// aws_access_key_id and aws_secret_access_key from the profile's
+    /// section and writes `credential_process = awsmfa process PROFILE` there,
+    /// keeping every other byte and the file's mode. awsmfa reads the vault
+    /// for that profile instead of running the line; the AWS CLI and SDKs run
+    /// it and get an MFA session.
+    #[command(after_help = "Example:\n  awsmfa keys import my-user")]
+    Import {
+        /// Profile holding the IAM user's access key
+        #[arg(add = ArgValueCandidates::new(names::candidates))]
+        profile: String,
+    },
+    /// Put a profile's key back into the AWS files, in plaintext
+    ///
+    /// Asks for confirmation on the terminal (or --yes), writes the key into
+    /// the profile's section in place of its credential_process line, then
+    /// deletes it from the vault.
+    #[command(after_help = "Example:\n  awsmfa keys export my-user")]
+    Export {
+        /// Profile whose key is in the vault
+        #[arg(add = ArgValueCandidates::new(names::candidates))]
+        profile: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show which profile's key is where, with its id (never the secret)
+    ///
+    /// One line per profile holding a long-term key: in which vault, or in
+    /// plaintext in the AWS files. No passphrase is asked: the encrypted
+    /// files keep the key id in the clear (authenticated).
+    #[command(after_help = "Example:\n  awsmfa keys list")]
+    List,
+    /// Delete a profile's key from the vault (it stays active in IAM)
+    ///
+    /// Asks for confirmation on the terminal (or --yes), deletes the key and
+    /// the profile's credential_process line, and forgets the sessions
+    /// cached from it. Deactivate the key in IAM unless you keep a copy.
+    #[command(after_help = "Example:\n  awsmfa keys remove my-user")]
+    Remove {
+        /// Profile whose key is in the vault
+        #[arg(add = ArgValueCandidates::new(names::candidates))]
+        profile: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -17,6 +17,9 @@ pub struct UserConfig {
     pub refresh_window: Option<String>,
     /// Where the cache key lives: auto (default), keyring, file, passphrase.
     pub key_store: Option<KeyStoreChoice>,
+    /// Where `awsmfa keys import` puts long-term keys: auto (default),
+    /// keyring, file (checked by `crate::vault::VaultChoice::parse`).
+    pub vault: Option<String>,
 }
 
 /// Where the cache key lives (`key_store`, or `AWSMFA_KEY_STORE`): `auto`

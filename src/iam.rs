@@ -7,7 +7,6 @@
 
 use crate::arn::{principal, Principal};
 use crate::error::{Call, Error, Failure, Result};
-use crate::profile::chain::Base;
 use crate::profile::Profiles;
 use crate::reach::{self, Env, Remote};
 use crate::service::Service;
@@ -32,25 +31,17 @@ pub struct UserProfile {
 /// for every other command (`crate::reach`).
 pub fn user_profile(profiles: &Profiles, name: &str, env: &Env) -> Result<UserProfile> {
     let chain = profiles.chain(name)?;
-    let keys = match chain.base {
-        Base::AccessKey(k) => k,
-        _ => {
-            return Err(Error::Usage(format!(
-                "profile `{name}` does not start from an IAM user's access keys; name the profile that holds aws_access_key_id"
-            )))
-        }
+    // The key wherever it lives: the profile files, or a vault.
+    let Some(keys) = crate::vault::Signer::of(profiles, &chain.base) else {
+        return Err(Error::Usage(format!(
+            "profile `{name}` does not start from an IAM user's access keys; name the profile that holds aws_access_key_id"
+        )));
     };
     let (_, sts) = reach::sts(profiles, name, None, env)?;
     let iam = reach::iam(profiles, name, &sts.region, env)?;
     Ok(UserProfile {
-        keys: Credentials::new(
-            keys.access_key_id,
-            keys.secret_access_key,
-            keys.session_token,
-            None,
-            "profile",
-        ),
-        source_profile: keys.profile,
+        keys: keys.credentials()?.clone(),
+        source_profile: keys.profile().to_string(),
         sts,
         iam,
     })

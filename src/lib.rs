@@ -53,3 +53,4 @@ pub mod sts;
 pub mod term;
 pub mod trust;
 pub mod vars;
+pub mod vault;

@@ -17,6 +17,7 @@ use crate::reach::{self, Env};
 use crate::service::Service;
 use crate::store::{EntryKey, Store};
 use crate::sts::{self, Sts, Target};
+use crate::vault::Signer;
 use aws_credential_types::Credentials;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -71,7 +72,8 @@ pub struct Obtained {
 
 /// Everything needed before the first network call, read from the profile.
 struct Plan {
-    keys: Credentials,
+    /// The long-term (or temporary) keys, read from a vault only on use.
+    keys: Signer,
     source_profile: String,
     mfa: Option<Mfa>,
     roles: Vec<RoleHop>,
@@ -86,7 +88,7 @@ struct Plan {
 impl Plan {
     /// The chain starts from temporary keys (`aws_session_token`).
     fn temporary_base(&self) -> bool {
-        self.keys.session_token().is_some()
+        self.keys.temporary()
     }
 }
 
@@ -141,22 +143,13 @@ impl<'a> LazySts<'a> {
 
 fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
     let chain: Chain = profiles.chain(&req.profile)?;
-    let keys = match &chain.base {
-        Base::AccessKey(k) => k.clone(),
-        other => return Err(unsupported(other)),
-    };
+    let keys = Signer::of(profiles, &chain.base).ok_or_else(|| unsupported(&chain.base))?;
     let mfa = mfa_of(profiles, &chain, req)?;
     let duration = duration_of(profiles, &chain, req)?;
     let (region, target) = reach::sts(profiles, &req.profile, req.region.clone(), env)?;
     Ok(Plan {
-        keys: Credentials::new(
-            keys.access_key_id,
-            keys.secret_access_key,
-            keys.session_token,
-            None,
-            "profile",
-        ),
-        source_profile: keys.profile,
+        source_profile: keys.profile().to_string(),
+        keys,
         mfa,
         roles: chain.roles,
         duration,
@@ -251,11 +244,7 @@ pub fn identity_in(profile: &str, creds: &Credentials, env: &Env) -> Result<sts:
 fn role_key(plan: &Plan, profile: &str) -> Option<EntryKey> {
     let last = plan.roles.last()?;
     let mfa = plan.mfa.as_ref().map_or("", |m| m.serial.as_str());
-    let mut via = format!(
-        "{}\0{}\0{mfa}",
-        plan.source_profile,
-        plan.keys.access_key_id()
-    );
+    let mut via = format!("{}\0{}\0{mfa}", plan.source_profile, plan.keys.cache_id());
     for hop in &plan.roles {
         via.push('\0');
         via.push_str(&hop.role_arn);
@@ -363,7 +352,12 @@ fn start<'p>(plan: &'p Plan, req: &Request, store: &dyn Store, sts: &LazySts) ->
             no_mfa_note(plan);
             Start {
                 long_term: !temporary_base,
-                ..made(plan.keys.clone(), &plan.roles[..], None, None)
+                ..made(
+                    plan.keys.credentials()?.clone(),
+                    &plan.roles[..],
+                    None,
+                    None,
+                )
             }
         }
         // Keys and nothing else: export a session, never the long-term keys.
@@ -371,7 +365,7 @@ fn start<'p>(plan: &'p Plan, req: &Request, store: &dyn Store, sts: &LazySts) ->
             no_mfa_note(plan);
             let session = sts
                 .get()?
-                .session_token(&plan.keys, None, plan.duration)
+                .session_token(plan.keys.credentials()?, None, plan.duration)
                 .map_err(|f| failure(f, plan, "GetSessionToken"))?;
             made(session, &[][..], None, None)
         }
@@ -403,10 +397,12 @@ fn assume_with_code(
         plan.duration.min(sts::CHAINED_ROLE_MAX)
     };
     sts.expect_call();
+    // Before the code is asked for: a vault's passphrase comes first.
+    let keys = plan.keys.credentials()?;
     with_code(mfa, store, |code| {
         sts.get()?
             .assume_role(
-                &plan.keys,
+                keys,
                 &first.role_arn,
                 &session_name(first),
                 first.external_id.as_deref(),
@@ -495,9 +491,10 @@ fn get_mfa_session(
         return Ok((key, s));
     }
     sts.expect_call();
+    let keys = plan.keys.credentials()?;
     let session = with_code(mfa, store, |code| {
         sts.get()?
-            .session_token(&plan.keys, Some((&mfa.serial, code)), duration)
+            .session_token(keys, Some((&mfa.serial, code)), duration)
             .map_err(|f| failure(f, plan, "GetSessionToken"))
     })?;
     store.store(&key, &session);
@@ -513,7 +510,7 @@ pub fn login(req: &Request, store: &dyn Store) -> Result<(EntryKey, Credentials)
         "profile `{}` has no mfa_serial (on it or its source profile), so there is no MFA session to start; run `awsmfa setup {}`",
         req.profile, plan.source_profile
     )))?;
-    if plan.keys.session_token().is_some() {
+    if plan.keys.temporary() {
         return Err(Error::Usage(format!(
             "profile `{}` holds temporary keys, which cannot start an MFA session",
             plan.source_profile

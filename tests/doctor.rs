@@ -15,6 +15,13 @@ fn tidy(w: &mut World) {
     )
     .unwrap();
     w.env.push(("SHELL".into(), "/bin/bash".into()));
+    // A clean setup keeps no long-term key in plaintext (tests/vault.rs).
+    w.env.push(("AWSMFA_VAULT".into(), "file".into()));
+    w.env
+        .push(("AWSMFA_VAULT_PASSPHRASE".into(), "doctor test".into()));
+    if w.read("credentials_file").contains("[alice]") {
+        ok(&w.run(&["keys", "import", "alice"]));
+    }
 }
 
 /// Profiles with made-up keys, for checks that never reach AWS.

@@ -31,7 +31,7 @@ struct Killed {
     secrets: Vec<(&'static str, String)>,
 }
 
-fn secret_in(xml: &str) -> Option<String> {
+pub(crate) fn secret_in(xml: &str) -> Option<String> {
     let start = xml.find("<SecretAccessKey>")? + "<SecretAccessKey>".len();
     let end = start + xml[start..].find("</SecretAccessKey>")?;
     Some(xml[start..end].to_string())

@@ -23,3 +23,4 @@ mod rotate_kill;
 mod server;
 mod tls;
 mod userworld;
+mod vault;

@@ -15,7 +15,7 @@ use crate::cli::DoctorArgs;
 use crate::clock::{self, Drift};
 use crate::config::KeyStoreChoice;
 use crate::error::{exit, Failure, Result};
-use crate::profile::chain::{Base, Chain};
+use crate::profile::chain::Chain;
 use crate::profile::{Locations, Profiles};
 use crate::service::Service;
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,6 +84,9 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let keys = profiles
         .as_ref()
         .and_then(|p| mfa(&mut r, p, args.profile.as_deref()));
+    if let Some(p) = &profiles {
+        plaintext_keys(&mut r, p);
+    }
     cache(&mut r, ctx);
     project(&mut r);
     if args.offline {
@@ -350,6 +353,31 @@ fn aws_files(r: &mut Report, locations: &Locations) -> Option<Profiles> {
     }
 }
 
+/// Long-term keys still in the AWS files, where any process of the user, a
+/// backup or a synced dotfiles repository can read them.
+fn plaintext_keys(r: &mut Report, profiles: &Profiles) {
+    const TOPIC: &str = "keys at rest";
+    let plain = crate::vault::plaintext(profiles);
+    if plain.is_empty() {
+        r.ok(TOPIC, "no long-term key is in plaintext in the AWS files");
+    }
+    if !plain.is_empty() {
+        let names: Vec<String> = plain.iter().map(|n| format!("`{n}`")).collect();
+        let fixes: Vec<String> = plain
+            .iter()
+            .map(|n| format!("`awsmfa keys import {}`", shell_words::quote(n)))
+            .collect();
+        r.warn(
+            TOPIC,
+            format!(
+                "the long-term key of {} is in plaintext in the AWS files",
+                names.join(", ")
+            ),
+            format!("move it into a key store: run {}", fixes.join(", ")),
+        );
+    }
+}
+
 /// What a killed awsmfa can leave beside the AWS files: temporary copies of
 /// a file (secrets included), removed here, and a rotate journal naming an
 /// access key that was created but never saved.
@@ -546,14 +574,14 @@ fn group(
     let mut groups = Groups::new();
     let mut keys = None;
     for (name, chain) in chains {
-        let Base::AccessKey(k) = &chain.base else {
+        let Some(k) = crate::vault::Signer::of(profiles, &chain.base) else {
             if named {
                 r.skip(topic, format!("profile `{name}` does not start from access keys; awsmfa does not manage it"));
             }
             continue;
         };
-        if k.session_token.is_some() {
-            r.skip(topic, format!("profile `{name}` starts from temporary keys of `{}`; no MFA session is made from those", k.profile));
+        if k.temporary() {
+            r.skip(topic, format!("profile `{name}` starts from temporary keys of `{}`; no MFA session is made from those", k.profile()));
             continue;
         }
         let serial = profiles
@@ -561,7 +589,7 @@ fn group(
             .map(|(_, s)| s.to_string());
         keys.get_or_insert_with(|| name.clone());
         groups
-            .entry((k.profile.clone(), serial))
+            .entry((k.profile().to_string(), serial))
             .or_default()
             .push(name.clone());
     }

@@ -23,6 +23,8 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     for name in &changes.unset {
         cmd.env_remove(name);
     }
+    // The command gets credentials, never what unlocks the long-term key.
+    cmd.env_remove(crate::vault::PASSPHRASE_VAR);
     cmd.envs(changes.set.iter().map(|(k, v)| (k, v)));
     let name = program.to_string_lossy().into_owned();
     replace_process(cmd, &name)

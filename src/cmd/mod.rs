@@ -8,6 +8,7 @@ mod env;
 mod exec;
 mod hook;
 mod init;
+mod keys;
 mod login;
 mod process;
 mod rotate;
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status(args) => status::run(&ctx, args),
         Command::Setup(args) => setup::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Keys(command) => keys::run(&ctx, command),
         Command::Completions(args) => completions::run(args),
     }
 }

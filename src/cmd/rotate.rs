@@ -125,7 +125,7 @@ fn load(profiles: &Profiles, name: &str) -> Result<Loaded> {
     }
     let old_id = user.keys.access_key_id().to_string();
     // Before AWS is touched: the key must be somewhere awsmfa can rewrite.
-    let file = KeyFile::locate(profiles, &old_id)?;
+    let file = KeyFile::locate(profiles, source, &old_id)?;
     clean_leftovers(&profiles.locations);
 
     let sts = Sts::new(user.sts.clone()).map_err(|f| sts_error(f, &user, "starting STS"))?;
@@ -237,7 +237,7 @@ impl Rotation<'_> {
             .map_err(|e| self.stop("writing the new key", e, self.unwritten(signer, new)))?;
         crate::term::note(format_args!(
             "awsmfa: wrote the new key to {} (profile {})",
-            self.file.path.display(),
+            self.file.shown(),
             updated
                 .iter()
                 .map(|p| format!("`{p}`"))
@@ -300,7 +300,7 @@ impl Rotation<'_> {
                     format!(
                         "The new key {} is active and in {}; the old key {old_id} is still active too: deactivate and delete it with `{}` and `{}`.",
                         new.id,
-                        file.path.display(),
+                        file.shown(),
                         self.aws(&format!("iam update-access-key --user-name {user_name} --access-key-id {old_id} --status Inactive")),
                         self.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
                     ),
@@ -314,7 +314,7 @@ impl Rotation<'_> {
                     format!(
                         "The new key {} is active and in {}; the old key {old_id} is inactive but not deleted: delete it with `{}`.",
                         new.id,
-                        file.path.display(),
+                        file.shown(),
                         self.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
                     ),
                 )
@@ -328,7 +328,7 @@ impl Rotation<'_> {
             "awsmfa: rotated IAM user `{}`'s access key: {} is active and in {}; {} is deleted",
             self.user,
             new.id,
-            self.file.path.display(),
+            self.file.shown(),
             self.old_id
         ));
     }
@@ -448,7 +448,7 @@ impl Rotation<'_> {
         format!(
             "Nothing was lost: the old key {} is still active and in {}.",
             self.old_id,
-            self.file.path.display()
+            self.file.shown()
         )
     }
 
@@ -466,7 +466,7 @@ impl Rotation<'_> {
     /// (it is still active) and delete the new one, so that exactly the old
     /// state remains.
     fn undo(&self, signer: &Credentials, new: &NewKey, old: &Credentials) -> String {
-        let path = self.file.path.display();
+        let path = self.file.shown();
         match self.file.write(&new.id, old.access_key_id(), old.secret_access_key()) {
             Err(_) => format!(
                 "The new key {} is in {path} and may start working in a minute; the old key {} is still active but no longer on disk. Check with `aws --profile {} sts get-caller-identity`; once it works, delete the old key with `{}`.",
@@ -549,10 +549,31 @@ fn until_known<T>(
 struct KeyFile {
     path: PathBuf,
     kind: Kind,
+    /// The key is in a vault (`keys import`): written there instead, in one
+    /// step (`path` is the credentials file, beside which the journal goes).
+    vault: Option<(crate::vault::Slot, crate::vault::Vault)>,
 }
 
 impl KeyFile {
-    fn locate(profiles: &Profiles, old_id: &str) -> Result<KeyFile> {
+    /// Where the key is, for messages.
+    fn shown(&self) -> String {
+        match &self.vault {
+            Some((slot, store)) => store.describe(slot),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    fn locate(profiles: &Profiles, profile: &str, old_id: &str) -> Result<KeyFile> {
+        if crate::vault::ours(profiles, profile) {
+            let slot = crate::vault::Slot::new(&profiles.locations, profile);
+            let store =
+                crate::vault::Vault::holding(crate::vault::VaultChoice::configured()?, &slot)?;
+            return Ok(KeyFile {
+                path: PathBuf::from(&profiles.locations.credentials),
+                kind: Kind::Credentials,
+                vault: Some((slot, store)),
+            });
+        }
         let files = [
             (&profiles.locations.credentials, Kind::Credentials),
             (&profiles.locations.config, Kind::Config),
@@ -583,7 +604,11 @@ impl KeyFile {
                     e,
                 )
             })?;
-            return Ok(KeyFile { path, kind });
+            return Ok(KeyFile {
+                path,
+                kind,
+                vault: None,
+            });
         }
         Err(Error::ConfigParse(format!(
             "neither {} nor {} holds aws_access_key_id = {old_id}; rotate rewrites the file the key is in, so nothing was changed",
@@ -594,6 +619,10 @@ impl KeyFile {
     /// Swap `from` for `to` in the file as it is now (re-read: it may have
     /// changed since the start), atomically, keeping its mode.
     fn write(&self, from: &str, to: &str, secret: &str) -> Result<Vec<String>> {
+        if let Some((slot, store)) = &self.vault {
+            store.put(slot, &crate::vault::LongTermKey::new(to, secret))?;
+            return Ok(vec![slot.profile.clone()]);
+        }
         let context = || format!("writing {}", self.path.display());
         let text = std::fs::read_to_string(&self.path).map_err(|e| Error::io(context(), e))?;
         let (new, profiles) = edit::replace_key(&text, self.kind, from, to, secret)
@@ -609,6 +638,7 @@ pub(crate) fn on_disk(l: &Locations, id: &str) -> bool {
     [&l.credentials, &l.config]
         .iter()
         .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(id)))
+        || Profiles::load().is_ok_and(|p| crate::vault::holds_id(&p, id))
 }
 
 /// Where writes to either AWS file put their temporary files and journals.

@@ -87,6 +87,8 @@ fn command(
     for name in changes.unset.iter().chain(server::OUTRANKING_VARS) {
         cmd.env_remove(name);
     }
+    // The command gets credentials, never what unlocks the long-term key.
+    cmd.env_remove(crate::vault::PASSPHRASE_VAR);
     cmd.envs(changes.set.iter().map(|(k, v)| (k, v)))
         .env(server::URI_VAR, endpoint.url())
         .env(server::TOKEN_VAR, endpoint.token());

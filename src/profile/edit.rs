@@ -435,6 +435,30 @@ fn add_section(text: &str, lines: &[Line], kind: Kind, profile: &str, new_line: 
     Change::Added { text: out }
 }
 
+/// Remove every definition of `key` in `profile` (each line with its
+/// continuation lines); None when there is none. Every other byte stays
+/// (`keys import` takes the key out of the credentials file this way).
+pub fn unset(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
+    let lines = split(text, kind);
+    let all = sections(&lines);
+    let wanted = key.to_ascii_lowercase();
+    let mut edits = Vec::new();
+    for section in profile_sections(&all, kind, profile) {
+        for i in section.header + 1..section.end {
+            if !matches!(&lines[i].class, Class::Property { key: k, .. } if *k == wanted) {
+                continue;
+            }
+            edits.push((lines[i].start, lines[i].next(), String::new()));
+            edits.extend(
+                continuations(&lines, i)
+                    .into_iter()
+                    .map(|j| (lines[j].start, lines[j].next(), String::new())),
+            );
+        }
+    }
+    (!edits.is_empty()).then(|| splice(text, edits))
+}
+
 /// Why [`replace_key`] could not swap a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyEditError {
@@ -488,6 +512,20 @@ pub fn replace_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unset_removes_every_definition_and_nothing_else() {
+        let text = "# mine\n[alice]\naws_access_key_id = A\naws_secret_access_key = S1\n  cont\n; note\nregion = x\n[bob]\naws_secret_access_key = B\n[alice]\nAWS_SECRET_ACCESS_KEY=S2";
+        let out = unset(text, Kind::Credentials, "alice", "aws_secret_access_key").unwrap();
+        assert_eq!(
+            out,
+            "# mine\n[alice]\naws_access_key_id = A\n; note\nregion = x\n[bob]\naws_secret_access_key = B\n[alice]\n"
+        );
+        assert_eq!(
+            unset(&out, Kind::Credentials, "alice", "aws_secret_access_key"),
+            None
+        );
+    }
     use crate::profile::Profiles;
 
     const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";

@@ -546,7 +546,9 @@ fn ask(prompt: &str) -> std::result::Result<String, Trouble> {
     })
 }
 
-fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<CacheKey, Trouble> {
+/// Argon2id (its default parameters) from a passphrase: also the vault's
+/// encrypted key files' key (src/vault/file.rs).
+pub(crate) fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<CacheKey, Trouble> {
     let mut key = [0u8; KEY_LEN];
     argon2::Argon2::default()
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
@@ -555,8 +557,15 @@ fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<CacheKey, Troubl
 }
 
 fn check_of(key: &CacheKey) -> [u8; 32] {
+    keyed_check(key, CHECK)
+}
+
+/// HMAC-SHA256 of a fixed `label` under a key derived from a passphrase:
+/// stored beside a salt, it tells a wrong passphrase from a damaged file
+/// and tells an attacker nothing (also the vault's, src/vault/file.rs).
+pub(crate) fn keyed_check(key: &[u8; 32], label: &[u8]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(CHECK);
+    mac.update(label);
     mac.finalize().into_bytes().into()
 }
 
