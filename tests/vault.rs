@@ -11,7 +11,6 @@ use crate::support::proxy::{Action, HoldAt, Proxy};
 use crate::support::pty::run_pty;
 use crate::support::secrets::{assert_no_secret_in_files, assert_no_secret_in_output, files_under};
 use crate::support::*;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -54,14 +53,6 @@ fn file_store(w: &mut World) {
     w.env.push(("AWSMFA_VAULT".into(), "file".into()));
     w.env
         .push(("AWSMFA_VAULT_PASSPHRASE".into(), PASSPHRASE.into()));
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// Every file of the world: HOME, the XDG dirs, TMPDIR, the AWS files.
