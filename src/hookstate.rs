@@ -120,23 +120,9 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::hook::tests::session;
     use crate::store::{NoStore, ShellStore, Store};
-    use std::time::{Duration, UNIX_EPOCH};
-
-    fn session(expires: u64) -> (EntryKey, Credentials) {
-        let key = EntryKey::Session {
-            source_profile: "alice".into(),
-            serial: "arn:aws:iam::1:mfa/alice".into(),
-        };
-        let creds = Credentials::new(
-            "ASIA1",
-            "secret",
-            Some("token".into()),
-            Some(UNIX_EPOCH + Duration::from_secs(expires)),
-            "t",
-        );
-        (key, creds)
-    }
+    use std::time::Duration;
 
     #[test]
     fn sessions_round_trip_and_expire() {

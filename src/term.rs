@@ -23,6 +23,19 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+/// The controlling terminal, to ask a person directly even when stdin and
+/// stdout are pipes (`$(...)`, `| source`): a writer for the question and
+/// a line reader for the answer. `None` when there is no terminal.
+pub fn terminal() -> Option<(std::fs::File, std::io::BufReader<std::fs::File>)> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let out = tty.try_clone().ok()?;
+    Some((out, std::io::BufReader::new(tty)))
+}
+
 /// Whether `c` would act on a terminal (or on the reading order) instead of
 /// being shown.
 pub fn is_unsafe(c: char) -> bool {

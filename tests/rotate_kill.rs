@@ -9,7 +9,7 @@
 //! process, so each step is hit exactly, not by luck.
 
 use crate::keys::{disk_key, iam_keys, rotate_world, working_key_on_disk};
-use crate::support::proxy::{Action, HoldAt, Proxy};
+use crate::support::proxy::{HoldAt, Proxy};
 use crate::support::secrets::{assert_no_secret_in_files, files_under};
 use crate::support::*;
 use std::process::Stdio;
@@ -42,13 +42,7 @@ fn kill_rotate(k: &Kill) -> Killed {
     let tmp = w.path("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let (action, nth, at) = (k.action, k.nth, k.at);
-    let proxy = Proxy::with_policy(Some(&w.endpoint()), move |c| {
-        if c.seen.action() == action && c.nth == nth {
-            Action::Hold(at)
-        } else {
-            Action::Forward
-        }
-    });
+    let proxy = Proxy::holding(&w.endpoint(), action, nth, at);
     let mut child = w
         .awsmfa(&["rotate", "alice", "--token-code", "123456", "--wait", "5s"])
         .env("AWS_ENDPOINT_URL", &proxy.url)

@@ -384,13 +384,7 @@ fn a_kill_during_rotate_leaves_a_working_key_in_the_vault_and_no_plaintext() {
         let (mut w, s) = vault_world();
         file_store(&mut w);
         ok(&w.run(&["keys", "import", "alice"]));
-        let proxy = Proxy::with_policy(Some(&w.endpoint()), move |c| {
-            if c.seen.action() == action && c.nth == nth {
-                Action::Hold(at)
-            } else {
-                Action::Forward
-            }
-        });
+        let proxy = Proxy::holding(&w.endpoint(), action, nth, at);
         let mut child = w
             .awsmfa(&["rotate", "alice", "--wait", "5s"])
             .env("AWS_ENDPOINT_URL", &proxy.url)

@@ -302,17 +302,12 @@ fn confirm(yes: bool, question: &str) -> Result<()> {
             "{question} There is no terminal to ask on; pass --yes"
         ))
     };
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| no_tty())?;
-    let mut out = tty.try_clone().map_err(|_| no_tty())?;
+    let (mut out, mut input) = crate::term::terminal().ok_or_else(no_tty)?;
     write!(out, "{} [y/N] ", crate::term::clean(question))
         .and_then(|()| out.flush())
         .map_err(|e| Error::io("writing to the terminal", e))?;
     let mut line = String::new();
-    std::io::BufReader::new(tty)
+    input
         .read_line(&mut line)
         .map_err(|e| Error::io("reading from the terminal", e))?;
     match line.trim() {

@@ -157,13 +157,7 @@ fn ask(user: &str, devices: &[&String]) -> Result<String> {
                 .join(", ")
         ))
     };
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| no_tty())?;
-    let mut out = tty.try_clone().map_err(|_| no_tty())?;
-    let mut input = std::io::BufReader::new(tty);
+    let (mut out, mut input) = crate::term::terminal().ok_or_else(no_tty)?;
     // Names from IAM, shown on the terminal: cleaned (src/term.rs).
     let clean = crate::term::clean;
     let mut menu = format!(

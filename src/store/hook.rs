@@ -141,12 +141,14 @@ impl Store for ShellStore<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::NoStore;
     use std::time::SystemTime;
 
-    fn session(expires: u64) -> (EntryKey, Credentials) {
+    /// alice's MFA session, expiring at `expires` (epoch seconds); also
+    /// `hookstate`'s tests' fixture.
+    pub(crate) fn session(expires: u64) -> (EntryKey, Credentials) {
         let key = EntryKey::Session {
             source_profile: "alice".into(),
             serial: "arn:aws:iam::1:mfa/alice".into(),

@@ -196,6 +196,18 @@ impl Proxy {
         Proxy::with_policy(upstream, script(actions, then))
     }
 
+    /// Forward everything, but hold the `nth` call of `action` at `at`
+    /// (until [`Proxy::release`]): where a test kills the client.
+    pub fn holding(upstream: &str, action: &'static str, nth: usize, at: HoldAt) -> Proxy {
+        Proxy::with_policy(Some(upstream), move |c| {
+            if c.seen.action() == action && c.nth == nth {
+                Action::Hold(at)
+            } else {
+                Action::Forward
+            }
+        })
+    }
+
     /// A proxy whose `policy` decides each request's fate.
     pub fn with_policy(
         upstream: Option<&str>,
