@@ -16,6 +16,9 @@ pub struct UserConfig {
     pub refresh_window: Option<String>,
     /// Where the cache key lives: auto (default), keyring, file, passphrase.
     pub key_store: Option<crate::cache::key::Choice>,
+    /// The prompt hook's line on entering and leaving a project (default:
+    /// true; `AWSMFA_QUIET` also turns it off).
+    pub announce: Option<bool>,
 }
 
 /// The XDG base directories awsmfa uses (`etcetera`'s XDG strategy, which
@@ -62,7 +65,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected() {
-        assert!(UserConfig::parse("cache = false\nrefresh_window = \"10m\"").is_ok());
+        assert!(UserConfig::parse("cache = false\nrefresh_window = \"10m\"\nannounce = false").is_ok());
         let err = UserConfig::parse("cahce = false").unwrap_err();
         assert!(err.contains("cahce"), "{err}");
     }
