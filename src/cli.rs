@@ -87,9 +87,7 @@ pub enum Command {
     /// --unset` removes them. Other arguments are env's. A program cannot
     /// change its shell's environment: this is a shell function that `awsmfa
     /// init` defines, and the binary only says how to load it.
-    #[command(
-        after_help = "Examples:\n  awsmfa use prod && terraform plan\n  awsmfa use --unset"
-    )]
+    #[command(after_help = "Examples:\n  awsmfa use prod && terraform plan\n  awsmfa use --unset")]
     Use(UseArgs),
     /// Look again for this directory's credentials (a function from `awsmfa init`)
     ///
@@ -248,7 +246,11 @@ pub struct ProcessArgs {
 #[derive(Debug, Args)]
 pub struct UseArgs {
     /// PROFILE, or --unset, and any other option of `awsmfa env`
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
     pub args: Vec<OsString>,
 }
 

@@ -65,7 +65,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected() {
-        assert!(UserConfig::parse("cache = false\nrefresh_window = \"10m\"\nannounce = false").is_ok());
+        assert!(
+            UserConfig::parse("cache = false\nrefresh_window = \"10m\"\nannounce = false").is_ok()
+        );
         let err = UserConfig::parse("cahce = false").unwrap_err();
         assert!(err.contains("cahce"), "{err}");
     }

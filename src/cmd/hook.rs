@@ -113,7 +113,10 @@ fn entered_line(profile: &str, o: &Obtained, project: &Project, now: SystemTime)
         .and_then(project::account_of)
         .or(project.account.as_deref())
         .or_else(|| serial.and_then(project::account_of));
-    let mut about: Vec<String> = account.map(|a| format!("account {a}")).into_iter().collect();
+    let mut about: Vec<String> = account
+        .map(|a| format!("account {a}"))
+        .into_iter()
+        .collect();
     if let Some(expires) = o.credentials.expiry() {
         let left = epoch(expires).saturating_sub(epoch(now));
         // Whole minutes: the line is read at a glance.
@@ -340,11 +343,7 @@ fn fetch(
     });
     // Said in the MFA prompt: the person did not ask for this, a cd did.
     let dir = file.parent().unwrap_or(file);
-    crate::mfa::set_purpose(format!(
-        "profile {} for {}",
-        project.profile,
-        dir.display()
-    ));
+    crate::mfa::set_purpose(format!("profile {} for {}", project.profile, dir.display()));
     let req = Request {
         profile: project.profile.clone(),
         token_code: None,

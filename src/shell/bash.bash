@@ -47,11 +47,12 @@ __awsmfa_hook() {
 
 # Run by the DEBUG trap before every simple command: with nothing due, one
 # test and no process. Not while completing (Tab), nor in a subshell, where
-# new credentials would be lost. bash restores $? after the trap, and `$_`
-# is this call's last argument, the one it was given.
+# new credentials would be lost, nor before the prompt hook, which looks
+# itself. bash restores $? after the trap, and `$_` is this call's last
+# argument, the one it was given.
 __awsmfa_preexec() {
   if [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)) &&
-    [[ -z ${COMP_LINE-} ]] && ((BASH_SUBSHELL == 0)); then
+    [[ -z ${COMP_LINE-} && $BASH_COMMAND != __awsmfa_hook ]] && ((BASH_SUBSHELL == 0)); then
     # Status 0 whatever awsmfa's: with extdebug a failing trap would skip
     # the user's command.
     __awsmfa_apply || :
