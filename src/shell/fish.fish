@@ -49,6 +49,12 @@ if status is-interactive
     end
     set -gu __awsmfa_now 0
     set -gu __awsmfa_frac 0
+    # A deadline kept from before this `source` may be on another clock
+    # (an older hook's): due now, so the next prompt sets it anew.
+    if test -n "$__awsmfa_deadline"
+        __awsmfa_tick
+        set -g __awsmfa_deadline $__awsmfa_now
+    end
 
     # The awsmfa that printed this hook; if an upgrade moved or removed it,
     # the one on PATH (`command` skips the function below).
