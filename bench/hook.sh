@@ -13,7 +13,9 @@
 #   idle:   no project here (no refresh deadline)
 #   active: a profile exported, its refresh deadline not reached
 # awsmfa itself never runs in either, nor any other process: only shell
-# builtins (fish reads its clock from /proc/uptime with `read`).
+# builtins. fish looks at the deadline before commands only (reading its
+# clock from /proc/uptime with the builtin `read`), so there a prompt costs
+# the same active as idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

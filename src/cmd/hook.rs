@@ -102,10 +102,11 @@ fn quiet() -> Result<bool> {
 }
 
 /// "exported prod (account 222222222222, expires in 59m)".
-fn entered_line(profile: &str, o: &Obtained, project: &Project, now: SystemTime) -> String {
+fn entered_line(o: &Obtained, project: &Project, now: SystemTime) -> String {
+    let profile = &o.profile;
     let serial = o.mfa_session.as_ref().and_then(|(key, _)| match key {
         crate::obtain::Key::Session { serial, .. } => Some(serial.as_str()),
-        _ => None,
+        crate::obtain::Key::Role { .. } => None,
     });
     let account = o
         .arn
@@ -223,7 +224,7 @@ fn step(
         Some(w) => {
             let o = enter(ctx, state, env, saved, &w, may_adopt, now)?;
             if let Some(o) = o {
-                news.entered = Some(entered_line(&o.profile, &o, &w.project, now));
+                news.entered = Some(entered_line(&o, &w.project, now));
             }
             Ok(())
         }

@@ -4,13 +4,15 @@
 #     awsmfa init fish | source
 #
 # On each cd and before each prompt it exports the credentials of the
-# profile named by the nearest trusted .awsmfa.toml, removes them when you
-# leave, and refreshes them before they expire; before each command
-# (fish_preexec) it refreshes credentials whose deadline passed while the
-# prompt waited. A prompt or a command with nothing to do runs no process at
-# all: a $PWD compare, and with a profile active a deadline compared with a
-# clock read by builtins (fish has no $SECONDS). awsmfa itself runs only on
-# a cd or when that deadline has passed.
+# profile named by the nearest trusted .awsmfa.toml and removes them when
+# you leave; before each command (fish_preexec) it refreshes them when their
+# deadline has passed. A prompt or a command with nothing to do runs no
+# process at all: at a prompt a $PWD compare; before a command, with a
+# profile active, a deadline compared with a clock read by builtins (fish
+# has no $SECONDS). The deadline is looked at before commands only, where
+# the credentials are used: a prompt costs the same with a profile active
+# as without. awsmfa itself runs only on a cd or when that deadline has
+# passed.
 #
 # It also defines the function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
@@ -105,16 +107,12 @@ if status is-interactive
         set -l rc $status
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
-        else if test -n "$__awsmfa_deadline"
-            __awsmfa_tick
-            if test $__awsmfa_now -ge $__awsmfa_deadline
-                __awsmfa_apply
-            end
         end
         return $rc
     end
 
-    # Before each command line: with nothing due, no process.
+    # Before each command line: the refresh deadline. With nothing due, no
+    # process.
     function __awsmfa_on_preexec --on-event fish_preexec --description 'awsmfa: refresh before a command'
         if test -n "$__awsmfa_deadline"
             __awsmfa_tick
