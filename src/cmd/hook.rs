@@ -9,7 +9,8 @@
 //!
 //! stderr: one line when the shell's credentials change (entered, removed;
 //! not on a silent refresh), unless `announce = false` or `AWSMFA_QUIET`;
-//! one line on failure, naming `awsmfa reload`, the retry.
+//! one line on failure, naming `awsmfa reload`, the retry (a configuration
+//! error names its own fix).
 //!
 //! This file owns the hook's decisions (keep, refresh, leave, enter, adopt)
 //! and nothing of any shell's syntax: that is [`crate::shell::Hook`]'s.
@@ -63,7 +64,9 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         // The one line a failure prints, with the retry: the hook does not
         // look again by itself until the next cd (or, for a refresh, in a
-        // minute).
+        // minute). A configuration error already names its fix (a file to
+        // edit, `awsmfa allow`) and is printed as `allow` prints it.
+        Err(e) if e.exit_code() == crate::error::exit::CONFIG => Err(e),
         Err(e) => {
             term::error(format_args!("{e}; `awsmfa reload` tries again"));
             Ok(ExitCode::from(e.exit_code()))
