@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the awsmfa prompt hook costs when there is nothing to do, per shell,
-# beside what direnv runs at every prompt (`direnv export bash`) and one
-# fork+exec of /bin/true, all measured in the same run on this machine.
+# at each prompt and before each command (bash's DEBUG trap, zsh's preexec,
+# fish_preexec), beside what direnv runs at every prompt (`direnv export
+# bash`) and one fork+exec of /bin/true, all measured in the same run on
+# this machine.
 #
 #   bench/hook.sh [path/to/awsmfa]
 #
@@ -10,8 +12,10 @@
 # the cost of the empty loop itself shown apart. Two states per shell:
 #   idle:   no project here (no refresh deadline)
 #   active: a profile exported, its refresh deadline not reached
-# awsmfa itself never runs in either: only shell builtins (and, in fish
-# while a profile is active, one `date +%s`, which fish needs for a clock).
+# awsmfa itself never runs in either, nor any other process: only shell
+# builtins. fish looks at the deadline before commands only (reading its
+# clock from /proc/uptime with the builtin `read`), so there a prompt costs
+# the same active as idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,23 +48,33 @@ cd "$work"
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
 
 # Each prints one line per round: "<µs per hook call> <µs per empty loop turn>".
-bench_bash() { # state
+# The hook functions: what PROMPT_COMMAND / precmd / fish_prompt run, and
+# what runs before each command: bash's DEBUG trap (`__awsmfa_preexec "$_"`,
+# its whole text), zsh's preexec, fish's fish_preexec handler.
+bench_bash() { # state, prompt|command
+  local fn=__awsmfa_hook
+  # shellcheck disable=SC2016 # the trap's own text, expanded by that bash
+  [[ $2 == prompt ]] || fn='__awsmfa_preexec "$_"'
+  # shellcheck disable=SC2016
   bash --norc --noprofile -c '
     eval "$("$1" init bash)"
+    trap - DEBUG # the loop itself would run it: the call below is the measure
     __awsmfa_pwd=$PWD
     if [[ $2 == active ]]; then __awsmfa_deadline=$((SECONDS + 100000)); else __awsmfa_deadline=; fi
     for ((r = 0; r < $4; r++)); do
       s=$EPOCHREALTIME
-      for ((i = 0; i < $3; i++)); do __awsmfa_hook; done
+      for ((i = 0; i < $3; i++)); do eval "$5"; done
       m=$EPOCHREALTIME
-      for ((i = 0; i < $3; i++)); do :; done
+      for ((i = 0; i < $3; i++)); do eval ":"; done
       e=$EPOCHREALTIME
       echo "$s $m $e"
-    done' bash "$awsmfa" "$1" "$N" "$ROUNDS" |
+    done' bash "$awsmfa" "$1" "$N" "$ROUNDS" "$fn" |
     awk -v n="$N" '{ print ($2 - $1) * 1e6 / n, ($3 - $2) * 1e6 / n }'
 }
 
-bench_zsh() { # state
+bench_zsh() { # state, prompt|command
+  local fn=__awsmfa_precmd
+  [[ $2 == prompt ]] || fn=__awsmfa_preexec
   zsh -f -c '
     zmodload zsh/datetime
     eval "$("$1" init zsh)"
@@ -68,36 +82,39 @@ bench_zsh() { # state
     if [[ $2 == active ]]; then __awsmfa_deadline=$((SECONDS + 100000)); else __awsmfa_deadline=; fi
     for ((r = 0; r < $4; r++)); do
       s=$EPOCHREALTIME
-      for ((i = 0; i < $3; i++)); do __awsmfa_precmd; done
+      for ((i = 0; i < $3; i++)); do $5; done
       m=$EPOCHREALTIME
       for ((i = 0; i < $3; i++)); do :; done
       e=$EPOCHREALTIME
       echo "$s $m $e"
-    done' zsh "$awsmfa" "$1" "$N" "$ROUNDS" |
+    done' zsh "$awsmfa" "$1" "$N" "$ROUNDS" "$fn" |
     awk -v n="$N" '{ print ($2 - $1) * 1e6 / n, ($3 - $2) * 1e6 / n }'
 }
 
-bench_fish() { # state iterations
+bench_fish() { # state, prompt|command
+  local fn=__awsmfa_on_prompt
+  [[ $2 == prompt ]] || fn=__awsmfa_on_preexec
   # -i: the hook is defined for interactive shells only. The script is
-  # fish's, expanded by fish.
+  # fish's, expanded by fish. `date` only times the rounds, outside them.
   # shellcheck disable=SC2016
   fish --no-config --private -i -c '
     "$argv[1]" init fish | source
     set -g __awsmfa_pwd $PWD
     if test $argv[2] = active
-      set -g __awsmfa_deadline (math (command date +%s) + 100000)
+      __awsmfa_tick
+      set -g __awsmfa_deadline (math $__awsmfa_now + 100000)
     else
       set -g __awsmfa_deadline ""
     end
     for r in (seq $argv[4])
       set -l s (command date +%s%N)
-      for i in (seq $argv[3]); __awsmfa_on_prompt; end
+      for i in (seq $argv[3]); $argv[5]; end
       set -l m (command date +%s%N)
       for i in (seq $argv[3]); true; end
       set -l e (command date +%s%N)
       echo $s $m $e
-    end' "$awsmfa" "$1" "$2" "$ROUNDS" </dev/null |
-    awk -v n="$2" '{ print ($2 - $1) / 1e3 / n, ($3 - $2) / 1e3 / n }'
+    end' "$awsmfa" "$1" "$N" "$ROUNDS" "$fn" </dev/null |
+    awk -v n="$N" '{ print ($2 - $1) / 1e3 / n, ($3 - $2) / 1e3 / n }'
 }
 
 # One line per round: µs per run of the command.
@@ -112,19 +129,25 @@ bench_cmd() { # command...
 
 row() { # label, lines "<hook> <loop>"
   local label=$1 rounds=$2
-  printf '%-34s %10s µs %14s µs\n' "$label" \
+  printf '%-44s %10s µs %14s µs\n' "$label" \
     "$(cut -d' ' -f1 <<<"$rounds" | median)" "$(cut -d' ' -f2 <<<"$rounds" | median)"
 }
 
-echo "awsmfa prompt hook, nothing to do: median of $ROUNDS rounds"
-printf '%-34s %13s %17s\n' "" "per prompt" "(empty loop)"
-row "bash ${BASH_VERSION%%(*} idle ($N calls)" "$(bench_bash idle)"
-row "bash active, deadline ahead" "$(bench_bash active)"
-row "zsh $(zsh -fc 'echo $ZSH_VERSION') idle ($N calls)" "$(bench_zsh idle)"
-row "zsh active, deadline ahead" "$(bench_zsh active)"
+echo "awsmfa prompt hook, nothing to do: median of $ROUNDS rounds of $N calls"
+printf '%-44s %13s %17s\n' "" "per call" "(empty loop)"
+zsh_version=$(zsh -fc 'echo $ZSH_VERSION')
 fish_version=$(fish --version | awk '{ print $NF }')
-row "fish $fish_version idle ($N calls)" "$(bench_fish idle "$N")"
-row "fish active (date +%s: a fork)" "$(bench_fish active "$FORKS")"
+for sh in bash zsh fish; do
+  case $sh in
+  bash) version=${BASH_VERSION%%(*} ;;
+  zsh) version=$zsh_version ;;
+  fish) version=$fish_version ;;
+  esac
+  for when in prompt command; do
+    row "$sh $version $when idle" "$(bench_$sh idle $when)"
+    row "$sh $version $when active, deadline ahead" "$(bench_$sh active $when)"
+  done
+done
 echo
 echo "for comparison, per call: median of $ROUNDS rounds of $FORKS"
 if command -v direnv >/dev/null; then

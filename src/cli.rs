@@ -81,6 +81,22 @@ pub enum Command {
         after_help = "Examples:\n  eval \"$(awsmfa init bash)\"      # end of ~/.bashrc\n  eval \"$(awsmfa init zsh)\"       # end of ~/.zshrc\n  awsmfa init fish | source        # end of ~/.config/fish/config.fish"
     )]
     Init(InitArgs),
+    /// Apply a profile's credentials to this shell (a function from `awsmfa init`)
+    ///
+    /// `awsmfa use PROFILE` applies what `awsmfa env PROFILE` prints, in the
+    /// running shell's own syntax, and returns awsmfa's exit status, so that
+    /// `awsmfa use prod && terraform apply` stops when it failed; `awsmfa use
+    /// --unset` removes them. Other arguments are env's. A program cannot
+    /// change its shell's environment: this is a shell function that `awsmfa
+    /// init` defines, and the binary only says how to load it.
+    #[command(after_help = "Examples:\n  awsmfa use prod && terraform plan\n  awsmfa use --unset")]
+    Use(UseArgs),
+    /// Look again for this directory's credentials (a function from `awsmfa init`)
+    ///
+    /// After a failure or a Ctrl-C at the prompt hook's MFA prompt, the hook
+    /// waits for the next cd; `awsmfa reload` tries again now.
+    #[command(after_help = "Example:\n  awsmfa reload")]
+    Reload,
     /// Run by the prompt hook: print the statements for the current directory
     #[command(hide = true)]
     Hook(HookArgs),
@@ -241,6 +257,17 @@ pub struct ProcessArgs {
     /// Print the credentials JSON even when stdout is a terminal
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// PROFILE, or --unset, and any other option of `awsmfa env`
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,9 @@ pub struct UserConfig {
     /// Where `awsmfa keys import` puts long-term keys: auto (default),
     /// keyring, file (checked by `crate::vault::VaultChoice::parse`).
     pub vault: Option<String>,
+    /// The prompt hook's line on entering and leaving a project (default:
+    /// true; `AWSMFA_QUIET` also turns it off).
+    pub announce: Option<bool>,
 }
 
 /// Where the cache key lives (`key_store`, or `AWSMFA_KEY_STORE`): `auto`
@@ -91,7 +94,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected() {
-        assert!(UserConfig::parse("cache = false\nrefresh_window = \"10m\"").is_ok());
+        assert!(
+            UserConfig::parse("cache = false\nrefresh_window = \"10m\"\nannounce = false").is_ok()
+        );
         let err = UserConfig::parse("cahce = false").unwrap_err();
         assert!(err.contains("cahce"), "{err}");
     }

@@ -299,6 +299,16 @@ fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> 
     reaped(child, outcome)
 }
 
+/// Why this process asks, when the person at the terminal did not ask
+/// themselves (the prompt hook, on a `cd`): set once, shown in the prompt.
+static PURPOSE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Say in the MFA prompt why a code is wanted (e.g. "profile prod for
+/// ~/src/infra"). The first call wins.
+pub fn set_purpose(why: String) {
+    let _ = PURPOSE.set(why);
+}
+
 fn prompt(serial: &str, attempt: u32) -> Result<String> {
     // Opening the terminal first tells "no terminal" apart from a failed read.
     if std::fs::File::open(tty_path()).is_err() {
@@ -306,10 +316,14 @@ fn prompt(serial: &str, attempt: u32) -> Result<String> {
             serial: serial.to_string(),
         });
     }
-    let text = if attempt > 1 {
-        format!("MFA code for {serial} (try {attempt} of {PROMPT_TRIES}): ")
-    } else {
-        format!("MFA code for {serial}: ")
+    let why = PURPOSE.get().map(String::as_str);
+    let text = match (why, attempt > 1) {
+        (Some(why), true) => {
+            format!("MFA code for {serial} ({why}; try {attempt} of {PROMPT_TRIES}): ")
+        }
+        (Some(why), false) => format!("MFA code for {serial} ({why}): "),
+        (None, true) => format!("MFA code for {serial} (try {attempt} of {PROMPT_TRIES}): "),
+        (None, false) => format!("MFA code for {serial}: "),
     };
     // rpassword reads in raw mode and answers Ctrl-C by raising SIGINT while
     // echo is still off; dying then would leave the terminal without echo.

@@ -14,7 +14,7 @@ fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-fn bin() -> String {
+pub(crate) fn bin() -> String {
     awsmfa_bin().to_string_lossy().into_owned()
 }
 
@@ -124,7 +124,7 @@ fn bash_loads_under_strict_mode_and_keeps_prompt_command_forms() {
 }
 
 /// A stand-in awsmfa that logs each call and prints `output` for the hook.
-fn fake_awsmfa(w: &World, output: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn fake_awsmfa(w: &World, output: &str) -> (PathBuf, PathBuf) {
     let log = w.path("fake.log");
     let fake = w.path("fake-awsmfa");
     std::fs::write(
@@ -225,7 +225,7 @@ fn ctrl_c_while_the_hook_applies_leaves_the_environment_whole() {
     }
 }
 
-fn calls(log: &Path) -> usize {
+pub(crate) fn calls(log: &Path) -> usize {
     std::fs::read_to_string(log)
         .map(|t| t.lines().count())
         .unwrap_or(0)
@@ -253,12 +253,13 @@ fn zero_execs_per_prompt(shell: &str) {
         format!("hook {shell}\n").repeat(3)
     );
 
-    // A deadline in the past: awsmfa runs at every prompt (the arithmetic
-    // check is live, not just the directory compare).
+    // A deadline in the past: awsmfa runs at every prompt and before every
+    // command (the arithmetic checks are live, not just the directory
+    // compare): the first prompt, then two per line.
     let w = World::offline();
     let (fake, log) = fake_awsmfa(&w, "__awsmfa_deadline=$((SECONDS - 1))");
     let o = drive_with_fake(&w, shell, &fake, &":\n".repeat(20));
-    assert_eq!(calls(&log), 21, "{}", stderr(&o));
+    assert_eq!(calls(&log), 41, "{}", stderr(&o));
 }
 
 #[test]
@@ -278,13 +279,13 @@ fn zsh_prompt_with_nothing_to_do_runs_no_process() {
 /// credentials) and `prod` (account-checked) allowed, `fresh` not. The
 /// encrypted cache is off, so one MFA code for a whole session proves the
 /// shell kept it.
-struct Projects {
-    w: World,
-    account: String,
+pub(crate) struct Projects {
+    pub(crate) w: World,
+    pub(crate) account: String,
 }
 
 impl Projects {
-    fn new(refresh_window: Option<&str>) -> Projects {
+    pub(crate) fn new(refresh_window: Option<&str>) -> Projects {
         let w = World::new();
         let s = w.standard(&["dev", "prod"]);
         let account = s.roles["prod"].split(':').nth(4).unwrap().to_string();
@@ -327,7 +328,7 @@ impl Projects {
         p
     }
 
-    fn project(&self, dir: &str, text: &str) -> PathBuf {
+    pub(crate) fn project(&self, dir: &str, text: &str) -> PathBuf {
         let d = self.w.home().join(dir);
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join(".awsmfa.toml"), text).unwrap();
@@ -339,7 +340,7 @@ impl Projects {
         parse_env(&std::fs::read_to_string(self.w.path("out").join(name)).unwrap())
     }
 
-    fn mfa_calls(&self) -> usize {
+    pub(crate) fn mfa_calls(&self) -> usize {
         calls(&self.w.path("mfa.log"))
     }
 
@@ -368,7 +369,7 @@ impl Projects {
     }
 }
 
-fn aws_vars(env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+pub(crate) fn aws_vars(env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     env.iter()
         .filter(|(k, _)| k.starts_with("AWS"))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -410,7 +411,14 @@ fn session_only_profile_is_account_checked_with_get_caller_identity() {
     let env = parse_env(&ok(&o));
     assert_eq!(env["AWSMFA_PROFILE"], "alice", "{}", stderr(&o));
     assert!(env.contains_key("AWS_SESSION_TOKEN"));
-    assert_eq!(stderr(&o), "");
+    // The account of a session comes from the MFA device's ARN.
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "awsmfa: exported alice (account {}, expires in 12h)\n",
+            p.account
+        )
+    );
 }
 
 #[test]
@@ -526,7 +534,11 @@ fn with_the_encrypted_cache_a_new_shell_needs_no_code() {
     // Another shell, with neither this one's state nor its environment.
     let o =
         p.bash(r#"cd dev; hook; env > "$o/second"; printf '%s' "$__awsmfa_state" > "$o/state""#);
-    assert_eq!(stderr(&o), "");
+    assert!(
+        stderr(&o).starts_with("awsmfa: exported dev (account ") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
     // The session came from the cache, and the shell keeps it too.
     let state = std::fs::read_to_string(p.w.path("out/state")).unwrap();
     let state: serde_json::Value = serde_json::from_str(&state).unwrap();

@@ -16,6 +16,7 @@ mod hooks;
 mod hostile;
 mod keys;
 mod limits;
+mod prompt;
 mod props;
 mod quoting;
 mod resolve;

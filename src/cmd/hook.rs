@@ -7,6 +7,11 @@
 //! project, the state) are printed before the error, so the shell is never
 //! left with the credentials of a directory it is no longer in.
 //!
+//! stderr: one line when the shell's credentials change (entered, removed;
+//! not on a silent refresh), unless `announce = false` or `AWSMFA_QUIET`;
+//! one line on failure, naming `awsmfa reload`, the retry (a configuration
+//! error names its own fix).
+//!
 //! This file owns the hook's decisions (keep, refresh, leave, enter, adopt)
 //! and nothing of any shell's syntax: that is [`crate::shell::Hook`]'s.
 
@@ -18,7 +23,7 @@ use crate::hookstate::{Active, State};
 use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
 use crate::shell::{self, Hook};
-use crate::store::{epoch, ShellStore};
+use crate::store::{epoch, EntryKey, ShellStore};
 use crate::vars::{Changes, CONFLICTING, MANAGED};
 use crate::{term, trust};
 use std::collections::BTreeMap;
@@ -45,14 +50,90 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
     let mut state = State::from_stdin();
     state.prune(now);
     let mut env = BTreeMap::new();
-    let outcome = step(ctx, &mut state, &mut env, now);
+    let mut news = News::default();
+    let outcome = step(ctx, &mut state, &mut env, &mut news, now);
     let deadline = match (&state.active, &outcome) {
         (None, _) => None,
         (Some(_), Err(_)) => Some(RETRY),
         (Some(a), Ok(())) => Some(next_look(a, window()?, now)),
     };
-    print(&render(shell, &env, &state, deadline, now)?)?;
-    outcome.map(|()| ExitCode::SUCCESS)
+    print(&render(shell, &env, &state, deadline)?)?;
+    if !quiet()? {
+        news.tell();
+    }
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // The one line a failure prints, with the retry: the hook does not
+        // look again by itself until the next cd (or, for a refresh, in a
+        // minute). A configuration error already names its fix (a file to
+        // edit, `awsmfa allow`) and is printed as `allow` prints it.
+        Err(e) if e.exit_code() == crate::error::exit::CONFIG => Err(e),
+        Err(e) => {
+            term::error(format_args!("{e}; `awsmfa reload` tries again"));
+            Ok(ExitCode::from(e.exit_code()))
+        }
+    }
+}
+
+/// What changed in the shell, for the one line the hook prints.
+#[derive(Default)]
+struct News {
+    /// The profile whose credentials were removed.
+    left: Option<String>,
+    /// The line for what was exported instead.
+    entered: Option<String>,
+}
+
+impl News {
+    fn tell(self) {
+        match (self.entered, self.left) {
+            (Some(line), _) => term::note(format_args!("awsmfa: {line}")),
+            (None, Some(profile)) => {
+                term::note(format_args!("awsmfa: removed the credentials of {profile}"))
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// `announce = false` in config.toml, or `AWSMFA_QUIET` set to anything but
+/// empty or `0`, turns the lines about changes off (failures still print).
+fn quiet() -> Result<bool> {
+    if let Some(v) = var("AWSMFA_QUIET") {
+        return Ok(!v.is_empty() && v != "0");
+    }
+    Ok(UserConfig::load()?.announce == Some(false))
+}
+
+/// "exported prod (account 222222222222, expires in 59m)".
+fn entered_line(o: &Obtained, project: &Project, now: SystemTime) -> String {
+    let profile = &o.profile;
+    let serial = o.mfa_session.as_ref().and_then(|(key, _)| match key {
+        EntryKey::Session { serial, .. } => Some(serial.as_str()),
+        EntryKey::Role { .. } => None,
+    });
+    let account = o
+        .arn
+        .as_deref()
+        .and_then(crate::arn::account)
+        .or(project.account.as_deref())
+        .or_else(|| serial.and_then(crate::arn::account));
+    let mut about: Vec<String> = account
+        .map(|a| format!("account {a}"))
+        .into_iter()
+        .collect();
+    if let Some(expires) = o.credentials.expiry() {
+        let left = epoch(expires).saturating_sub(epoch(now));
+        // Whole minutes: the line is read at a glance.
+        let left = if left >= 60 { left / 60 * 60 } else { left };
+        let left = humantime::format_duration(std::time::Duration::from_secs(left));
+        about.push(format!("expires in {left}"));
+    }
+    if about.is_empty() {
+        format!("exported {profile}")
+    } else {
+        format!("exported {profile} ({})", about.join(", "))
+    }
 }
 
 fn window() -> Result<u64> {
@@ -118,13 +199,14 @@ fn step(
     ctx: &Context,
     state: &mut State,
     env: &mut BTreeMap<&'static str, Option<String>>,
+    news: &mut News,
     now: SystemTime,
 ) -> Result<()> {
     if state.active.as_ref().is_some_and(replaced_by_hand) {
         state.active = None;
         return Ok(());
     }
-    let revoked = revoke(state, env);
+    let revoked = revoke(state, env, news);
     let may_adopt = revoked.is_none();
     let cwd = std::env::current_dir().ok();
     let wanted = want(cwd.as_deref(), &mut state.hinted);
@@ -137,13 +219,19 @@ fn step(
     // Anything else: leave what is active (back to the shell's own values),
     // then enter what this directory asks for.
     let saved = match (state.active.take(), revoked) {
-        (Some(a), _) => leave(env, a),
+        (Some(a), _) => leave(env, news, a),
         (None, Some(saved)) => saved,
         (None, None) => own_values(),
     };
     match wanted? {
         None => Ok(()),
-        Some(w) => enter(ctx, state, env, saved, w, may_adopt, now),
+        Some(w) => {
+            let o = enter(ctx, state, env, saved, &w, may_adopt, now)?;
+            if let Some(o) = o {
+                news.entered = Some(entered_line(&o, &w.project, now));
+            }
+            Ok(())
+        }
     }
 }
 
@@ -161,6 +249,7 @@ fn replaced_by_hand(a: &Active) -> bool {
 fn revoke(
     state: &mut State,
     env: &mut BTreeMap<&'static str, Option<String>>,
+    news: &mut News,
 ) -> Option<BTreeMap<String, Option<String>>> {
     let generation = crate::store::cache::generation();
     if state.generation == generation {
@@ -168,7 +257,7 @@ fn revoke(
     }
     state.generation = generation;
     state.sessions.clear();
-    state.active.take().map(|a| leave(env, a))
+    state.active.take().map(|a| leave(env, news, a))
 }
 
 /// Same settings as what is exported: fetch again only when due.
@@ -198,39 +287,42 @@ fn refresh(
 }
 
 /// Enter `w`'s project: take over the credentials this shell inherited
-/// (see [`adopt`]) unless they were just revoked, else fetch them.
+/// (see [`adopt`]) unless they were just revoked, else fetch them. Returns
+/// what was fetched and exported (None: adopted, nothing changed).
 fn enter(
     ctx: &Context,
     state: &mut State,
     env: &mut BTreeMap<&'static str, Option<String>>,
     saved: BTreeMap<String, Option<String>>,
-    w: Wanted,
+    w: &Wanted,
     may_adopt: bool,
     now: SystemTime,
-) -> Result<()> {
+) -> Result<Option<Obtained>> {
     if may_adopt {
         if let Some(adopted) = adopt(&w.project, &w.file, now)? {
             state.active = Some(adopted);
-            return Ok(());
+            return Ok(None);
         }
     }
     let o = fetch(ctx, state, &saved, &w.project, &w.file, false)?;
     export(env, &o);
     state.active = Some(Active {
         file: w.file.display().to_string(),
-        project: w.project,
+        project: w.project.clone(),
         saved,
         access_key_id: o.credentials.access_key_id().to_string(),
         expires: o.credentials.expiry().map(epoch),
     });
-    Ok(())
+    Ok(Some(o))
 }
 
 /// Back to the shell's own values of everything `a` changed; returns them.
 fn leave(
     env: &mut BTreeMap<&'static str, Option<String>>,
+    news: &mut News,
     a: Active,
 ) -> BTreeMap<String, Option<String>> {
+    news.left = Some(a.project.profile.clone());
     for name in all_vars() {
         if let Some(value) = a.saved.get(name) {
             env.insert(name, value.clone());
@@ -254,6 +346,9 @@ fn fetch(
         Some(value) => value.clone(),
         None => std::env::var(name).ok(),
     });
+    // Said in the MFA prompt: the person did not ask for this, a cd did.
+    let dir = file.parent().unwrap_or(file);
+    crate::mfa::set_purpose(format!("profile {} for {}", project.profile, dir.display()));
     let req = Request {
         profile: project.profile.clone(),
         token_code: None,
@@ -369,7 +464,6 @@ fn render(
     env: &BTreeMap<&'static str, Option<String>>,
     state: &State,
     deadline: Option<u64>,
-    now: SystemTime,
 ) -> Result<String> {
     let mut changes = Changes::default();
     for name in all_vars() {
@@ -381,7 +475,7 @@ fn render(
     }
     let mut out = shell.export(&changes)?;
     out.push_str(&shell.state(&state.to_json()));
-    out.push_str(&shell.deadline(deadline, now));
+    out.push_str(&shell.deadline(deadline));
     Ok(out)
 }
 
@@ -395,18 +489,17 @@ mod tests {
         env.insert("AWS_PROFILE", Some("it's".to_string()));
         env.insert("AWS_ACCESS_KEY_ID", None);
         let state = State::default();
-        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1000);
         assert_eq!(
-            render(&shell::Bash, &env, &state, Some(30), now).unwrap(),
+            render(&shell::Bash, &env, &state, Some(30)).unwrap(),
             "unset AWS_ACCESS_KEY_ID\nexport AWS_PROFILE='it'\\''s'\n__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=$((SECONDS + 30))\n"
         );
         assert_eq!(
-            render(&shell::Fish, &env, &state, None, now).unwrap(),
+            render(&shell::Fish, &env, &state, None).unwrap(),
             "if set -q AWS_ACCESS_KEY_ID; set -e -g AWS_ACCESS_KEY_ID; end\nset -gx AWS_PROFILE 'it\\'s'\nset -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline ''\n"
         );
         assert_eq!(
-            render(&shell::Fish, &BTreeMap::new(), &state, Some(30), now).unwrap(),
-            "set -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline 1030\n"
+            render(&shell::Fish, &BTreeMap::new(), &state, Some(30)).unwrap(),
+            "set -gu __awsmfa_state '{\"v\":1}'\n__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + 30)\n"
         );
     }
 

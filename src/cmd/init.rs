@@ -1,11 +1,13 @@
 //! `awsmfa init SHELL`: the prompt hook, to eval from the shell's rc file.
 //!
 //! This file owns only finding the path of this binary, so that the hook
-//! runs the awsmfa that rendered it, whatever PATH says later; the scripts
-//! and their quoting are the shell's ([`crate::shell::Hook::init`]).
+//! runs the awsmfa that rendered it, whatever PATH says later, and saying
+//! how to load the shell function when `awsmfa use` or `reload` reach the
+//! binary; the scripts and their quoting are the shell's
+//! ([`crate::shell::Hook::init`]).
 
 use super::{print, Context};
-use crate::cli::InitArgs;
+use crate::cli::{HookShell, InitArgs};
 use crate::error::{Error, Result};
 use crate::shell;
 use std::process::ExitCode;
@@ -20,4 +22,31 @@ pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
         ))
     })?;
     print(&shell::for_hook(args.shell).init(exe))
+}
+
+/// `awsmfa use` / `awsmfa reload` reached the binary: the shell function is
+/// not loaded (a program cannot change its shell's environment).
+pub fn not_loaded(verb: &str) -> Result<ExitCode> {
+    let load = |shell: HookShell| {
+        let hook = shell::for_hook(shell);
+        hook.apply(&format!("awsmfa init {}", hook.name()))
+    };
+    let running = std::env::var("SHELL").ok().and_then(|path| {
+        let name = path.rsplit('/').next().unwrap_or_default().to_string();
+        clap::ValueEnum::from_str(&name, false).ok()
+    });
+    let how = match running {
+        Some(shell) => format!("`{}`", load(shell)),
+        None => format!(
+            "`{}` (zsh: `{}`, fish: `{}`)",
+            load(HookShell::Bash),
+            load(HookShell::Zsh),
+            load(HookShell::Fish)
+        ),
+    };
+    Err(Error::Usage(format!(
+        "`awsmfa {verb}` changes this shell's environment, which only the shell function \
+         from `awsmfa init` can do, and it is not loaded here; load it with {how} at the end \
+         of your shell's rc file, or in this shell now"
+    )))
 }

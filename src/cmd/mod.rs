@@ -66,6 +66,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cache(args) => cache::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Init(args) => init::run(&ctx, args),
+        Command::Use(_) => init::not_loaded("use"),
+        Command::Reload => init::not_loaded("reload"),
         Command::Hook(args) => hook::run(&ctx, args),
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),

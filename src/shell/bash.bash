@@ -5,10 +5,15 @@
 #
 # Before each prompt it exports the credentials of the profile named by the
 # nearest trusted .awsmfa.toml, removes them when you leave, and refreshes
-# them before they expire. A prompt with nothing to do runs no process at
-# all: it compares $PWD with the last directory seen and $SECONDS with a
-# deadline, both in shell arithmetic. awsmfa itself runs only when one of
-# them changed.
+# them before they expire; before each command (the DEBUG trap) it refreshes
+# credentials whose deadline passed while the prompt waited. A prompt or a
+# command with nothing to do runs no process at all: it compares $PWD with
+# the last directory seen and $SECONDS with a deadline, both in shell
+# arithmetic. awsmfa itself runs only when one of them changed.
+#
+# It also defines the shell function `awsmfa`: `awsmfa use PROFILE` and
+# `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
+# `awsmfa reload` looks again after a failure or a Ctrl-C.
 #
 # __AWSMFA_EXE__ stands for the awsmfa that printed this file.
 
@@ -20,6 +25,16 @@ __awsmfa_pwd=
 : "${__awsmfa_deadline=}" "${__awsmfa_state=}"
 \builtin export -n __awsmfa_pwd __awsmfa_deadline __awsmfa_state
 
+# The awsmfa that printed this hook; if an upgrade moved or removed it, the
+# one on PATH (`command` skips the function below), so open shells survive.
+__awsmfa_exe() {
+  if [[ -x __AWSMFA_EXE__ ]]; then
+    __AWSMFA_EXE__ "$@"
+  else
+    \command awsmfa "$@"
+  fi
+}
+
 __awsmfa_hook() {
   \builtin local __awsmfa_rc=$?
   if [[ $PWD != "${__awsmfa_pwd-}" ]] ||
@@ -30,37 +45,69 @@ __awsmfa_hook() {
   \builtin return "$__awsmfa_rc"
 }
 
+# Run by the DEBUG trap before every simple command: with nothing due, one
+# test and no process. Not while completing (Tab), nor in a subshell, where
+# new credentials would be lost, nor before the prompt hook, which looks
+# itself. bash restores $? after the trap, and `$_` is this call's last
+# argument, the one it was given.
+__awsmfa_preexec() {
+  if [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)) &&
+    [[ -z ${COMP_LINE-} && $BASH_COMMAND != __awsmfa_hook ]] && ((BASH_SUBSHELL == 0)); then
+    # Status 0 whatever awsmfa's: with extdebug a failing trap would skip
+    # the user's command.
+    __awsmfa_apply || :
+  fi
+}
+
+# Returns awsmfa's exit status.
 __awsmfa_apply() {
-  \builtin local __awsmfa_out
+  \builtin local __awsmfa_out __awsmfa_rc=0
   # Recorded before awsmfa runs: if it fails or is interrupted, the next
-  # prompt does not try again at once (a cd does; a refresh retries in 60 s).
+  # prompt does not try again at once (a cd or `awsmfa reload` does; a
+  # refresh retries in 60 s).
   __awsmfa_pwd=$PWD
   [[ -z ${__awsmfa_deadline-} ]] || __awsmfa_deadline=$((SECONDS + 60))
   # printf is a builtin: the state is written into the pipe, never in argv.
-  # `|| :` so that `set -e` in the user's shell survives a failing awsmfa.
-  __awsmfa_out=$(\builtin printf '%s' "${__awsmfa_state-}" | __AWSMFA_EXE__ hook bash) || :
+  # `|| rc=$?` so that `set -e` in the user's shell survives a failing awsmfa.
+  __awsmfa_out=$(\builtin printf '%s' "${__awsmfa_state-}" | __awsmfa_exe hook bash) || __awsmfa_rc=$?
   # Ctrl-C must not leave half of the new environment applied.
   \builtin trap -- '' SIGINT
   \builtin eval -- "$__awsmfa_out"
   \builtin trap - SIGINT
   # In case `set -a` exported what eval assigned.
   \builtin export -n __awsmfa_pwd __awsmfa_state __awsmfa_deadline
+  \builtin return "$__awsmfa_rc"
 }
 
-# `awsmfa status` also reports this shell's MFA session (on stdin, like the
-# hook); after `awsmfa allow` or `deny` the next prompt looks again. The
-# `function` keyword keeps an alias named awsmfa from being expanded here.
+# `awsmfa use` applies `awsmfa env` in this shell; `awsmfa reload` looks
+# again now; `awsmfa status` also reports this shell's MFA session (on
+# stdin, like the hook); after `awsmfa allow` or `deny` the next prompt
+# looks again. Every form returns awsmfa's exit status. The `function`
+# keyword keeps an alias named awsmfa from being expanded here.
 function awsmfa {
-  \builtin local __awsmfa_rc
-  if [[ ${1-} == status ]]; then
+  \builtin local __awsmfa_rc=0 __awsmfa_out
+  case ${1-} in
+  use)
     \builtin shift
-    \builtin printf '%s' "${__awsmfa_state-}" | __AWSMFA_EXE__ status --shell-state "$@"
-    __awsmfa_rc=$?
-  else
-    __AWSMFA_EXE__ "$@"
-    __awsmfa_rc=$?
+    # Nothing is applied unless awsmfa succeeded: `awsmfa use x && cmd`
+    # runs cmd only with x's credentials.
+    __awsmfa_out=$(__awsmfa_exe env --shell bash "$@") || \builtin return
+    \builtin trap -- '' SIGINT
+    \builtin eval -- "$__awsmfa_out"
+    \builtin trap - SIGINT
+    ;;
+  reload)
+    __awsmfa_apply || __awsmfa_rc=$?
+    ;;
+  status)
+    \builtin shift
+    \builtin printf '%s' "${__awsmfa_state-}" | __awsmfa_exe status --shell-state "$@" || __awsmfa_rc=$?
+    ;;
+  *)
+    __awsmfa_exe "$@" || __awsmfa_rc=$?
     case ${1-} in allow | deny) __awsmfa_pwd= ;; esac
-  fi
+    ;;
+  esac
   \builtin return "$__awsmfa_rc"
 }
 
@@ -83,5 +130,32 @@ __awsmfa_install() {
     esac
   fi
 }
+
+# The DEBUG trap, keeping the one already there (run after ours, so its
+# status is the trap's, as extdebug wants). Where bash-preexec (atuin,
+# starship...) owns the trap, join its preexec_functions instead: it would
+# replace ours.
+__awsmfa_install_preexec() {
+  \builtin local __awsmfa_prior=
+  if \builtin declare -F __bp_preexec_invoke_exec >/dev/null; then
+    [[ " ${preexec_functions[*]-} " == *" __awsmfa_preexec "* ]] ||
+      preexec_functions+=(__awsmfa_preexec)
+    \builtin return 0
+  fi
+  # __awsmfa_t: `trap -- 'COMMAND' DEBUG`, quoted for reuse.
+  [[ $__awsmfa_t != *__awsmfa_preexec* ]] || \builtin return 0
+  if [[ -n $__awsmfa_t ]]; then
+    __awsmfa_t=${__awsmfa_t#trap -- }
+    \builtin eval "__awsmfa_prior=${__awsmfa_t% DEBUG}"
+  fi
+  # shellcheck disable=SC2016 # expanded when the trap runs
+  \builtin trap -- '__awsmfa_preexec "$_"'"${__awsmfa_prior:+$'\n'$__awsmfa_prior}" DEBUG
+}
+
 __awsmfa_install
-\builtin unset -f __awsmfa_install
+# Read here, not in a function: there the DEBUG trap does not show. A
+# command substitution of `trap` shows this shell's traps (once, at load).
+__awsmfa_t=$(\builtin trap -p DEBUG)
+__awsmfa_install_preexec
+\builtin unset -f __awsmfa_install __awsmfa_install_preexec
+\builtin unset __awsmfa_t

@@ -4,11 +4,19 @@
 #     awsmfa init fish | source
 #
 # On each cd and before each prompt it exports the credentials of the
-# profile named by the nearest trusted .awsmfa.toml, removes them when you
-# leave, and refreshes them before they expire. fish has no builtin clock:
-# outside a project nothing runs at all (a $PWD compare), inside one a single
-# `date +%s` per prompt checks the refresh deadline; awsmfa itself runs only
-# on a cd or when that deadline has passed.
+# profile named by the nearest trusted .awsmfa.toml and removes them when
+# you leave; before each command (fish_preexec) it refreshes them when their
+# deadline has passed. A prompt or a command with nothing to do runs no
+# process at all: at a prompt a $PWD compare; before a command, with a
+# profile active, a deadline compared with a clock read by builtins (fish
+# has no $SECONDS). The deadline is looked at before commands only, where
+# the credentials are used: a prompt costs the same with a profile active
+# as without. awsmfa itself runs only on a cd or when that deadline has
+# passed.
+#
+# It also defines the function `awsmfa`: `awsmfa use PROFILE` and
+# `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
+# `awsmfa reload` looks again after a failure or a Ctrl-C.
 #
 # __AWSMFA_EXE__ stands for the awsmfa that printed this file.
 
@@ -23,22 +31,77 @@ if status is-interactive
     set -gu __awsmfa_state $__awsmfa_state
     set -gu __awsmfa_deadline $__awsmfa_deadline
 
+    # __awsmfa_tick sets __awsmfa_now, whole seconds on a clock that only
+    # goes forward, without starting a process: Linux's /proc/uptime read
+    # by the builtin `read` (time since boot, suspend included); elsewhere
+    # fish 3.5's `path mtime` (a file's time plus the time since it);
+    # older fish only has `date`. The deadline is on the same clock.
+    if test -r /proc/uptime
+        function __awsmfa_tick
+            read -d . -g __awsmfa_now __awsmfa_frac </proc/uptime
+        end
+        # The check before each command (below) with the read inline: the
+        # function call would be a third of its cost.
+        function __awsmfa_on_preexec --on-event fish_preexec --description 'awsmfa: refresh before a command'
+            test -n "$__awsmfa_deadline"; or return 0
+            read -d . -g __awsmfa_now __awsmfa_frac </proc/uptime
+            test $__awsmfa_now -lt $__awsmfa_deadline; or __awsmfa_apply
+        end
+    else if builtin -q path
+        function __awsmfa_tick
+            set -g __awsmfa_now (math (path mtime /) + (path mtime -R /))
+        end
+    else
+        function __awsmfa_tick
+            set -g __awsmfa_now (command date +%s)
+        end
+    end
+    set -gu __awsmfa_now 0
+    set -gu __awsmfa_frac 0
+    # A deadline kept from before this `source` may be on another clock
+    # (an older hook's): due now, so the next prompt sets it anew.
+    if test -n "$__awsmfa_deadline"
+        __awsmfa_tick
+        set -g __awsmfa_deadline $__awsmfa_now
+    end
+
+    # The awsmfa that printed this hook; if an upgrade moved or removed it,
+    # the one on PATH (`command` skips the function below).
+    function __awsmfa_exe
+        if test -x __AWSMFA_EXE__
+            __AWSMFA_EXE__ $argv
+        else
+            command awsmfa $argv
+        end
+    end
+
+    # Returns awsmfa's exit status.
     function __awsmfa_apply --description 'awsmfa: update credentials for this directory'
         # Recorded before awsmfa runs: if it fails or is interrupted, the
-        # next prompt does not try again at once (a cd does).
+        # next prompt does not try again at once (a cd or `awsmfa reload`
+        # does; a refresh retries in 60 s).
         set -g __awsmfa_pwd $PWD
+        if test -n "$__awsmfa_deadline"
+            __awsmfa_tick
+            set -g __awsmfa_deadline (math $__awsmfa_now + 60)
+        end
         # printf is a builtin: the state goes into the pipe, never in argv.
         # On failure awsmfa still prints what to apply (e.g. leaving a
         # project), so its output is used whatever its exit status.
-        set -l out (printf '%s' "$__awsmfa_state" | __AWSMFA_EXE__ hook fish | string collect)
-        if test -n "$out"
-            # Ctrl-C must not leave half of the new environment applied:
-            # while a handler for SIGINT exists, fish cancels nothing.
-            function __awsmfa_hold_sigint --on-signal SIGINT
-            end
-            printf '%s\n' "$out" | source
-            functions --erase __awsmfa_hold_sigint
+        set -l out (printf '%s' "$__awsmfa_state" | __awsmfa_exe hook fish | string collect)
+        set -l rc $pipestatus[2]
+        __awsmfa_source "$out"
+        return $rc
+    end
+
+    # Ctrl-C must not leave half of the new environment applied: while a
+    # handler for SIGINT exists, fish cancels nothing.
+    function __awsmfa_source
+        test -n "$argv[1]"; or return 0
+        function __awsmfa_hold_sigint --on-signal SIGINT
         end
+        printf '%s\n' "$argv[1]" | source
+        functions --erase __awsmfa_hold_sigint
     end
 
     function __awsmfa_on_pwd --on-variable PWD --description 'awsmfa: cd hook'
@@ -51,29 +114,45 @@ if status is-interactive
         set -l rc $status
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
-        else if test -n "$__awsmfa_deadline"
-            set -l now (command date +%s)
-            if test "$now" -ge "$__awsmfa_deadline" 2>/dev/null
-                # Retry a failed refresh in a minute, not at every prompt.
-                set -g __awsmfa_deadline (math $now + 60)
-                __awsmfa_apply
-            end
         end
         return $rc
     end
 
-    # `awsmfa status` also reports this shell's MFA session (on stdin, like
-    # the hook); after `awsmfa allow` or `deny` the next prompt looks again.
-    function awsmfa --description 'awsmfa, with the prompt hook state for `status`'
-        if test "$argv[1]" = status
-            printf '%s' "$__awsmfa_state" | __AWSMFA_EXE__ status --shell-state $argv[2..-1]
-        else
-            __AWSMFA_EXE__ $argv
+    # Before each command line: the refresh deadline. With nothing due, no
+    # process. (Defined above where the clock is /proc/uptime.)
+    if not functions -q __awsmfa_on_preexec
+        function __awsmfa_on_preexec --on-event fish_preexec --description 'awsmfa: refresh before a command'
+            test -n "$__awsmfa_deadline"; or return 0
+            __awsmfa_tick
+            test $__awsmfa_now -lt $__awsmfa_deadline; or __awsmfa_apply
         end
-        set -l rc $status
-        if contains -- "$argv[1]" allow deny
-            set -g __awsmfa_pwd ''
+    end
+
+    # `awsmfa use` applies `awsmfa env` here, and nothing unless it
+    # succeeded (`awsmfa use x; and cmd` runs cmd only with x's
+    # credentials); `awsmfa reload` looks again now; `awsmfa status` also
+    # reports this shell's MFA session (on stdin, like the hook); after
+    # `awsmfa allow` or `deny` the next prompt looks again. Every form
+    # returns awsmfa's exit status.
+    function awsmfa --description 'awsmfa, with `use`, `reload` and the prompt hook state for `status`'
+        switch "$argv[1]"
+            case use
+                set -l out (__awsmfa_exe env --shell fish $argv[2..-1] | string collect)
+                set -l rc $pipestatus[1]
+                test $rc -eq 0; or return $rc
+                __awsmfa_source "$out"
+                return 0
+            case reload
+                __awsmfa_apply
+            case status
+                printf '%s' "$__awsmfa_state" | __awsmfa_exe status --shell-state $argv[2..-1]
+            case '*'
+                __awsmfa_exe $argv
+                set -l rc $status
+                if contains -- "$argv[1]" allow deny
+                    set -g __awsmfa_pwd ''
+                end
+                return $rc
         end
-        return $rc
     end
 end

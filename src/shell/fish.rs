@@ -1,13 +1,12 @@
 //! fish: inside single quotes `\'` and `\\` are escapes (unlike POSIX), and
 //! everything else, newlines included, is literal. The prompt hook is
-//! `fish.fish`, run on `--on-variable PWD` and `--on-event fish_prompt`;
-//! fish has no `$SECONDS`, so its deadline is a time since the epoch.
+//! `fish.fish`, run on `--on-variable PWD`, `--on-event fish_prompt` and
+//! `fish_preexec`; fish has no `$SECONDS`, so its deadline is on the clock
+//! the hook's `__awsmfa_tick` reads with builtins.
 
 use super::{Hook, Shell, Statements};
 use crate::error::Result;
-use crate::store::epoch;
 use crate::vars::Changes;
-use std::time::SystemTime;
 
 pub struct Fish;
 
@@ -48,9 +47,11 @@ impl Hook for Fish {
     fn state(&self, json: &str) -> String {
         format!("set -gu __awsmfa_state {}\n", quote(json))
     }
-    fn deadline(&self, secs: Option<u64>, now: SystemTime) -> String {
+    fn deadline(&self, secs: Option<u64>) -> String {
         match secs {
-            Some(secs) => format!("set -gu __awsmfa_deadline {}\n", epoch(now) + secs),
+            Some(secs) => {
+                format!("__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + {secs})\n")
+            }
             None => "set -gu __awsmfa_deadline ''\n".to_string(),
         }
     }

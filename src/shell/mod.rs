@@ -28,7 +28,6 @@ pub use zsh::Zsh;
 use crate::cli::{Format, HookShell};
 use crate::error::{Error, Result};
 use crate::vars::Changes;
-use std::time::SystemTime;
 
 /// In every hook script, the awsmfa that prints it: a valid command word in
 /// every shell, so the raw file passes shellcheck, `zsh -n` and
@@ -64,8 +63,9 @@ pub trait Hook: Shell {
     /// unexported `__awsmfa_state`.
     fn state(&self, json: &str) -> String;
     /// The statement that sets the shell's `__awsmfa_deadline`: the next
-    /// look in `secs` seconds from `now`, or none while nothing is active.
-    fn deadline(&self, secs: Option<u64>, now: SystemTime) -> String;
+    /// look in `secs` seconds, on the shell's own clock, or none while
+    /// nothing is active.
+    fn deadline(&self, secs: Option<u64>) -> String;
 
     /// The hook script, running the awsmfa at `exe` whatever PATH says later.
     fn init(&self, exe: &str) -> String {
@@ -182,22 +182,21 @@ mod tests {
 
     #[test]
     fn hook_lines_per_shell() {
-        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1000);
         let json = r#"{"v":1}"#;
         for shell in [&Bash as &dyn Hook, &Zsh] {
             assert_eq!(shell.state(json), "__awsmfa_state='{\"v\":1}'\n");
             assert_eq!(
-                shell.deadline(Some(30), now),
+                shell.deadline(Some(30)),
                 "__awsmfa_deadline=$((SECONDS + 30))\n"
             );
-            assert_eq!(shell.deadline(None, now), "__awsmfa_deadline=\n");
+            assert_eq!(shell.deadline(None), "__awsmfa_deadline=\n");
         }
         assert_eq!(Fish.state(json), "set -gu __awsmfa_state '{\"v\":1}'\n");
         assert_eq!(
-            Fish.deadline(Some(30), now),
-            "set -gu __awsmfa_deadline 1030\n"
+            Fish.deadline(Some(30)),
+            "__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + 30)\n"
         );
-        assert_eq!(Fish.deadline(None, now), "set -gu __awsmfa_deadline ''\n");
+        assert_eq!(Fish.deadline(None), "set -gu __awsmfa_deadline ''\n");
         assert_eq!(
             Bash.apply("awsmfa init bash"),
             "eval \"$(awsmfa init bash)\""

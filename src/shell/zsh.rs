@@ -4,7 +4,6 @@
 use super::{posix, Hook, Posix, Shell};
 use crate::error::Result;
 use crate::vars::Changes;
-use std::time::SystemTime;
 
 pub struct Zsh;
 
@@ -30,7 +29,7 @@ impl Hook for Zsh {
     fn state(&self, json: &str) -> String {
         posix::state(json)
     }
-    fn deadline(&self, secs: Option<u64>, _now: SystemTime) -> String {
+    fn deadline(&self, secs: Option<u64>) -> String {
         posix::deadline(secs)
     }
 }

@@ -8,10 +8,16 @@
 #
 # On each cd (chpwd) and before each prompt (precmd) it exports the
 # credentials of the profile named by the nearest trusted .awsmfa.toml,
-# removes them when you leave, and refreshes them before they expire. A
-# prompt with nothing to do runs no process at all: it compares $PWD with the
-# last directory seen and $SECONDS with a deadline, both in shell arithmetic.
-# awsmfa itself runs only when one of them changed.
+# removes them when you leave, and refreshes them before they expire; before
+# each command (preexec) it refreshes credentials whose deadline passed while
+# the prompt waited. A prompt or a command with nothing to do runs no process
+# at all: it compares $PWD with the last directory seen and $SECONDS with a
+# deadline, both in shell arithmetic. awsmfa itself runs only when one of
+# them changed.
+#
+# It also defines the shell function `awsmfa`: `awsmfa use PROFILE` and
+# `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
+# `awsmfa reload` looks again after a failure or a Ctrl-C.
 #
 # __AWSMFA_EXE__ stands for the awsmfa that printed this file.
 
@@ -21,6 +27,16 @@
 # the deadline survive a second `source` of ~/.zshrc; the directory does not,
 # so the next prompt looks again.
 typeset -g +x __awsmfa_pwd='' __awsmfa_deadline="${__awsmfa_deadline-}" __awsmfa_state="${__awsmfa_state-}"
+
+# The awsmfa that printed this hook; if an upgrade moved or removed it, the
+# one on PATH (`command` skips the function below), so open shells survive.
+__awsmfa_exe() {
+  if [[ -x __AWSMFA_EXE__ ]]; then
+    __AWSMFA_EXE__ "$@"
+  else
+    \command awsmfa "$@"
+  fi
+}
 
 __awsmfa_precmd() {
   \builtin local __awsmfa_rc=$?
@@ -37,37 +53,69 @@ __awsmfa_chpwd() {
   __awsmfa_precmd
 }
 
+# Before each command line: with nothing due, one test and no process.
+__awsmfa_preexec() {
+  if [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); then
+    __awsmfa_apply
+  fi
+  \builtin return 0
+}
+
+# Returns awsmfa's exit status.
 __awsmfa_apply() {
   # zsh's own defaults whatever the user's options (KSH_ARRAYS, SH_WORD_SPLIT,
   # NO_UNSET, ALL_EXPORT...), and LOCAL_TRAPS: the user's INT trap comes
   # back when this function returns.
   \builtin emulate -L zsh
-  \builtin local __awsmfa_out
+  \builtin local __awsmfa_out __awsmfa_rc=0
   # Recorded before awsmfa runs: if it fails or is interrupted, the next
-  # prompt does not try again at once (a cd does; a refresh retries in 60 s).
+  # prompt does not try again at once (a cd or `awsmfa reload` does; a
+  # refresh retries in 60 s).
   __awsmfa_pwd=$PWD
   [[ -z $__awsmfa_deadline ]] || __awsmfa_deadline=$((SECONDS + 60))
   # printf is a builtin: the state is written into the pipe, never in argv.
-  __awsmfa_out=$(\builtin printf '%s' "$__awsmfa_state" | __AWSMFA_EXE__ hook zsh) || :
+  __awsmfa_out=$(\builtin printf '%s' "$__awsmfa_state" | __awsmfa_exe hook zsh) || __awsmfa_rc=$?
   # Ctrl-C must not leave half of the new environment applied.
+  \builtin trap -- '' INT
+  \builtin eval -- "$__awsmfa_out"
+  \builtin return "$__awsmfa_rc"
+}
+
+# `awsmfa use PROFILE` / `awsmfa use --unset`: `awsmfa env` applied here,
+# and nothing unless it succeeded (`awsmfa use x && cmd` runs cmd only with
+# x's credentials).
+__awsmfa_use() {
+  \builtin emulate -L zsh
+  \builtin local __awsmfa_out
+  __awsmfa_out=$(__awsmfa_exe env --shell zsh "$@") || \builtin return
   \builtin trap -- '' INT
   \builtin eval -- "$__awsmfa_out"
 }
 
-# `awsmfa status` also reports this shell's MFA session (on stdin, like the
-# hook); after `awsmfa allow` or `deny` the next prompt looks again. The
-# `function` keyword keeps an alias named awsmfa from being expanded here.
+# `awsmfa use` and `awsmfa reload` (look again now) work here; `awsmfa
+# status` also reports this shell's MFA session (on stdin, like the hook);
+# after `awsmfa allow` or `deny` the next prompt looks again. Every form
+# returns awsmfa's exit status. The `function` keyword keeps an alias named
+# awsmfa from being expanded here.
 function awsmfa {
-  \builtin local __awsmfa_rc
-  if [[ ${1-} == status ]]; then
+  \builtin local __awsmfa_rc=0
+  case ${1-} in
+  use)
     \builtin shift
-    \builtin printf '%s' "${__awsmfa_state-}" | __AWSMFA_EXE__ status --shell-state "$@"
-    __awsmfa_rc=$?
-  else
-    __AWSMFA_EXE__ "$@"
-    __awsmfa_rc=$?
+    __awsmfa_use "$@" || __awsmfa_rc=$?
+    ;;
+  reload)
+    __awsmfa_apply || __awsmfa_rc=$?
+    ;;
+  status)
+    \builtin shift
+    \builtin printf '%s' "${__awsmfa_state-}" | __awsmfa_exe status --shell-state "$@" || __awsmfa_rc=$?
+    ;;
+  *)
+    __awsmfa_exe "$@" || __awsmfa_rc=$?
     case ${1-} in allow | deny) __awsmfa_pwd= ;; esac
-  fi
+    ;;
+  esac
   \builtin return "$__awsmfa_rc"
 }
 
@@ -75,3 +123,4 @@ function awsmfa {
 \builtin autoload -Uz add-zsh-hook
 add-zsh-hook precmd __awsmfa_precmd
 add-zsh-hook chpwd __awsmfa_chpwd
+add-zsh-hook preexec __awsmfa_preexec

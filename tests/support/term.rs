@@ -25,12 +25,23 @@ impl<'w> Term<'w> {
     /// world's environment plus `env`, at a 230x50 terminal. `None` when
     /// tmux is missing ([`super::require`]: a failure under `CI=true`).
     pub fn start(w: &'w World, command: &str, env: &[(&str, &str)]) -> Option<Term<'w>> {
+        Term::start_named(w, "tmux", command, env)
+    }
+
+    /// As [`Term::start`], on a server of its own named `name`, for tests
+    /// that keep several terminals open in one world.
+    pub fn start_named(
+        w: &'w World,
+        name: &str,
+        command: &str,
+        env: &[(&str, &str)],
+    ) -> Option<Term<'w>> {
         if !require_tools(&["tmux"]) {
             return None;
         }
         let t = Term {
             w,
-            socket: w.path("tmux.sock"),
+            socket: w.path(&format!("{name}.sock")),
         };
         let mut c = t.command();
         c.args(["new-session", "-d", "-x", "230", "-y", "50", command]);

@@ -1,0 +1,613 @@
+//! The prompt hook as a person lives with it every day, in the
+//! real bash, zsh and fish through a terminal (tmux): what it says on
+//! entering and leaving, the refresh before a command, no process on a
+//! prompt or a command with nothing due (strace), `awsmfa reload` after a
+//! Ctrl-C at the MFA prompt, `awsmfa use`, and an upgrade that moves the
+//! binary under open shells.
+
+use crate::hooks::{aws_vars, bin, calls, fake_awsmfa, Projects};
+use crate::support::check::parse_env;
+use crate::support::term::Term;
+use crate::support::*;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Sh {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Sh {
+    fn name(self) -> &'static str {
+        match self {
+            Sh::Bash => "bash",
+            Sh::Zsh => "zsh",
+            Sh::Fish => "fish",
+        }
+    }
+    const ALL: [Sh; 3] = [Sh::Bash, Sh::Zsh, Sh::Fish];
+}
+
+/// An interactive shell at a terminal ([`Term`]), reading `rc`.
+struct Pane<'a> {
+    w: &'a World,
+    sh: Sh,
+    term: Term<'a>,
+    n: Cell<usize>,
+}
+
+impl<'a> Pane<'a> {
+    /// `sh` reading `rc`, started through `wrap` (e.g. strace) if given;
+    /// `None` when tmux or the shell is missing (see [`require`]).
+    fn start(w: &'a World, sh: Sh, rc: &str, wrap: &str) -> Option<Pane<'a>> {
+        if !require_tools(&[sh.name()]) {
+            return None;
+        }
+        let rc_dir = w.path(&format!("rc-{}", sh.name()));
+        std::fs::create_dir_all(&rc_dir).unwrap();
+        let file = rc_dir.join(match sh {
+            Sh::Bash => "bashrc",
+            Sh::Zsh => ".zshrc",
+            Sh::Fish => "config.fish",
+        });
+        std::fs::write(&file, rc).unwrap();
+        let file = file.display();
+        let cmd = match sh {
+            Sh::Bash => format!("{wrap} bash --rcfile '{file}' -i"),
+            Sh::Zsh => format!("{wrap} zsh -i"),
+            Sh::Fish => format!("{wrap} fish --no-config --private -i -C \"source '{file}'\""),
+        };
+        // SHELL names the shell, as a login shell's would (tmux would set
+        // its own default shell's).
+        let shell = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+            .map(|d| d.join(sh.name()))
+            .find(|f| f.exists())
+            .unwrap();
+        let cmd = format!("env SHELL='{}' {cmd}", shell.display());
+        let zdotdir = rc_dir.display().to_string();
+        let name = format!("tmux-{}", sh.name());
+        let term = Term::start_named(w, &name, &cmd, &[("ZDOTDIR", &zdotdir)])?;
+        Some(Pane {
+            w,
+            sh,
+            term,
+            n: Cell::new(0),
+        })
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        self.term.keys(keys);
+    }
+
+    fn line(&self, text: &str) {
+        self.term.line(text);
+    }
+
+    fn screen(&self) -> String {
+        self.term.screen()
+    }
+
+    #[track_caller]
+    fn wait_for(&self, what: &str, n: usize) {
+        self.term.wait_for_count(what, n);
+    }
+
+    /// Run `cmd` as one command line; its stdout and stderr.
+    fn step(&self, cmd: &str) -> String {
+        self.n.set(self.n.get() + 1);
+        let out = self
+            .w
+            .path(&format!("{}-step{}", self.sh.name(), self.n.get()));
+        let tmp = format!("{}.tmp", out.display());
+        let line = match self.sh {
+            Sh::Fish => format!(
+                "begin; {cmd}; end > '{tmp}' 2>&1; mv '{tmp}' '{}'",
+                out.display()
+            ),
+            _ => format!(
+                "{{ {cmd}; }} > '{tmp}' 2>&1; mv '{tmp}' '{}'",
+                out.display()
+            ),
+        };
+        self.line(&line);
+        let end = Instant::now() + Duration::from_secs(90);
+        while !out.exists() {
+            assert!(
+                Instant::now() < end,
+                "{:?}: `{cmd}` did not finish:\n{}",
+                self.sh,
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::fs::read_to_string(&out).unwrap()
+    }
+
+    fn env(&self) -> BTreeMap<String, String> {
+        parse_env(&self.step("env"))
+    }
+
+    /// `export NAME=VALUE` in this shell's syntax.
+    fn export(&self, name: &str, value: &str) {
+        self.line(&match self.sh {
+            Sh::Fish => format!("set -gx {name} {value}"),
+            _ => format!("export {name}={value}"),
+        });
+    }
+
+    fn status(&self) -> &'static str {
+        if self.sh == Sh::Fish {
+            "$status"
+        } else {
+            "$?"
+        }
+    }
+}
+
+/// The README's prompt examples (the profile in the prompt, no process),
+/// then the hook of the awsmfa at `exe`.
+fn rc(sh: Sh, exe: &str) -> String {
+    match sh {
+        Sh::Bash => format!(
+            "PS1='${{AWSMFA_PROFILE:+($AWSMFA_PROFILE) }}\\$ '\neval \"$('{exe}' init bash)\"\n"
+        ),
+        Sh::Zsh => format!(
+            "setopt PROMPT_SUBST\nPS1='${{AWSMFA_PROFILE:+($AWSMFA_PROFILE) }}%# '\neval \"$('{exe}' init zsh)\"\n"
+        ),
+        Sh::Fish => format!(
+            "set -g fish_greeting ''\nfunction fish_prompt\n    set -q AWSMFA_PROFILE; and printf '(%s) ' $AWSMFA_PROFILE\n    printf '> '\nend\n'{exe}' init fish | source\n"
+        ),
+    }
+}
+
+// ------------------------------------------------- 1, 2, 11: announce, preexec
+
+/// Entering says which profile, account and expiry; a refresh says
+/// nothing and happens before a command typed at a prompt drawn before the
+/// deadline; leaving says so; AWSMFA_QUIET silences both lines. The prompt
+/// shows the profile (the README's PS1 examples).
+fn announce_and_refresh_before_the_command(sh: Sh) {
+    // dev's 15-minute credentials enter this window 5 s after each fetch.
+    let p = Projects::new(Some("14m55s"));
+    let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    t.line("cd dev");
+    // 15 minutes, shown in whole minutes: 15m, or 14m a second later.
+    let entered = format!("awsmfa: exported dev (account {}, expires in 1", p.account);
+    t.wait_for(&entered, 1);
+    assert!(
+        t.screen().contains(&format!("{entered}5m)"))
+            || t.screen().contains(&format!("{entered}4m)")),
+        "{}",
+        t.screen()
+    );
+    // The prompt shows the profile.
+    t.wait_for("(dev) ", 1);
+    let key = t.env()["AWS_ACCESS_KEY_ID"].clone();
+    // The deadline passes while the prompt waits: the next command line
+    // itself must run with new credentials (zsh preexec, fish_preexec,
+    // bash's DEBUG trap), not only the one after it.
+    std::thread::sleep(Duration::from_secs(6));
+    let env = t.env();
+    assert_ne!(env["AWS_ACCESS_KEY_ID"], key, "{sh:?}: refreshed too late");
+    assert_eq!(env["AWSMFA_PROFILE"], "dev");
+    // Silent: still the one line, and no MFA code.
+    assert_eq!(t.screen().matches("awsmfa: ").count(), 1, "{}", t.screen());
+    assert_eq!(p.mfa_calls(), 1);
+
+    t.line("cd ..");
+    t.wait_for("awsmfa: removed the credentials of dev", 1);
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
+
+    // Quiet: the same changes, no lines.
+    t.export("AWSMFA_QUIET", "1");
+    t.line("cd dev");
+    assert_eq!(t.env()["AWSMFA_PROFILE"], "dev");
+    t.line("cd ..");
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
+    let screen = t.screen();
+    assert_eq!(screen.matches("awsmfa: ").count(), 2, "{screen}");
+    assert_eq!(p.mfa_calls(), 1);
+}
+
+#[test]
+fn bash_announces_and_refreshes_before_the_command() {
+    announce_and_refresh_before_the_command(Sh::Bash);
+}
+
+#[test]
+fn zsh_announces_and_refreshes_before_the_command() {
+    announce_and_refresh_before_the_command(Sh::Zsh);
+}
+
+#[test]
+fn fish_announces_and_refreshes_before_the_command() {
+    announce_and_refresh_before_the_command(Sh::Fish);
+}
+
+/// `announce = false` in config.toml (the user's own setting, in a separate
+/// process: no override variable) turns the lines off; failures still
+/// print one line, naming the retry.
+#[test]
+fn announce_false_in_config_and_the_failure_line() {
+    let p = Projects::new(None);
+    let dir = p.w.home().join("prod");
+    let o =
+        p.w.awsmfa(&["hook", "bash"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+    let line = format!("awsmfa: exported prod (account {}, expires in ", p.account);
+    assert!(
+        [format!("{line}1h)\n"), format!("{line}59m)\n")].contains(&stderr(&o)),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        p.w.path("config/awsmfa/config.toml"),
+        "cache = false\nannounce = false\n",
+    )
+    .unwrap();
+    let o =
+        p.w.awsmfa(&["hook", "bash"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert!(stdout(&o).contains("AWS_ACCESS_KEY_ID"));
+    // A failure: one line, with `awsmfa reload`, whatever the setting
+    // (here STS accepts connections and never answers).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let o =
+        p.w.awsmfa(&["hook", "bash"])
+            .current_dir(p.w.home().join("dev"))
+            .env("AWS_ENDPOINT_URL", &url)
+            .env("AWSMFA_TIMEOUT", "2")
+            .output()
+            .unwrap();
+    assert_eq!(o.status.code(), Some(6));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("awsmfa: error: could not reach STS at {url}"))
+            && err.ends_with("; `awsmfa reload` tries again\n"),
+        "{err}"
+    );
+    // A configuration error names its own fix instead.
+    let d = p.project("other", "profile = \"dev\"\naccount = \"000000000000\"\n");
+    ok(&p.w.run(&["allow", &d.to_string_lossy()]));
+    let o =
+        p.w.awsmfa(&["hook", "bash"])
+            .current_dir(&d)
+            .output()
+            .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!stderr(&o).contains("reload"), "{}", stderr(&o));
+}
+
+// ------------------------------------------------------ 2, 3: no process
+
+/// The statements a fake awsmfa prints: a profile active, its deadline
+/// `delta` seconds away on the shell's clock.
+fn active(sh: Sh, delta: i64) -> String {
+    match sh {
+        Sh::Fish => format!(
+            "set -gx AWSMFA_PROFILE x\n__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + {delta})"
+        ),
+        _ => format!("export AWSMFA_PROFILE=x\n__awsmfa_deadline=$((SECONDS + {delta}))"),
+    }
+}
+
+fn process_syscalls(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| {
+            ["execve(", "clone(", "clone3(", "fork(", "vfork("]
+                .iter()
+                .any(|c| l.contains(c))
+        })
+        // fish's own threads (highlighting, autosuggestions) are not processes.
+        .filter(|l| !l.contains("CLONE_THREAD"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// With a profile active and its deadline ahead, N prompts and N commands
+/// (builtins) start no process at all: strace -f on the shell counts every
+/// fork, clone and exec, and PATH holds nothing (fish finds no `date`).
+/// With the deadline behind, the same lines run awsmfa before each command
+/// (and, in bash and zsh, at each prompt too): the checks are live.
+fn no_process_per_prompt_or_command(sh: Sh) {
+    if !require_tools(&["strace"]) {
+        return;
+    }
+    const N: usize = 25;
+    let due = if sh == Sh::Fish { N } else { 2 * N };
+    for (delta, want) in [(100_000, 0), (-1, due)] {
+        let w = World::offline();
+        let (fake, log) = fake_awsmfa(&w, &active(sh, delta));
+        let fake = fake.to_string_lossy().into_owned();
+        let init = ok(&w.run(&["init", sh.name()])).replace(
+            &awsmfa::shell::posix::quote(&bin()),
+            &awsmfa::shell::posix::quote(&fake),
+        );
+        std::fs::write(w.path("init"), init).unwrap();
+        let rc = match sh {
+            Sh::Fish => format!(
+                "set -g fish_greeting ''\nfunction fish_prompt; printf 'P> '; end\nsource '{}'\nset -gx PATH\n",
+                w.path("init").display()
+            ),
+            Sh::Zsh => format!("PS1='P> '\n. '{}'\nPATH=\n", w.path("init").display()),
+            Sh::Bash => format!("PS1='P> '\n. '{}'\nPATH=\n", w.path("init").display()),
+        };
+        let trace = w.path("strace.log");
+        let wrap = format!(
+            "strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o '{}'",
+            trace.display()
+        );
+        let Some(t) = Pane::start(&w, sh, &rc, &wrap) else {
+            return;
+        };
+        t.wait_for("P> ", 1);
+        // The first prompt ran the fake (a new directory): settled after it.
+        let start = Instant::now();
+        while calls(&log) < 1 {
+            assert!(start.elapsed() < Duration::from_secs(30), "{}", t.screen());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        t.line("true");
+        t.wait_for("P> ", 2);
+        let (before, calls_before) = (process_syscalls(&trace).len(), calls(&log));
+        for i in 0..N {
+            t.line("true");
+            t.wait_for("P> ", 3 + i);
+        }
+        let new: Vec<String> = process_syscalls(&trace).split_off(before);
+        let ran = calls(&log) - calls_before;
+        // Due: at least once before each command and once at each prompt
+        // (bash's DEBUG trap also fires before PROMPT_COMMAND's entries).
+        let live = if want == 0 { ran == 0 } else { ran >= want };
+        assert!(
+            live,
+            "{sh:?} delta {delta}: {ran} awsmfa calls\n{}",
+            t.screen()
+        );
+        if want == 0 {
+            assert_eq!(new, Vec::<String>::new(), "{sh:?}: processes started");
+        } else {
+            // Each run of awsmfa is one fork and one exec at least.
+            assert!(new.len() >= 2 * want, "{sh:?}: {new:?}");
+        }
+        assert!(!t.screen().contains("nknown command"), "{}", t.screen());
+        assert!(!t.screen().contains("not found"), "{}", t.screen());
+    }
+}
+
+#[test]
+fn bash_no_process_per_prompt_or_command() {
+    no_process_per_prompt_or_command(Sh::Bash);
+}
+
+#[test]
+fn zsh_no_process_per_prompt_or_command() {
+    no_process_per_prompt_or_command(Sh::Zsh);
+}
+
+#[test]
+fn fish_no_process_per_prompt_or_command() {
+    no_process_per_prompt_or_command(Sh::Fish);
+}
+
+/// bash keeps a DEBUG trap the user had before the hook, and the trap
+/// keeps `$?` and `$_`.
+#[test]
+fn bash_keeps_the_users_debug_trap() {
+    if !require_tools(&["bash"]) {
+        return;
+    }
+    let w = World::offline();
+    let (fake, _log) = fake_awsmfa(&w, "__awsmfa_deadline=");
+    let mine = w.path("mine.log");
+    let init = ok(&w.run(&["init", "bash"])).replace(
+        &awsmfa::shell::posix::quote(&bin()),
+        &awsmfa::shell::posix::quote(&fake.to_string_lossy()),
+    );
+    let rc = format!(
+        "PS1='P> '\ntrap 'echo \"$BASH_COMMAND\" >> {}' DEBUG\n{init}\n{init}\n",
+        mine.display()
+    );
+    let Some(t) = Pane::start(&w, Sh::Bash, &rc, "") else {
+        return;
+    };
+    t.wait_for("P> ", 1);
+    let out = t.step("echo a b c >/dev/null; false; echo \"rc=$?\"; trap -p DEBUG");
+    assert!(out.starts_with("rc=1\n"), "{out}");
+    assert_eq!(out.matches("__awsmfa_preexec").count(), 1, "{out}");
+    let log = std::fs::read_to_string(&mine).unwrap();
+    assert!(log.contains("echo a b c"), "{log}");
+    // Alone, the trap leaves `$_` as it was (the user's own trap above
+    // changes it, as it would without awsmfa).
+    let o = w
+        .command("bash")
+        .args([
+            "--norc",
+            "-c",
+            &format!("{init}\necho a b c >/dev/null; echo \"last=$_\""),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "last=c\n", "{}", stderr(&o));
+}
+
+// ------------------------------------------------------------ 4: reload
+
+/// Ctrl-C at the hook's MFA prompt: the prompt said why (profile and
+/// directory), the message names `awsmfa reload`, Enter does not ask
+/// again, `awsmfa reload` does.
+fn reload_after_ctrl_c(sh: Sh) {
+    let p = Projects::new(None);
+    let w = &p.w;
+    // No mfa_process: the code is asked for on the terminal.
+    let config = w
+        .read("config_file")
+        .lines()
+        .filter(|l| !l.starts_with("mfa_process"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    w.write_config(&config);
+    let Some(t) = Pane::start(w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    t.line("cd dev");
+    let dir = std::fs::canonicalize(w.home().join("dev")).unwrap();
+    t.wait_for(&format!("(profile dev for {}): ", dir.display()), 1);
+    t.keys(&["1", "2", "C-c"]);
+    t.wait_for(
+        "MFA prompt interrupted; nothing was changed; `awsmfa reload` tries again",
+        1,
+    );
+    t.line("");
+    t.line("true");
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
+    assert_eq!(
+        t.screen().matches("MFA code for").count(),
+        1,
+        "{}",
+        t.screen()
+    );
+    t.line("awsmfa reload");
+    t.wait_for("MFA code for", 2);
+    t.line("123456");
+    t.wait_for("awsmfa: exported dev", 1);
+    assert_eq!(
+        t.step(&format!("echo reload={}", t.status())),
+        "reload=0\n",
+        "{}",
+        t.screen()
+    );
+    assert_eq!(t.env()["AWSMFA_PROFILE"], "dev");
+}
+
+#[test]
+fn bash_reload_after_ctrl_c() {
+    reload_after_ctrl_c(Sh::Bash);
+}
+
+#[test]
+fn zsh_reload_after_ctrl_c() {
+    reload_after_ctrl_c(Sh::Zsh);
+}
+
+#[test]
+fn fish_reload_after_ctrl_c() {
+    reload_after_ctrl_c(Sh::Fish);
+}
+
+// --------------------------------------------------------------- 5: use
+
+/// `awsmfa use` applies credentials in the shell's own syntax and returns
+/// awsmfa's status: `awsmfa use nope && …` runs nothing.
+fn use_returns_the_status(sh: Sh) {
+    let p = Projects::new(None);
+    let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    let before = t.env();
+    let out = t.step(&format!(
+        "awsmfa use nope && echo RAN; echo rc={}",
+        t.status()
+    ));
+    assert!(!out.contains("RAN"), "{out}");
+    assert!(out.ends_with("rc=3\n"), "{out}");
+    // (fish writes a command substitution's stderr to the terminal, past
+    // the block's redirection.)
+    let why = "profile `nope` not found";
+    assert!(out.contains(why) || t.screen().contains(why), "{out}");
+    assert_eq!(aws_vars(&t.env()), aws_vars(&before));
+    let out = t.step(&format!(
+        "awsmfa use dev && echo RAN; echo rc={}",
+        t.status()
+    ));
+    assert!(out.ends_with("RAN\nrc=0\n"), "{out}");
+    let env = t.env();
+    assert_eq!(env["AWSMFA_PROFILE"], "dev");
+    let arn = t.step("awsmfa status --offline");
+    assert!(arn.contains("dev"), "{arn}");
+    let out = t.step(&format!("awsmfa use --unset; echo rc={}", t.status()));
+    assert_eq!(out, "rc=0\n");
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
+    // The binary itself (the function bypassed) says how to load it.
+    let out = t.step(&format!("'{}' use dev; echo rc={}", bin(), t.status()));
+    let load = match sh {
+        Sh::Fish => "awsmfa init fish | source".to_string(),
+        _ => format!("eval \"$(awsmfa init {})\"", sh.name()),
+    };
+    assert!(
+        out.contains("only the shell function") && out.ends_with("rc=2\n"),
+        "{out}"
+    );
+    assert!(out.contains(&load), "{sh:?}: {out}");
+    assert_eq!(p.mfa_calls(), 1);
+}
+
+#[test]
+fn bash_use_returns_the_status() {
+    use_returns_the_status(Sh::Bash);
+}
+
+#[test]
+fn zsh_use_returns_the_status() {
+    use_returns_the_status(Sh::Zsh);
+}
+
+#[test]
+fn fish_use_returns_the_status() {
+    use_returns_the_status(Sh::Fish);
+}
+
+// ----------------------------------------------------------- 10: upgrade
+
+/// An upgrade moves the binary (versioned install directories) while a
+/// shell is open: the hook falls back to the awsmfa on PATH.
+#[test]
+fn an_upgrade_that_moves_the_binary_keeps_open_shells_working() {
+    for sh in Sh::ALL {
+        let p = Projects::new(None);
+        let (v1, v2) = (p.w.path("v1"), p.w.path("v2"));
+        std::fs::create_dir_all(&v1).unwrap();
+        std::fs::create_dir_all(&v2).unwrap();
+        let old = v1.join("awsmfa");
+        // A hard link where the file systems allow (the debug binary is large).
+        if std::fs::hard_link(bin(), &old).is_err() {
+            std::fs::copy(bin(), &old).unwrap();
+        }
+        let path_line = match sh {
+            Sh::Fish => format!("set -gx PATH '{}' $PATH\n", v2.display()),
+            _ => format!("PATH='{}':$PATH\n", v2.display()),
+        };
+        let rc = format!("{path_line}{}", rc(sh, &old.to_string_lossy()));
+        let Some(t) = Pane::start(&p.w, sh, &rc, "") else {
+            return;
+        };
+        t.line("cd prod");
+        assert_eq!(t.env()["AWSMFA_PROFILE"], "prod", "{sh:?}");
+        std::fs::rename(&old, v2.join("awsmfa")).unwrap();
+        t.line("cd ../dev");
+        assert_eq!(t.env()["AWSMFA_PROFILE"], "dev", "{sh:?}: {}", t.screen());
+        t.line("cd ..");
+        assert!(!t.env().contains_key("AWSMFA_PROFILE"), "{sh:?}");
+        assert_eq!(
+            t.step(&format!("awsmfa reload; echo rc={}", t.status())),
+            "rc=0\n"
+        );
+        assert_eq!(p.mfa_calls(), 1, "{sh:?}");
+    }
+}
