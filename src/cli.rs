@@ -381,13 +381,13 @@ pub struct DoctorArgs {
 pub enum Format {
     /// POSIX `export NAME='value'` (bash, zsh, dash, ksh)
     Sh,
-    /// bash: `eval "$(awsmfa env …)"`
+    /// Like sh; bash reads it with `eval "$(awsmfa env …)"`
     Bash,
-    /// zsh: `eval "$(awsmfa env …)"`
+    /// Like sh; zsh reads it with `eval "$(awsmfa env …)"`
     Zsh,
-    /// fish: `awsmfa env … | source`
+    /// `set -gx NAME 'value'`; fish reads it with `awsmfa env … | source`
     Fish,
-    /// PowerShell `$Env:NAME = 'value'`: `… | Out-String | Invoke-Expression`
+    /// `$Env:NAME = 'value'`; PowerShell reads it with `… | Out-String | Invoke-Expression`
     #[value(alias = "pwsh")]
     Powershell,
     /// NAME='value' lines for .env files

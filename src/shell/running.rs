@@ -1,15 +1,23 @@
 //! Which shell awsmfa was started from: the default format of `awsmfa env`
 //! and the syntax of every hint that shows a statement to run. fish exports
 //! no variable of its own, so the process tree is asked first (on Linux,
-//! `/proc`: the nearest ancestor that is a shell, past `timeout`, `sudo`
-//! and the like), then `$SHELL` (the login shell), else POSIX `sh`.
+//! `/proc`: the parent, or past wrappers such as `timeout` and `sudo` the
+//! shell that ran them), then `$SHELL` (the login shell), else POSIX `sh`.
+//! Any other parent (a script's interpreter, make, a test runner) stops the
+//! look: the shell above it is not the one that reads the output.
 
 use super::{posix, Fish, Hook};
 use crate::cli::Format;
 
 /// How many ancestors to look through for a shell: enough for
-/// `eval "$(timeout 5 awsmfa env x)"`, not a walk to init.
+/// `eval "$(sudo timeout 5 awsmfa env x)"`, not a walk to init.
 const ANCESTORS: usize = 4;
+
+/// Programs that run awsmfa on a shell's behalf, output untouched.
+const WRAPPERS: &[&str] = &[
+    "timeout", "sudo", "doas", "env", "nice", "nohup", "time", "stdbuf", "ionice", "setsid",
+    "chrt", "taskset",
+];
 
 /// The running shell's format.
 pub fn running() -> Format {
@@ -49,7 +57,7 @@ fn from_ancestors() -> Option<Format> {
         if let Some(format) = by_name(&comm) {
             return Some(format);
         }
-        if parent <= 1 {
+        if parent <= 1 || !WRAPPERS.contains(&comm.as_str()) {
             return None;
         }
         pid = parent;
