@@ -55,7 +55,7 @@ pub enum Error {
         what: &'static str,
         hint: &'static str,
     },
-    #[error("{what} can last {} to {} ({min} to {max} seconds), and {} was asked for; choose a --duration (or duration_seconds) in that range", duration::human(*.min), duration::human(*.max), duration::human(*.secs))]
+    #[error("{what} can last {} to {} ({min} to {max} seconds), and {} was asked for; choose one in that range (--duration, the profile's duration_seconds, or duration in .awsmfa.toml)", duration::human(*.min), duration::human(*.max), duration::human(*.secs))]
     Duration {
         secs: u64,
         what: &'static str,

@@ -314,7 +314,7 @@ fn no_secret_reaches_any_file() {
     ));
     secrets.push(("ops token", ops["SessionToken"].as_str().unwrap().into()));
 
-    ok(&f.run(&["login", "alice"]));
+    ok(&f.run(&["login", "alice", "--force"]));
     let fresh = ok(&f.run(&["env", "alice"]));
     secrets.push(("new MFA session token", export(&fresh, "AWS_SESSION_TOKEN")));
     assert_eq!(f.codes(), 2, "the first session, then login's");

@@ -659,13 +659,16 @@ fn out_of_range_duration_is_refused_before_any_network() {
             "123456",
         ]);
         let err = fails(&o, 3);
-        assert!(err.contains("between"), "{profile} {duration}: {err}");
+        assert!(err.contains(" can last "), "{profile} {duration}: {err}");
         no_secrets(&err, &[FAKE_SECRET]);
     }
     // The same from the profile's duration_seconds.
     let w = offline_with(&format!("{OFFLINE_CONFIG}duration_seconds = 60\n"));
     let err = fails(&w.run(&["env", "prod", "--token-code", "123456"]), 3);
-    assert!(err.contains("between"), "{err}");
+    assert!(
+        err.contains("can last 15m to 12h (900 to 43200 seconds), and 1m was asked for"),
+        "{err}"
+    );
     let w = offline_with(&format!("{OFFLINE_CONFIG}duration_seconds = soon\n"));
     let err = fails(&w.run(&["env", "prod", "--token-code", "123456"]), 3);
     assert!(err.contains("duration_seconds"), "{err}");
