@@ -123,6 +123,27 @@ fn env_unset_restores_the_shells_own_values_in_bash_zsh_and_fish() {
     assert_eq!(codes(&w), 1);
 }
 
+/// After `env dev` exported dev's region, `exec prod` resolves prod's own
+/// region in the shell's environment, as `env prod` does.
+#[test]
+fn exec_after_env_gets_its_own_profiles_region() {
+    let w = world();
+    if !require_tools(&["bash"]) {
+        return;
+    }
+    let o = w
+        .command("bash")
+        .args(["--norc", "-e", "-c"])
+        .arg(
+            r#"unset AWS_REGION AWS_DEFAULT_REGION
+            eval "$(awsmfa env dev)"; echo "$AWS_REGION"
+            awsmfa exec prod sh -c 'echo "$AWS_REGION"'"#,
+        )
+        .output()
+        .unwrap();
+    assert_eq!(ok(&o), "eu-west-1\nap-south-1\n");
+}
+
 /// Attack: a crafted AWSMFA_SAVED (inherited, or set by a script) must not
 /// make `--unset` set anything but the AWS names it may restore, and a
 /// hostile value is restored as bytes, never run.

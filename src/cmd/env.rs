@@ -37,9 +37,7 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     }
     // As set, empty included: --unset puts back exactly that.
     let saved = Saved::before(|name| std::env::var(name).ok());
-    // Region and endpoint come from the shell's own values, not from what
-    // an earlier `env` exported for another profile.
-    let env = Env::from_fn(|name| saved.get(name).unwrap_or_else(|| std::env::var(name).ok()));
+    let env = own_env(&saved);
     let own_keys = var("AWSMFA_PROFILE").is_none() && var("AWS_ACCESS_KEY_ID").is_some();
     let obtained = obtain_in(&request(args.profile, args.fetch), &*ctx.store()?, &env)?;
     let mut changes = Changes::export(&obtained);
@@ -52,6 +50,12 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
         }
     }
     print(&shell.export(&changes)?)
+}
+
+/// The environment to resolve region and endpoint in: the shell's own
+/// values, not what an earlier `env` exported for another profile.
+pub(super) fn own_env(saved: &Saved) -> Env<'_> {
+    Env::from_fn(|name| saved.get(name).unwrap_or_else(|| std::env::var(name).ok()))
 }
 
 /// The `awsmfa env …` the user ran, for the hint: profile and `--shell`.

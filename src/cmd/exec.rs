@@ -8,8 +8,8 @@
 use super::{request, Context};
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
-use crate::obtain::obtain;
-use crate::vars::Changes;
+use crate::obtain::obtain_in;
+use crate::vars::{Changes, Saved};
 use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
@@ -80,10 +80,10 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     }
     // Before any prompt: a refused shell must not cost an MFA code.
     let target = Target::of(&args)?;
-    let obtained = obtain(
-        &request(Some(args.profile.clone()), args.fetch),
-        &*ctx.store()?,
-    )?;
+    // After `awsmfa env dev`, `exec prod` gets prod's region, not dev's.
+    let saved = Saved::before(|name| std::env::var(name).ok());
+    let req = request(Some(args.profile.clone()), args.fetch);
+    let obtained = obtain_in(&req, &*ctx.store()?, &super::env::own_env(&saved))?;
     let changes = Changes::export(&obtained);
     let mut cmd = target.command(&args.profile);
     for name in &changes.unset {
