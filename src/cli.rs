@@ -16,7 +16,8 @@ Examples:
 
 Exit codes: 0 ok, 1 other failure, 2 usage, 3 configuration, 4 MFA code,
 5 rejected by AWS, 6 STS unreachable, 7 refused to print secrets to a terminal,
-8 doctor found warnings, 9 doctor found failures.";
+8 doctor found warnings, 9 doctor found failures, 10 status: the credentials
+have expired, 126 exec: the command cannot be run, 127 exec: no such command.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,8 +31,17 @@ Exit codes: 0 ok, 1 other failure, 2 usage, 3 configuration, 4 MFA code,
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// `awsmfa --no-cache COMMAND`, as before the flag moved to the commands
+    /// it acts on ([`CacheArgs`]); hidden so help lists it only there.
+    #[arg(long, hide = true)]
+    pub no_cache: bool,
+}
+
+/// For the commands that read or write the session cache.
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
     /// Neither read nor write the encrypted session cache for this call
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_cache: bool,
 }
 
@@ -46,20 +56,24 @@ pub enum Command {
     /// code is asked for only when no cached MFA session can serve the
     /// profile. When stdout is a terminal nothing is printed (exit 7) unless
     /// --force is given; on any failure stdout is empty, so eval does nothing.
+    /// The values it replaces are kept in AWSMFA_SAVED (never a secret), and
+    /// --unset puts them back.
     #[command(
-        after_help = "Examples:\n  eval \"$(awsmfa env my-role)\"\n  awsmfa env my-role --shell fish | source\n  eval \"$(awsmfa env --unset)\""
+        after_help = "Examples:\n  eval \"$(awsmfa env my-role)\"         bash, zsh\n  awsmfa env my-role | source          fish\n  out=$(awsmfa env my-role) && eval \"$out\"   in scripts: stops on failure\n  eval \"$(awsmfa env --unset)\""
     )]
     Env(EnvArgs),
     /// Run a command with temporary credentials for a profile in its environment
     ///
     /// The command gets the same variables as `awsmfa env` and its exit
-    /// status is awsmfa's. With --server it gets no keys at all: awsmfa serves
+    /// status is awsmfa's (127: no such command, 126: it cannot be run).
+    /// With no command, $SHELL starts (AWSMFA_EXEC names the profile in it;
+    /// a second shell inside it is refused). With --server it gets no keys at all: awsmfa serves
     /// the role's credentials on a loopback endpoint
     /// (AWS_CONTAINER_CREDENTIALS_FULL_URI with a random token) and renews them
     /// from the MFA session for as long as that lives, so jobs longer than the
     /// one-hour role limit keep working.
     #[command(
-        after_help = "Examples:\n  awsmfa exec my-role -- aws s3 ls\n  awsmfa exec --server my-role -- terraform apply\n  awsmfa login my-user --duration 36h   # first: --server then runs up to 36h without a prompt"
+        after_help = "Examples:\n  awsmfa exec my-role aws s3 ls\n  awsmfa exec my-role                 # a shell; exit it to drop the credentials\n  awsmfa exec --server my-role -- terraform apply\n  awsmfa login my-user --duration 36h   # first: --server then runs up to 36h without a prompt"
     )]
     Exec(ExecArgs),
     /// Print credentials as credential_process JSON, for ~/.aws/config
@@ -117,14 +131,20 @@ pub enum Command {
     /// The profile this shell has (AWSMFA_PROFILE) and its .awsmfa.toml, the
     /// identity ARN from sts:GetCallerIdentity (not with --offline), and how
     /// long the role credentials and the MFA session have left.
-    #[command(after_help = "Example:\n  awsmfa status")]
+    #[command(
+        after_help = "Example:\n  awsmfa status\n\nExit status: 0 ok (or no credentials), 10 the credentials this shell exports have expired."
+    )]
     Status(StatusArgs),
     /// Start (or refresh) the MFA session for a profile, and nothing else
     ///
     /// Asks for the MFA code and keeps the session in the encrypted cache,
     /// printing nothing on stdout; later commands for any role built on that
-    /// user need no code until it expires (--duration, up to 36h).
-    #[command(after_help = "Example:\n  awsmfa login my-user")]
+    /// user need no code until it expires (--duration, up to 36h). While a
+    /// cached session is valid it says how long, and keeps it (--force: ask
+    /// for a new one).
+    #[command(
+        after_help = "Examples:\n  awsmfa login my-user\n  awsmfa login my-user --duration 36h --force"
+    )]
     Login(LoginArgs),
     /// Forget every cached session and the cache key
     ///
@@ -206,22 +226,27 @@ pub struct FetchArgs {
     /// Lifetime of the credentials: seconds or e.g. 15m, 1h, 12h
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     pub duration: Option<u64>,
-    /// AWS region for STS and for AWS_REGION (default: the profile's region)
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", help = REGION_HELP)]
     pub region: Option<String>,
 }
+
+/// The order `crate::reach::region` follows.
+const REGION_HELP: &str = "AWS region for STS and for AWS_REGION (default: $AWS_REGION, then $AWS_DEFAULT_REGION, then the profile's region; STS in us-east-1 when none is set)";
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
     #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: Option<String>,
-    /// Output format
-    #[arg(long, short, value_enum, default_value_t = Format::Sh)]
-    pub shell: Format,
+    /// Output format (default: the shell awsmfa runs in, else sh)
+    #[arg(long, short, value_enum)]
+    pub shell: Option<Format>,
     #[command(flatten)]
     pub fetch: FetchArgs,
-    /// Print statements that remove every variable awsmfa sets
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// Print statements that remove the variables awsmfa set and restore
+    /// the ones it replaced (from AWSMFA_SAVED)
     #[arg(long, conflicts_with_all = ["token_code", "duration"])]
     pub unset: bool,
     /// Print secrets even when stdout is a terminal
@@ -236,14 +261,21 @@ pub struct ExecArgs {
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Serve refreshing credentials to the command from a local endpoint
     /// instead of putting keys in its environment (for jobs longer than 1h).
     /// AWSMFA_SERVER_REFRESH=DURATION caps the lifetime it announces for
     /// each credential, so the command's SDK fetches new ones that often
     #[arg(long)]
     pub server: bool,
-    /// The command and its arguments
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    /// The command and its arguments (`--` before it is optional); none:
+    /// $SHELL
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<OsString>,
 }
 
@@ -254,6 +286,8 @@ pub struct ProcessArgs {
     pub profile: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Print the credentials JSON even when stdout is a terminal
     #[arg(long)]
     pub force: bool,
@@ -309,8 +343,19 @@ pub struct LoginArgs {
     /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
     #[arg(add = ArgValueCandidates::new(names::candidates))]
     pub profile: Option<String>,
-    #[command(flatten)]
-    pub fetch: FetchArgs,
+    /// Current MFA code (6 digits), or `-` to read it from stdin; default: the
+    /// profile's mfa_process, else a prompt on the terminal
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
+    /// Lifetime of the MFA session (not of any role's credentials): seconds
+    /// or e.g. 1h, 12h, 36h; default 12h
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    pub duration: Option<u64>,
+    #[arg(long, value_name = "REGION", help = REGION_HELP)]
+    pub region: Option<String>,
+    /// Ask for a new code even while a cached session is still valid
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -402,6 +447,8 @@ pub struct RotateArgs {
     /// Current MFA code, when IAM policies demand MFA
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// How long to wait for AWS to accept the new key before undoing the
     /// rotation (new keys take seconds to propagate)
     #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "1m")]
@@ -428,9 +475,13 @@ pub struct DoctorArgs {
 pub enum Format {
     /// POSIX `export NAME='value'` (bash, zsh, dash, ksh)
     Sh,
+    /// Like sh; bash reads it with `eval "$(awsmfa env …)"`
     Bash,
+    /// Like sh; zsh reads it with `eval "$(awsmfa env …)"`
     Zsh,
+    /// `set -gx NAME 'value'`; fish reads it with `awsmfa env … | source`
     Fish,
+    /// `$Env:NAME = 'value'`; PowerShell reads it with `… | Out-String | Invoke-Expression`
     #[value(alias = "pwsh")]
     Powershell,
     /// NAME='value' lines for .env files

@@ -26,6 +26,12 @@ pub mod exit {
     pub const DOCTOR_WARN: u8 = 8;
     /// `awsmfa doctor` found something broken.
     pub const DOCTOR_FAIL: u8 = 9;
+    /// `awsmfa status`: the credentials this shell exports have expired.
+    pub const EXPIRED: u8 = 10;
+    /// `awsmfa exec`: the command exists but cannot be run (as shells say).
+    pub const CANNOT_RUN: u8 = 126;
+    /// `awsmfa exec`: no such command (as shells say).
+    pub const NOT_FOUND: u8 = 127;
     /// Ctrl-C, as a shell reports a SIGINT death.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -49,9 +55,9 @@ pub enum Error {
         what: &'static str,
         hint: &'static str,
     },
-    #[error("invalid duration {value:?} for {what}: must be between {min} and {max} seconds ({})", humanize(*.min, *.max))]
+    #[error("{what} can last {} to {} ({min} to {max} seconds), and {} was asked for; choose one in that range (--duration, the profile's duration_seconds, or duration in .awsmfa.toml)", duration::human(*.min), duration::human(*.max), duration::human(*.secs))]
     Duration {
-        value: String,
+        secs: u64,
         what: &'static str,
         min: u64,
         max: u64,
@@ -92,9 +98,11 @@ pub enum Error {
     NoTerminal { serial: String },
     #[error("MFA code must be exactly 6 digits (got {len} characters); nothing was sent to AWS")]
     BadTokenFormat { len: usize },
-    #[error("MFA code was rejected by AWS for {serial}: {}", rejected_hint(*.skew))]
+    #[error("MFA code {}was rejected by AWS for {serial}: {}", from_process(.process), rejected_hint(*.skew, .process))]
     MfaRejected {
         serial: String,
+        /// The `mfa_process` program that printed the code, if one did.
+        process: Option<String>,
         /// Seconds this machine's clock is behind STS's, when measured.
         skew: Option<i64>,
     },
@@ -135,14 +143,21 @@ pub enum Error {
     },
 
     // --- refused to print secrets (exit 7) ---
-    #[error("refusing to print credentials to a terminal (they would stay in scrollback); run `eval \"$(awsmfa env{args})\"`, or add --force")]
-    StdoutIsTerminal { args: String },
+    /// `run`: the statement that applies them in the user's shell.
+    #[error("refusing to print credentials to a terminal (they would stay in scrollback); run `{run}`, or add --force")]
+    StdoutIsTerminal { run: String },
     #[error("refusing to print credentials to a terminal (they would stay in scrollback); `awsmfa process` is for an SDK: set `credential_process = awsmfa process {profile}` in ~/.aws/config, or add --force")]
     ProcessToTerminal { profile: String },
 
     // --- usage (exit 2) ---
     #[error("{0}")]
     Usage(String),
+
+    // --- exec's command (exit 127 and 126, as shells say) ---
+    #[error("command `{name}` not found; check its spelling and PATH")]
+    CommandNotFound { name: String },
+    #[error("cannot run `{name}`: {why}")]
+    CannotRun { name: String, why: String },
 
     // --- anything else (exit 1) ---
     #[error("{0}")]
@@ -194,6 +209,8 @@ impl Error {
             Unreachable { .. } | IamUnreachable { .. } | NotAws { .. } => exit::NETWORK,
             StdoutIsTerminal { .. } | ProcessToTerminal { .. } => exit::TERMINAL,
             Usage(_) => exit::USAGE,
+            CommandNotFound { .. } => exit::NOT_FOUND,
+            CannotRun { .. } => exit::CANNOT_RUN,
             Other(_) | Io { .. } | KeyCount { .. } => exit::FAILURE,
             Rotation { cause, .. } => cause.exit_code(),
         }
@@ -318,6 +335,7 @@ impl Error {
         match f {
             Failure::MfaRejected { skew } => Error::MfaRejected {
                 serial: at.serial.unwrap_or("the MFA device").to_string(),
+                process: None,
                 skew,
             },
             Failure::BadCredentials { code, message } => Error::BadCredentials {
@@ -360,15 +378,25 @@ impl Error {
 
 /// Why a code may have been refused: a skewed clock first (codes from a
 /// phone then never work), else a stale code or another device's serial.
-fn rejected_hint(skew: Option<i64>) -> String {
-    match skew {
-        Some(s) if clock::judge(s) > clock::Drift::Fine => format!(
+fn rejected_hint(skew: Option<i64>, process: &Option<String>) -> String {
+    match (skew, process) {
+        (Some(s), _) if clock::judge(s) > clock::Drift::Fine => format!(
             "this machine's clock is {}, so its idea of the current code differs from AWS's; sync the clock (NTP), then try again",
             clock::describe_skew(s)
         ),
+        (_, Some(_)) => "check that mfa_process gives the code of the device `mfa_serial` names (its secret, its clock), or remove mfa_process to be asked".to_string(),
         _ => "check the code is current and the device matches `mfa_serial`, then try again"
             .to_string(),
     }
+}
+
+/// "from mfa_process `ykman` ": a code the user did not type says where it
+/// came from, so they look there and not at their phone.
+fn from_process(process: &Option<String>) -> String {
+    process
+        .as_ref()
+        .map(|p| format!("from mfa_process `{p}` "))
+        .unwrap_or_default()
 }
 
 fn suggest(similar: &[String]) -> String {
@@ -383,8 +411,4 @@ fn suggest(similar: &[String]) -> String {
                 .join(" or ")
         ),
     }
-}
-
-fn humanize(min: u64, max: u64) -> String {
-    format!("{} to {}", duration::human(min), duration::human(max))
 }

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
 /// hold escape sequences, so it is printed plain and cleaned line by line.
 fn usage(err: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
+    let err = suggest(err);
     let code = ExitCode::from(err.exit_code().clamp(0, 255) as u8);
     match err.kind() {
         ErrorKind::DisplayHelp
@@ -36,4 +37,38 @@ fn usage(err: clap::Error) -> ExitCode {
         _ => awsmfa::term::note_lines(&err.render().to_string()),
     }
     code
+}
+
+/// An unknown subcommand's suggestion, by edit distance (OSA, as for profile names) over
+/// the visible subcommands (a swap or a missing letter is one edit), in place
+/// of clap's; clap's stays when none is that close, or for a nested one.
+fn suggest(mut err: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use clap::CommandFactory;
+    if err.kind() != ErrorKind::InvalidSubcommand {
+        return err;
+    }
+    let Some(ContextValue::String(typed)) = err.get(ContextKind::InvalidSubcommand) else {
+        return err;
+    };
+    let typed = typed.clone();
+    let top_level = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|a| a == typed);
+    let limit = (typed.chars().count() / 3).max(1);
+    let command = awsmfa::cli::Cli::command();
+    let best = command
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| (strsim::osa_distance(&typed, c.get_name()), c.get_name()))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d);
+    if let (true, Some((_, name))) = (top_level, best) {
+        err.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::Strings(vec![name.to_string()]),
+        );
+    }
+    err
 }

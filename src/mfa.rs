@@ -68,6 +68,21 @@ impl Source {
         matches!(self, Source::Prompt)
     }
 
+    /// `err` as this source's: a code rejected by AWS names the
+    /// `mfa_process` that printed it, since the user did not type it.
+    pub fn own(&self, err: Error) -> Error {
+        match (self, err) {
+            (Source::Process { cmd, .. }, Error::MfaRejected { serial, skew, .. }) => {
+                Error::MfaRejected {
+                    serial,
+                    skew,
+                    process: Some(program_of(cmd).to_string()),
+                }
+            }
+            (_, err) => err,
+        }
+    }
+
     /// One code, checked to be six digits. `attempt` counts from 1.
     pub fn code(&self, serial: &str, attempt: u32) -> Result<String> {
         match self {
@@ -93,11 +108,12 @@ fn process_timeout() -> Result<Duration> {
     }
 }
 
-/// A TOTP code: exactly six ASCII digits, surrounding whitespace ignored.
+/// A TOTP code: exactly six ASCII digits, surrounding whitespace and the
+/// spaces inside ignored (authenticator apps show `123 456`).
 pub fn validate(raw: &str) -> Result<String> {
-    let code = raw.trim();
+    let code: String = raw.trim().chars().filter(|&c| c != ' ').collect();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(code.to_string())
+        Ok(code)
     } else {
         Err(Error::BadTokenFormat {
             len: code.chars().count(),
@@ -109,7 +125,7 @@ pub fn validate(raw: &str) -> Result<String> {
 /// that is not six digits included (the user did not type it).
 fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
     let fail = |why: String| Error::MfaProcess {
-        program: cmd.split_whitespace().next().unwrap_or(cmd).to_string(),
+        program: program_of(cmd).to_string(),
         why,
     };
     let argv = shell_words::split(cmd).map_err(|e| fail(format!("cannot parse it: {e}")))?;
@@ -134,6 +150,12 @@ fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
         )),
         other => other,
     })
+}
+
+/// The program `mfa_process` names, for messages (never its arguments:
+/// they may hold a secret's name or path).
+fn program_of(cmd: &str) -> &str {
+    cmd.split_whitespace().next().unwrap_or(cmd)
 }
 
 /// Why [`supervise`] gave no output.
@@ -449,6 +471,7 @@ mod tests {
     #[test]
     fn six_digits_only() {
         assert_eq!(validate(" 123456\n").unwrap(), "123456");
+        assert_eq!(validate("123 456").unwrap(), "123456");
         for bad in ["12345", "1234567", "12345a", "", "١٢٣٤٥٦", "12 456"] {
             assert!(
                 matches!(validate(bad), Err(Error::BadTokenFormat { .. })),

@@ -387,7 +387,7 @@ fn assume_with_code(
         crate::term::note(format_args!(
             "awsmfa: {} asks for {}, more than the 1h AWS allows for a role assumed from an MFA session; assuming it directly with the MFA code instead",
             first.role_arn,
-            humantime::format_duration(Duration::from_secs(plan.duration))
+            crate::duration::human(plan.duration)
         ));
     }
     // Signed with temporary keys it is role chaining, capped at 1h.
@@ -434,7 +434,7 @@ fn assume_hops(plan: &Plan, sts: &LazySts, start: Start) -> Result<(Credentials,
             crate::term::note(format_args!(
                 "awsmfa: {} is assumed with temporary credentials, which AWS caps at 1h; asking for 1h instead of {}",
                 hop.role_arn,
-                humantime::format_duration(Duration::from_secs(wanted))
+                crate::duration::human(wanted)
             ));
         }
         let (next, role_arn) = sts
@@ -501,11 +501,33 @@ fn get_mfa_session(
     Ok((key, session))
 }
 
-/// `awsmfa login`: a new MFA session for the profile's source identity,
-/// whatever is stored.
-pub fn login(req: &Request, store: &dyn Store) -> Result<(EntryKey, Credentials)> {
+/// What `awsmfa login` did.
+pub enum Login {
+    /// A live session was already stored, and kept (no `--force`).
+    Kept(EntryKey, Credentials),
+    /// A new session, from a new code.
+    New(EntryKey, Credentials),
+}
+
+/// `awsmfa login`: a new MFA session for the profile's source identity
+/// (`req.duration` is the session's life, whatever the profile is), unless
+/// one is stored and not `force`.
+pub fn login(req: &Request, store: &dyn Store, force: bool) -> Result<Login> {
     let profiles = Profiles::load_for(&req.profile)?;
-    let plan = plan(&profiles, req, &Env::process())?;
+    // The chain's roles play no part: only the session is started, so the
+    // role's bounds on duration do not apply.
+    let role_free = Request {
+        duration: None,
+        ..req.clone()
+    };
+    let mut plan = plan(&profiles, &role_free, &Env::process())?;
+    plan.roles.clear();
+    plan.duration = check(
+        req.duration.unwrap_or(DEFAULT_SESSION),
+        "an MFA session (GetSessionToken)",
+        sts::SESSION_MIN,
+        sts::SESSION_MAX,
+    )?;
     let mfa = plan.mfa.as_ref().ok_or_else(|| Error::Usage(format!(
         "profile `{}` has no mfa_serial (on it or its source profile), so there is no MFA session to start; run `awsmfa setup {}`",
         req.profile, plan.source_profile
@@ -516,8 +538,16 @@ pub fn login(req: &Request, store: &dyn Store) -> Result<(EntryKey, Credentials)
             plan.source_profile
         )));
     }
+    let key = EntryKey::Session {
+        source_profile: plan.source_profile.clone(),
+        serial: mfa.serial.clone(),
+    };
+    if let Some(live) = store.load(&key).filter(|_| !force) {
+        return Ok(Login::Kept(key, live));
+    }
     let sts = LazySts::new(&plan);
-    get_mfa_session(&plan, mfa, store, &sts, false)
+    let (key, session) = get_mfa_session(&plan, mfa, store, &sts, false)?;
+    Ok(Login::New(key, session))
 }
 
 /// Run an MFA-bearing call, asking again (at a terminal only) when the code
@@ -545,7 +575,7 @@ fn with_code<T>(
             store.code_used(&mfa.serial, &code);
             Ok(out)
         });
-        match outcome {
+        match outcome.map_err(|e| mfa.source.own(e)) {
             Err(
                 err @ (Error::MfaRejected { .. }
                 | Error::BadTokenFormat { .. }
@@ -585,7 +615,7 @@ fn check(value: u64, what: &'static str, min: u64, max: u64) -> Result<u64> {
         Ok(value)
     } else {
         Err(Error::Duration {
-            value: humantime::format_duration(Duration::from_secs(value)).to_string(),
+            secs: value,
             what,
             min,
             max,

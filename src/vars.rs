@@ -3,8 +3,9 @@
 
 use crate::obtain::Obtained;
 use aws_smithy_types::date_time::{DateTime, Format};
+use std::collections::BTreeMap;
 
-/// Every variable awsmfa may set; `--unset` removes all of them.
+/// Every variable awsmfa may set (and the prompt hook restores on leaving).
 pub const MANAGED: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -25,6 +26,78 @@ pub const KEYS: &[&str] = &[
     "AWS_SESSION_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
 ];
+
+/// Where `awsmfa env` keeps the shell's own values of what it replaced, for
+/// `env --unset` to put back (JSON: name to value, null for unset).
+pub const SAVED: &str = "AWSMFA_SAVED";
+
+/// What [`SAVED`] may hold and `--unset` may set: never a key (it would be
+/// copied into every child's environment), never a name from outside (a
+/// crafted AWSMFA_SAVED must not make `--unset` set PATH or LD_PRELOAD).
+pub const RESTORABLE: &[&str] = &[
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+];
+
+/// More than four region and profile names ever need.
+const SAVED_MAX: usize = 16 * 1024;
+
+/// The shell's own values of [`RESTORABLE`] from before `awsmfa env`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Saved(BTreeMap<&'static str, Option<String>>);
+
+impl Saved {
+    /// What `env` records now: the record an earlier `env` left while its
+    /// credentials are still in place (so a second `env` does not record
+    /// the first one's values as the shell's), else `var`'s values.
+    pub fn before(var: impl Fn(&str) -> Option<String>) -> Saved {
+        if var("AWSMFA_PROFILE").is_some() {
+            if let Some(saved) = var(SAVED).as_deref().and_then(Saved::parse) {
+                return saved;
+            }
+        }
+        Saved(RESTORABLE.iter().map(|&n| (n, var(n))).collect())
+    }
+
+    /// A record as [`Saved::to_json`] wrote it; anything else is None.
+    pub fn parse(text: &str) -> Option<Saved> {
+        if text.len() > SAVED_MAX {
+            return None;
+        }
+        let map: BTreeMap<String, Option<String>> = serde_json::from_str(text).ok()?;
+        let known = RESTORABLE
+            .iter()
+            .filter_map(|&n| Some((n, map.get(n)?.clone())));
+        Some(Saved(known.collect()))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// The shell's own value of `name`, when recorded.
+    pub fn get(&self, name: &str) -> Option<Option<String>> {
+        self.0.get(name).cloned()
+    }
+
+    /// `--unset`: awsmfa's own variables go, the recorded ones come back.
+    /// Without a record only what is awsmfa's alone goes: a region may be
+    /// the user's.
+    pub fn restore(saved: Option<&Saved>) -> Changes {
+        let mut unset: Vec<&'static str> = KEYS.to_vec();
+        unset.extend(["AWSMFA_PROFILE", SAVED]);
+        let mut set = Vec::new();
+        for (&name, value) in saved.map(|s| &s.0).into_iter().flatten() {
+            match value {
+                Some(v) => set.push((name, v.clone())),
+                None => unset.push(name),
+            }
+        }
+        Changes { set, unset }
+    }
+}
 
 /// What to set and what to remove, in output order.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -75,6 +148,7 @@ impl Changes {
         Changes { set, unset }
     }
 
+    /// Every variable in [`MANAGED`] removed.
     pub fn remove_all() -> Self {
         Changes {
             set: Vec::new(),
@@ -90,4 +164,37 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
     DateTime::from_secs(DateTime::from(t).secs())
         .fmt(Format::DateTime)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_holds_only_what_it_may_restore() {
+        let crafted = r#"{"AWS_PROFILE":"dev","PATH":"/tmp/evil","AWS_SECRET_ACCESS_KEY":"x","AWS_REGION":null}"#;
+        let saved = Saved::parse(crafted).unwrap();
+        let changes = Saved::restore(Some(&saved));
+        assert_eq!(changes.set, vec![("AWS_PROFILE", "dev".to_string())]);
+        assert!(changes.unset.contains(&"AWS_REGION"));
+        assert!(!changes.unset.contains(&"PATH"));
+        assert!(Saved::parse(&"x".repeat(SAVED_MAX + 1)).is_none());
+        assert!(Saved::parse("not json").is_none());
+    }
+
+    #[test]
+    fn a_second_env_keeps_the_first_record() {
+        let first = r#"{"AWS_PROFILE":"mine"}"#;
+        let env = |n: &str| match n {
+            "AWSMFA_PROFILE" => Some("dev".to_string()),
+            SAVED => Some(first.to_string()),
+            "AWS_REGION" => Some("from-dev".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            Saved::before(env).get("AWS_PROFILE"),
+            Some(Some("mine".into()))
+        );
+        assert_eq!(Saved::before(env).get("AWS_REGION"), None);
+    }
 }

@@ -314,7 +314,7 @@ fn no_secret_reaches_any_file() {
     ));
     secrets.push(("ops token", ops["SessionToken"].as_str().unwrap().into()));
 
-    ok(&f.run(&["login", "alice"]));
+    ok(&f.run(&["login", "alice", "--force"]));
     let fresh = ok(&f.run(&["env", "alice"]));
     secrets.push(("new MFA session token", export(&fresh, "AWS_SESSION_TOKEN")));
     assert_eq!(f.codes(), 2, "the first session, then login's");
@@ -638,8 +638,10 @@ fn login_refreshes_the_mfa_session_alone() {
     ok(&f.run(&["env", "prod"]));
     assert_eq!(f.codes(), 1, "roles use the session login made");
 
-    // login asks again even while the session is valid.
+    // While the session is valid login keeps it; --force asks again.
     ok(&f.run(&["login", "dev"]));
+    assert_eq!(f.codes(), 1, "a valid session is kept");
+    ok(&f.run(&["login", "dev", "--force"]));
     assert_eq!(
         f.codes(),
         2,
@@ -711,7 +713,7 @@ fn a_code_used_once_is_refused_locally_the_second_time() {
     ok(&f.run(&["login", "alice", "--token-code", "314159"]));
     // Nothing listens at the endpoint now: exit 4, not 6, proves that no
     // request was attempted for the reused code.
-    let o = f.run_offline(&["login", "alice", "--token-code", "314159"]);
+    let o = f.run_offline(&["login", "alice", "--force", "--token-code", "314159"]);
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("wait for the next code"),

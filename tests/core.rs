@@ -329,11 +329,15 @@ fn bash_zsh_and_sh_are_posix_exports() {
 // --- --unset ---------------------------------------------------------------
 
 /// Names a shell script's output sets: evaluated after the credentials,
-/// `--unset` must leave none of them behind.
+/// `--unset` (run in that shell, so it sees AWSMFA_SAVED) must leave none
+/// of them behind but the shell's own regions, back at their own values.
 #[test]
 fn unset_removes_everything_in_bash_zsh_and_fish() {
     let w = World::new();
     w.standard(&["dev"]);
+    let bin = crate::support::awsmfa_bin().display().to_string();
+    // The world's shell has these itself (base_env): they come back.
+    let own = |n: &str| n == "AWS_REGION" || n == "AWS_DEFAULT_REGION";
     for (shell, args) in [
         ("bash", vec!["--norc", "-e", "-u", "-o", "pipefail", "-c"]),
         ("zsh", vec!["--no-rcs", "-e", "-u", "-c"]),
@@ -342,7 +346,7 @@ fn unset_removes_everything_in_bash_zsh_and_fish() {
             continue;
         }
         let set = ok(&w.run(&["env", "dev", "--shell", shell, "--token-code", "123456"]));
-        let unset = ok(&w.run(&["env", "--unset", "--shell", shell]));
+        let unset = format!("\"$('{bin}' env --unset --shell {shell})\"");
         let names: Vec<&str> = set
             .lines()
             .filter_map(|l| l.strip_prefix("export "))
@@ -353,14 +357,16 @@ fn unset_removes_everything_in_bash_zsh_and_fish() {
         for n in &names {
             script.push_str(&format!("[ -n \"${{{n}+x}}\" ] || exit 8\n"));
         }
-        script.push_str(&format!("eval {}\n", shell_words::quote(&unset)));
+        script.push_str(&format!("eval {unset}\n"));
         for n in &names {
-            script.push_str(&format!(
-                "[ -z \"${{{n}+x}}\" ] || {{ echo {n} left; exit 9; }}\n"
-            ));
+            script.push_str(&if own(n) {
+                format!("[ \"${n}\" = us-east-1 ] || {{ echo {n} lost; exit 9; }}\n")
+            } else {
+                format!("[ -z \"${{{n}+x}}\" ] || {{ echo {n} left; exit 9; }}\n")
+            });
         }
         // Removing what is already gone is harmless (a second `--unset`).
-        script.push_str(&format!("eval {}\n", shell_words::quote(&unset)));
+        script.push_str(&format!("eval {unset}\n"));
         let o = w.command(shell).args(&args).arg(&script).output().unwrap();
         ok(&o);
         assert_eq!(stderr(&o), "", "{shell}");
@@ -370,7 +376,7 @@ fn unset_removes_everything_in_bash_zsh_and_fish() {
         return;
     }
     let set = ok(&w.run(&["env", "dev", "--shell", "fish", "--token-code", "123456"]));
-    let unset = ok(&w.run(&["env", "--unset", "--shell", "fish"]));
+    let unset = format!("'{bin}' env --unset --shell fish | source\n");
     let names: Vec<&str> = set
         .lines()
         .filter_map(|l| l.strip_prefix("set -gx "))
@@ -383,9 +389,11 @@ fn unset_removes_everything_in_bash_zsh_and_fish() {
     }
     script.push_str(&unset);
     for n in &names {
-        script.push_str(&format!(
-            "set -q {n}; and begin; echo {n} left; exit 9; end\n"
-        ));
+        script.push_str(&if own(n) {
+            format!("test \"${n}\" = us-east-1; or begin; echo {n} lost; exit 9; end\n")
+        } else {
+            format!("set -q {n}; and begin; echo {n} left; exit 9; end\n")
+        });
     }
     // Removing what is already gone prints nothing (stderr is checked).
     script.push_str(&unset);
@@ -407,10 +415,11 @@ fn unset_shapes_and_formats_that_cannot_unset() {
         "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN",
         "AWS_CREDENTIAL_EXPIRATION",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
         "AWSMFA_PROFILE",
+        "AWSMFA_SAVED",
     ];
+    // No AWSMFA_SAVED here: the regions may be the user's and stay (see
+    // daily::unset_without_a_record_keeps_the_region).
     for (shell, prefix) in [
         ("sh", "unset "),
         ("bash", "unset "),
@@ -650,13 +659,16 @@ fn out_of_range_duration_is_refused_before_any_network() {
             "123456",
         ]);
         let err = fails(&o, 3);
-        assert!(err.contains("between"), "{profile} {duration}: {err}");
+        assert!(err.contains(" can last "), "{profile} {duration}: {err}");
         no_secrets(&err, &[FAKE_SECRET]);
     }
     // The same from the profile's duration_seconds.
     let w = offline_with(&format!("{OFFLINE_CONFIG}duration_seconds = 60\n"));
     let err = fails(&w.run(&["env", "prod", "--token-code", "123456"]), 3);
-    assert!(err.contains("between"), "{err}");
+    assert!(
+        err.contains("can last 15m to 12h (900 to 43200 seconds), and 1m was asked for"),
+        "{err}"
+    );
     let w = offline_with(&format!("{OFFLINE_CONFIG}duration_seconds = soon\n"));
     let err = fails(&w.run(&["env", "prod", "--token-code", "123456"]), 3);
     assert!(err.contains("duration_seconds"), "{err}");

@@ -10,6 +10,7 @@ mod bench;
 mod cache;
 mod conformance;
 mod core;
+mod daily;
 mod doctor;
 mod faults;
 mod hooks;

@@ -1,41 +1,89 @@
 //! `awsmfa env`: the credentials as statements for `eval` (or a `.env` file,
-//! or credential_process JSON), in the format `--shell` names.
+//! or credential_process JSON), in the format `--shell` names, else the
+//! running shell's.
 //!
-//! This file owns only the command: `--unset`, the refusal to print to a
-//! terminal and the fetch; every format is the shell's ([`crate::shell`]).
+//! This file owns only the command: `--unset` and the record it restores
+//! from ([`Saved`]), the refusal to print to a terminal and the fetch;
+//! every format is the shell's ([`crate::shell`]).
 
 use super::{print, request, Context};
-use crate::cli::{EnvArgs, Format};
+use crate::cli::EnvArgs;
 use crate::error::{Error, Result};
-use crate::obtain::obtain;
-use crate::shell;
-use crate::vars::Changes;
+use crate::obtain::obtain_in;
+use crate::reach::Env;
+use crate::shell::{self, running};
+use crate::vars::{Changes, Saved, SAVED};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
-    let shell = shell::for_format(args.shell);
+    let format = args.shell.unwrap_or_else(running::running);
+    let shell = shell::for_format(format);
     if args.unset {
         if !shell.removes() {
             return Err(Error::Usage(format!(
-                "--unset needs a shell format; {:?} output has no way to remove a variable",
-                args.shell
+                "--unset needs a shell format; {format:?} output has no way to remove a variable"
             )));
         }
-        return print(&shell.export(&Changes::remove_all())?);
+        let saved = var(SAVED).as_deref().and_then(Saved::parse);
+        return print(&shell.export(&Saved::restore(saved.as_ref()))?);
     }
     // Checked before any prompt or network call: secrets printed to a
     // terminal end up in scrollback, recordings and screen shares.
     if !args.force && std::io::stdout().is_terminal() {
-        let mut hint = String::new();
-        if let Some(p) = &args.profile {
-            hint = format!(" {}", shell_words::quote(p));
-        }
-        if args.shell != Format::Sh {
-            hint.push_str(&format!(" --shell {:?}", args.shell).to_lowercase());
-        }
-        return Err(Error::StdoutIsTerminal { args: hint });
+        return Err(Error::StdoutIsTerminal {
+            run: running::apply(format, &hint(&args)),
+        });
     }
-    let obtained = obtain(&request(args.profile, args.fetch), &*ctx.store()?)?;
-    print(&shell.export(&Changes::export(&obtained))?)
+    // As set, empty included: --unset puts back exactly that.
+    let saved = Saved::before(|name| std::env::var(name).ok());
+    let env = own_env(&saved);
+    let own_keys = var("AWSMFA_PROFILE").is_none() && var("AWS_ACCESS_KEY_ID").is_some();
+    let obtained = obtain_in(&request(args.profile, args.fetch), &*ctx.store()?, &env)?;
+    let mut changes = Changes::export(&obtained);
+    if shell.removes() {
+        changes.set.push((SAVED, saved.to_json()));
+        if own_keys {
+            crate::term::note(format_args!(
+                "awsmfa: note: this replaces the shell's own AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; `awsmfa env --unset` will not bring them back (awsmfa keeps no copy of a secret in the environment)"
+            ));
+        }
+    }
+    print(&shell.export(&changes)?)
+}
+
+/// The environment to resolve region and endpoint in: the shell's own
+/// values, not what an earlier `env` exported for another profile.
+pub(super) fn own_env(saved: &Saved) -> Env<'_> {
+    Env::from_fn(|name| saved.get(name).unwrap_or_else(|| std::env::var(name).ok()))
+}
+
+/// The `awsmfa env …` the user ran, for the hint: profile and `--shell`.
+fn hint(args: &EnvArgs) -> String {
+    let mut line = "awsmfa env".to_string();
+    if let Some(p) = &args.profile {
+        line.push(' ');
+        line.push_str(&shell_words::quote(p));
+    }
+    if let Some(format) = args.shell {
+        let name = format!("{format:?}").to_lowercase();
+        line.push_str(&format!(" --shell {name}"));
+    }
+    line
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_name_as_clap_does() {
+        use clap::ValueEnum;
+        for f in crate::cli::Format::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(format!("{f:?}").to_lowercase(), name);
+        }
+    }
 }

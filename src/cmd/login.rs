@@ -2,10 +2,13 @@
 //! nothing else; `awsmfa logout`: forget every session and the key.
 
 use super::{request, Context};
-use crate::cli::LoginArgs;
+use crate::cli::{FetchArgs, LoginArgs};
 use crate::error::{Error, Result};
+use crate::obtain::Login;
+use crate::store::EntryKey;
 use crate::vars::rfc3339;
 use std::process::ExitCode;
+use std::time::SystemTime;
 
 pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let cache = ctx.cache()?;
@@ -15,19 +18,52 @@ pub fn login(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         ));
     }
     let store = ctx.store()?;
-    let (key, session) = crate::obtain::login(&request(args.profile, args.fetch), &*store)?;
-    let crate::store::EntryKey::Session {
-        source_profile,
-        serial,
-    } = key
-    else {
-        return Err(Error::Other("login made no MFA session".into()));
+    let fetch = FetchArgs {
+        token_code: args.token_code,
+        duration: args.duration,
+        region: args.region,
     };
-    crate::term::note(format_args!(
-        "awsmfa: MFA session for {source_profile} ({serial}) valid until {}",
-        session.expiry().map(rfc3339).unwrap_or_default()
-    ));
+    let profile = args.profile.unwrap_or_else(crate::profile::default_name);
+    let req = request(Some(profile.clone()), fetch);
+    match crate::obtain::login(&req, &*store, args.force)? {
+        Login::Kept(key, session) => {
+            let (source, serial) = names(&key)?;
+            crate::term::note(format_args!(
+                "awsmfa: the MFA session for {source} ({serial}) is still valid for {}, until {}; keeping it (`awsmfa login {} --force` asks for a new code)",
+                session.expiry().map(left).unwrap_or_default(),
+                session.expiry().map(rfc3339).unwrap_or_default(),
+                shell_words::quote(&profile),
+            ));
+        }
+        Login::New(key, session) => {
+            let (source, serial) = names(&key)?;
+            crate::term::note(format_args!(
+                "awsmfa: MFA session for {source} ({serial}) valid until {}",
+                session.expiry().map(rfc3339).unwrap_or_default()
+            ));
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The source profile and MFA device of a session's key.
+fn names(key: &EntryKey) -> Result<(&str, &str)> {
+    match key {
+        EntryKey::Session {
+            source_profile,
+            serial,
+        } => Ok((source_profile, serial)),
+        _ => Err(Error::Other("login made no MFA session".into())),
+    }
+}
+
+/// How long until `expiry`, for a person.
+fn left(expiry: SystemTime) -> String {
+    let secs = expiry
+        .duration_since(SystemTime::now())
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    crate::duration::human(secs)
 }
 
 /// Everything goes, even with the cache turned off: turning it off stops

@@ -55,7 +55,7 @@ impl Context {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Context {
-        no_cache: cli.no_cache,
+        no_cache: cli.no_cache || own_no_cache(&cli.command),
     };
     match cli.command {
         Command::Env(args) => env::run(&ctx, args),
@@ -76,6 +76,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Keys(command) => keys::run(&ctx, command),
         Command::Completions(args) => completions::run(args),
+    }
+}
+
+/// `--no-cache` of the commands that use the cache.
+fn own_no_cache(command: &Command) -> bool {
+    match command {
+        Command::Env(a) => a.cache.no_cache,
+        Command::Exec(a) => a.cache.no_cache,
+        Command::Process(a) => a.cache.no_cache,
+        Command::Rotate(a) => a.cache.no_cache,
+        _ => false,
     }
 }
 

@@ -25,7 +25,6 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::low_level::siginfo::{Cause, Origin};
-use std::ffi::{OsStr, OsString};
 use std::process::{Child, Command, ExitCode, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -34,11 +33,8 @@ use std::thread::JoinHandle;
 const FORWARDED: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
-    let (program, rest) = args
-        .command
-        .split_first()
-        .ok_or_else(|| Error::Usage("no command given after --".into()))?;
-    let name = program.to_string_lossy().into_owned();
+    let target = super::exec::Target::of(&args)?;
+    let name = target.name();
     let cap = server::refresh_cap()?;
 
     let profiles = Profiles::load()?;
@@ -58,7 +54,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         None => Box::new(Memory::default()),
     };
     // Any MFA prompt happens now, before the command owns the terminal.
-    let first_request = request(Some(args.profile), args.fetch);
+    let first_request = request(Some(args.profile.clone()), args.fetch);
     let first = obtain(&first_request, &*store)?;
     let changes = Changes::endpoint(&first);
     let refresh = Request {
@@ -69,21 +65,14 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let mut provider = Provider::new(first, refresh, &*store, role_arn, cap);
     let endpoint = Endpoint::bind()?;
 
-    let cmd = command(program, rest, &changes, &endpoint, hide_credentials_file);
+    let mut cmd = target.command(&args.profile);
+    env(&mut cmd, &changes, &endpoint, hide_credentials_file);
     let status = supervise(cmd, &name, endpoint, &mut provider)?;
     Ok(ExitCode::from(exit_code(status)))
 }
 
-/// The command, with the endpoint in its environment instead of keys.
-fn command(
-    program: &OsStr,
-    rest: &[OsString],
-    changes: &Changes,
-    endpoint: &Endpoint,
-    hide_credentials_file: bool,
-) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.args(rest);
+/// The command's environment: the endpoint instead of keys.
+fn env(cmd: &mut Command, changes: &Changes, endpoint: &Endpoint, hide_credentials_file: bool) {
     for name in changes.unset.iter().chain(server::OUTRANKING_VARS) {
         cmd.env_remove(name);
     }
@@ -99,7 +88,6 @@ fn command(
         // endpoint. Nothing is copied, so no secret lands in another file.
         cmd.env("AWS_SHARED_CREDENTIALS_FILE", NO_FILE);
     }
-    cmd
 }
 
 /// Start the command and serve the endpoint until the command exits,
@@ -117,9 +105,7 @@ fn supervise(
     let signals = SignalsInfo::<WithOrigin>::new(FORWARDED)
         .map_err(|e| Error::io("installing signal handlers", e))?;
     let signal_handle = signals.handle();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::Other(format!("cannot run `{name}`: {e}")))?;
+    let mut child = cmd.spawn().map_err(|e| super::exec::not_started(name, e))?;
 
     let exited = Arc::new(AtomicBool::new(false));
     let forwarder = forward_signals(signals, &child, Arc::clone(&exited));

@@ -5,7 +5,7 @@
 
 use super::{print, Context};
 use crate::cli::StatusArgs;
-use crate::error::Result;
+use crate::error::{exit, Result};
 use crate::hookstate::State;
 use crate::obtain;
 use crate::store::{epoch, Kind};
@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     let creds = env_credentials();
     let identity = identity(creds.as_ref(), args.offline, profile.as_deref());
     let _ = writeln!(out, "identity:     {}", clean(&identity));
-    let credentials = expiry(creds.is_some(), now);
+    let (credentials, expired) = expiry(creds.is_some(), now);
     let _ = writeln!(out, "credentials:  {credentials}");
 
     // MFA sessions: the one this shell's hook holds, and any in the
@@ -61,11 +61,11 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     if let Some(cache) = &cache {
         for (_, h) in cache.list() {
             if h.kind == Kind::Session && h.expires > now {
-                sessions.push((h.profile, h.detail, h.expires, "encrypted cache"));
+                sessions.push((h.profile, h.detail, h.expires, "encrypted cache".into()));
             }
         }
     }
-    write_sessions(&mut out, sessions, args.shell_state, now);
+    write_sessions(&mut out, dedupe(sessions), args.shell_state, now);
     let key = match &cache {
         Some(cache) => cache.key_store().map_or_else(
             || "none yet (made with the first cached session)".to_string(),
@@ -74,7 +74,13 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         None => "none: the session cache is off".to_string(),
     };
     let _ = writeln!(out, "cache key:    {key}");
-    print(&out)
+    print(&out)?;
+    // Scripts and prompts branch on it: expired credentials are not "ok".
+    Ok(if expired {
+        ExitCode::from(exit::EXPIRED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The profile this shell uses, and the project file that chose it.
@@ -85,10 +91,17 @@ fn profile_line(state: &State, profile: Option<&str>) -> String {
         .filter(|a| Some(a.project.profile.as_str()) == profile)
         .map(|a| format!(" (from {})", clean(&a.file)))
         .unwrap_or_default();
-    format!(
-        "{}{source}",
-        clean(profile.unwrap_or("none (AWSMFA_PROFILE is not set)"))
-    )
+    if let Some(p) = profile {
+        return format!("{}{source}", clean(p));
+    }
+    // Not awsmfa's, but the profile every AWS tool here uses.
+    match var("AWS_PROFILE") {
+        Some(p) => format!(
+            "{} (AWS_PROFILE; not exported by awsmfa: AWS tools read its credentials from the profile)",
+            clean(&p)
+        ),
+        None => "none (neither AWSMFA_PROFILE nor AWS_PROFILE is set)".to_string(),
+    }
 }
 
 /// The credentials this shell exports, if any.
@@ -120,26 +133,36 @@ fn identity(creds: Option<&Credentials>, offline: bool, profile: Option<&str>) -
     }
 }
 
-/// How long the exported credentials last, from AWS_CREDENTIAL_EXPIRATION.
-fn expiry(have_creds: bool, now: u64) -> String {
+/// How long the exported credentials last, from AWS_CREDENTIAL_EXPIRATION,
+/// and whether they have expired.
+fn expiry(have_creds: bool, now: u64) -> (String, bool) {
     let expiration = var("AWS_CREDENTIAL_EXPIRATION");
     match expiration
         .as_deref()
         .map(|e| DateTime::from_str(e, Format::DateTime))
     {
-        None if have_creds => "no expiry given (AWS_CREDENTIAL_EXPIRATION is not set)".into(),
-        None => "none".to_string(),
-        Some(Ok(t)) => left(t.secs().max(0) as u64, now),
-        Some(Err(_)) => format!(
-            "AWS_CREDENTIAL_EXPIRATION=\"{}\" is not a date",
-            clean(expiration.as_deref().unwrap_or_default())
+        None if have_creds => (
+            "no expiry given (AWS_CREDENTIAL_EXPIRATION is not set)".into(),
+            false,
+        ),
+        None => ("none".to_string(), false),
+        Some(Ok(t)) => {
+            let at = t.secs().max(0) as u64;
+            (left(at, now), at <= now)
+        }
+        Some(Err(_)) => (
+            format!(
+                "AWS_CREDENTIAL_EXPIRATION=\"{}\" is not a date",
+                clean(expiration.as_deref().unwrap_or_default())
+            ),
+            false,
         ),
     }
 }
 
 /// An MFA session: source profile, serial, expiry (epoch seconds), where
 /// it is held.
-type Session = (String, String, u64, &'static str);
+type Session = (String, String, u64, String);
 
 /// The MFA sessions this shell's hook holds.
 fn shell_sessions(state: &State) -> Vec<Session> {
@@ -151,10 +174,26 @@ fn shell_sessions(state: &State) -> Vec<Session> {
                 s.source_profile.clone(),
                 s.serial.clone(),
                 s.expires,
-                "this shell",
+                "this shell".to_string(),
             )
         })
         .collect()
+}
+
+/// One entry per session: the hook's copy of a session that is also in the
+/// cache is the same session, shown once with both places.
+fn dedupe(sessions: Vec<Session>) -> Vec<Session> {
+    let mut out: Vec<Session> = Vec::new();
+    for s in sessions {
+        match out
+            .iter_mut()
+            .find(|o| (&o.0, &o.1, o.2) == (&s.0, &s.1, s.2))
+        {
+            Some(same) => same.3 = format!("{} and {}", same.3, s.3),
+            None => out.push(s),
+        }
+    }
+    out
 }
 
 /// One `MFA session:` line per session, or one saying where none was found.
@@ -175,5 +214,36 @@ fn write_sessions(out: &mut String, sessions: Vec<Session>, shell_state: bool, n
             clean(&serial),
             left(expires, now).replacen("expire ", "expires ", 1)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_session_once() {
+        let s = |place: &str| {
+            (
+                "alice".to_string(),
+                "arn:mfa".to_string(),
+                100,
+                place.to_string(),
+            )
+        };
+        let other = (
+            "alice".to_string(),
+            "arn:mfa".to_string(),
+            200,
+            "encrypted cache".to_string(),
+        );
+        let out = dedupe(vec![s("this shell"), s("encrypted cache"), other]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].3, "this shell and encrypted cache");
+    }
+
+    #[test]
+    fn expired_reads_as_time_ago() {
+        assert!(left(1000, 1000 + 3 * 86_400 + 60).starts_with("expired 3 days ago"));
     }
 }

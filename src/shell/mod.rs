@@ -15,6 +15,7 @@ pub mod fish;
 mod json;
 pub mod posix;
 mod powershell;
+pub mod running;
 mod zsh;
 
 pub use bash::Bash;
