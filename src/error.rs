@@ -49,7 +49,9 @@ pub enum Error {
     ConfigParse(String),
     #[error("{0}")]
     Chain(#[from] ChainError),
-    #[error("profile `{profile}` uses {what}, which awsmfa does not support; use `aws {hint}` for it, or point `source_profile` at an IAM user with access keys")]
+    #[error(
+        "profile `{profile}` uses {what}, which awsmfa does not support; use `aws {hint}` for it, or point `source_profile` at an IAM user with access keys"
+    )]
     Unsupported {
         profile: String,
         what: &'static str,
@@ -69,9 +71,13 @@ pub enum Error {
         value: String,
         why: String,
     },
-    #[error("no {name} in {dir} or any directory above it; create one with `profile = \"NAME\"`, or name the directory")]
+    #[error(
+        "no {name} in {dir} or any directory above it; create one with `profile = \"NAME\"`, or name the directory"
+    )]
     NoProjectFile { name: &'static str, dir: String },
-    #[error("refusing to export credentials of account {actual} for profile `{profile}`: {file} requires account {expected}; fix `account` there or the profile in ~/.aws/config")]
+    #[error(
+        "refusing to export credentials of account {actual} for profile `{profile}`: {file} requires account {expected}; fix `account` there or the profile in ~/.aws/config"
+    )]
     WrongAccount {
         file: String,
         profile: String,
@@ -94,7 +100,9 @@ pub enum Error {
     },
 
     // --- MFA code (exit 4) ---
-    #[error("an MFA code is needed for {serial} but there is no terminal to ask on; pass --token-code CODE or set `mfa_process` in the profile")]
+    #[error(
+        "an MFA code is needed for {serial} but there is no terminal to ask on; pass --token-code CODE or set `mfa_process` in the profile"
+    )]
     NoTerminal { serial: String },
     #[error("MFA code must be exactly 6 digits (got {len} characters); nothing was sent to AWS")]
     BadTokenFormat { len: usize },
@@ -130,11 +138,17 @@ pub enum Error {
     },
 
     // --- network (exit 6) ---
-    #[error("could not reach STS at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL and proxy settings")]
+    #[error(
+        "could not reach STS at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL and proxy settings"
+    )]
     Unreachable { endpoint: String, why: String },
-    #[error("could not reach IAM at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL_IAM and proxy settings")]
+    #[error(
+        "could not reach IAM at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL_IAM and proxy settings"
+    )]
     IamUnreachable { endpoint: String, why: String },
-    #[error("the answer from {endpoint} is not from {service} (HTTP {status}, {what}): a proxy, a captive portal or another program answered; check AWS_ENDPOINT_URL, the proxy settings and the network")]
+    #[error(
+        "the answer from {endpoint} is not from {service} (HTTP {status}, {what}): a proxy, a captive portal or another program answered; check AWS_ENDPOINT_URL, the proxy settings and the network"
+    )]
     NotAws {
         service: &'static str,
         endpoint: String,
@@ -144,9 +158,13 @@ pub enum Error {
 
     // --- refused to print secrets (exit 7) ---
     /// `run`: the statement that applies them in the user's shell.
-    #[error("refusing to print credentials to a terminal (they would stay in scrollback); run `{run}`, or add --force")]
+    #[error(
+        "refusing to print credentials to a terminal (they would stay in scrollback); run `{run}`, or add --force"
+    )]
     StdoutIsTerminal { run: String },
-    #[error("refusing to print credentials to a terminal (they would stay in scrollback); `awsmfa process` is for an SDK: set `credential_process = awsmfa process {profile}` in ~/.aws/config, or add --force")]
+    #[error(
+        "refusing to print credentials to a terminal (they would stay in scrollback); `awsmfa process` is for an SDK: set `credential_process = awsmfa process {profile}` in ~/.aws/config, or add --force"
+    )]
     ProcessToTerminal { profile: String },
 
     // --- usage (exit 2) ---
@@ -162,7 +180,9 @@ pub enum Error {
     // --- anything else (exit 1) ---
     #[error("{0}")]
     Other(String),
-    #[error("IAM user `{user}` has {count} access keys ({ids}); rotate needs exactly one, so nothing was changed: {hint}")]
+    #[error(
+        "IAM user `{user}` has {count} access keys ({ids}); rotate needs exactly one, so nothing was changed: {hint}"
+    )]
     KeyCount {
         user: String,
         count: usize,
@@ -320,11 +340,15 @@ pub enum ChainError {
         max: usize,
         path: Vec<String>,
     },
-    #[error("profile `{0}` did not contain credential information: add aws_access_key_id and aws_secret_access_key (credentials file), or role_arn with source_profile")]
+    #[error(
+        "profile `{0}` did not contain credential information: add aws_access_key_id and aws_secret_access_key (credentials file), or role_arn with source_profile"
+    )]
     NoCredentials(String),
     #[error("profile `{profile}`: {message}")]
     Invalid { profile: String, message: String },
-    #[error("profile `{profile}`: sso-session named `{session}` (referenced by profile `{profile}`) was not found")]
+    #[error(
+        "profile `{profile}`: sso-session named `{session}` (referenced by profile `{profile}`) was not found"
+    )]
     MissingSsoSession { profile: String, session: String },
 }
 
@@ -344,7 +368,9 @@ impl Error {
                     "ExpiredToken" | "ExpiredTokenException" => {
                         "the session token has expired; get new credentials or replace it in the profile"
                     }
-                    _ => "check aws_access_key_id / aws_secret_access_key in the credentials file, or create a new access key",
+                    _ => {
+                        "check aws_access_key_id / aws_secret_access_key in the credentials file, or create a new access key"
+                    }
                 },
                 code,
                 message,

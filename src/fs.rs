@@ -202,7 +202,7 @@ pub fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, NotPrivate
     let found = match read_regular(path, max) {
         Ok(found) => found,
         Err(ReadError::Symlink | ReadError::NotRegular(_) | ReadError::Kernel(_)) => {
-            return Ok(None)
+            return Ok(None);
         }
         // No directory (or a file where one should be) holds no file.
         Err(ReadError::Io(e))
@@ -211,7 +211,7 @@ pub fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, NotPrivate
                 std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
             ) =>
         {
-            return Ok(None)
+            return Ok(None);
         }
         Err(e) => return Err(NotPrivate::Unreadable(e.to_string())),
     };
@@ -488,8 +488,8 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 
 #[cfg(target_os = "linux")]
 mod unnamed {
-    use super::{fill, sync_dir, Durability, TMP_PREFIX, TMP_SUFFIX};
-    use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
+    use super::{Durability, TMP_PREFIX, TMP_SUFFIX, fill, sync_dir};
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags, linkat, openat};
     use rustix::io::Errno;
     use std::os::fd::AsRawFd;
     use std::path::Path;
@@ -639,9 +639,11 @@ mod tests {
             read_regular(dir.path(), 5),
             Err(ReadError::NotRegular("a directory"))
         ));
-        assert!(read_regular(&dir.path().join("none"), 5)
-            .unwrap_err()
-            .is_not_found());
+        assert!(
+            read_regular(&dir.path().join("none"), 5)
+                .unwrap_err()
+                .is_not_found()
+        );
         assert!(matches!(
             read_regular(Path::new("/dev/null"), 5),
             Err(ReadError::NotRegular("a device"))
@@ -682,10 +684,12 @@ mod tests {
         std::os::unix::fs::symlink(&real, &link).unwrap();
         write_private(&link, b"new", Replace::Users { new_mode: 0o600 }).unwrap();
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
-        assert!(std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
         let fresh = dir.path().join("sub/fresh");

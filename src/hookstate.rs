@@ -12,7 +12,7 @@
 //! which serves them to `obtain` as a store.
 
 use crate::store::hook::{self, Session};
-use crate::store::{epoch, EntryKey};
+use crate::store::{EntryKey, epoch};
 use aws_credential_types::Credentials;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -91,7 +91,9 @@ impl State {
         match serde_json::from_str::<State>(text) {
             Ok(state) if state.v == VERSION => state,
             _ => {
-                crate::term::note(format_args!("awsmfa: ignoring this shell's saved state (from another awsmfa version); starting afresh"));
+                crate::term::note(format_args!(
+                    "awsmfa: ignoring this shell's saved state (from another awsmfa version); starting afresh"
+                ));
                 State::default()
             }
         }

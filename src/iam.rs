@@ -5,12 +5,12 @@
 //! stack, timeouts, retries and error classification, so that starting
 //! tokio and building the HTTP client stay in `crate::sts` alone.
 
-use crate::arn::{principal, Principal};
+use crate::arn::{Principal, principal};
 use crate::error::{Call, Error, Failure, Result};
 use crate::profile::Profiles;
 use crate::reach::{self, Env, Remote};
 use crate::service::Service;
-use crate::sts::{classify, retry_config, Sts, Target};
+use crate::sts::{Sts, Target, classify, retry_config};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_sdk_iam::types::StatusType;
@@ -79,8 +79,12 @@ impl UserProfile {
 pub fn user_name(profile: &str, arn: &str) -> Result<String> {
     let hint = match principal(arn) {
         Principal::User(name) => return Ok(name),
-        Principal::Root => "the root user should not have access keys at all: create an IAM user for daily work and use its keys",
-        Principal::AssumedRole(_) => "this profile holds role credentials; name the profile with the IAM user's own access keys (its source_profile)",
+        Principal::Root => {
+            "the root user should not have access keys at all: create an IAM user for daily work and use its keys"
+        }
+        Principal::AssumedRole(_) => {
+            "this profile holds role credentials; name the profile with the IAM user's own access keys (its source_profile)"
+        }
         Principal::Other => "name a profile that holds an IAM user's access keys",
     };
     Err(Error::NotAnIamUser {

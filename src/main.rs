@@ -43,8 +43,8 @@ fn usage(err: clap::Error) -> ExitCode {
 /// the visible subcommands (a swap or a missing letter is one edit), in place
 /// of clap's; clap's stays when none is that close, or for a nested one.
 fn suggest(mut err: clap::Error) -> clap::Error {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
     use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     if err.kind() != ErrorKind::InvalidSubcommand {
         return err;
     }

@@ -230,7 +230,7 @@ fn watch(
     timeout: Duration,
     interrupts: &CatchInterrupt,
 ) -> Result<Vec<u8>, Ended> {
-    use rustix::process::{waitid, WaitId, WaitIdOptions};
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
     let unreadable = |e: std::io::Error| Ended::Failed(format!("cannot read its output: {e}"));
     // Never blocking on the pipe: a process it started may hold it open.
     rustix::io::ioctl_fionbio(&*pipe, true).map_err(|e| unreadable(e.into()))?;
@@ -457,11 +457,7 @@ pub fn survive_interrupts() {
 }
 
 fn tty_path() -> &'static str {
-    if cfg!(windows) {
-        "CONIN$"
-    } else {
-        "/dev/tty"
-    }
+    if cfg!(windows) { "CONIN$" } else { "/dev/tty" }
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@
 
 use crate::error::{Call, Error, Failure, Result};
 use crate::mfa;
-use crate::profile::chain::{Base, Chain, RoleHop};
 use crate::profile::Profiles;
+use crate::profile::chain::{Base, Chain, RoleHop};
 use crate::reach::{self, Env};
 use crate::service::Service;
 use crate::store::{EntryKey, Store};

@@ -223,21 +223,21 @@ impl Project {
                 "`profile` is empty; name a profile from ~/.aws/config".to_string(),
             ));
         }
-        if let Some(region) = &project.region {
-            if region.trim().is_empty() || region.chars().any(char::is_whitespace) {
-                return Err(fail(
-                    line_of("region"),
-                    format!("`region` {region:?} is not a region name such as \"eu-west-1\""),
-                ));
-            }
+        if let Some(region) = &project.region
+            && (region.trim().is_empty() || region.chars().any(char::is_whitespace))
+        {
+            return Err(fail(
+                line_of("region"),
+                format!("`region` {region:?} is not a region name such as \"eu-west-1\""),
+            ));
         }
-        if let Some(account) = &project.account {
-            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(fail(
-                    line_of("account"),
-                    format!("`account` {account:?} must be the 12-digit AWS account id, quoted"),
-                ));
-            }
+        if let Some(account) = &project.account
+            && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(fail(
+                line_of("account"),
+                format!("`account` {account:?} must be the 12-digit AWS account id, quoted"),
+            ));
         }
         Ok(project)
     }

@@ -9,7 +9,7 @@
 //! `crate::iam` borrows an `Sts`'s runtime, HTTP client, bounds and error
 //! classification, so IAM calls behave exactly like STS calls.
 
-use crate::clock::{describe_skew, Drift};
+use crate::clock::{Drift, describe_skew};
 use crate::error::Failure;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
@@ -89,12 +89,12 @@ pub struct Sts {
 
 impl Sts {
     pub fn new(target: Target) -> Result<Self, Failure> {
-        if let (Roots::Unused, Some(url)) = (roots(&target), &target.endpoint_url) {
-            if !is_loopback(url) {
-                crate::term::note(format_args!(
-                    "awsmfa: warning: {url} is plain HTTP to another machine: the keys STS sends back cross the network unencrypted; use https://"
-                ));
-            }
+        if let (Roots::Unused, Some(url)) = (roots(&target), &target.endpoint_url)
+            && !is_loopback(url)
+        {
+            crate::term::note(format_args!(
+                "awsmfa: warning: {url} is plain HTTP to another machine: the keys STS sends back cross the network unencrypted; use https://"
+            ));
         }
         let context = tls::TlsContext::builder()
             .with_trust_store(trust_store(&target)?)
@@ -265,8 +265,8 @@ pub(crate) fn https_client(
     context: tls::TlsContext,
     proxy: Option<&str>,
 ) -> Result<SharedHttpClient, Failure> {
-    use aws_smithy_http_client::{proxy::ProxyConfig, Connector};
-    use aws_smithy_runtime_api::client::http::{http_client_fn, SharedHttpConnector};
+    use aws_smithy_http_client::{Connector, proxy::ProxyConfig};
+    use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
     let proxy = match proxy {
         None => ProxyConfig::disabled(),
         Some(url) => ProxyConfig::all(url).map_err(|e| {
@@ -357,7 +357,7 @@ fn trust_store(target: &Target) -> Result<tls::TrustStore, Failure> {
 /// the HTTP client parses the file again and aborts on anything it cannot
 /// use, so a bad file must be refused here, with a message, first.
 fn read_ca_bundle(path: &str) -> Result<Vec<u8>, String> {
-    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
     if !meta.is_file() || meta.len() > 16 << 20 {
         return Err("is not a PEM file of certificates".into());
@@ -514,7 +514,9 @@ fn refusal(raw: &HttpResponse, e: &impl ProvideErrorMetadata, sts: &Sts) -> Fail
             return not_aws(status, raw.headers().get("content-type"), body);
         }
         return Failure::Unreachable {
-            why: format!("its answer (HTTP {status}) is not a well-formed STS answer, which STS never sends; nothing was kept"),
+            why: format!(
+                "its answer (HTTP {status}) is not a well-formed STS answer, which STS never sends; nothing was kept"
+            ),
         };
     }
     // The SDK reads `<ErrorResponse><Error>`; moto (and some AWS
@@ -733,7 +735,7 @@ impl Sts {
             (Some(raw), identity) => (raw, identity),
             (None, Err(failure)) => return Err(failure),
             (None, Ok(_)) => {
-                return Err(Failure::Other("STS answered without a Date header".into()))
+                return Err(Failure::Other("STS answered without a Date header".into()));
             }
         };
         let date = DateTime::from_str(raw.0.trim(), Format::HttpDate)
@@ -782,7 +784,7 @@ mod tests {
     /// must be usable.
     #[test]
     fn every_bundled_root_is_usable() {
-        use rustls::pki_types::{pem::PemObject, CertificateDer};
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
         let pem = super::bundled_pem();
         let mut roots = rustls::RootCertStore::empty();
         for cert in CertificateDer::pem_slice_iter(&pem) {

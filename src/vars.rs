@@ -53,10 +53,10 @@ impl Saved {
     /// credentials are still in place (so a second `env` does not record
     /// the first one's values as the shell's), else `var`'s values.
     pub fn before(var: impl Fn(&str) -> Option<String>) -> Saved {
-        if var("AWSMFA_PROFILE").is_some() {
-            if let Some(saved) = var(SAVED).as_deref().and_then(Saved::parse) {
-                return saved;
-            }
+        if var("AWSMFA_PROFILE").is_some()
+            && let Some(saved) = var(SAVED).as_deref().and_then(Saved::parse)
+        {
+            return saved;
         }
         Saved(RESTORABLE.iter().map(|&n| (n, var(n))).collect())
     }

@@ -92,10 +92,10 @@ fn compare_section(
         }
     }
     for key in candidates {
-        if !expected.contains_key(key) {
-            if let Some(got) = get(key) {
-                diffs.push(format!("{what}.{key}: unexpected property = {got:?}"));
-            }
+        if !expected.contains_key(key)
+            && let Some(got) = get(key)
+        {
+            diffs.push(format!("{what}.{key}: unexpected property = {got:?}"));
         }
     }
     diffs

@@ -1,8 +1,8 @@
 //! The core flow end to end against moto: one MFA code, then roles.
 
-use crate::support::bounded::{output_within, HANG};
+use crate::support::bounded::{HANG, output_within};
 use crate::support::check::{exported, fails, no_secrets};
-use crate::support::proxy::{closed_port_url, Action, Proxy, Seen};
+use crate::support::proxy::{Action, Proxy, Seen, closed_port_url};
 use crate::support::pty::run_pty;
 use crate::support::*;
 
@@ -75,8 +75,7 @@ fn offline_with(config: &str) -> World {
 
 const FAKE_SECRET: &str = "fakeSecretKeyThatMustNeverBePrinted000000";
 
-const OFFLINE_CONFIG: &str =
-    "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n\n\
+const OFFLINE_CONFIG: &str = "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n\n\
      [profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = alice\n\n\
      [profile prod]\nrole_arn = arn:aws:iam::123456789012:role/prod\nsource_profile = alice\n";
 
@@ -529,9 +528,11 @@ fn mfa_process_gives_one_code_per_call() {
     );
     w.write_config(&config);
     let out = ok(&w.run(&["env", "top"]));
-    assert!(exported(&out, "AWS_ACCESS_KEY_ID")
-        .unwrap()
-        .starts_with("ASIA"));
+    assert!(
+        exported(&out, "AWS_ACCESS_KEY_ID")
+            .unwrap()
+            .starts_with("ASIA")
+    );
     assert_eq!(w.read("mfa-process.log"), "called\n");
     let with_code: Vec<Seen> = p
         .seen()

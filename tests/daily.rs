@@ -5,7 +5,7 @@
 use crate::support::check::{fails, parse_env};
 use crate::support::proxy::{Action, Proxy};
 use crate::support::term::Term;
-use crate::support::{awsmfa_bin, codes_in, ok, require_tools, stderr, stdout, World};
+use crate::support::{World, awsmfa_bin, codes_in, ok, require_tools, stderr, stdout};
 use std::collections::BTreeMap;
 use std::process::Output;
 

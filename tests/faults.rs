@@ -4,9 +4,9 @@
 //! one line on stderr, a documented exit code, an empty stdout and a bounded
 //! number of attempts; no test waits on a clock.
 
-use crate::support::bounded::{output_within, HANG};
+use crate::support::bounded::{HANG, output_within};
 use crate::support::check::{exported, fails, no_secrets};
-use crate::support::proxy::{closed_port_url, Action, Proxy};
+use crate::support::proxy::{Action, Proxy, closed_port_url};
 use crate::support::pty::run_pty;
 use crate::support::*;
 

@@ -853,8 +853,16 @@ fn interactive(sh: Sh) {
             "first_hook\n__awsmfa_precmd\nlast_hook\n--\n__awsmfa_chpwd\n"
         ),
         Sh::Fish => {
-            assert_eq!(installed.matches("__awsmfa_on_prompt").count(), 1, "{installed}");
-            assert_eq!(installed.matches("__awsmfa_on_pwd").count(), 1, "{installed}");
+            assert_eq!(
+                installed.matches("__awsmfa_on_prompt").count(),
+                1,
+                "{installed}"
+            );
+            assert_eq!(
+                installed.matches("__awsmfa_on_pwd").count(),
+                1,
+                "{installed}"
+            );
             assert!(installed.contains("first_hook") && installed.contains("last_hook"));
         }
     }

@@ -5,7 +5,7 @@
 //! hostile values: tests/quoting.rs and tests/props.rs.)
 
 use crate::support::check::fails;
-use crate::support::{chmod, ok, python, require, require_tools, stderr, stdout, World};
+use crate::support::{World, chmod, ok, python, require, require_tools, stderr, stdout};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -194,11 +194,11 @@ fn watch(mut cmd: Command) -> (Output, Seen) {
             let argv = String::from_utf8_lossy(&raw).replace('\0', " ");
             let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
             let is_awsmfa = exe.as_deref() == Some(crate::support::awsmfa_bin());
-            if is_awsmfa || argv.contains("mfa.sh") {
-                if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
-                    seen.environs
-                        .insert(String::from_utf8_lossy(&env).replace('\0', "\n"));
-                }
+            if (is_awsmfa || argv.contains("mfa.sh"))
+                && let Ok(env) = std::fs::read(format!("/proc/{pid}/environ"))
+            {
+                seen.environs
+                    .insert(String::from_utf8_lossy(&env).replace('\0', "\n"));
             }
             seen.cmdlines.insert(argv);
         }
@@ -945,11 +945,13 @@ fn a_fifo_or_a_kernel_file_as_project_file_never_blocks_the_hook() {
     let (w, d) = project();
     let file = d.join(".awsmfa.toml");
     std::fs::remove_file(&file).unwrap();
-    assert!(Command::new("mkfifo")
-        .arg(&file)
-        .status()
-        .unwrap()
-        .success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&file)
+            .status()
+            .unwrap()
+            .success()
+    );
     let err = stderr(&hook_in(&w, &d));
     assert!(err.contains("it is a FIFO, not a regular file"), "{err}");
     std::fs::remove_file(&file).unwrap();

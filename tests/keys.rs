@@ -539,8 +539,7 @@ fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-const REGENERATE: &str =
-    "regenerate with `AWSMFA_REGENERATE=1 cargo test --test tests keys::generated` and commit the result";
+const REGENERATE: &str = "regenerate with `AWSMFA_REGENERATE=1 cargo test --test tests keys::generated` and commit the result";
 
 /// Compare a committed generated file, or rewrite it when asked to.
 #[track_caller]

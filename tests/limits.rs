@@ -2,7 +2,7 @@
 //! ends or never stops printing, and credential values from STS that no
 //! HTTP header (or terminal) can carry.
 
-use crate::support::bounded::{output_within, HANG};
+use crate::support::bounded::{HANG, output_within};
 use crate::support::check::{fails, no_secrets};
 use crate::support::proxy::{Action, Proxy};
 use crate::support::pty::run_pty;
@@ -39,10 +39,10 @@ fn gone(pid: &str) -> bool {
 fn pid_in(file: &Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(pid) = std::fs::read_to_string(file) {
-            if !pid.trim().is_empty() {
-                return pid.trim().to_string();
-            }
+        if let Ok(pid) = std::fs::read_to_string(file)
+            && !pid.trim().is_empty()
+        {
+            return pid.trim().to_string();
         }
         assert!(
             Instant::now() < deadline,

@@ -5,7 +5,7 @@
 //! Ctrl-C at the MFA prompt, `awsmfa use`, and an upgrade that moves the
 //! binary under open shells.
 
-use crate::hooks::{aws_vars, bin, calls, fake_awsmfa, Projects};
+use crate::hooks::{Projects, aws_vars, bin, calls, fake_awsmfa};
 use crate::support::check::parse_env;
 use crate::support::term::Term;
 use crate::support::*;
@@ -140,11 +140,7 @@ impl<'a> Pane<'a> {
     }
 
     fn status(&self) -> &'static str {
-        if self.sh == Sh::Fish {
-            "$status"
-        } else {
-            "$?"
-        }
+        if self.sh == Sh::Fish { "$status" } else { "$?" }
     }
 }
 

@@ -16,7 +16,7 @@
 //! refused with the file and line named (tests/core.rs
 //! `non_utf8_files_are_named`).
 
-use crate::support::{require_tools, stderr, stdout, World};
+use crate::support::{World, require_tools, stderr, stdout};
 use awsmfa::shell::{self, Dotenv, Fish, Posix, Statements};
 use awsmfa::vars::Changes;
 use proptest::prelude::*;
@@ -426,8 +426,8 @@ fn nul_anywhere_is_refused_with_a_clear_error() {
 // every other profile and key reads back unchanged, and only the bytes of
 // the edited values (or the one added line/section) differ.
 
-use awsmfa::profile::edit::{self, Change, Kind};
 use awsmfa::profile::Profiles;
+use awsmfa::profile::edit::{self, Change, Kind};
 
 const PROFILES: [&str; 4] = ["default", "alice", "bob", "a.b"];
 const KEYS: [&str; 7] = [
@@ -977,7 +977,7 @@ fn project_files_read_back_what_they_say_and_errors_name_the_line() {
             (want, got) => {
                 return Err(TestCaseError::fail(format!(
                     "{text:?}: want {want:?}, got {got:?}"
-                )))
+                )));
             }
         }
         Ok(())
@@ -1132,7 +1132,7 @@ fn user_config_reads_back_what_it_says_and_errors_name_the_key() {
             (want, got) => {
                 return Err(TestCaseError::fail(format!(
                     "{text:?}: window {want:?}, got {got:?}"
-                )))
+                )));
             }
         }
         Ok(())

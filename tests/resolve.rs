@@ -53,7 +53,10 @@ const CASES: &[Case] = &[
         name: "AWS_ENDPOINT_URL_STS beats AWS_ENDPOINT_URL",
         config: "[default]\nregion = eu-west-1\n",
         credentials: KEYS,
-        env: &[("AWS_ENDPOINT_URL", "{E2}"), ("AWS_ENDPOINT_URL_STS", "{E3}")],
+        env: &[
+            ("AWS_ENDPOINT_URL", "{E2}"),
+            ("AWS_ENDPOINT_URL_STS", "{E3}"),
+        ],
         profile: None,
         want: "direct E3 eu-west-1 AKIDDEFAULT",
         by_design: None,
@@ -116,7 +119,10 @@ const CASES: &[Case] = &[
         name: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
         credentials: KEYS,
-        env: &[("HTTPS_PROXY", "{P}"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")],
+        env: &[
+            ("HTTPS_PROXY", "{P}"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"),
+        ],
         profile: None,
         want: "proxy sts.eu-west-1.amazonaws.com:443",
         by_design: None,
@@ -164,7 +170,10 @@ const CASES: &[Case] = &[
         name: "AWS_REGION beats AWS_DEFAULT_REGION",
         config: "[default]\nendpoint_url = {E1}\n",
         credentials: KEYS,
-        env: &[("AWS_REGION", "eu-north-1"), ("AWS_DEFAULT_REGION", "ap-south-1")],
+        env: &[
+            ("AWS_REGION", "eu-north-1"),
+            ("AWS_DEFAULT_REGION", "ap-south-1"),
+        ],
         profile: None,
         want: "direct E1 eu-north-1 AKIDDEFAULT",
         by_design: Some(
@@ -297,7 +306,10 @@ const CASES: &[Case] = &[
         name: "credential_source = Environment",
         config: "[profile env]\nregion = eu-west-1\nendpoint_url = {E1}\nrole_arn = arn:aws:iam::123456789012:role/dev\ncredential_source = Environment\n",
         credentials: "",
-        env: &[("AWS_ACCESS_KEY_ID", "AKIDENVIRON"), ("AWS_SECRET_ACCESS_KEY", "s")],
+        env: &[
+            ("AWS_ACCESS_KEY_ID", "AKIDENVIRON"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
         profile: Some("env"),
         want: "none",
         by_design: Some(
@@ -336,7 +348,11 @@ const CASES: &[Case] = &[
         name: "lower-case no_proxy beats NO_PROXY",
         config: "[default]\nregion = eu-west-1\nendpoint_url = {E1}\n",
         credentials: KEYS,
-        env: &[("HTTP_PROXY", "{P}"), ("NO_PROXY", "127.0.0.1"), ("no_proxy", "localhost")],
+        env: &[
+            ("HTTP_PROXY", "{P}"),
+            ("NO_PROXY", "127.0.0.1"),
+            ("no_proxy", "localhost"),
+        ],
         profile: None,
         want: "proxy E1 eu-west-1 AKIDDEFAULT",
         by_design: None,

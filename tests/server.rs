@@ -1,14 +1,14 @@
 //! `awsmfa exec --server`: a credential endpoint for long jobs, against moto
 //! and the real aws CLI / boto3 in the child.
 
-use crate::support::bounded::{output_within, HANG};
+use crate::support::bounded::{HANG, output_within};
 use crate::support::term::Term;
 use crate::support::*;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// For the runs that wait out several credential lifetimes and start the
@@ -769,7 +769,7 @@ struct Peak {
 /// Room for the flood's 2,000 held connections in this process (the usual
 /// soft limit is 1,024 open files; the hard one is higher).
 fn allow_open_files(wanted: u64) {
-    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let limit = getrlimit(Resource::Nofile);
     if limit.current.is_some_and(|n| n < wanted) {
         let raised = limit.maximum.map_or(wanted, |max| max.min(wanted));

@@ -408,9 +408,11 @@ fn setup_drops_what_was_cached_without_mfa_and_env_says_so() {
 
     // setup writes the device's serial: nothing cached without it is served.
     ok(&u.run(&["setup"]));
-    assert!(std::fs::read_to_string(&config)
-        .unwrap()
-        .contains("mfa_serial"));
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("mfa_serial")
+    );
     let o = u.run(&["process", "r1"]);
     ok(&o);
     assert_eq!(u.codes(), 1, "an MFA code: the no-MFA credentials are gone");

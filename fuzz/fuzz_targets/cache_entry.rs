@@ -15,7 +15,7 @@
 use aws_credential_types::Credentials;
 use awsmfa::config::KeyStoreChoice;
 use awsmfa::store::cache::Cache;
-use awsmfa::store::{EntryKey, Store, MIN_VALIDITY};
+use awsmfa::store::{EntryKey, MIN_VALIDITY, Store};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -114,9 +114,14 @@ fn private_home() {
         .mode(0o700)
         .create(&home)
         .expect("a private directory");
-    std::env::set_var("HOME", &home);
-    std::env::set_var("XDG_CACHE_HOME", home.join("cache"));
-    std::env::set_var("XDG_RUNTIME_DIR", &home);
+    // SAFETY: libFuzzer runs `init` once, before the first input and before
+    // this process has a second thread, so nothing reads the environment
+    // while it changes.
+    unsafe {
+        std::env::set_var("HOME", &home);
+        std::env::set_var("XDG_CACHE_HOME", home.join("cache"));
+        std::env::set_var("XDG_RUNTIME_DIR", &home);
+    }
 }
 
 fuzz_target!(init: private_home(), |input: Input| {

@@ -5,7 +5,7 @@
 //! resolve every chain exactly as the full parse does, wherever it answers.
 //! Nothing may panic or hang.
 #![no_main]
-use awsmfa::profile::{chain, Profiles};
+use awsmfa::profile::{Profiles, chain};
 use libfuzzer_sys::fuzz_target;
 
 /// The two files as text, or None when either is not UTF-8 (awsmfa refuses

@@ -1,6 +1,6 @@
 //! `awsmfa cache list|clear`: what is cached and until when; never secrets.
 
-use super::{print, Context};
+use super::{Context, print};
 use crate::cli::CacheCommand;
 use crate::error::Result;
 use crate::store::Kind;

@@ -50,7 +50,7 @@ pub fn script(shell: clap_complete::Shell) -> Result<String> {
         other => {
             return Err(Error::Usage(format!(
                 "no completion script for {other}; use bash, zsh, fish, powershell or elvish"
-            )))
+            )));
         }
     };
     let mut buf = Vec::new();

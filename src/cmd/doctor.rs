@@ -14,7 +14,7 @@ use crate::arn::{self, Device};
 use crate::cli::DoctorArgs;
 use crate::clock::{self, Drift};
 use crate::config::KeyStoreChoice;
-use crate::error::{exit, Failure, Result};
+use crate::error::{Failure, Result, exit};
 use crate::profile::chain::Chain;
 use crate::profile::{Locations, Profiles};
 use crate::service::Service;
@@ -398,11 +398,16 @@ fn leftovers(r: &mut Report, locations: &Locations) {
     for (path, j) in journals {
         let (user, profile) = (&j.user, &j.profile);
         let delete = |id: &str| {
-            format!("run `awsmfa rotate {profile}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`")
+            format!(
+                "run `awsmfa rotate {profile}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`"
+            )
         };
         let (what, fix) = match &j.new_key {
             Some(id) if on_disk(id) => (
-                format!("a rotate of IAM user `{user}` stopped after saving new key {id}; old key {} may still exist", j.old_key),
+                format!(
+                    "a rotate of IAM user `{user}` stopped after saving new key {id}; old key {} may still exist",
+                    j.old_key
+                ),
                 delete(&j.old_key),
             ),
             Some(id) => (

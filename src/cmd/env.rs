@@ -6,13 +6,13 @@
 //! from ([`Saved`]), the refusal to print to a terminal and the fetch;
 //! every format is the shell's ([`crate::shell`]).
 
-use super::{print, request, Context};
+use super::{Context, print, request};
 use crate::cli::EnvArgs;
 use crate::error::{Error, Result};
 use crate::obtain::obtain_in;
 use crate::reach::Env;
 use crate::shell::{self, running};
-use crate::vars::{Changes, Saved, SAVED};
+use crate::vars::{Changes, SAVED, Saved};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 

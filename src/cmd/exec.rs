@@ -5,7 +5,7 @@
 //! nesting by [`GUARD`]) and how a command that cannot start is reported
 //! (127 and 126, as shells do); `--server` is [`super::serve`]'s.
 
-use super::{request, Context};
+use super::{Context, request};
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
 use crate::obtain::obtain_in;

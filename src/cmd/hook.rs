@@ -15,7 +15,7 @@
 //! This file owns the hook's decisions (keep, refresh, leave, enter, adopt)
 //! and nothing of any shell's syntax: that is [`crate::shell::Hook`]'s.
 
-use super::{print, Context};
+use super::{Context, print};
 use crate::cli::HookArgs;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
@@ -23,8 +23,8 @@ use crate::hookstate::{Active, State};
 use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
 use crate::shell::{self, Hook};
-use crate::store::{epoch, EntryKey, ShellStore};
-use crate::vars::{Changes, CONFLICTING, MANAGED};
+use crate::store::{EntryKey, ShellStore, epoch};
+use crate::vars::{CONFLICTING, Changes, MANAGED};
 use crate::{term, trust};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -210,11 +210,11 @@ fn step(
     let may_adopt = revoked.is_none();
     let cwd = std::env::current_dir().ok();
     let wanted = want(cwd.as_deref(), &mut state.hinted);
-    if let (Some(a), Ok(Some(w))) = (&mut state.active, &wanted) {
-        if a.project == w.project {
-            a.file = w.file.display().to_string();
-            return refresh(ctx, state, env, w, now);
-        }
+    if let (Some(a), Ok(Some(w))) = (&mut state.active, &wanted)
+        && a.project == w.project
+    {
+        a.file = w.file.display().to_string();
+        return refresh(ctx, state, env, w, now);
     }
     // Anything else: leave what is active (back to the shell's own values),
     // then enter what this directory asks for.
@@ -298,11 +298,9 @@ fn enter(
     may_adopt: bool,
     now: SystemTime,
 ) -> Result<Option<Obtained>> {
-    if may_adopt {
-        if let Some(adopted) = adopt(&w.project, &w.file, now)? {
-            state.active = Some(adopted);
-            return Ok(None);
-        }
+    if may_adopt && let Some(adopted) = adopt(&w.project, &w.file, now)? {
+        state.active = Some(adopted);
+        return Ok(None);
     }
     let o = fetch(ctx, state, &saved, &w.project, &w.file, false)?;
     export(env, &o);

@@ -6,7 +6,7 @@
 //! binary; the scripts and their quoting are the shell's
 //! ([`crate::shell::Hook::init`]).
 
-use super::{print, Context};
+use super::{Context, print};
 use crate::cli::{HookShell, InitArgs};
 use crate::error::{Error, Result};
 use crate::shell;

@@ -9,8 +9,8 @@
 use super::Context;
 use crate::cli::KeysCommand;
 use crate::error::{Error, Result};
-use crate::profile::edit::{self, Kind};
 use crate::profile::Profiles;
+use crate::profile::edit::{self, Kind};
 use crate::vault::{self, LongTermKey, Slot, Vault, VaultChoice};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -132,12 +132,11 @@ fn import(ctx: &Context, name: &str) -> Result<ExitCode> {
                 text = t;
             }
         }
-        if i == at {
-            if let Some(t) =
+        if i == at
+            && let Some(t) =
                 edit::set(&text, file.kind, name, PROCESS, &vault::process_line(name)).text()
-            {
-                text = t.to_string();
-            }
+        {
+            text = t.to_string();
         }
         file.write(&text)?;
     }
@@ -223,17 +222,19 @@ fn remove(ctx: &Context, name: &str, yes: bool) -> Result<ExitCode> {
     let id = store.key_id(&slot)?.unwrap_or_else(|| "(none)".into());
     confirm(
         yes,
-        &format!("Delete the long-term key {id} of profile `{name}` from the {}? It stays active in IAM, and this is its only copy.", store.name()),
+        &format!(
+            "Delete the long-term key {id} of profile `{name}` from the {}? It stays active in IAM, and this is its only copy.",
+            store.name()
+        ),
     )?;
     store.delete(&slot)?;
     for file in AwsFile::both(&profiles)? {
         if file
             .get(name, PROCESS)
             .is_some_and(|l| vault::is_our_line(&l, name))
+            && let Some(text) = edit::unset(&file.text, file.kind, name, PROCESS)
         {
-            if let Some(text) = edit::unset(&file.text, file.kind, name, PROCESS) {
-                file.write(&text)?;
-            }
+            file.write(&text)?;
         }
     }
     forget(ctx, name);

@@ -1,7 +1,7 @@
 //! `awsmfa login`: a fresh MFA session for a profile's source identity, and
 //! nothing else; `awsmfa logout`: forget every session and the key.
 
-use super::{request, Context};
+use super::{Context, request};
 use crate::cli::{FetchArgs, LoginArgs};
 use crate::error::{Error, Result};
 use crate::obtain::Login;

@@ -5,7 +5,7 @@
 //! the fetch; the JSON is an output format like any shell's
 //! ([`crate::shell::Json`]).
 
-use super::{print, request, Context};
+use super::{Context, print, request};
 use crate::cli::ProcessArgs;
 use crate::error::{Error, Result};
 use crate::obtain::obtain;

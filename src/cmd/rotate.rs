@@ -24,7 +24,7 @@ use crate::cli::RotateArgs;
 use crate::error::{Call, Error, Failure, Result};
 use crate::fs::{self, Replace};
 use crate::iam::{self, Iam, KeyInfo, NewKey, UserProfile};
-use crate::obtain::{obtain, Request};
+use crate::obtain::{Request, obtain};
 use crate::profile::edit::{self, Kind};
 use crate::profile::{self, Locations, Profiles};
 use crate::service::Service;
@@ -373,12 +373,12 @@ impl Rotation<'_> {
             }
             None => None,
         };
-        if let Some((id, what)) = useless {
-            if let Some(at) = orphans.iter().position(|k| k.id == id) {
-                self.delete_leftover(signer, id)?;
-                crate::term::note(format_args!("awsmfa: deleted access key {id}, {what}"));
-                orphans.remove(at);
-            }
+        if let Some((id, what)) = useless
+            && let Some(at) = orphans.iter().position(|k| k.id == id)
+        {
+            self.delete_leftover(signer, id)?;
+            crate::term::note(format_args!("awsmfa: deleted access key {id}, {what}"));
+            orphans.remove(at);
         }
         Journal::remove(&self.file.path, self.user);
         keys.extend(orphans);
@@ -467,13 +467,19 @@ impl Rotation<'_> {
     /// state remains.
     fn undo(&self, signer: &Credentials, new: &NewKey, old: &Credentials) -> String {
         let path = self.file.shown();
-        match self.file.write(&new.id, old.access_key_id(), old.secret_access_key()) {
+        match self
+            .file
+            .write(&new.id, old.access_key_id(), old.secret_access_key())
+        {
             Err(_) => format!(
                 "The new key {} is in {path} and may start working in a minute; the old key {} is still active but no longer on disk. Check with `aws --profile {} sts get-caller-identity`; once it works, delete the old key with `{}`.",
                 new.id,
                 self.old_id,
                 self.profile,
-                self.aws(&format!("iam delete-access-key --user-name {} --access-key-id {}", self.user, self.old_id)),
+                self.aws(&format!(
+                    "iam delete-access-key --user-name {} --access-key-id {}",
+                    self.user, self.old_id
+                )),
             ),
             Ok(_) => match self.client.delete_key(signer, self.user, &new.id) {
                 Ok(()) => format!(
@@ -484,7 +490,10 @@ impl Rotation<'_> {
                     "The old key {} is active and back in {path}; the new key {} could not be deleted: delete it with `{}`.",
                     self.old_id,
                     new.id,
-                    self.aws(&format!("iam delete-access-key --user-name {} --access-key-id {}", self.user, new.id)),
+                    self.aws(&format!(
+                        "iam delete-access-key --user-name {} --access-key-id {}",
+                        self.user, new.id
+                    )),
                 ),
             },
         }
@@ -591,7 +600,7 @@ impl KeyFile {
                     return Err(Error::ConfigParse(format!(
                         "{}: {e}; put both in one section and try again",
                         path.display()
-                    )))
+                    )));
                 }
                 Ok(_) => {}
             }

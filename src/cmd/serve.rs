@@ -13,21 +13,21 @@
 //! and many tools treat a second Ctrl-C as "stop now, unsafely"). SIGTERM
 //! and SIGHUP are always forwarded.
 
-use super::{request, Context};
+use super::{Context, request};
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
-use crate::obtain::{obtain, Request};
+use crate::obtain::{Request, obtain};
 use crate::profile::Profiles;
 use crate::server::{self, Endpoint, Provider};
 use crate::store::{Memory, Store};
 use crate::vars::Changes;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::low_level::siginfo::{Cause, Origin};
 use std::process::{Child, Command, ExitCode, ExitStatus};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 const FORWARDED: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
@@ -144,10 +144,10 @@ fn forward_signals(
             if exited.load(Ordering::SeqCst) {
                 break;
             }
-            if forward(&origin) {
-                if let Some(sig) = rustix::process::Signal::from_named_raw(origin.signal) {
-                    let _ = rustix::process::kill_process(pid, sig);
-                }
+            if forward(&origin)
+                && let Some(sig) = rustix::process::Signal::from_named_raw(origin.signal)
+            {
+                let _ = rustix::process::kill_process(pid, sig);
             }
         }
     })

@@ -92,13 +92,13 @@ fn warn_if_shadowed(profile: &str, serial: &str) {
     let Ok(profiles) = Profiles::load() else {
         return;
     };
-    if let Some(seen) = profiles.value(profile, "mfa_serial") {
-        if seen != serial {
-            crate::term::note(format_args!(
-                "awsmfa: warning: {} also sets mfa_serial = {seen} for `{profile}`, which takes precedence; remove that line",
-                profiles.locations.credentials
-            ));
-        }
+    if let Some(seen) = profiles.value(profile, "mfa_serial")
+        && seen != serial
+    {
+        crate::term::note(format_args!(
+            "awsmfa: warning: {} also sets mfa_serial = {seen} for `{profile}`, which takes precedence; remove that line",
+            profiles.locations.credentials
+        ));
     }
 }
 

@@ -3,12 +3,12 @@
 //! from the shell function `awsmfa init` defines, the hook's state on stdin);
 //! calls STS once for the identity unless `--offline`.
 
-use super::{print, Context};
+use super::{Context, print};
 use crate::cli::StatusArgs;
-use crate::error::{exit, Result};
+use crate::error::{Result, exit};
 use crate::hookstate::State;
 use crate::obtain;
-use crate::store::{epoch, Kind};
+use crate::store::{Kind, epoch};
 use crate::term::clean;
 use aws_credential_types::Credentials;
 use aws_smithy_types::date_time::{DateTime, Format};

@@ -114,10 +114,10 @@ pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
         let profile = visit(set, name, &mut visited)?;
 
         // Past the first profile, keys beat a role_arn (SDK rule).
-        if visited.len() > 1 {
-            if let Ok(keys) = static_keys(profile) {
-                break Base::AccessKey(keys);
-            }
+        if visited.len() > 1
+            && let Ok(keys) = static_keys(profile)
+        {
+            break Base::AccessKey(keys);
         }
 
         match role_hop(profile) {
@@ -161,7 +161,7 @@ fn visit<'s>(
                 return Err(ChainError::SourceNotFound {
                     missing: name.to_string(),
                     from: from.clone(),
-                })
+                });
             }
         },
     };
@@ -251,13 +251,13 @@ fn base(set: &ProfileSet, profile: &Profile) -> Result<Base, ChainError> {
                 role_arn: role_arn.to_string(),
                 token_file: token_file.to_string(),
                 session_name: profile.get("role_session_name").map(str::to_string),
-            })
+            });
         }
         (None, Some(_)) => {
             return Err(ChainError::invalid(
                 profile,
                 "`web_identity_token_file` was specified but `role_arn` was missing",
-            ))
+            ));
         }
         _ => {}
     }
@@ -288,7 +288,9 @@ fn sso(set: &ProfileSet, profile: &Profile) -> Result<Option<Base>, ChainError> 
     let only_in_session = |key: &str| {
         ChainError::invalid(
             profile,
-            format!("`{key}` can only be specified in the [sso-session] config when a session name is given"),
+            format!(
+                "`{key}` can only be specified in the [sso-session] config when a session name is given"
+            ),
         )
     };
     if let Some(session) = session {

@@ -549,7 +549,9 @@ mod tests {
         let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
-            format!("# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\nmfa_serial={SERIAL}\n\n# about dev\n[profile dev]\nrole_arn = x\n")
+            format!(
+                "# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\nmfa_serial={SERIAL}\n\n# about dev\n[profile dev]\nrole_arn = x\n"
+            )
         );
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
         assert_eq!(
@@ -603,7 +605,9 @@ mod tests {
         let out = added(set(text, Kind::Config, "default", "mfa_serial", SERIAL));
         assert_eq!(
             out,
-            format!("[default]\r\nregion = us-east-1\r\nmfa_serial = {SERIAL}\r\n\r\n[profile b]\r\nregion = x\r\n")
+            format!(
+                "[default]\r\nregion = us-east-1\r\nmfa_serial = {SERIAL}\r\n\r\n[profile b]\r\nregion = x\r\n"
+            )
         );
         let out = added(set(text, Kind::Config, "new", "mfa_serial", SERIAL));
         assert_eq!(
@@ -680,7 +684,9 @@ mod tests {
         let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
-            format!("[profile alice]\ns3 =\n  max_concurrent_requests = 20\nmfa_serial = {SERIAL}\n# next\n[profile b]\n")
+            format!(
+                "[profile alice]\ns3 =\n  max_concurrent_requests = 20\nmfa_serial = {SERIAL}\n# next\n[profile b]\n"
+            )
         );
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
     }

@@ -1,7 +1,7 @@
 //! bash: POSIX quoting ([`super::posix`]) and the prompt hook in
 //! `bash.bash`, run from PROMPT_COMMAND.
 
-use super::{posix, Hook, Posix, Shell};
+use super::{Hook, Posix, Shell, posix};
 use crate::error::Result;
 use crate::vars::Changes;
 

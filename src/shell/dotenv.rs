@@ -47,12 +47,16 @@ impl Statements for Dotenv {
     }
     fn refuse(&self, value: &str) -> Option<&'static str> {
         if value.contains('\r') {
-            return Some("it holds a carriage return, which python-dotenv and docker compose read back as a newline");
+            return Some(
+                "it holds a carriage return, which python-dotenv and docker compose read back as a newline",
+            );
         }
         if single_quotable(value) || double_quotable(value) {
             return None;
         }
-        Some("it holds a single quote, a backslash or `${` together with a double quote, a backslash, `$` or a backtick, and no quoting reads back the same in sh, python-dotenv and docker compose")
+        Some(
+            "it holds a single quote, a backslash or `${` together with a double quote, a backslash, `$` or a backtick, and no quoting reads back the same in sh, python-dotenv and docker compose",
+        )
     }
 }
 

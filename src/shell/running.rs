@@ -6,7 +6,7 @@
 //! Any other parent (a script's interpreter, make, a test runner) stops the
 //! look: the shell above it is not the one that reads the output.
 
-use super::{posix, Fish, Hook};
+use super::{Fish, Hook, posix};
 use crate::cli::Format;
 
 /// How many ancestors to look through for a shell: enough for

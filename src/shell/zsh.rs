@@ -1,7 +1,7 @@
 //! zsh: POSIX quoting ([`super::posix`]) and the prompt hook in
 //! `zsh.zsh`, run from the precmd and chpwd hooks.
 
-use super::{posix, Hook, Posix, Shell};
+use super::{Hook, Posix, Shell, posix};
 use crate::error::Result;
 use crate::vars::Changes;
 

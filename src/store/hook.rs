@@ -4,7 +4,7 @@
 //! rules for serving it; the rest of the shell's state, and its JSON, is
 //! [`crate::hookstate`]'s.
 
-use super::{epoch, fresh, EntryKey, Store};
+use super::{EntryKey, Store, epoch, fresh};
 use aws_credential_types::Credentials;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;

@@ -3,7 +3,7 @@
 //! still reuses the one session this process started. Nothing else owns
 //! in-memory credentials; the HTTP endpoint itself is [`crate::server`].
 
-use super::{fresh, EntryKey, Store};
+use super::{EntryKey, Store, fresh};
 use aws_credential_types::Credentials;
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -15,7 +15,7 @@
 //! passphrase, the whole header and the file's scope authenticated with it:
 //! a file edited, truncated, or moved to another profile's name fails.
 
-use super::{LongTermKey, Slot, VaultError, PASSPHRASE_VAR};
+use super::{LongTermKey, PASSPHRASE_VAR, Slot, VaultError};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use std::cell::RefCell;
@@ -168,10 +168,10 @@ impl FileStore {
             if !name.starts_with(&format!("{scope}-")) || !name.ends_with(".key") {
                 continue;
             }
-            if let Ok(Some(bytes)) = self.read(&entry.path()) {
-                if let Ok(p) = parse(&bytes) {
-                    out.push((p.profile, p.key_id));
-                }
+            if let Ok(Some(bytes)) = self.read(&entry.path())
+                && let Ok(p) = parse(&bytes)
+            {
+                out.push((p.profile, p.key_id));
             }
         }
         out.sort();

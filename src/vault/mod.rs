@@ -71,7 +71,9 @@ impl std::fmt::Debug for LongTermKey {
 /// Why a store gave no key. Never holds a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
-    #[error("keyutils (the Linux kernel keyring) loses its keys at reboot, so it cannot hold a long-term key; set vault = \"keyring\" (the Secret Service) or \"file\" (an encrypted file) in config.toml or {CHOICE_VAR}")]
+    #[error(
+        "keyutils (the Linux kernel keyring) loses its keys at reboot, so it cannot hold a long-term key; set vault = \"keyring\" (the Secret Service) or \"file\" (an encrypted file) in config.toml or {CHOICE_VAR}"
+    )]
     Keyutils,
     #[error("unknown vault {0:?}: use auto, keyring or file")]
     Unknown(String),
@@ -79,11 +81,15 @@ pub enum VaultError {
     Unavailable { store: &'static str, why: String },
     #[error("wrong passphrase for {path}; nothing was changed")]
     WrongPassphrase { path: String },
-    #[error("{path} is damaged ({why}); nothing was changed: restore it from a backup, or put the key back in the credentials file and run `awsmfa keys import` again")]
+    #[error(
+        "{path} is damaged ({why}); nothing was changed: restore it from a backup, or put the key back in the credentials file and run `awsmfa keys import` again"
+    )]
     Damaged { path: String, why: String },
     #[error("{0}")]
     NoPassphrase(String),
-    #[error("profile `{profile}` reads its key from awsmfa (credential_process), but the {store} holds none for it; put the key back with `aws configure --profile {profile}`, then run `awsmfa keys import {profile}`")]
+    #[error(
+        "profile `{profile}` reads its key from awsmfa (credential_process), but the {store} holds none for it; put the key back with `aws configure --profile {profile}`, then run `awsmfa keys import {profile}`"
+    )]
     Missing { profile: String, store: String },
     #[error("{0}")]
     Io(String),

@@ -58,9 +58,9 @@ pub use secret_service_store::*;
 
 #[cfg(target_os = "linux")]
 mod secret_service_store {
-    use super::{account, decode, encode, unavailable, LongTermKey, Slot, VaultError};
-    use secret_service::blocking::{Item, SecretService};
+    use super::{LongTermKey, Slot, VaultError, account, decode, encode, unavailable};
     use secret_service::EncryptionType;
+    use secret_service::blocking::{Item, SecretService};
     use std::collections::HashMap;
 
     pub const NAME: &str = "Secret Service (GNOME Keyring, KWallet)";
@@ -144,11 +144,11 @@ mod secret_service_store {
 
     pub fn delete(slot: &Slot) -> Result<bool, VaultError> {
         let ss = connect()?;
-        let deleted = match found(&ss, slot)? {
+
+        match found(&ss, slot)? {
             Some(item) => item.delete().map(|()| true).map_err(unavailable),
             None => Ok(false),
-        };
-        deleted
+        }
     }
 }
 
@@ -159,7 +159,7 @@ pub use keyring_store::*;
 /// account per key.
 #[cfg(not(target_os = "linux"))]
 mod keyring_store {
-    use super::{account, decode, encode, unavailable, LongTermKey, Slot, VaultError};
+    use super::{LongTermKey, Slot, VaultError, account, decode, encode, unavailable};
 
     pub const NAME: &str = if cfg!(target_os = "macos") {
         "macOS Keychain"

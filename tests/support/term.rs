@@ -5,7 +5,7 @@
 //! interactive shells, zsh completion). `pty.rs` stays for what tmux
 //! cannot show: whether a prompt turned the terminal's echo off.
 
-use super::{ok, require_tools, stdout, World};
+use super::{World, ok, require_tools, stdout};
 use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};

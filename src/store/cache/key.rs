@@ -160,7 +160,7 @@ impl KeyHome {
                 }
                 Err(Trouble::Unavailable(_)) if !explicit => {}
                 Err(Trouble::Unavailable(why) | Trouble::Refused(why) | Trouble::Damaged(why)) => {
-                    return off(why)
+                    return off(why);
                 }
             }
         }
@@ -224,7 +224,7 @@ impl KeyHome {
                         return Err(Trouble::Unavailable(format!(
                             "cannot read {}: {e}",
                             salt_file.display()
-                        )))
+                        )));
                     }
                 };
                 if stored.len() != SALT_LEN + 32 {

@@ -16,7 +16,7 @@
 
 pub mod key;
 
-use super::{epoch, expires, fresh, EntryKey, Kind, Store};
+use super::{EntryKey, Kind, Store, epoch, expires, fresh};
 use crate::config::KeyStoreChoice;
 use crate::error::{Error, Result};
 use crate::fs::{Durability, NotPrivate, Replace};
@@ -320,10 +320,10 @@ impl Cache {
             if path.extension().is_none_or(|e| e != "entry") {
                 continue;
             }
-            if let Ok(Some(bytes)) = crate::fs::read_private(&path, MAX_ENTRY) {
-                if let Ok((header, _, _)) = split(&bytes) {
-                    out.push((path, header));
-                }
+            if let Ok(Some(bytes)) = crate::fs::read_private(&path, MAX_ENTRY)
+                && let Ok((header, _, _)) = split(&bytes)
+            {
+                out.push((path, header));
             }
         }
         out.sort_by_key(|(_, h)| h.expires);
@@ -347,20 +347,20 @@ impl Cache {
         // Files that no longer parse are garbage too when clearing
         // everything, and so are temp files of writers that were killed
         // (`.tmp*` from earlier versions, and the names `crate::fs` gives them).
-        if profile.is_none() {
-            if let Ok(entries) = std::fs::read_dir(&self.dir) {
-                for entry in entries.flatten() {
-                    let path = entry.path();
-                    let name = entry.file_name();
-                    let name = name.to_string_lossy();
-                    let stray = name.starts_with(".tmp") || crate::fs::is_temp_name(&name);
-                    if stray
-                        || path
-                            .extension()
-                            .is_some_and(|e| e == "entry" || e == "lock")
-                    {
-                        let _ = std::fs::remove_file(&path);
-                    }
+        if profile.is_none()
+            && let Ok(entries) = std::fs::read_dir(&self.dir)
+        {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                let stray = name.starts_with(".tmp") || crate::fs::is_temp_name(&name);
+                if stray
+                    || path
+                        .extension()
+                        .is_some_and(|e| e == "entry" || e == "lock")
+                {
+                    let _ = std::fs::remove_file(&path);
                 }
             }
         }
