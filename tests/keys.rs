@@ -6,7 +6,7 @@ use crate::support::check::fails;
 use crate::support::proxy::{Action, Proxy};
 use crate::support::term::Term;
 use crate::support::*;
-use awsmfa::profile::edit::{self, Kind};
+use awsmfa::profile::edit::{self, FileKind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -152,7 +152,13 @@ fn setup_with_several_devices_offers_only_totp_and_takes_serial() {
 
     ok(&w.run(&["setup", "alice", "--serial", tablet]));
     assert_eq!(
-        edit::get(&w.read("config_file"), Kind::Config, "alice", "mfa_serial").as_deref(),
+        edit::get(
+            &w.read("config_file"),
+            FileKind::Config,
+            "alice",
+            "mfa_serial"
+        )
+        .as_deref(),
         Some(tablet)
     );
     // Choosing the other one replaces the value in place.
@@ -193,7 +199,12 @@ fn setup_trusts_a_named_serial_only_when_listing_is_denied() {
     ok(&o);
     assert!(stderr(&o).contains("without checking it"), "{}", stderr(&o));
     assert_eq!(
-        edit::get(&w.read("config_file"), Kind::Config, "alice", "mfa_serial"),
+        edit::get(
+            &w.read("config_file"),
+            FileKind::Config,
+            "alice",
+            "mfa_serial"
+        ),
         Some(s.mfa_serial.clone())
     );
 }
@@ -263,7 +274,7 @@ pub(crate) fn rotate_world(mfa: bool) -> (World, Seeded, String) {
 /// The key in alice's section of the credentials file.
 pub(crate) fn disk_key(w: &World) -> (String, String) {
     let text = w.read("credentials_file");
-    let get = |k| edit::get(&text, Kind::Credentials, "alice", k).unwrap();
+    let get = |k| edit::get(&text, FileKind::Credentials, "alice", k).unwrap();
     (get("aws_access_key_id"), get("aws_secret_access_key"))
 }
 
@@ -1040,7 +1051,13 @@ fn setup_asks_on_the_terminal_which_device() {
     t.keys(&[&choice, "Enter"]);
     t.wait_for("EXIT=0");
     assert_eq!(
-        edit::get(&w.read("config_file"), Kind::Config, "alice", "mfa_serial").as_deref(),
+        edit::get(
+            &w.read("config_file"),
+            FileKind::Config,
+            "alice",
+            "mfa_serial"
+        )
+        .as_deref(),
         Some(tablet)
     );
 }

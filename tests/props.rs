@@ -427,7 +427,7 @@ fn nul_anywhere_is_refused_with_a_clear_error() {
 // the edited values (or the one added line/section) differ.
 
 use awsmfa::profile::Profiles;
-use awsmfa::profile::edit::{self, Change, Kind};
+use awsmfa::profile::edit::{self, Change, FileKind};
 
 const PROFILES: [&str; 4] = ["default", "alice", "bob", "a.b"];
 const KEYS: [&str; 7] = [
@@ -567,10 +567,10 @@ fn snapshot(p: &Profiles) -> std::collections::BTreeMap<(String, String), Option
     out
 }
 
-fn parse(kind: Kind, text: &str) -> Option<Profiles> {
+fn parse(kind: FileKind, text: &str) -> Option<Profiles> {
     match kind {
-        Kind::Config => Profiles::parse(text, "").ok(),
-        Kind::Credentials => Profiles::parse("", text).ok(),
+        FileKind::Config => Profiles::parse(text, "").ok(),
+        FileKind::Credentials => Profiles::parse("", text).ok(),
     }
 }
 
@@ -680,12 +680,12 @@ fn serial() -> impl Strategy<Value = String> {
 fn setup_edit_reads_back_and_changes_nothing_else() {
     let strategy = (ini(), prop::sample::select(PROFILES.to_vec()), serial());
     let result = ini_runner(3000).run(&strategy, |(text, profile, serial)| {
-        let Some(before) = parse(Kind::Config, &text) else {
+        let Some(before) = parse(FileKind::Config, &text) else {
             return Err(TestCaseError::reject("the SDK rejects this file"));
         };
-        let change = edit::set(&text, Kind::Config, profile, "mfa_serial", &serial);
+        let change = edit::set(&text, FileKind::Config, profile, "mfa_serial", &serial);
         let out = change.text().unwrap_or(&text).to_string();
-        let after = parse(Kind::Config, &out)
+        let after = parse(FileKind::Config, &out)
             .ok_or_else(|| TestCaseError::fail(format!("the SDK rejects the edit: {out:?}")))?;
         prop_assert_eq!(
             after.value(profile, "mfa_serial"),
@@ -729,16 +729,16 @@ fn rotate_edit_reads_back_and_changes_nothing_else() {
     const NEW_ID: &str = "AKIANEW§NEW§NEW§1234";
     const NEW_SECRET: &str = "new/§secret§+y==";
     let result = ini_runner(3000).run(&ini(), |text| {
-        let Some(before) = parse(Kind::Credentials, &text) else {
+        let Some(before) = parse(FileKind::Credentials, &text) else {
             return Err(TestCaseError::reject("the SDK rejects this file"));
         };
         let old = "AKIAOLDOLDOLDOLD1234";
         let Ok((out, changed)) =
-            edit::replace_key(&text, Kind::Credentials, old, NEW_ID, NEW_SECRET)
+            edit::replace_key(&text, FileKind::Credentials, old, NEW_ID, NEW_SECRET)
         else {
             return Ok(());
         };
-        let after = parse(Kind::Credentials, &out)
+        let after = parse(FileKind::Credentials, &out)
             .ok_or_else(|| TestCaseError::fail(format!("the SDK rejects the edit: {out:?}")))?;
         let mut want = snapshot(&before);
         for ((profile, key), v) in want.iter_mut() {

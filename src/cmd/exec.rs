@@ -19,17 +19,17 @@ use std::process::{Command, ExitCode};
 pub const GUARD: &str = "AWSMFA_EXEC";
 
 /// What exec runs: the program and its arguments.
-pub struct Target {
+pub struct Program {
     pub program: OsString,
     pub args: Vec<OsString>,
 }
 
-impl Target {
+impl Program {
     /// The command given, else the user's `$SHELL` (`/bin/sh` without one),
     /// unless this already runs in a shell exec started.
-    pub fn of(args: &ExecArgs) -> Result<Target> {
+    pub fn of(args: &ExecArgs) -> Result<Program> {
         if let Some((program, rest)) = args.command.split_first() {
-            return Ok(Target {
+            return Ok(Program {
                 program: program.clone(),
                 args: rest.to_vec(),
             });
@@ -42,7 +42,7 @@ impl Target {
             )));
         }
         let shell = std::env::var_os("SHELL").filter(|s| !s.is_empty());
-        Ok(Target {
+        Ok(Program {
             program: shell.unwrap_or_else(|| "/bin/sh".into()),
             args: Vec::new(),
         })
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         return serve(ctx, args);
     }
     // Before any prompt: a refused shell must not cost an MFA code.
-    let target = Target::of(&args)?;
+    let target = Program::of(&args)?;
     // After `awsmfa env dev`, `exec prod` gets prod's region, not dev's.
     let saved = Saved::before(|name| std::env::var(name).ok());
     let req = request(Some(args.profile.clone()), args.fetch);

@@ -10,7 +10,7 @@ use super::Context;
 use crate::cli::KeysCommand;
 use crate::error::{Error, Result};
 use crate::profile::Profiles;
-use crate::profile::edit::{self, Kind};
+use crate::profile::edit::{self, FileKind};
 use crate::vault::{self, LongTermKey, Slot, Vault, VaultChoice};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, command: KeysCommand) -> Result<ExitCode> {
 /// One of the two AWS files, read now.
 struct AwsFile {
     path: PathBuf,
-    kind: Kind,
+    kind: FileKind,
     text: String,
 }
 
@@ -41,8 +41,8 @@ impl AwsFile {
         let l = &profiles.locations;
         let mut out = Vec::new();
         for (path, kind) in [
-            (&l.credentials, Kind::Credentials),
-            (&l.config, Kind::Config),
+            (&l.credentials, FileKind::Credentials),
+            (&l.config, FileKind::Config),
         ] {
             let path = PathBuf::from(path);
             match std::fs::read_to_string(&path) {

@@ -25,7 +25,7 @@ use crate::error::{Call, Error, Failure, Result};
 use crate::fs::{self, Replace};
 use crate::iam::{self, Iam, KeyInfo, NewKey, UserProfile};
 use crate::obtain::{Request, obtain};
-use crate::profile::edit::{self, Kind};
+use crate::profile::edit::{self, FileKind};
 use crate::profile::{self, Locations, Profiles};
 use crate::service::Service;
 use crate::sts::Sts;
@@ -557,7 +557,7 @@ fn until_known<T>(
 /// config file where some people keep keys.
 struct KeyFile {
     path: PathBuf,
-    kind: Kind,
+    kind: FileKind,
     /// The key is in a vault (`keys import`): written there instead, in one
     /// step (`path` is the credentials file, beside which the journal goes).
     vault: Option<(crate::vault::Slot, crate::vault::Vault)>,
@@ -579,13 +579,13 @@ impl KeyFile {
                 crate::vault::Vault::holding(crate::vault::VaultChoice::configured()?, &slot)?;
             return Ok(KeyFile {
                 path: PathBuf::from(&profiles.locations.credentials),
-                kind: Kind::Credentials,
+                kind: FileKind::Credentials,
                 vault: Some((slot, store)),
             });
         }
         let files = [
-            (&profiles.locations.credentials, Kind::Credentials),
-            (&profiles.locations.config, Kind::Config),
+            (&profiles.locations.credentials, FileKind::Credentials),
+            (&profiles.locations.config, FileKind::Config),
         ];
         for (path, kind) in files {
             let path = PathBuf::from(path);

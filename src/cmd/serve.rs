@@ -33,7 +33,7 @@ use std::thread::JoinHandle;
 const FORWARDED: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
-    let target = super::exec::Target::of(&args)?;
+    let target = super::exec::Program::of(&args)?;
     let name = target.name();
     let cap = server::refresh_cap()?;
 

@@ -18,7 +18,7 @@
 
 /// Which file: they name sections differently (`[profile x]` vs `[x]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum FileKind {
     Config,
     Credentials,
 }
@@ -88,7 +88,7 @@ impl Line {
     }
 }
 
-fn split(text: &str, kind: Kind) -> Vec<Line> {
+fn split(text: &str, kind: FileKind) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut start = 0;
     while start < text.len() {
@@ -110,7 +110,7 @@ fn split(text: &str, kind: Kind) -> Vec<Line> {
     lines
 }
 
-fn classify(line: &str, kind: Kind) -> Class {
+fn classify(line: &str, kind: FileKind) -> Class {
     if line.trim_matches(WS).is_empty() {
         return Class::Blank;
     }
@@ -150,7 +150,7 @@ fn classify(line: &str, kind: Kind) -> Class {
     }
 }
 
-fn header(line: &str, kind: Kind) -> Class {
+fn header(line: &str, kind: FileKind) -> Class {
     let none = Class::Header {
         profile: None,
         prefixed: false,
@@ -171,9 +171,9 @@ fn header(line: &str, kind: Kind) -> Class {
         None => (None, inner),
     };
     let profile = match (kind, prefix) {
-        (Kind::Config, Some("profile")) => Some(name),
-        (Kind::Config, None) if name == "default" => Some(name),
-        (Kind::Credentials, None) => Some(name),
+        (FileKind::Config, Some("profile")) => Some(name),
+        (FileKind::Config, None) if name == "default" => Some(name),
+        (FileKind::Credentials, None) => Some(name),
         _ => None,
     };
     Class::Header {
@@ -210,12 +210,12 @@ fn sections(lines: &[Line]) -> Vec<Section> {
 
 /// The sections that make up `profile`, in file order. In a config file
 /// `[profile default]` takes priority over `[default]`, as in the SDK.
-fn profile_sections<'s>(all: &'s [Section], kind: Kind, profile: &str) -> Vec<&'s Section> {
+fn profile_sections<'s>(all: &'s [Section], kind: FileKind, profile: &str) -> Vec<&'s Section> {
     let mut found: Vec<&Section> = all
         .iter()
         .filter(|s| s.profile.as_deref() == Some(profile))
         .collect();
-    if kind == Kind::Config && profile == "default" && found.iter().any(|s| s.prefixed) {
+    if kind == FileKind::Config && profile == "default" && found.iter().any(|s| s.prefixed) {
         found.retain(|s| s.prefixed);
     }
     found
@@ -302,7 +302,7 @@ fn replace_value(text: &str, lines: &[Line], i: usize, new: &str) -> Vec<(usize,
 
 /// The value `key` has in `profile`, as the SDK would read it (the last
 /// definition wins).
-pub fn get(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
+pub fn get(text: &str, kind: FileKind, profile: &str, key: &str) -> Option<String> {
     let lines = split(text, kind);
     let all = sections(&lines);
     let mine = profile_sections(&all, kind, profile);
@@ -313,7 +313,7 @@ pub fn get(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
 /// Set `key = value` in `profile`: replace the value where the SDK reads it
 /// from, else add a line after the profile's last property, else add the
 /// section at the end of the file. Only those bytes change.
-pub fn set(text: &str, kind: Kind, profile: &str, key: &str, value: &str) -> Change {
+pub fn set(text: &str, kind: FileKind, profile: &str, key: &str, value: &str) -> Change {
     let lines = split(text, kind);
     let all = sections(&lines);
     let mine = profile_sections(&all, kind, profile);
@@ -412,12 +412,18 @@ fn separator(text: &str, body: &[Line]) -> String {
 
 /// A new section for `profile` holding `new_line`, at the end of the file
 /// (after a blank line).
-fn add_section(text: &str, lines: &[Line], kind: Kind, profile: &str, new_line: &str) -> Change {
+fn add_section(
+    text: &str,
+    lines: &[Line],
+    kind: FileKind,
+    profile: &str,
+    new_line: &str,
+) -> Change {
     let eol = line_ending(text);
     let header = match (kind, profile) {
-        (Kind::Config, "default") => "[default]".to_string(),
-        (Kind::Config, name) => format!("[profile {name}]"),
-        (Kind::Credentials, name) => format!("[{name}]"),
+        (FileKind::Config, "default") => "[default]".to_string(),
+        (FileKind::Config, name) => format!("[profile {name}]"),
+        (FileKind::Credentials, name) => format!("[{name}]"),
     };
     let mut out = text.to_string();
     if !out.is_empty() {
@@ -438,7 +444,7 @@ fn add_section(text: &str, lines: &[Line], kind: Kind, profile: &str, new_line: 
 /// Remove every definition of `key` in `profile` (each line with its
 /// continuation lines); None when there is none. Every other byte stays
 /// (`keys import` takes the key out of the credentials file this way).
-pub fn unset(text: &str, kind: Kind, profile: &str, key: &str) -> Option<String> {
+pub fn unset(text: &str, kind: FileKind, profile: &str, key: &str) -> Option<String> {
     let lines = split(text, kind);
     let all = sections(&lines);
     let wanted = key.to_ascii_lowercase();
@@ -474,7 +480,7 @@ pub enum KeyEditError {
 /// and the profiles changed. Only the two values change in each.
 pub fn replace_key(
     text: &str,
-    kind: Kind,
+    kind: FileKind,
     old_id: &str,
     new_id: &str,
     new_secret: &str,
@@ -516,13 +522,24 @@ mod tests {
     #[test]
     fn unset_removes_every_definition_and_nothing_else() {
         let text = "# mine\n[alice]\naws_access_key_id = A\naws_secret_access_key = S1\n  cont\n; note\nregion = x\n[bob]\naws_secret_access_key = B\n[alice]\nAWS_SECRET_ACCESS_KEY=S2";
-        let out = unset(text, Kind::Credentials, "alice", "aws_secret_access_key").unwrap();
+        let out = unset(
+            text,
+            FileKind::Credentials,
+            "alice",
+            "aws_secret_access_key",
+        )
+        .unwrap();
         assert_eq!(
             out,
             "# mine\n[alice]\naws_access_key_id = A\n; note\nregion = x\n[bob]\naws_secret_access_key = B\n[alice]\n"
         );
         assert_eq!(
-            unset(&out, Kind::Credentials, "alice", "aws_secret_access_key"),
+            unset(
+                &out,
+                FileKind::Credentials,
+                "alice",
+                "aws_secret_access_key"
+            ),
             None
         );
     }
@@ -546,7 +563,7 @@ mod tests {
     #[test]
     fn adds_after_the_last_property_keeping_comments_and_spacing() {
         let text = "# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\n\n# about dev\n[profile dev]\nrole_arn = x\n";
-        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!(
@@ -555,7 +572,7 @@ mod tests {
         );
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
         assert_eq!(
-            set(&out, Kind::Config, "alice", "mfa_serial", SERIAL),
+            set(&out, FileKind::Config, "alice", "mfa_serial", SERIAL),
             Change::Same
         );
     }
@@ -566,7 +583,7 @@ mod tests {
         let Change::Replaced {
             text: out,
             previous,
-        } = set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+        } = set(text, FileKind::Config, "alice", "mfa_serial", SERIAL)
         else {
             panic!("not replaced")
         };
@@ -582,7 +599,7 @@ mod tests {
     fn empty_values_keep_their_comment() {
         let text = "[profile alice]\nmfa_serial = # todo\n";
         let Change::Replaced { text: out, .. } =
-            set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+            set(text, FileKind::Config, "alice", "mfa_serial", SERIAL)
         else {
             panic!("not replaced")
         };
@@ -592,7 +609,7 @@ mod tests {
         );
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
         let text = "[profile alice]\nmfa_serial=\n";
-        let out = set(text, Kind::Config, "alice", "mfa_serial", SERIAL);
+        let out = set(text, FileKind::Config, "alice", "mfa_serial", SERIAL);
         assert_eq!(
             out.text(),
             Some(format!("[profile alice]\nmfa_serial= {SERIAL}\n").as_str())
@@ -602,14 +619,14 @@ mod tests {
     #[test]
     fn crlf_files_stay_crlf() {
         let text = "[default]\r\nregion = us-east-1\r\n\r\n[profile b]\r\nregion = x\r\n";
-        let out = added(set(text, Kind::Config, "default", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "default", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!(
                 "[default]\r\nregion = us-east-1\r\nmfa_serial = {SERIAL}\r\n\r\n[profile b]\r\nregion = x\r\n"
             )
         );
-        let out = added(set(text, Kind::Config, "new", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "new", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("{text}\r\n[profile new]\r\nmfa_serial = {SERIAL}\r\n")
@@ -620,19 +637,19 @@ mod tests {
     #[test]
     fn missing_trailing_newline() {
         let text = "[profile alice]\nregion = x";
-        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("[profile alice]\nregion = x\nmfa_serial = {SERIAL}")
         );
-        let out = added(set(text, Kind::Config, "bob", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "bob", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("[profile alice]\nregion = x\n\n[profile bob]\nmfa_serial = {SERIAL}\n")
         );
         let out = added(set(
             "[profile alice]",
-            Kind::Config,
+            FileKind::Config,
             "alice",
             "mfa_serial",
             SERIAL,
@@ -645,7 +662,7 @@ mod tests {
         // In a config file `[alice]` is not the profile alice (the SDK
         // ignores it); in a credentials file `[profile alice]` is not either.
         let config = "[alice]\nregion = x\n";
-        let out = added(set(config, Kind::Config, "alice", "mfa_serial", SERIAL));
+        let out = added(set(config, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("{config}\n[profile alice]\nmfa_serial = {SERIAL}\n")
@@ -653,22 +670,22 @@ mod tests {
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
 
         let creds = "[profile alice]\nx = 1\n";
-        let out = added(set(creds, Kind::Credentials, "alice", "k", "v"));
+        let out = added(set(creds, FileKind::Credentials, "alice", "k", "v"));
         assert_eq!(out, format!("{creds}\n[alice]\nk = v\n"));
 
         // `[ profile   alice ]  # note` is alice, with odd spacing.
         let config = "[ profile   alice ]  # note\nregion = x\n";
-        let out = added(set(config, Kind::Config, "alice", "mfa_serial", SERIAL));
+        let out = added(set(config, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(out, format!("{config}mfa_serial = {SERIAL}\n"));
     }
 
     #[test]
     fn default_profile_sections() {
-        let out = added(set("", Kind::Config, "default", "mfa_serial", SERIAL));
+        let out = added(set("", FileKind::Config, "default", "mfa_serial", SERIAL));
         assert_eq!(out, format!("[default]\nmfa_serial = {SERIAL}\n"));
         // `[profile default]` wins over `[default]` in the SDK: edit that one.
         let text = "[default]\nregion = a\n[profile default]\nregion = b\n";
-        let out = added(set(text, Kind::Config, "default", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "default", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!(
@@ -681,7 +698,7 @@ mod tests {
     #[test]
     fn sub_properties_stay_together() {
         let text = "[profile alice]\ns3 =\n  max_concurrent_requests = 20\n# next\n[profile b]\n";
-        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!(
@@ -697,7 +714,7 @@ mod tests {
         let Change::Replaced {
             text: out,
             previous,
-        } = set(text, Kind::Config, "a", "mfa_serial", SERIAL)
+        } = set(text, FileKind::Config, "a", "mfa_serial", SERIAL)
         else {
             panic!("not replaced")
         };
@@ -707,7 +724,7 @@ mod tests {
             format!("[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = {SERIAL}\n")
         );
         assert_eq!(
-            get(&out, Kind::Config, "a", "mfa_serial").as_deref(),
+            get(&out, FileKind::Config, "a", "mfa_serial").as_deref(),
             Some(SERIAL)
         );
     }
@@ -715,7 +732,7 @@ mod tests {
     #[test]
     fn sso_sessions_are_not_profiles() {
         let text = "[sso-session alice]\nsso_region = x\n";
-        let out = added(set(text, Kind::Config, "alice", "mfa_serial", SERIAL));
+        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("{text}\n[profile alice]\nmfa_serial = {SERIAL}\n")
@@ -725,8 +742,14 @@ mod tests {
     #[test]
     fn replace_key_swaps_every_copy_and_nothing_else() {
         let text = "# keys\r\n[alice]\r\naws_access_key_id=AKIAOLD\r\naws_secret_access_key =  old/secret+x  ; rotated monthly\r\n\r\n[bob]\r\naws_access_key_id = AKIABOB\r\naws_secret_access_key = bobsecret\r\n[alice-copy]\r\naws_secret_access_key = old/secret+x\r\naws_access_key_id = AKIAOLD";
-        let (out, profiles) =
-            replace_key(text, Kind::Credentials, "AKIAOLD", "AKIANEW", "new/secret").unwrap();
+        let (out, profiles) = replace_key(
+            text,
+            FileKind::Credentials,
+            "AKIAOLD",
+            "AKIANEW",
+            "new/secret",
+        )
+        .unwrap();
         assert_eq!(
             profiles,
             vec!["alice".to_string(), "alice-copy".to_string()]
@@ -743,13 +766,13 @@ mod tests {
         assert_eq!(p.value("bob", "aws_access_key_id"), Some("AKIABOB"));
 
         assert_eq!(
-            replace_key(text, Kind::Credentials, "AKIANONE", "a", "b"),
+            replace_key(text, FileKind::Credentials, "AKIANONE", "a", "b"),
             Err(KeyEditError::NotFound("AKIANONE".into()))
         );
         assert_eq!(
             replace_key(
                 "[a]\naws_access_key_id = K\n",
-                Kind::Credentials,
+                FileKind::Credentials,
                 "K",
                 "a",
                 "b"
@@ -759,7 +782,7 @@ mod tests {
         // Config files name the section `[profile x]`.
         let (out, profiles) = replace_key(
             "[profile a]\naws_access_key_id = K\naws_secret_access_key = S\n",
-            Kind::Config,
+            FileKind::Config,
             "K",
             "N",
             "T",
@@ -780,11 +803,11 @@ mod tests {
         let text =
             "[profile alice]\nmfa_serial=\n  max_concurrent_requests = 20\r\n# after\nregion = x";
         assert_eq!(
-            get(text, Kind::Config, "alice", "mfa_serial").as_deref(),
+            get(text, FileKind::Config, "alice", "mfa_serial").as_deref(),
             Some("\nmax_concurrent_requests = 20")
         );
         let Change::Replaced { text: out, .. } =
-            set(text, Kind::Config, "alice", "mfa_serial", SERIAL)
+            set(text, FileKind::Config, "alice", "mfa_serial", SERIAL)
         else {
             panic!("not replaced")
         };
@@ -795,7 +818,7 @@ mod tests {
         assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
         // The file's last line, with no line ending, takes the one before.
         let text = "[profile alice]\nmfa_serial=v ; c\n  more";
-        let out = set(text, Kind::Config, "alice", "mfa_serial", SERIAL);
+        let out = set(text, FileKind::Config, "alice", "mfa_serial", SERIAL);
         assert_eq!(
             out.text(),
             Some(format!("[profile alice]\nmfa_serial={SERIAL} ; c").as_str())
@@ -809,11 +832,11 @@ mod tests {
     fn replace_key_follows_the_definition_the_sdk_reads() {
         let text = "[default]\naws_access_key_id=OLD\naws_access_key_id=\naws_secret_access_key=s";
         assert_eq!(
-            replace_key(text, Kind::Credentials, "OLD", "N", "T"),
+            replace_key(text, FileKind::Credentials, "OLD", "N", "T"),
             Err(KeyEditError::NotFound("OLD".into()))
         );
         let text = "[a]\naws_access_key_id = OTHER\naws_secret_access_key = s1\n[a]\naws_access_key_id = OLD\n";
-        let (out, profiles) = replace_key(text, Kind::Credentials, "OLD", "N", "T").unwrap();
+        let (out, profiles) = replace_key(text, FileKind::Credentials, "OLD", "N", "T").unwrap();
         assert_eq!(profiles, vec!["a".to_string()]);
         assert_eq!(
             out,

@@ -46,3 +46,40 @@ pub(super) fn deadline(secs: Option<u64>) -> String {
         None => "__awsmfa_deadline=\n".to_string(),
     }
 }
+
+/// A POSIX shell with a prompt hook of its own (bash, zsh): its type is
+/// POSIX syntax plus a name and a script, so each such shell's file says
+/// only those.
+macro_rules! posix_hook {
+    ($ty:ident, $name:literal, $script:literal) => {
+        pub struct $ty;
+
+        impl $crate::shell::Shell for $ty {
+            fn export(&self, changes: &$crate::vars::Changes) -> $crate::error::Result<String> {
+                $crate::shell::Shell::export(&$crate::shell::Posix, changes)
+            }
+        }
+
+        impl $crate::shell::Hook for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn script(&self) -> &'static str {
+                include_str!($script)
+            }
+            fn quote(&self, word: &str) -> String {
+                $crate::shell::posix::quote(word)
+            }
+            fn apply(&self, command: &str) -> String {
+                $crate::shell::posix::apply(command)
+            }
+            fn state(&self, json: &str) -> String {
+                $crate::shell::posix::state(json)
+            }
+            fn deadline(&self, secs: Option<u64>) -> String {
+                $crate::shell::posix::deadline(secs)
+            }
+        }
+    };
+}
+pub(crate) use posix_hook;
