@@ -286,7 +286,7 @@ fn fish_refreshes_by_its_timer_and_leaves_none_behind() {
     assert_eq!(second.len(), 1, "{second:?}");
     assert_ne!(second, first, "the fired timer is replaced");
     // A new deadline replaces the timer: still one.
-    t.line("awsmfa reload");
+    t.step("awsmfa reload");
     let third = timers(&shell, 1);
     assert_eq!(third.len(), 1, "{third:?}");
     assert_ne!(third, second);

@@ -51,13 +51,13 @@ if status is-interactive
     end
     set -gu __awsmfa_now 0
     set -gu __awsmfa_frac 0
-    # The timer `awsmfa hook` leaves behind (its pid) sends SIGUSR1 at
+    # The timer `awsmfa hook` leaves behind (its pid) sends SIGURG at
     # the deadline: then __awsmfa_due is set, and the check before each
     # command is a variable test. An older timer of this shell, if any, is
     # stopped by the next `awsmfa hook`.
     set -q __awsmfa_timer; or set -g __awsmfa_timer ''
     set -gu __awsmfa_timer $__awsmfa_timer
-    function __awsmfa_on_due --on-signal SIGUSR1 --description 'awsmfa: the refresh deadline passed'
+    function __awsmfa_on_due --on-signal SIGURG --description 'awsmfa: the refresh deadline passed'
         set -g __awsmfa_due 1
         # It exits after firing: its pid is no longer ours to stop.
         set -g __awsmfa_timer ''

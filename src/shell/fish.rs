@@ -62,9 +62,12 @@ impl Hook for Fish {
 /// process that may have been given its pid since.
 const TIMER: &str = "awsmfa-timer";
 
-/// The timer: sleeps until the deadline, then sends the shell SIGUSR1,
+/// The timer: sleeps until the deadline, then sends the shell SIGURG,
 /// which fish.fish turns into `__awsmfa_due` (fish has no clock builtin,
 /// so a check before each command is a variable test, not a clock read).
+/// SIGURG because its default action is to ignore it: a fish without the
+/// hook's handler (`exec fish --no-config`), or any process that was
+/// given the pid since, is not killed by it, as it would be by SIGUSR1.
 /// It sleeps in slices and exits when the shell is gone, so it never
 /// outlives a shell by more than one slice even when the shell could not
 /// kill it (SIGKILL, a crash), and signals only a fish (not whatever an
@@ -82,7 +85,7 @@ while [ "$n" -gt 0 ]; do
   n=$((n - s))
   alive || exit 0
 done
-kill -USR1 "$p""#;
+kill -URG "$p""#;
 
 /// Stops the shell's old timer (named by `__AWSMFA_TIMER`) and, when there
 /// is a deadline, starts a new one for the shell `__AWSMFA_SHELL_PID`,
