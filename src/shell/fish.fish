@@ -7,12 +7,12 @@
 # profile named by the nearest trusted .awsmfa.toml and removes them when
 # you leave; before each command (fish_preexec) it refreshes them when their
 # deadline has passed. A prompt or a command with nothing to do runs no
-# process at all: at a prompt a $PWD compare; before a command, with a
-# profile active, a deadline compared with a clock read by builtins (fish
-# has no $SECONDS). The deadline is looked at before commands only, where
-# the credentials are used: a prompt costs the same with a profile active
-# as without. awsmfa itself runs only on a cd or when that deadline has
-# passed.
+# process at all. fish has no clock builtin ($SECONDS), so `awsmfa hook`
+# leaves a timer behind that signals this shell at the deadline: before a
+# command the check is a variable test; at a prompt a $PWD compare and,
+# with a profile active, a test that the timer is alive (else the clock,
+# read by builtins). awsmfa itself runs only on a cd or when that deadline
+# has passed.
 #
 # It also defines the function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;

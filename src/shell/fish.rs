@@ -1,8 +1,9 @@
 //! fish: inside single quotes `\'` and `\\` are escapes (unlike POSIX), and
 //! everything else, newlines included, is literal. The prompt hook is
 //! `fish.fish`, run on `--on-variable PWD`, `--on-event fish_prompt` and
-//! `fish_preexec`; fish has no `$SECONDS`, so its deadline is on the clock
-//! the hook's `__awsmfa_tick` reads with builtins.
+//! `fish_preexec`; fish has no `$SECONDS`, so its deadline is a timer
+//! process that signals the shell (see `rearm`), with the clock the
+//! hook's `__awsmfa_tick` reads with builtins as the prompt's fallback.
 
 use super::{Hook, Shell, Statements};
 use crate::error::Result;
