@@ -13,9 +13,9 @@
 #   idle:   no project here (no refresh deadline)
 #   active: a profile exported, its refresh deadline not reached
 # awsmfa itself never runs in either, nor any other process: only shell
-# builtins. fish looks at the deadline before commands only (reading its
-# clock from /proc/uptime with the builtin `read`), so there a prompt costs
-# the same active as idle.
+# builtins. fish has no clock builtin: a timer that `awsmfa hook` leaves
+# behind signals the shell at the deadline, so before a command fish tests
+# a variable, and at a prompt that the timer is alive (/proc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,6 +103,9 @@ bench_fish() { # state, prompt|command
     if test $argv[2] = active
       __awsmfa_tick
       set -g __awsmfa_deadline (math $__awsmfa_now + 100000)
+      # A live timer, as `awsmfa hook` leaves (any live pid: the prompt
+      # only looks that /proc has it).
+      set -g __awsmfa_timer $fish_pid
     else
       set -g __awsmfa_deadline ""
     end

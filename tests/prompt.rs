@@ -226,6 +226,107 @@ fn fish_announces_and_refreshes_before_the_command() {
     announce_and_refresh_before_the_command(Sh::Fish);
 }
 
+/// The pids of the timers `awsmfa hook` left for the fish `shell`
+/// (`sh -c SCRIPT awsmfa-timer SHELL SECS`), waiting up to 5 s for the
+/// count to become `want` (a timer is stopped by a signal, asynchronously).
+fn timers(shell: &str, want: usize) -> Vec<String> {
+    let find = || -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        dir.flatten()
+            .filter(|e| {
+                let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+                let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+                args.len() >= 5 && args[3] == b"awsmfa-timer" && args[4] == shell.as_bytes()
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        let found = find();
+        if found.len() == want || Instant::now() > end {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// fish's refresh before a command rests on a timer (fish has no clock
+/// builtin): at the deadline it signals the shell, and the next command,
+/// typed at a prompt drawn before the deadline, runs with new credentials.
+/// One timer per shell at a time: a new deadline replaces it, leaving the
+/// project stops it, and none outlives the shell. A timer killed from
+/// outside cannot leave the credentials stale: a prompt drawn after the
+/// deadline notices it by the clock.
+#[test]
+fn fish_refreshes_by_its_timer_and_leaves_none_behind() {
+    if !std::path::Path::new("/proc/self/cmdline").exists() {
+        eprintln!("skipped: no /proc to find the timer in");
+        return;
+    }
+    let p = Projects::new(Some("14m55s"));
+    let Some(t) = Pane::start(&p.w, Sh::Fish, &rc(Sh::Fish, &bin()), "") else {
+        return;
+    };
+    let shell = t.step("echo $fish_pid").trim().to_string();
+    assert_eq!(timers(&shell, 0), Vec::<String>::new());
+    t.line("cd dev");
+    t.wait_for("(dev) ", 1);
+    let first = timers(&shell, 1);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let key = t.env()["AWS_ACCESS_KEY_ID"].clone();
+    // No prompt is drawn while it waits: only the timer's signal can make
+    // the next command refresh first.
+    std::thread::sleep(Duration::from_secs(6));
+    let env = t.env();
+    assert_ne!(env["AWS_ACCESS_KEY_ID"], key, "refreshed too late");
+    let second = timers(&shell, 1);
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_ne!(second, first, "the fired timer is replaced");
+    // A new deadline replaces the timer: still one.
+    t.step("awsmfa reload");
+    let third = timers(&shell, 1);
+    assert_eq!(third.len(), 1, "{third:?}");
+    assert_ne!(third, second);
+    // Killed from outside: the deadline passes with no signal; the next
+    // prompt sees it by the clock, and the command typed there refreshes.
+    let key = t.env()["AWS_ACCESS_KEY_ID"].clone();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", third[0])])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(timers(&shell, 0), Vec::<String>::new());
+    std::thread::sleep(Duration::from_secs(6));
+    t.line("");
+    let env = t.env();
+    assert_ne!(
+        env["AWS_ACCESS_KEY_ID"], key,
+        "not refreshed after the timer died"
+    );
+    assert_eq!(timers(&shell, 1).len(), 1);
+    assert_eq!(p.mfa_calls(), 1);
+    // Leaving the project stops it.
+    t.line("cd ..");
+    t.wait_for("awsmfa: removed the credentials of dev", 1);
+    assert_eq!(timers(&shell, 0), Vec::<String>::new(), "left behind by cd");
+    // So does the shell's exit.
+    t.line("cd dev");
+    assert_eq!(timers(&shell, 1).len(), 1);
+    t.line("exit");
+    let exited = Instant::now();
+    let left = timers(&shell, 0);
+    assert_eq!(left, Vec::<String>::new(), "outlived the shell");
+    // At once (fish_exit), not when its 5 s were up and it found no shell.
+    assert!(
+        exited.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        exited.elapsed()
+    );
+}
+
 /// `announce = false` in config.toml (the user's own setting, in a separate
 /// process: no override variable) turns the lines off; failures still
 /// print one line, naming the retry.

@@ -7,12 +7,12 @@
 # profile named by the nearest trusted .awsmfa.toml and removes them when
 # you leave; before each command (fish_preexec) it refreshes them when their
 # deadline has passed. A prompt or a command with nothing to do runs no
-# process at all: at a prompt a $PWD compare; before a command, with a
-# profile active, a deadline compared with a clock read by builtins (fish
-# has no $SECONDS). The deadline is looked at before commands only, where
-# the credentials are used: a prompt costs the same with a profile active
-# as without. awsmfa itself runs only on a cd or when that deadline has
-# passed.
+# process at all. fish has no clock builtin ($SECONDS), so `awsmfa hook`
+# leaves a timer behind that signals this shell at the deadline: before a
+# command the check is a variable test; at a prompt a $PWD compare and,
+# with a profile active, a test that the timer is alive (else the clock,
+# read by builtins). awsmfa itself runs only on a cd or when that deadline
+# has passed.
 #
 # It also defines the function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
@@ -40,13 +40,6 @@ if status is-interactive
         function __awsmfa_tick
             read -d . -g __awsmfa_now __awsmfa_frac </proc/uptime
         end
-        # The check before each command (below) with the read inline: the
-        # function call would be a third of its cost.
-        function __awsmfa_on_preexec --on-event fish_preexec --description 'awsmfa: refresh before a command'
-            test -n "$__awsmfa_deadline"; or return 0
-            read -d . -g __awsmfa_now __awsmfa_frac </proc/uptime
-            test $__awsmfa_now -lt $__awsmfa_deadline; or __awsmfa_apply
-        end
     else if builtin -q path
         function __awsmfa_tick
             set -g __awsmfa_now (math (path mtime /) + (path mtime -R /))
@@ -58,6 +51,21 @@ if status is-interactive
     end
     set -gu __awsmfa_now 0
     set -gu __awsmfa_frac 0
+    # The timer `awsmfa hook` leaves behind (its pid) sends SIGURG at
+    # the deadline: then __awsmfa_due is set, and the check before each
+    # command is a variable test. An older timer of this shell, if any, is
+    # stopped by the next `awsmfa hook`.
+    set -q __awsmfa_timer; or set -g __awsmfa_timer ''
+    set -gu __awsmfa_timer $__awsmfa_timer
+    function __awsmfa_on_due --on-signal SIGURG --description 'awsmfa: the refresh deadline passed'
+        set -g __awsmfa_due 1
+        # It exits after firing: its pid is no longer ours to stop.
+        set -g __awsmfa_timer ''
+    end
+    # A timer also exits by itself within 30 s of the shell; this is at once.
+    function __awsmfa_on_exit --on-event fish_exit
+        test -n "$__awsmfa_timer"; and command kill -- -$__awsmfa_timer 2>/dev/null
+    end
     # A deadline kept from before this `source` may be on another clock
     # (an older hook's): due now, so the next prompt sets it anew.
     if test -n "$__awsmfa_deadline"
@@ -81,10 +89,15 @@ if status is-interactive
         # next prompt does not try again at once (a cd or `awsmfa reload`
         # does; a refresh retries in 60 s).
         set -g __awsmfa_pwd $PWD
+        set -e __awsmfa_due
         if test -n "$__awsmfa_deadline"
             __awsmfa_tick
             set -g __awsmfa_deadline (math $__awsmfa_now + 60)
         end
+        # For awsmfa only (exported from this function): which shell the
+        # timer signals, and the timer it replaces.
+        set -lx __AWSMFA_SHELL_PID $fish_pid
+        set -lx __AWSMFA_TIMER $__awsmfa_timer
         # printf is a builtin: the state goes into the pipe, never in argv.
         # On failure awsmfa still prints what to apply (e.g. leaving a
         # project), so its output is used whatever its exit status.
@@ -114,18 +127,22 @@ if status is-interactive
         set -l rc $status
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
+        else if test -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/comm
+            # The fallback for a timer that is gone (fired, killed, or none
+            # could start): the clock, at a prompt only, and only then (a
+            # clock read costs three times this prompt's test). It marks
+            # the refresh due for the next command rather than running
+            # awsmfa here. (Without /proc it is always the clock: fish 3.5+
+            # reads it with `path`, older fish with `date`.)
+            __awsmfa_tick
+            test $__awsmfa_now -lt $__awsmfa_deadline; or set -g __awsmfa_due 1
         end
         return $rc
     end
 
-    # Before each command line: the refresh deadline. With nothing due, no
-    # process. (Defined above where the clock is /proc/uptime.)
-    if not functions -q __awsmfa_on_preexec
-        function __awsmfa_on_preexec --on-event fish_preexec --description 'awsmfa: refresh before a command'
-            test -n "$__awsmfa_deadline"; or return 0
-            __awsmfa_tick
-            test $__awsmfa_now -lt $__awsmfa_deadline; or __awsmfa_apply
-        end
+    # Before each command line: a variable test, no process and no clock.
+    function __awsmfa_on_preexec --on-event fish_preexec --description 'awsmfa: refresh before a command'
+        set -q __awsmfa_due; and __awsmfa_apply
     end
 
     # `awsmfa use` applies `awsmfa env` here, and nothing unless it
