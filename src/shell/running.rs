@@ -53,14 +53,17 @@ fn by_name(name: &str) -> Option<Format> {
 fn from_ancestors() -> Option<Format> {
     let mut pid = std::os::unix::process::parent_id();
     for _ in 0..ANCESTORS {
-        let (comm, parent) = stat(pid)?;
-        if let Some(format) = by_name(&comm) {
+        // `comm` first: the kernel makes `stat` with memory figures, which
+        // costs more, and the parent's parent is wanted only past a wrapper.
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        let comm = comm.trim_end_matches('\n');
+        if let Some(format) = by_name(comm) {
             return Some(format);
         }
-        if parent <= 1 || !WRAPPERS.contains(&comm.as_str()) {
+        if !WRAPPERS.contains(&comm) {
             return None;
         }
-        pid = parent;
+        pid = parent(pid).filter(|&p| p > 1)?;
     }
     None
 }
@@ -70,16 +73,13 @@ fn from_ancestors() -> Option<Format> {
     None
 }
 
-/// A process's name and parent, from `/proc/PID/stat` ("PID (comm) S PPID
-/// …"; the name may itself hold spaces and parentheses, so it ends at the
-/// last `)`).
+/// A process's parent, from `/proc/PID/stat` ("PID (comm) S PPID …"; the
+/// name may itself hold spaces and parentheses, so it ends at the last `)`).
 #[cfg(target_os = "linux")]
-fn stat(pid: u32) -> Option<(String, u32)> {
+fn parent(pid: u32) -> Option<u32> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (head, tail) = text.rsplit_once(')')?;
-    let comm = head.split_once('(')?.1.to_string();
-    let parent = tail.split_whitespace().nth(1)?.parse().ok()?;
-    Some((comm, parent))
+    let (_, tail) = text.rsplit_once(')')?;
+    tail.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -104,9 +104,8 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn own_stat_reads() {
-        let (comm, parent) = stat(std::process::id()).unwrap();
-        assert!(!comm.is_empty());
+    fn own_parent_reads() {
+        let parent = parent(std::process::id()).unwrap();
         assert_eq!(parent, std::os::unix::process::parent_id());
     }
 }
