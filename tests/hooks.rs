@@ -645,28 +645,7 @@ impl<'a> Shell<'a> {
     fn step(&self, cmd: &str) -> String {
         self.n.set(self.n.get() + 1);
         let out = self.w.path(&format!("step{}", self.n.get()));
-        let tmp = format!("{}.tmp", out.display());
-        let line = match self.sh {
-            Sh::Fish => format!(
-                "begin; {cmd}; end > '{tmp}' 2>&1; mv '{tmp}' '{}'",
-                out.display()
-            ),
-            _ => format!(
-                "{{ {cmd}; }} > '{tmp}' 2>&1; mv '{tmp}' '{}'",
-                out.display()
-            ),
-        };
-        self.line(&line);
-        let end = Instant::now() + Duration::from_secs(90);
-        while !out.exists() {
-            assert!(
-                Instant::now() < end,
-                "`{cmd}` did not finish:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::fs::read_to_string(&out).unwrap()
+        step_at(&self.t, self.sh == Sh::Fish, &out, cmd)
     }
 
     fn env(&self) -> BTreeMap<String, String> {
@@ -681,6 +660,34 @@ impl<'a> Shell<'a> {
         .trim()
         .to_string()
     }
+}
+
+/// Type `cmd` at `t`'s shell as one command line with its stdout and
+/// stderr going to `out`, wait for that file, and return what it holds.
+pub(crate) fn step_at(t: &Term<'_>, fish: bool, out: &Path, cmd: &str) -> String {
+    let tmp = format!("{}.tmp", out.display());
+    let line = if fish {
+        format!(
+            "begin; {cmd}; end > '{tmp}' 2>&1; mv '{tmp}' '{}'",
+            out.display()
+        )
+    } else {
+        format!(
+            "{{ {cmd}; }} > '{tmp}' 2>&1; mv '{tmp}' '{}'",
+            out.display()
+        )
+    };
+    t.line(&line);
+    let end = Instant::now() + Duration::from_secs(90);
+    while !out.exists() {
+        assert!(
+            Instant::now() < end,
+            "`{cmd}` did not finish:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::read_to_string(out).unwrap()
 }
 
 fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {

@@ -5,7 +5,7 @@
 //! Ctrl-C at the MFA prompt, `awsmfa use`, and an upgrade that moves the
 //! binary under open shells.
 
-use crate::hooks::{Projects, aws_vars, bin, calls, fake_awsmfa};
+use crate::hooks::{Projects, aws_vars, bin, calls, fake_awsmfa, step_at};
 use crate::support::check::parse_env;
 use crate::support::term::Term;
 use crate::support::*;
@@ -102,29 +102,7 @@ impl<'a> Pane<'a> {
         let out = self
             .w
             .path(&format!("{}-step{}", self.sh.name(), self.n.get()));
-        let tmp = format!("{}.tmp", out.display());
-        let line = match self.sh {
-            Sh::Fish => format!(
-                "begin; {cmd}; end > '{tmp}' 2>&1; mv '{tmp}' '{}'",
-                out.display()
-            ),
-            _ => format!(
-                "{{ {cmd}; }} > '{tmp}' 2>&1; mv '{tmp}' '{}'",
-                out.display()
-            ),
-        };
-        self.line(&line);
-        let end = Instant::now() + Duration::from_secs(90);
-        while !out.exists() {
-            assert!(
-                Instant::now() < end,
-                "{:?}: `{cmd}` did not finish:\n{}",
-                self.sh,
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::fs::read_to_string(&out).unwrap()
+        step_at(&self.term, self.sh == Sh::Fish, &out, cmd)
     }
 
     fn env(&self) -> BTreeMap<String, String> {
