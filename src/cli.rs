@@ -151,6 +151,16 @@ pub enum Command {
     /// The next command asks for an MFA code again.
     #[command(after_help = "Example:\n  awsmfa logout")]
     Logout,
+    /// List every profile: what it is, its MFA device, what is cached
+    ///
+    /// One line per profile of ~/.aws/config and ~/.aws/credentials: an IAM
+    /// user and where its key lives (the AWS files or awsmfa's key store), a
+    /// role and the profile it starts from, or another source (SSO,
+    /// credential_process); the MFA device found along its chain; and the
+    /// cached MFA session and role credentials with the time they have left.
+    /// Reads no secret and asks for nothing.
+    #[command(after_help = "Example:\n  awsmfa list")]
+    List,
     /// Inspect or clear the encrypted session cache
     ///
     /// The cache lives in $XDG_CACHE_HOME/awsmfa; its key in the operating
@@ -295,13 +305,19 @@ pub struct ProcessArgs {
 
 #[derive(Debug, Args)]
 pub struct UseArgs {
-    /// PROFILE, or --unset, and any other option of `awsmfa env`
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "ARGS"
-    )]
-    pub args: Vec<OsString>,
+    /// Profile in ~/.aws/config (default: $AWS_PROFILE, then `default`)
+    ///
+    /// The shell function hands every argument to `awsmfa env`; they are
+    /// spelled out here so that help and TAB show them as for `env`.
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// Remove the variables awsmfa set and restore the ones it replaced
+    #[arg(long, conflicts_with_all = ["token_code", "duration"])]
+    pub unset: bool,
 }
 
 #[derive(Debug, Args)]

@@ -427,7 +427,7 @@ fn from_process(process: &Option<String>) -> String {
 
 fn suggest(similar: &[String]) -> String {
     match similar {
-        [] => "; run `aws configure list-profiles` to see the profiles you have".to_string(),
+        [] => "; run `awsmfa list` to see the profiles you have".to_string(),
         names => format!(
             "; did you mean {}?",
             names

@@ -594,7 +594,7 @@ fn unknown_profile_names_the_closest() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
     let err = fails(&w.run(&["env", "zzzzzz", "--token-code", "123456"]), 3);
-    assert!(err.contains("aws configure list-profiles"), "{err}");
+    assert!(err.contains("awsmfa list"), "{err}");
     // The default comes from AWS_PROFILE.
     let o = w
         .awsmfa(&["env", "--token-code", "123456"])

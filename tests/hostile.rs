@@ -358,7 +358,7 @@ fn a_missing_config_file_means_no_profiles() {
     std::fs::remove_file(w.path("credentials_file")).unwrap();
     let err = fails(&env_dev(&w), 3);
     assert!(err.contains("profile `dev` not found in"), "{err}");
-    assert!(err.contains("aws configure list-profiles"), "{err}");
+    assert!(err.contains("awsmfa list"), "{err}");
 }
 
 #[test]

@@ -951,6 +951,8 @@ fn profile_names_complete_in_bash() {
     };
     assert_eq!(complete("awsmfa env alpha-"), ["alpha-dev", "alpha-prod"]);
     assert_eq!(complete("awsmfa exec be"), ["beta"]);
+    // `use` is the shell function's, with env's arguments (bash showed `--`).
+    assert_eq!(complete("awsmfa use alpha-"), ["alpha-dev", "alpha-prod"]);
     assert_eq!(complete("awsmfa rotate alpha-p"), ["alpha-prod"]);
     assert_eq!(complete("awsmfa rot"), ["rotate"]);
     // An empty word offers the flags too; every profile must be there.
@@ -965,21 +967,25 @@ fn profile_names_complete_in_fish() {
         return;
     }
     let w = completion_world();
-    let o = w
-        .command("fish")
-        .args(["--no-config", "--private", "-c"])
-        .arg(format!(
-            "source '{}'; complete --do-complete 'awsmfa login alpha-'",
-            repo("completions/awsmfa.fish").display()
-        ))
-        .output()
-        .unwrap();
-    let mut got: Vec<String> = ok(&o)
-        .lines()
-        .map(|l| l.split('\t').next().unwrap().to_string())
-        .collect();
-    got.sort();
-    assert_eq!(got, ["alpha-dev", "alpha-prod"]);
+    // `use` is the shell function's, with env's arguments (fish offered
+    // only flags there).
+    for verb in ["login", "use"] {
+        let o = w
+            .command("fish")
+            .args(["--no-config", "--private", "-c"])
+            .arg(format!(
+                "source '{}'; complete --do-complete 'awsmfa {verb} alpha-'",
+                repo("completions/awsmfa.fish").display()
+            ))
+            .output()
+            .unwrap();
+        let mut got: Vec<String> = ok(&o)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
+        got.sort();
+        assert_eq!(got, ["alpha-dev", "alpha-prod"], "awsmfa {verb}");
+    }
 }
 
 /// zsh has no way to ask for completions without a terminal: run an
@@ -1009,6 +1015,8 @@ fn profile_names_complete_in_zsh() {
     t.wait_for("READY>");
     t.keys(&["awsmfa env alpha-p", "Tab"]);
     t.wait_for("READY> awsmfa env alpha-prod");
+    t.keys(&["C-u", "awsmfa use alpha-p", "Tab"]);
+    t.wait_for("READY> awsmfa use alpha-prod");
 }
 
 /// With several devices and a terminal, setup asks which one.

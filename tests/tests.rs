@@ -17,6 +17,7 @@ mod hooks;
 mod hostile;
 mod keys;
 mod limits;
+mod list;
 mod prompt;
 mod props;
 mod quoting;

@@ -9,6 +9,7 @@ mod exec;
 mod hook;
 mod init;
 mod keys;
+mod list;
 mod login;
 mod process;
 mod rotate;
@@ -63,6 +64,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Process(args) => process::run(&ctx, args),
         Command::Login(args) => login::login(&ctx, args),
         Command::Logout => login::logout(&ctx),
+        Command::List => list::run(),
         Command::Cache(args) => cache::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Init(args) => init::run(&ctx, args),

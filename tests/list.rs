@@ -1,0 +1,105 @@
+//! `awsmfa list`: every profile, what it is, its MFA device and what is
+//! cached, as a user with `[default]` holding keys sees it.
+
+use crate::support::check::export;
+use crate::support::secrets::assert_no_secret_in_output;
+use crate::support::*;
+
+/// The user's defaults: `[default]` holds the keys and the MFA device, the
+/// roles start from it, and the cache key lives where awsmfa puts it by
+/// default (the real keyutils: no `AWSMFA_KEY_STORE` pin).
+#[test]
+fn list_names_each_profile_its_device_and_what_is_cached() {
+    let w = World::new();
+    let s = w.seed("alice", &["dev", "prod"]);
+    w.write_credentials(&format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        s.access_key_id, s.secret_access_key
+    ));
+    w.write_config(&format!(
+        "[default]\nmfa_serial = {serial}\n\n\
+         [profile dev]\nrole_arn = {dev}\nsource_profile = default\n\n\
+         [profile prod]\nrole_arn = {prod}\nsource_profile = default\n\n\
+         [profile corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n\
+         sso_account_id = 1\nsso_role_name = r\n\n\
+         [profile other]\ncredential_process = /bin/false\nmfa_serial = evil\x1b]0;owned\x07\n",
+        serial = s.mfa_serial,
+        dev = s.roles["dev"],
+        prod = s.roles["prod"],
+    ));
+    let defaults = |args: &[&str]| {
+        let mut c = w.awsmfa(args);
+        c.env_remove("AWSMFA_KEY_STORE");
+        c.output().unwrap()
+    };
+    // Before any code: nothing cached, and no prompt (stdin is /dev/null).
+    let before = ok(&defaults(&["list"]));
+    let line = |text: &str, name: &str| -> String {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no line for {name} in\n{text}"))
+            .to_string()
+    };
+    assert!(before.starts_with("PROFILE"), "{before}");
+    assert!(
+        line(&before, "default").contains("user, key in the AWS files"),
+        "{before}"
+    );
+    assert!(line(&before, "default").contains(&s.mfa_serial), "{before}");
+    let dev = line(&before, "dev");
+    assert!(
+        dev.contains(&format!("role {} from default", s.roles["dev"])),
+        "{dev}"
+    );
+    assert!(
+        dev.contains(&s.mfa_serial),
+        "the device is found along the chain: {dev}"
+    );
+    assert!(dev.trim_end().ends_with('-'), "nothing cached yet: {dev}");
+    assert!(
+        line(&before, "corp").contains("IAM Identity Center"),
+        "{before}"
+    );
+    assert!(
+        line(&before, "other").contains("credential_process"),
+        "{before}"
+    );
+    // A value from a file anyone may have edited reaches the terminal cleaned.
+    assert!(line(&before, "other").contains("evil"), "{before}");
+    assert!(!before.contains(['\x1b', '\x07']), "{before:?}");
+
+    let creds = ok(&defaults(&["env", "dev", "--token-code", "123456"]));
+    let after = defaults(&["list"]);
+    let listing = ok(&after);
+    let dev = line(&listing, "dev");
+    assert!(dev.contains("MFA session"), "{dev}");
+    assert!(dev.contains("role 59m") || dev.contains("role 1h"), "{dev}");
+    let prod = line(&listing, "prod");
+    assert!(
+        prod.contains("MFA session") && !prod.contains("role 5"),
+        "only the session serves prod: {prod}"
+    );
+    assert!(
+        line(&listing, "default").contains("MFA session"),
+        "{listing}"
+    );
+    let secrets = vec![
+        ("long-term secret", s.secret_access_key.clone()),
+        ("role secret", export(&creds, "AWS_SECRET_ACCESS_KEY")),
+        ("role token", export(&creds, "AWS_SESSION_TOKEN")),
+    ];
+    assert_no_secret_in_output(&after, &secrets);
+}
+
+#[test]
+fn list_with_no_profiles_says_how_to_add_one() {
+    let w = World::offline();
+    let o = w.run(&["list"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("aws configure --profile NAME"),
+        "{}",
+        stderr(&o)
+    );
+}
