@@ -21,8 +21,15 @@ bash scripts/setup.sh >/dev/null
 if [ -n "${AWSMFA:-}" ]; then
   awsmfa=$(realpath "$(command -v "$AWSMFA")") || { echo "demo: AWSMFA=$AWSMFA is not a program" >&2; exit 2; }
 else
-  cargo build --release --locked --quiet
-  awsmfa=$PWD/target/release/awsmfa
+  # cargo says where it put the binary: CARGO_TARGET_DIR, a build.target-dir
+  # in a cargo config, or ./target.
+  awsmfa=$(cargo build --release --locked --quiet --message-format=json |
+    python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "awsmfa" and m.get("executable"):
+        print(m["executable"])')
+  [ -x "$awsmfa" ] || { echo "demo: cargo built no awsmfa binary" >&2; exit 1; }
 fi
 echo "== using $awsmfa ($("$awsmfa" --version))"
 # moto and the aws CLI live in the project's own venv (scripts/setup.sh).

@@ -9,8 +9,13 @@ use clap_complete::engine::ArgValueCandidates;
 use std::ffi::OsString;
 
 const AFTER_HELP: &str = "\
-Examples:
-  eval \"$(awsmfa env my-role)\"        credentials for my-role in this shell
+Start here:
+  awsmfa setup me                finds the MFA device of `me` (the profile with your keys)
+  eval \"$(awsmfa init bash)\"     at the end of ~/.bashrc (zsh, fish: awsmfa init --help)
+  awsmfa use my-role             one MFA code, then any role in this shell without one
+
+Then:
+  awsmfa list                    every profile, its MFA device, what is cached
   awsmfa exec my-role -- terraform plan
   credential_process = awsmfa process my-role   (in ~/.aws/config)
 

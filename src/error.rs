@@ -57,6 +57,12 @@ pub enum Error {
         what: &'static str,
         hint: &'static str,
     },
+    /// `profile`'s `credential_process` is `awsmfa process TARGET`: the
+    /// user means TARGET (awsmfa never runs itself).
+    #[error(
+        "profile `{profile}` is awsmfa itself for SDKs (credential_process = awsmfa process {target}); name `{target}` instead, e.g. `awsmfa use {target}`"
+    )]
+    ViaAwsmfa { profile: String, target: String },
     #[error("{what} can last {} to {} ({min} to {max} seconds), and {} was asked for; choose one in that range (--duration, the profile's duration_seconds, or duration in .awsmfa.toml)", duration::human(*.min), duration::human(*.max), duration::human(*.secs))]
     Duration {
         secs: u64,
@@ -212,6 +218,7 @@ impl Error {
             | ConfigParse(_)
             | Chain(_)
             | Unsupported { .. }
+            | ViaAwsmfa { .. }
             | Duration { .. }
             | BadSetting { .. }
             | NoProjectFile { .. }

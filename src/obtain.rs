@@ -143,7 +143,8 @@ impl<'a> LazySts<'a> {
 
 fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
     let chain: Chain = profiles.chain(&req.profile)?;
-    let keys = Signer::of(profiles, &chain.base).ok_or_else(|| unsupported(&chain.base))?;
+    let keys =
+        Signer::of(profiles, &chain.base).ok_or_else(|| unsupported(profiles, &chain.base))?;
     let mfa = mfa_of(profiles, &chain, req)?;
     let duration = duration_of(profiles, &chain, req)?;
     let (region, target) = reach::sts(profiles, &req.profile, req.region.clone(), env)?;
@@ -637,7 +638,17 @@ fn failure(f: Failure, plan: &Plan, action: &str) -> Error {
     )
 }
 
-fn unsupported(base: &Base) -> Error {
+fn unsupported(profiles: &Profiles, base: &Base) -> Error {
+    if let Base::CredentialProcess { profile } = base
+        && let Some(target) = profiles
+            .value(profile, "credential_process")
+            .and_then(crate::vault::awsmfa_process)
+    {
+        return Error::ViaAwsmfa {
+            profile: profile.clone(),
+            target,
+        };
+    }
     let (profile, what, hint) = match base {
         Base::Sso { profile, .. } => (profile, "IAM Identity Center (SSO)", "sso login"),
         Base::WebIdentity { profile, .. } => (

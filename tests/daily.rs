@@ -206,16 +206,17 @@ fn unset_without_a_record_keeps_the_region() {
 // --- 7: the running shell's syntax -------------------------------------------
 
 /// A real interactive shell at a terminal: `awsmfa env dev` there is refused
-/// with the line to run in *that* shell, and in fish `| source` of the
-/// default output works.
+/// pointing to `awsmfa use dev` (the shell function, which keeps the exit
+/// status that `eval "$(…)"` hides); with `--shell` named, the line that
+/// applies that format. In fish `| source` of the default output works.
 #[test]
 fn hints_and_env_speak_the_running_shell_at_a_terminal() {
     for (shell, cmd, hint) in [
-        ("bash", "bash --norc -i", "run `eval \"$(awsmfa env dev)\"`"),
+        ("bash", "bash --norc -i", "run `awsmfa use dev`"),
         (
             "fish",
             "fish --no-config --private -i",
-            "run `awsmfa env dev | source`",
+            "run `awsmfa use dev`",
         ),
     ] {
         if !require_tools(&[shell]) {
@@ -232,6 +233,12 @@ fn hints_and_env_speak_the_running_shell_at_a_terminal() {
         t.line("awsmfa env dev; echo HINT-SHOWN | tr A-Z a-z");
         let screen = t.wait_for("hint-shown");
         assert!(screen.contains(hint), "{cmd}:\n{screen}");
+        t.line("awsmfa env dev --shell fish; echo NAMED-SHOWN | tr A-Z a-z");
+        let screen = t.wait_for("named-shown");
+        assert!(
+            screen.contains("run `awsmfa env dev --shell fish | source`"),
+            "{cmd}:\n{screen}"
+        );
         assert!(
             !screen.contains("ASIA"),
             "{cmd}: a secret was printed:\n{screen}"

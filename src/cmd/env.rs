@@ -7,7 +7,7 @@
 //! every format is the shell's ([`crate::shell`]).
 
 use super::{Context, print, request};
-use crate::cli::EnvArgs;
+use crate::cli::{EnvArgs, Format};
 use crate::error::{Error, Result};
 use crate::obtain::obtain_in;
 use crate::reach::Env;
@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     // terminal end up in scrollback, recordings and screen shares.
     if !args.force && std::io::stdout().is_terminal() {
         return Err(Error::StdoutIsTerminal {
-            run: running::apply(format, &hint(&args)),
+            run: instead(format, &args),
         });
     }
     // As set, empty included: --unset puts back exactly that.
@@ -56,6 +56,22 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
 /// values, not what an earlier `env` exported for another profile.
 pub(super) fn own_env(saved: &Saved) -> Env<'_> {
     Env::from_fn(|name| saved.get(name).unwrap_or_else(|| std::env::var(name).ok()))
+}
+
+/// What to run instead of printing to a terminal: in a shell with a prompt
+/// hook, `awsmfa use` (the shell function, which keeps awsmfa's exit status);
+/// elsewhere the statement that applies `awsmfa env`.
+fn instead(format: Format, args: &EnvArgs) -> String {
+    match (format, &args.shell) {
+        (Format::Bash | Format::Zsh | Format::Fish, None) => {
+            let profile = args.profile.as_deref().map(shell_words::quote);
+            format!(
+                "awsmfa use{}",
+                profile.map(|p| format!(" {p}")).unwrap_or_default()
+            )
+        }
+        _ => running::apply(format, &hint(args)),
+    }
 }
 
 /// The `awsmfa env …` the user ran, for the hint: profile and `--shell`.

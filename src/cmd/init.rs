@@ -27,6 +27,17 @@ pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
 /// `awsmfa use` / `awsmfa reload` reached the binary: the shell function is
 /// not loaded (a program cannot change its shell's environment).
 pub fn not_loaded(verb: &str) -> Result<ExitCode> {
+    Err(Error::Usage(format!(
+        "`awsmfa {verb}` changes this shell's environment, which only the shell function \
+         from `awsmfa init` can do, and it is not loaded here; load it with {} at the end \
+         of your shell's rc file, or in this shell now",
+        load_hint()
+    )))
+}
+
+/// The rc-file line that loads the shell function, for the shell in
+/// `$SHELL`, or for each shell when that is none of them.
+pub fn load_hint() -> String {
     let load = |shell: HookShell| {
         let hook = shell::for_hook(shell);
         hook.apply(&format!("awsmfa init {}", hook.name()))
@@ -35,7 +46,7 @@ pub fn not_loaded(verb: &str) -> Result<ExitCode> {
         let name = path.rsplit('/').next().unwrap_or_default().to_string();
         clap::ValueEnum::from_str(&name, false).ok()
     });
-    let how = match running {
+    match running {
         Some(shell) => format!("`{}`", load(shell)),
         None => format!(
             "`{}` (zsh: `{}`, fish: `{}`)",
@@ -43,10 +54,5 @@ pub fn not_loaded(verb: &str) -> Result<ExitCode> {
             load(HookShell::Zsh),
             load(HookShell::Fish)
         ),
-    };
-    Err(Error::Usage(format!(
-        "`awsmfa {verb}` changes this shell's environment, which only the shell function \
-         from `awsmfa init` can do, and it is not loaded here; load it with {how} at the end \
-         of your shell's rc file, or in this shell now"
-    )))
+    }
 }

@@ -87,16 +87,6 @@ fn what(profiles: &Profiles, chain: &Chain, name: &str) -> String {
     }
 }
 
-/// The profile whose long-term key signs the chain's first call: the cache
-/// keeps MFA sessions under it.
-fn key_profile(chain: &Chain) -> Option<&str> {
-    match &chain.base {
-        Base::AccessKey(k) => Some(&k.profile),
-        Base::CredentialProcess { profile } => Some(profile),
-        _ => None,
-    }
-}
-
 /// The cached MFA session of the profile's key and device, and the role's
 /// own credentials, with the time each has left.
 fn cached(chain: &Chain, name: &str, serial: &str, headers: &[Header], now: u64) -> String {
@@ -105,7 +95,7 @@ fn cached(chain: &Chain, name: &str, serial: &str, headers: &[Header], now: u64)
         _ => "expired".to_string(),
     };
     let mut parts = Vec::new();
-    if let Some(source) = key_profile(chain)
+    if let Some(source) = chain.key_profile()
         && let Some(h) = newest(headers, Kind::Session, source, |h| h.detail == serial)
     {
         parts.push(format!("MFA session {}", left(h)));

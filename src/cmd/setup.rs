@@ -78,7 +78,26 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         crate::store::Store::forget(&super::cache::open()?, source);
     }
     warn_if_shadowed(source, &serial);
+    next_step(&profiles, source);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What to do now the device is known: a role built on this user (the
+/// first by name) or the user itself, through the shell function.
+fn next_step(profiles: &Profiles, source: &str) {
+    let mut names: Vec<&str> = profiles.names().collect();
+    names.sort_unstable();
+    let role = names.into_iter().find(|name| {
+        profiles
+            .chain(name)
+            .is_ok_and(|c| !c.roles.is_empty() && c.key_profile() == Some(source))
+    });
+    crate::term::note(format_args!(
+        "awsmfa: next: `awsmfa use {}` (one MFA code, then any role built on `{source}` without one; \
+         `awsmfa list` shows them), with the shell function loaded by {} at the end of your shell's rc file",
+        role.unwrap_or(source),
+        super::init::load_hint()
+    ));
 }
 
 fn sts_error(f: Failure, user: &iam::UserProfile, action: &str) -> Error {

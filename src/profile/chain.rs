@@ -93,6 +93,18 @@ pub struct Chain {
     pub path: Vec<String>,
 }
 
+impl Chain {
+    /// The profile whose long-term key signs the chain's first call (in the
+    /// AWS files or awsmfa's key store); the cache keeps MFA sessions under it.
+    pub fn key_profile(&self) -> Option<&str> {
+        match &self.base {
+            Base::AccessKey(k) => Some(&k.profile),
+            Base::CredentialProcess { profile } => Some(profile),
+            _ => None,
+        }
+    }
+}
+
 impl ChainError {
     fn invalid(profile: &Profile, message: impl Into<String>) -> Self {
         ChainError::Invalid {

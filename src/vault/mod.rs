@@ -268,16 +268,18 @@ pub fn ours(profiles: &Profiles, profile: &str) -> bool {
 }
 
 pub fn is_our_line(line: &str, profile: &str) -> bool {
-    let Ok(argv) = shell_words::split(line) else {
-        return false;
-    };
-    let [program, verb, name] = argv.as_slice() else {
-        return false;
-    };
-    let file = std::path::Path::new(program).file_name();
-    matches!(file.and_then(|f| f.to_str()), Some("awsmfa" | "awsmfa.exe"))
-        && verb == "process"
-        && crate::profile::encode_name(name) == profile
+    awsmfa_process(line).is_some_and(|name| crate::profile::encode_name(&name) == profile)
+}
+
+/// The profile a `credential_process` line hands to awsmfa, when the line
+/// is exactly `awsmfa process PROFILE` (the program by name or by a path to
+/// a file named awsmfa).
+pub fn awsmfa_process(line: &str) -> Option<String> {
+    let argv = shell_words::split(line).ok()?;
+    let [program, verb, name] = <[String; 3]>::try_from(argv).ok()?;
+    let file = std::path::Path::new(&program).file_name();
+    (matches!(file.and_then(|f| f.to_str()), Some("awsmfa" | "awsmfa.exe")) && verb == "process")
+        .then_some(name)
 }
 
 /// The `credential_process` line `keys import` writes for `profile`: this

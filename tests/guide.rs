@@ -1,7 +1,8 @@
-//! `awsmfa list`: every profile, what it is, its MFA device and what is
-//! cached, as a user with `[default]` holding keys sees it.
+//! Finding the way in (issue 25): `awsmfa list`, where `--help` and `setup`
+//! say to start, and a profile that is awsmfa itself pointing to the one it
+//! names. The real binary in separate processes, AWS from moto.
 
-use crate::support::check::export;
+use crate::support::check::{export, fails};
 use crate::support::secrets::assert_no_secret_in_output;
 use crate::support::*;
 
@@ -102,4 +103,57 @@ fn list_with_no_profiles_says_how_to_add_one() {
         "{}",
         stderr(&o)
     );
+}
+
+/// `--help` (and `awsmfa` alone) open with the first steps, and the first
+/// example is not the `eval` form that hides a failure.
+#[test]
+fn help_says_where_to_start() {
+    let w = World::offline();
+    for args in [&["--help"][..], &[][..]] {
+        let o = w.run(args);
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        let start = text.find("Start here:").unwrap_or_else(|| panic!("{text}"));
+        let steps = &text[start..];
+        let setup = steps.find("awsmfa setup").unwrap();
+        let init = steps.find("awsmfa init bash").unwrap();
+        let use_ = steps.find("awsmfa use my-role").unwrap();
+        assert!(setup < init && init < use_, "{steps}");
+        assert!(!text.contains("eval \"$(awsmfa env"), "{text}");
+    }
+}
+
+/// After `setup`, the next step: a role built on the user, through the
+/// shell function, loaded as `$SHELL` wants it.
+#[test]
+fn setup_names_the_next_step() {
+    let mut w = World::new();
+    w.standard(&["dev", "prod"]);
+    w.env.push(("SHELL".into(), "/usr/bin/zsh".into()));
+    let o = w.run(&["setup", "alice"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("next: `awsmfa use dev`") && err.contains("eval \"$(awsmfa init zsh)\""),
+        "{err}"
+    );
+}
+
+/// An IDE profile whose `credential_process` is awsmfa itself: `awsmfa use
+/// ide` names the profile it hands out instead of a generic refusal.
+#[test]
+fn a_profile_that_is_awsmfa_points_to_the_one_it_names() {
+    let w = World::new();
+    w.standard(&["dev"]);
+    let config = w.read("config_file");
+    w.write_config(&format!(
+        "{config}\n[profile ide]\ncredential_process = awsmfa process dev\n"
+    ));
+    let o = w.run(&["env", "ide", "--token-code", "123456"]);
+    let err = fails(&o, 3);
+    assert!(
+        err.contains("name `dev` instead, e.g. `awsmfa use dev`"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
 }
