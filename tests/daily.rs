@@ -400,6 +400,13 @@ fn status_exits_10_when_the_credentials_expired_and_shows_aws_profile() {
         out.contains("credentials:  expired 3 days ago (at "),
         "{out}"
     );
+    assert!(out.contains("renew:        `awsmfa use dev`"), "{out}");
+    expired.push(("AWSMFA_EXEC", "dev"));
+    let out = stdout(&status_with(&w, &expired));
+    assert!(
+        out.contains("renew:        exit this shell, then `awsmfa exec dev` again"),
+        "{out}"
+    );
 
     let later = humantime::format_rfc3339_seconds(
         std::time::SystemTime::now() + std::time::Duration::from_secs(1800),

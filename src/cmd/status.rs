@@ -53,6 +53,9 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     let _ = writeln!(out, "identity:     {}", clean(&identity));
     let (credentials, expired) = expiry(creds.is_some(), now);
     let _ = writeln!(out, "credentials:  {credentials}");
+    if expired {
+        let _ = writeln!(out, "renew:        {}", renew(&state, profile.as_deref()));
+    }
 
     // MFA sessions: the one this shell's hook holds, and any in the
     // encrypted cache (its headers need no key: nothing is decrypted).
@@ -81,6 +84,24 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The command that brings expired credentials back, for where they came
+/// from: the prompt hook, an `exec` shell, or `awsmfa use`.
+fn renew(state: &State, profile: Option<&str>) -> String {
+    let name = profile.map_or_else(crate::profile::default_name, str::to_string);
+    let name = shell_words::quote(&name).into_owned();
+    let hooked = state
+        .active
+        .as_ref()
+        .is_some_and(|a| Some(a.project.profile.as_str()) == profile);
+    if hooked {
+        "`awsmfa reload` (the prompt hook renews them for this directory)".to_string()
+    } else if var("AWSMFA_EXEC").is_some() {
+        format!("exit this shell, then `awsmfa exec {}` again", clean(&name))
+    } else {
+        format!("`awsmfa use {}`", clean(&name))
+    }
 }
 
 /// The profile this shell uses, and the project file that chose it.
