@@ -76,8 +76,24 @@ pub fn clean_lines(text: &str) -> String {
 pub fn note(line: impl std::fmt::Display) {
     use std::io::Write as _;
     let line = line.to_string();
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", clean(&line));
+    // anstream drops the colour unless stderr is a terminal that takes it
+    // (NO_COLOR, CLICOLOR, TERM=dumb are honoured).
+    let mut err = anstream::stderr().lock();
+    let _ = writeln!(err, "{}", styled(&clean(&line)));
+}
+
+/// The line with its `awsmfa: error:` or `awsmfa: warning:` label in colour.
+/// Applied after [`clean`], so these are the line's only escape sequences.
+fn styled(line: &str) -> Cow<'_, str> {
+    use anstyle::{AnsiColor, Style};
+    let error = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+    let warning = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
+    for (label, style) in [("awsmfa: error:", error), ("awsmfa: warning:", warning)] {
+        if let Some(rest) = line.strip_prefix(label) {
+            return Cow::Owned(format!("{style}{label}{style:#}{rest}"));
+        }
+    }
+    Cow::Borrowed(line)
 }
 
 /// `awsmfa: error: ...`, the one line a failed command ends with.

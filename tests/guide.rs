@@ -4,6 +4,7 @@
 
 use crate::support::check::{export, fails};
 use crate::support::secrets::assert_no_secret_in_output;
+use crate::support::term::Term;
 use crate::support::*;
 
 /// The user's defaults: `[default]` holds the keys and the MFA device, the
@@ -156,4 +157,35 @@ fn a_profile_that_is_awsmfa_points_to_the_one_it_names() {
         "{err}"
     );
     assert!(stdout(&o).is_empty());
+}
+
+/// At a terminal the `error:` label is red (bold), as a person sees it;
+/// NO_COLOR turns it off, and a pipe never gets an escape sequence (every
+/// other test reads stderr through one).
+#[test]
+fn errors_are_coloured_at_a_terminal_unless_no_color() {
+    let mut w = World::offline();
+    let bin = awsmfa_bin().parent().unwrap().display().to_string();
+    let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
+    w.env.push(("PATH".into(), path));
+    let Some(t) = Term::start(&w, "bash --norc -i", &[]) else {
+        return;
+    };
+    t.line("awsmfa env nope --force; NO_COLOR=1 awsmfa env nope --force; echo DONE | tr A-Z a-z");
+    t.wait_for("done");
+    let styled = stdout(&t.tmux(&["capture-pane", "-p", "-e", "-J", "-S", "-"]));
+    let errors: Vec<&str> = styled.lines().filter(|l| l.contains("error:")).collect();
+    assert_eq!(errors.len(), 2, "{styled}");
+    assert!(
+        errors[0].contains("\x1b[1m\x1b[31mawsmfa: error:") || errors[0].contains("\x1b[1;31m"),
+        "{:?}",
+        errors[0]
+    );
+    assert!(!errors[1].contains('\x1b'), "NO_COLOR: {:?}", errors[1]);
+    let piped = w.run(&["env", "nope"]);
+    assert!(
+        stderr(&piped).starts_with("awsmfa: error:"),
+        "{}",
+        stderr(&piped)
+    );
 }
