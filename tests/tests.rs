@@ -15,6 +15,7 @@ mod doctor;
 mod faults;
 mod hooks;
 mod hostile;
+mod hostile_input;
 mod keys;
 mod limits;
 mod prompt;
