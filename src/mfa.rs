@@ -525,28 +525,30 @@ impl CatchEnding {
     }
 }
 
+/// Dropped once the `mfa_process` group is killed and reaped (the end of
+/// `supervise`): a signal caught meanwhile, even after the last look, now
+/// ends awsmfa as it would have without the catch. Under `exec --server`,
+/// which forwards it to its command and lets that decide, the refresh
+/// fails instead (see [`end_of`]).
 #[cfg(unix)]
 impl Drop for CatchEnding {
     fn drop(&mut self) {
+        use std::sync::atomic::Ordering::SeqCst;
         for id in self.ids.drain(..) {
             signal_hook::low_level::unregister(id);
         }
-        ending_armed().store(
-            !SURVIVE_INTERRUPTS.load(std::sync::atomic::Ordering::SeqCst),
-            std::sync::atomic::Ordering::SeqCst,
-        );
+        let survive = SURVIVE_INTERRUPTS.load(SeqCst);
+        ending_armed().store(!survive, SeqCst);
+        if let (Some(signal), false) = (self.caught(), survive) {
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
     }
 }
 
-/// The `mfa_process` was killed for `signal`: end awsmfa of it too, as it
-/// would have ended without the catch. Under `exec --server`, which
-/// forwards the signal to its command and lets that decide, the refresh
-/// fails instead: the returned reason.
+/// Why the `mfa_process` gave no code when `signal` came (only reached
+/// under `exec --server`: elsewhere awsmfa has ended of it).
 #[cfg(unix)]
 fn end_of(signal: i32) -> String {
-    if !SURVIVE_INTERRUPTS.load(std::sync::atomic::Ordering::SeqCst) {
-        let _ = signal_hook::low_level::emulate_default_handler(signal);
-    }
     format!("awsmfa was sent signal {signal} while it ran, so it was killed")
 }
 

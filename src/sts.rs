@@ -304,11 +304,8 @@ pub(crate) fn https_client(
 /// `"`, `{` or `^`), and a password may hold `@`, `/` or `:` itself, so
 /// everything up to the last `@` goes (too much, at worst, never too little).
 pub fn redacted(url: &str) -> String {
-    let (scheme, rest) = url
-        .find("://")
-        .map_or(("", url), |i| (&url[..i + 3], &url[i + 3..]));
-    match rest.rfind('@') {
-        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
+    match split_userinfo(url) {
+        Some((scheme, _, host)) => format!("{scheme}***@{host}"),
         None => url.to_string(),
     }
 }
@@ -316,11 +313,18 @@ pub fn redacted(url: &str) -> String {
 /// `text` (a parser's complaint about `url`) without the credentials of
 /// `url`, should the parser have quoted them.
 fn without_userinfo(text: &str, url: &str) -> String {
-    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
-    match rest.rfind('@') {
-        Some(at) if at > 0 => text.replace(&rest[..at], "***"),
+    match split_userinfo(url) {
+        Some((_, info, _)) if !info.is_empty() => text.replace(info, "***"),
         _ => text.to_string(),
     }
+}
+
+/// `url` around its credentials: (through `://`, `user:password`, after
+/// the last `@`); None when it has none.
+fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let at = start + url[start..].rfind('@')?;
+    Some((&url[..start], &url[start..at], &url[at + 1..]))
 }
 
 /// Where TLS's trusted certificates come from, chosen as the AWS CLI does:

@@ -12,6 +12,13 @@
 //! tab continues the property above, keys are case-insensitive, and an
 //! inline comment needs whitespace before its `#`/`;`.
 //!
+//! Whoever asks, nothing is written that would change the file's
+//! structure or read back as another value (a line break, a comment
+//! character where a comment starts, a bracket in a section name): the
+//! refusal is a typed [`Unwritable`] naming the key, never the value. Values
+//! from AWS are checked for their own grammar before they get here
+//! (`crate::grammar`); this is the last line of defence.
+//!
 //! This module owns only the text: writing the result back to disk
 //! (atomically, keeping the file's mode and symlink) is
 //! [`crate::fs::write_private`]'s.
@@ -614,7 +621,6 @@ pub fn replace_key(
         if profiles.contains(name) {
             continue;
         }
-
         // Where the SDK reads the profile's key: a copy that a later line
         // overrides is not this key, and is left alone.
         let mine = profile_sections(&all, kind, name);
