@@ -141,7 +141,12 @@ impl Device {
 /// The kind of device `serial` names. A hardware token's serial is letters
 /// and digits (STS's `SerialNumber` allows `[\w+=/:,.@-]`, but no token
 /// serial carries those; a name with a space or a slash is a mistake).
+/// Anything outside STS's grammar names no device (a line break in it
+/// would add lines to `~/.aws/config`).
 pub fn device(serial: &str) -> Device {
+    if crate::grammar::check(crate::grammar::Kind::MfaSerial, serial).is_err() {
+        return Device::Unknown;
+    }
     match Arn::parse(serial) {
         Some(a) if a.service == "iam" && !a.name().is_empty() => match a.resource_type() {
             "mfa" => Device::Virtual,
@@ -256,6 +261,12 @@ mod tests {
             ("GAHT-1234/5", Unknown),
             ("arn:aws:iam::123", Unknown),
             ("", Unknown),
+            // What a hostile IAM endpoint listed: no device.
+            (
+                "arn:aws:iam::123456789012:mfa/a\nmfa_process = touch /tmp/pwned",
+                Unknown,
+            ),
+            ("arn:aws:iam::123456789012:mfa/a b", Unknown),
         ] {
             assert_eq!(device(serial), kind, "{serial:?}");
             assert_eq!(

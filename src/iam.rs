@@ -7,6 +7,7 @@
 
 use crate::arn::{Principal, principal};
 use crate::error::{Call, Error, Failure, Result};
+use crate::grammar::{self, Kind};
 use crate::profile::Profiles;
 use crate::reach::{self, Env, Remote};
 use crate::service::Service;
@@ -78,7 +79,10 @@ impl UserProfile {
 /// The user name behind an identity, or why there is none.
 pub fn user_name(profile: &str, arn: &str) -> Result<String> {
     let hint = match principal(arn) {
-        Principal::User(name) => return Ok(name),
+        Principal::User(name) if grammar::check(Kind::UserName, &name).is_ok() => return Ok(name),
+        Principal::User(_) => {
+            "its user name is not one IAM allows (letters, digits and +=,.@_-, at most 64): whatever answered GetCallerIdentity is not AWS"
+        }
         Principal::Root => {
             "the root user should not have access keys at all: create an IAM user for daily work and use its keys"
         }
@@ -92,6 +96,12 @@ pub fn user_name(profile: &str, arn: &str) -> Result<String> {
         arn: arn.to_string(),
         hint,
     })
+}
+
+/// A value from IAM's answer to `op`, checked for its grammar: an answer
+/// that breaks it is no IAM answer, and nothing of it is used or written.
+fn from_iam(kind: Kind, value: &str, op: &str) -> Result<(), Failure> {
+    crate::sts::checked(Service::Iam, kind, value, op)
 }
 
 /// One access key of an IAM user, as `ListAccessKeys` reports it.
@@ -173,11 +183,15 @@ impl<'a> Iam<'a> {
             .rt
             .block_on(self.client(creds).list_mfa_devices().user_name(user).send())
             .map_err(|e| classify(&e, self.sts))?;
-        Ok(out
+        let serials: Vec<String> = out
             .mfa_devices()
             .iter()
             .map(|d| d.serial_number().to_string())
-            .collect())
+            .collect();
+        for serial in &serials {
+            from_iam(Kind::MfaSerial, serial, "ListMFADevices")?;
+        }
+        Ok(serials)
     }
 
     /// `iam:ListAccessKeys` for `user` (at most two exist).
@@ -187,7 +201,7 @@ impl<'a> Iam<'a> {
             .rt
             .block_on(self.client(creds).list_access_keys().user_name(user).send())
             .map_err(|e| classify(&e, self.sts))?;
-        Ok(out
+        let keys: Vec<KeyInfo> = out
             .access_key_metadata()
             .iter()
             .filter_map(|k| {
@@ -196,7 +210,11 @@ impl<'a> Iam<'a> {
                     active: k.status() == Some(&StatusType::Active),
                 })
             })
-            .collect())
+            .collect();
+        for key in &keys {
+            from_iam(Kind::AccessKeyId, &key.id, "ListAccessKeys")?;
+        }
+        Ok(keys)
     }
 
     /// `iam:CreateAccessKey` for `user`.
@@ -214,9 +232,25 @@ impl<'a> Iam<'a> {
         let key = out
             .access_key()
             .ok_or_else(|| Failure::Other("CreateAccessKey returned no key".into()))?;
+        let (id, secret) = (key.access_key_id(), key.secret_access_key());
+        from_iam(Kind::AccessKeyId, id, "CreateAccessKey")?;
+        if let Err(Failure::Unreachable { why }) =
+            from_iam(Kind::SecretKey, secret, "CreateAccessKey")
+        {
+            // A key whose secret cannot be kept is of no use to anyone.
+            let what = match self.delete_key(creds, user, id) {
+                Ok(()) => format!("the access key {id} it named was deleted again"),
+                Err(_) => format!(
+                    "the access key {id} it named may exist: delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`"
+                ),
+            };
+            return Err(Failure::Unreachable {
+                why: format!("{why}; {what}"),
+            });
+        }
         Ok(NewKey {
-            id: key.access_key_id().to_string(),
-            secret: key.secret_access_key().to_string(),
+            id: id.to_string(),
+            secret: secret.to_string(),
         })
     }
 

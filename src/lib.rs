@@ -28,6 +28,7 @@
 //! | the user's own settings | [`config`] |
 //! | every failure and its exit code | [`error`] |
 //! | leaves: durations, the clock and skew, ARNs, AWS service names, files, the terminal | [`duration`], [`clock`], [`arn`], [`service`], [`fs`], [`term`] |
+//! | the grammar of every value in AWS's answers (key ids, secrets, serials, ARNs, user names); `arn` stands on it | [`grammar`] |
 #![forbid(unsafe_code)]
 
 pub mod arn;
@@ -38,6 +39,7 @@ pub mod config;
 pub mod duration;
 pub mod error;
 pub mod fs;
+pub mod grammar;
 pub mod hookstate;
 pub mod iam;
 pub mod mfa;

@@ -141,6 +141,8 @@ fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
         .stderr(Stdio::inherit());
     let out = supervise(command, timeout).map_err(|ended| match ended {
         Ended::Interrupted => Error::Interrupted,
+        #[cfg(unix)]
+        Ended::Signalled(signal) => fail(end_of(signal)),
         Ended::Failed(why) => fail(why),
     })?;
     let text = String::from_utf8(out).map_err(|_| fail("its output is not text".to_string()))?;
@@ -162,6 +164,9 @@ fn program_of(cmd: &str) -> &str {
 enum Ended {
     /// Ctrl-C while it ran (it was killed).
     Interrupted,
+    /// SIGTERM or SIGHUP (this number) while it ran (it was killed).
+    #[cfg(unix)]
+    Signalled(i32),
     Failed(String),
 }
 
@@ -256,6 +261,9 @@ fn watch(
         }
         if interrupts.caught() {
             return Err(Ended::Interrupted);
+        }
+        if let Some(signal) = interrupts.ending.caught() {
+            return Err(Ended::Signalled(signal));
         }
         if std::time::Instant::now() >= deadline {
             return Err(too_long(timeout));
@@ -412,6 +420,8 @@ struct CatchInterrupt {
     _hold: HoldInterrupt,
     seen: std::sync::Arc<std::sync::atomic::AtomicBool>,
     id: Option<signal_hook::SigId>,
+    /// SIGTERM and SIGHUP, caught the same way.
+    ending: CatchEnding,
 }
 
 #[cfg(unix)]
@@ -426,6 +436,7 @@ impl CatchInterrupt {
             _hold: hold,
             seen,
             id,
+            ending: CatchEnding::new(),
         }
     }
 
@@ -443,6 +454,104 @@ impl Drop for CatchInterrupt {
     }
 }
 
+/// The signals that end awsmfa from outside: `kill`, a closed terminal.
+#[cfg(unix)]
+const ENDING: [i32; 2] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+
+/// Whether SIGTERM and SIGHUP do their default (end awsmfa), once they
+/// have had to be caught: not while an `mfa_process` runs, and never under
+/// `exec --server`, which forwards them to its command itself.
+#[cfg(unix)]
+static ENDING_ARMED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+    std::sync::OnceLock::new();
+
+#[cfg(unix)]
+fn ending_armed() -> &'static std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::Ordering::SeqCst;
+    ENDING_ARMED.get_or_init(|| {
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+            !SURVIVE_INTERRUPTS.load(SeqCst),
+        ));
+        for signal in ENDING.into_iter().filter(|&s| !ignored(s)) {
+            let _ = signal_hook::flag::register_conditional_default(signal, armed.clone());
+        }
+        armed
+    })
+}
+
+/// Whether `signal` was ignored when awsmfa started (`nohup` ignores
+/// SIGHUP): a handler would stop ignoring it, so it is left alone. From
+/// the kernel's `SigIgn` mask, which needs no unsafe call.
+#[cfg(unix)]
+fn ignored(signal: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| signal > 0 && mask & (1 << (signal - 1)) != 0)
+}
+
+/// While alive, SIGTERM and SIGHUP do not end awsmfa but are noted, so
+/// that the `mfa_process` group (which they do not reach: a `kill` names
+/// awsmfa, a hang-up its foreground group) is killed first, as on Ctrl-C.
+#[cfg(unix)]
+struct CatchEnding {
+    seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+#[cfg(unix)]
+impl CatchEnding {
+    fn new() -> Self {
+        ending_armed().store(false, std::sync::atomic::Ordering::SeqCst);
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let ids = ENDING
+            .into_iter()
+            .filter(|&s| !ignored(s))
+            .filter_map(|s| signal_hook::flag::register_usize(s, seen.clone(), s as usize).ok())
+            .collect();
+        CatchEnding { seen, ids }
+    }
+
+    /// The signal caught, if one was.
+    fn caught(&self) -> Option<i32> {
+        match self.seen.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => None,
+            signal => i32::try_from(signal).ok(),
+        }
+    }
+}
+
+/// Dropped once the `mfa_process` group is killed and reaped (the end of
+/// `supervise`): a signal caught meanwhile, even after the last look, now
+/// ends awsmfa as it would have without the catch. Under `exec --server`,
+/// which forwards it to its command and lets that decide, the refresh
+/// fails instead (see [`end_of`]).
+#[cfg(unix)]
+impl Drop for CatchEnding {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+        let survive = SURVIVE_INTERRUPTS.load(SeqCst);
+        ending_armed().store(!survive, SeqCst);
+        if let (Some(signal), false) = (self.caught(), survive) {
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+    }
+}
+
+/// Why the `mfa_process` gave no code when `signal` came (only reached
+/// under `exec --server`: elsewhere awsmfa has ended of it).
+#[cfg(unix)]
+fn end_of(signal: i32) -> String {
+    format!("awsmfa was sent signal {signal} while it ran, so it was killed")
+}
+
 #[cfg(unix)]
 static SURVIVE_INTERRUPTS: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
@@ -454,6 +563,10 @@ static SURVIVE_INTERRUPTS: std::sync::atomic::AtomicBool =
 pub fn survive_interrupts() {
     SURVIVE_INTERRUPTS.store(true, std::sync::atomic::Ordering::SeqCst);
     sigint_armed().store(false, std::sync::atomic::Ordering::SeqCst);
+    // Only once they were caught: until then their default stands.
+    if let Some(armed) = ENDING_ARMED.get() {
+        armed.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 fn tty_path() -> &'static str {

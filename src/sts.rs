@@ -11,6 +11,8 @@
 
 use crate::clock::{Drift, describe_skew};
 use crate::error::Failure;
+use crate::grammar::{self, Kind};
+use crate::service::Service;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
@@ -210,6 +212,9 @@ impl Sts {
             .block_on(req.send())
             .map_err(|e| classify(&e, self))?;
         let arn = out.assumed_role_user().map(|u| u.arn().to_string());
+        if let Some(arn) = &arn {
+            from_sts(Kind::Arn, arn, "AssumeRole")?;
+        }
         let creds = convert(out.credentials(), "AssumeRole")?;
         Ok((self.local_expiry(creds), arn))
     }
@@ -220,11 +225,7 @@ impl Sts {
             .rt
             .block_on(self.client(creds).get_caller_identity().send())
             .map_err(|e| classify(&e, self))?;
-        Ok(Identity {
-            account: out.account().unwrap_or_default().to_string(),
-            arn: out.arn().unwrap_or_default().to_string(),
-            user_id: out.user_id().unwrap_or_default().to_string(),
-        })
+        identity_of(&out)
     }
 
     /// How far this machine's clock is behind STS's (negative: ahead), in
@@ -271,7 +272,9 @@ pub(crate) fn https_client(
         None => ProxyConfig::disabled(),
         Some(url) => ProxyConfig::all(url).map_err(|e| {
             Failure::Config(format!(
-                "the proxy {url} (HTTPS_PROXY / HTTP_PROXY) is unusable: {e}"
+                "the proxy {} (HTTPS_PROXY / HTTP_PROXY) is unusable: {}; a password with characters such as space | \" {{ ^ must be percent-encoded",
+                redacted(url),
+                without_userinfo(&e.to_string(), url)
             ))
         })?,
     };
@@ -293,6 +296,35 @@ pub(crate) fn https_client(
             })
             .clone()
     }))
+}
+
+/// A proxy URL as it may be shown: its credentials (`user:password@`)
+/// replaced by `***`. By text, not by a URL parser: the URL that must be
+/// shown is the one that did not parse (a password with a space, `|`,
+/// `"`, `{` or `^`), and a password may hold `@`, `/` or `:` itself, so
+/// everything up to the last `@` goes (too much, at worst, never too little).
+pub fn redacted(url: &str) -> String {
+    match split_userinfo(url) {
+        Some((scheme, _, host)) => format!("{scheme}***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// `text` (a parser's complaint about `url`) without the credentials of
+/// `url`, should the parser have quoted them.
+fn without_userinfo(text: &str, url: &str) -> String {
+    match split_userinfo(url) {
+        Some((_, info, _)) if !info.is_empty() => text.replace(info, "***"),
+        _ => text.to_string(),
+    }
+}
+
+/// `url` around its credentials: (through `://`, `user:password`, after
+/// the last `@`); None when it has none.
+fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let at = start + url[start..].rfind('@')?;
+    Some((&url[..start], &url[start..at], &url[at + 1..]))
 }
 
 /// Where TLS's trusted certificates come from, chosen as the AWS CLI does:
@@ -416,18 +448,12 @@ fn convert(
     let c = creds.ok_or_else(|| Failure::Other(format!("{op} returned no credentials")))?;
     let expiry = SystemTime::try_from(*c.expiration())
         .map_err(|_| Failure::Other(format!("{op} returned an invalid expiration")))?;
-    for (what, value, allowed) in [
-        (
-            "access key id",
-            c.access_key_id(),
-            key_id_byte as fn(u8) -> bool,
-        ),
-        ("secret access key", c.secret_access_key(), token_byte),
-        ("session token", c.session_token(), token_byte),
+    for (kind, value) in [
+        (Kind::AccessKeyId, c.access_key_id()),
+        (Kind::SecretKey, c.secret_access_key()),
+        (Kind::SessionToken, c.session_token()),
     ] {
-        unusable(value, allowed).map_err(|why| Failure::Unreachable {
-            why: format!("its answer to {op} holds an unusable {what} ({why}), which STS never sends; nothing was kept"),
-        })?;
+        from_sts(kind, value, op)?;
     }
     Ok(Credentials::new(
         c.access_key_id(),
@@ -438,34 +464,32 @@ fn convert(
     ))
 }
 
-/// Access key ids are word characters (the API's pattern `[\w]+`).
-fn key_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+/// A value from `service`'s answer to `op`, checked for its grammar
+/// ([`crate::grammar`]): an answer that breaks it is none AWS sends, and
+/// nothing of it is used, shown or written.
+pub(crate) fn checked(service: Service, kind: Kind, value: &str, op: &str) -> Result<(), Failure> {
+    grammar::answer(kind, value, service.name(), op).map_err(|why| Failure::Unreachable { why })
 }
 
-/// Secrets and session tokens are opaque, but always printable ASCII
-/// (base64 from AWS, base64url or JWTs from compatible services). Control
-/// characters cannot go into the `X-Amz-Security-Token` header that signs
-/// the next call, nor onto a terminal; no real value holds a space, quote,
-/// backslash or backtick, the characters that are syntax in the shells,
-/// .env and INI files these values are written to.
-fn token_byte(b: u8) -> bool {
-    b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'`')
+fn from_sts(kind: Kind, value: &str, op: &str) -> Result<(), Failure> {
+    checked(Service::Sts, kind, value, op)
 }
 
-/// Why `value` is unusable as a credential, if it is: what kind of
-/// character is wrong, never the value itself (it is a secret).
-fn unusable(value: &str, allowed: fn(u8) -> bool) -> Result<(), &'static str> {
-    if value.is_empty() {
-        return Err("it is empty");
+/// What `GetCallerIdentity` says, its account and ARN checked (a part STS
+/// left out stays empty, as before).
+fn identity_of(
+    out: &aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput,
+) -> Result<Identity, Failure> {
+    for (kind, value) in [(Kind::Account, out.account()), (Kind::Arn, out.arn())] {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            from_sts(kind, value, "GetCallerIdentity")?;
+        }
     }
-    match value.bytes().find(|&b| !allowed(b)) {
-        None => Ok(()),
-        Some(b) if b.is_ascii_control() => Err("it holds a control character"),
-        Some(b) if !b.is_ascii() => Err("it holds a non-ASCII character"),
-        Some(b' ') => Err("it holds a space"),
-        Some(_) => Err("it holds a character that no such value has"),
-    }
+    Ok(Identity {
+        account: out.account().unwrap_or_default().to_string(),
+        arn: out.arn().unwrap_or_default().to_string(),
+        user_id: out.user_id().unwrap_or_default().to_string(),
+    })
 }
 
 /// Turn an SDK error into what the user needs to know. AWS error codes and
@@ -725,12 +749,8 @@ impl Sts {
         let received = SystemTime::now();
         let raw = last_date();
         let identity = outcome
-            .map(|out| Identity {
-                account: out.account().unwrap_or_default().to_string(),
-                arn: out.arn().unwrap_or_default().to_string(),
-                user_id: out.user_id().unwrap_or_default().to_string(),
-            })
-            .map_err(|e| classify(&e, self));
+            .map_err(|e| classify(&e, self))
+            .and_then(|out| identity_of(&out));
         let raw = match (raw, identity) {
             (Some(raw), identity) => (raw, identity),
             (None, Err(failure)) => return Err(failure),
@@ -755,30 +775,7 @@ impl Sts {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_loopback, key_id_byte, token_byte, unusable};
-
-    #[test]
-    fn credential_values_a_header_cannot_carry_are_named() {
-        assert!(unusable("ASIAEXAMPLE_0123", key_id_byte).is_ok());
-        assert!(unusable("FwoGZXIvYXdzE+/aB==", token_byte).is_ok());
-        assert!(unusable("eyJhbGciOi.J9-x_y~", token_byte).is_ok());
-        for (value, allowed, why) in [
-            ("", token_byte as fn(u8) -> bool, "empty"),
-            ("abc\ndef", token_byte, "control"),
-            ("abc\u{1b}[2J", token_byte, "control"),
-            ("abc\x7f", token_byte, "control"),
-            ("ab cd", token_byte, "space"),
-            ("abc\"def", token_byte, "no such value"),
-            ("abc'def", token_byte, "no such value"),
-            ("ab\\c", token_byte, "no such value"),
-            ("abcé", token_byte, "non-ASCII"),
-            ("ASIA+EXAMPLE", key_id_byte, "no such value"),
-            ("ASIA\r\nX-Evil: 1", key_id_byte, "control"),
-        ] {
-            let err = unusable(value, allowed).unwrap_err();
-            assert!(err.contains(why), "{value:?}: {err}");
-        }
-    }
+    use super::is_loopback;
 
     /// The HTTP client aborts on a root it cannot parse: every bundled one
     /// must be usable.
@@ -792,6 +789,26 @@ mod tests {
         }
         assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
         assert!(roots.len() > 100);
+    }
+
+    /// Issue 21: a proxy's password is never shown, also when the URL does
+    /// not parse.
+    #[test]
+    fn proxy_credentials_are_redacted_even_unparsed() {
+        use super::{redacted, without_userinfo};
+        for (url, shown) in [
+            ("http://u:pa ss|\"{^@proxy:3128", "http://***@proxy:3128"),
+            ("http://u:p@ss/w:rd@proxy:3128/", "http://***@proxy:3128/"),
+            ("https://user@proxy", "https://***@proxy"),
+            ("u:secret@proxy:8080", "***@proxy:8080"),
+            ("http://proxy:3128", "http://proxy:3128"),
+        ] {
+            assert_eq!(redacted(url), shown, "{url}");
+        }
+        assert_eq!(
+            without_userinfo("bad: u:pa ss@h", "http://u:pa ss@h"),
+            "bad: ***@h"
+        );
     }
 
     #[test]

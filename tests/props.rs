@@ -683,7 +683,8 @@ fn setup_edit_reads_back_and_changes_nothing_else() {
         let Some(before) = parse(FileKind::Config, &text) else {
             return Err(TestCaseError::reject("the SDK rejects this file"));
         };
-        let change = edit::set(&text, FileKind::Config, profile, "mfa_serial", &serial);
+        let change = edit::set(&text, FileKind::Config, profile, "mfa_serial", &serial)
+            .map_err(|e| TestCaseError::fail(format!("a good serial was refused: {e}")))?;
         let out = change.text().unwrap_or(&text).to_string();
         let after = parse(FileKind::Config, &out)
             .ok_or_else(|| TestCaseError::fail(format!("the SDK rejects the edit: {out:?}")))?;

@@ -16,6 +16,7 @@ mod faults;
 mod guide;
 mod hooks;
 mod hostile;
+mod hostile_input;
 mod keys;
 mod limits;
 mod prompt;

@@ -31,11 +31,26 @@ const BIN: &str = "awsmfa";
 /// Answer a completion request and exit, if this run is one; otherwise
 /// return at once. Called first thing in `main`, before anything is printed.
 pub fn complete_if_asked() {
+    if !is_completion_request(std::env::args_os().nth(1).as_deref()) {
+        return;
+    }
     clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(VAR)
         .bin(BIN)
         .completer(BIN)
         .complete();
+}
+
+/// Whether this run is a TAB's request: every registered script (bash,
+/// zsh, fish, PowerShell, elvish; see completions/) runs
+/// `_AWSMFA_COMPLETE=<shell> awsmfa -- <words>`, so its first argument is
+/// `--`, which no command of awsmfa starts with. clap_complete alone would
+/// answer whenever the variable is set: one exported by a project's
+/// environment file, or left in a shell, would turn every awsmfa call (the
+/// prompt hook's included) into a completion script on stdout, which the
+/// hook then evaluates.
+fn is_completion_request(first: Option<&std::ffi::OsStr>) -> bool {
+    first.is_some_and(|a| a == "--")
 }
 
 /// The completion script for `shell`.
@@ -80,4 +95,25 @@ fn zsh_autoloadable(script: &str) -> String {
 
 pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
     print(&script(args.shell)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_completion_request;
+    use std::ffi::OsStr;
+
+    /// Only `awsmfa -- WORDS`, as every registered script calls it.
+    #[test]
+    fn only_the_scripts_calls_are_completion_requests() {
+        assert!(is_completion_request(Some(OsStr::new("--"))));
+        for first in [
+            None,
+            Some("env"),
+            Some("hook"),
+            Some("--version"),
+            Some("-"),
+        ] {
+            assert!(!is_completion_request(first.map(OsStr::new)), "{first:?}");
+        }
+    }
 }

@@ -125,6 +125,8 @@ fn import(ctx: &Context, name: &str) -> Result<ExitCode> {
     if replaced.is_some_and(|id| id != key.access_key_id) {
         forget(ctx, name);
     }
+    // Every new text first: a line the editor refuses changes no file.
+    let mut texts = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let mut text = file.text.clone();
         for k in [ID, SECRET] {
@@ -134,10 +136,13 @@ fn import(ctx: &Context, name: &str) -> Result<ExitCode> {
         }
         if i == at
             && let Some(t) =
-                edit::set(&text, file.kind, name, PROCESS, &vault::process_line(name)).text()
+                edit::set(&text, file.kind, name, PROCESS, &vault::process_line(name))?.text()
         {
             text = t.to_string();
         }
+        texts.push(text);
+    }
+    for (file, text) in files.iter().zip(texts) {
         file.write(&text)?;
     }
     crate::term::note(format_args!(
@@ -199,7 +204,7 @@ fn export(ctx: &Context, name: &str, yes: bool) -> Result<ExitCode> {
     )?;
     let mut text = edit::unset(&file.text, file.kind, name, PROCESS).unwrap_or(file.text.clone());
     for (k, v) in [(ID, key.access_key_id.as_str()), (SECRET, key.secret())] {
-        if let Some(t) = edit::set(&text, file.kind, name, k, v).text() {
+        if let Some(t) = edit::set(&text, file.kind, name, k, v)?.text() {
             text = t.to_string();
         }
     }
@@ -274,11 +279,14 @@ fn list() -> Result<ExitCode> {
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(7);
     let swidth = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(5);
     let mut out = format!("{:width$}  {:swidth$}  KEY ID\n", "PROFILE", "STORE");
+    // The key id comes from the store's file or the AWS files, either of
+    // which someone else may have written: cleaned like the name.
     for (p, s, id) in rows {
         out.push_str(&format!(
-            "{:width$}  {:swidth$}  {id}\n",
+            "{:width$}  {:swidth$}  {}\n",
             crate::term::clean(&p),
-            s
+            s,
+            crate::term::clean(&id)
         ));
     }
     super::print(&out)

@@ -717,7 +717,21 @@ impl Journal {
 
     fn load(key_file: &Path, user: &str) -> Option<Journal> {
         let text = std::fs::read_to_string(Journal::path(key_file, user)).ok()?;
-        serde_json::from_str(&text).ok()
+        Journal::parse(&text)
+    }
+
+    /// A journal whose names all have their grammar: its ids go into IAM
+    /// calls and into commands printed for the user to run, so one that
+    /// anything else edited counts as absent.
+    fn parse(text: &str) -> Option<Journal> {
+        use crate::grammar::{Kind, check};
+        let j: Journal = serde_json::from_str(text).ok()?;
+        let ids = std::iter::once(&j.old_key).chain(j.new_key.as_ref());
+        let fine = check(Kind::UserName, &j.user).is_ok()
+            && ids
+                .into_iter()
+                .all(|id| check(Kind::AccessKeyId, id).is_ok());
+        fine.then_some(j)
     }
 
     fn save(&self, key_file: &Path) -> Result<()> {
@@ -747,11 +761,34 @@ impl Journal {
             }
             let journal = std::fs::read_to_string(entry.path())
                 .ok()
-                .and_then(|t| serde_json::from_str(&t).ok());
+                .and_then(|t| Journal::parse(&t));
             if let Some(j) = journal {
                 out.push((entry.path(), j));
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Journal;
+
+    /// A journal's ids go into IAM calls and printed commands: one holding
+    /// anything but an id's grammar counts as absent.
+    #[test]
+    fn a_journal_with_names_outside_their_grammar_is_ignored() {
+        let good = r#"{"user":"alice","profile":"alice","old_key":"AKIAOLDOLDOLDOLD1234","new_key":"AKIANEWNEWNEWNEW1234"}"#;
+        assert!(Journal::parse(good).is_some());
+        let none = good.replace(r#""AKIANEWNEWNEWNEW1234""#, "null");
+        assert!(Journal::parse(&none).is_some());
+        for (from, to) in [
+            ("AKIANEWNEWNEWNEW1234", "AKIA; rm -rf ~ #NEW1234"),
+            ("AKIAOLDOLDOLDOLD1234", "AKIAOLD\\nOLD"),
+            (r#""user":"alice""#, r#""user":"alice --profile evil""#),
+        ] {
+            let bad = good.replace(from, to);
+            assert!(Journal::parse(&bad).is_none(), "{bad}");
+        }
     }
 }

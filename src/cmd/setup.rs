@@ -54,7 +54,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
-    let change = edit::set(&text, FileKind::Config, source, "mfa_serial", &serial);
+    let change = edit::set(&text, FileKind::Config, source, "mfa_serial", &serial)?;
     match &change {
         Change::Same => crate::term::note(format_args!(
             "awsmfa: profile `{source}` already has mfa_serial = {serial} in {}; nothing to change",

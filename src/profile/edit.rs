@@ -12,6 +12,13 @@
 //! tab continues the property above, keys are case-insensitive, and an
 //! inline comment needs whitespace before its `#`/`;`.
 //!
+//! Whoever asks, nothing is written that would change the file's
+//! structure or read back as another value (a line break, a comment
+//! character where a comment starts, a bracket in a section name): the
+//! refusal is a typed [`Unwritable`] naming the key, never the value. Values
+//! from AWS are checked for their own grammar before they get here
+//! (`crate::grammar`); this is the last line of defence.
+//!
 //! This module owns only the text: writing the result back to disk
 //! (atomically, keeping the file's mode and symlink) is
 //! [`crate::fs::write_private`]'s.
@@ -310,10 +317,129 @@ pub fn get(text: &str, kind: FileKind, profile: &str, key: &str) -> Option<Strin
     Some(value_of(text, &lines, i).0)
 }
 
+/// Why a value, key or profile name cannot be written: it would change the
+/// file's structure (add a line, a section, a comment) or be read back as
+/// something else, by the SDKs (aws-runtime's parser) or by the AWS CLI
+/// (botocore's configparser). Whoever asks to write it, nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "refusing to write {what} of profile `{profile}` to an AWS file: {why}, which would change the file's structure or be read back differently; nothing was written"
+)]
+pub struct Unwritable {
+    /// The profile (cleaned where it is shown, by `crate::term`).
+    pub profile: String,
+    /// `the value of mfa_serial`, `the key …`, `the profile name`: never
+    /// the value itself, which may be a secret.
+    pub what: String,
+    pub why: &'static str,
+}
+
+/// A refusal ends the command (exit 1), its message naming what and why.
+impl From<Unwritable> for crate::error::Error {
+    fn from(e: Unwritable) -> Self {
+        crate::error::Error::Other(e.to_string())
+    }
+}
+
+/// Characters that end a line for some reader of these files (Python reads
+/// them with universal newlines, and `str.splitlines` knows more), or act
+/// on a terminal that shows the file.
+fn breaks_lines(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Why `value` cannot stand after `key =` on a line of its own.
+fn unsafe_value(value: &str) -> Option<&'static str> {
+    if value.chars().any(breaks_lines) {
+        return Some("it holds a line break or another control character");
+    }
+    // Both parsers trim a value (Python all Unicode whitespace).
+    if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
+        return Some("it starts or ends with whitespace");
+    }
+    // The SDK cuts a value at `#` or `;` after whitespace (any Unicode
+    // whitespace), or at the start of the value, which follows `= `.
+    let mut after_space = true;
+    for c in value.chars() {
+        if COMMENT.contains(&c) && after_space {
+            return Some(
+                "it holds # or ; at its start or after whitespace, where a comment starts",
+            );
+        }
+        after_space = c.is_whitespace();
+    }
+    None
+}
+
+/// Why `key` cannot be written as a property name: configparser splits a
+/// line at its first `=` or `:`, and `[`, `#`, `;` or whitespace at the
+/// start make another kind of line.
+fn unsafe_key(key: &str) -> Option<&'static str> {
+    let fine = |b: u8| b.is_ascii_alphanumeric() || b"_.-".contains(&b);
+    (key.is_empty() || !key.bytes().all(fine)).then_some("a key is letters, digits and _.- only")
+}
+
+/// Why `profile` cannot name a section: a header ends at `]` and at the
+/// first `#` or `;`, and its name is trimmed.
+fn unsafe_profile(profile: &str) -> Option<&'static str> {
+    if profile.is_empty() || profile.chars().any(breaks_lines) {
+        return Some("it is empty or holds a control character");
+    }
+    if profile.contains(['[', ']', '#', ';']) {
+        return Some("it holds [, ], # or ;, which end a section header");
+    }
+    (profile.starts_with(char::is_whitespace) || profile.ends_with(char::is_whitespace))
+        .then_some("it starts or ends with whitespace")
+}
+
+/// The last line of defence: every key, value and profile name this module
+/// writes goes through here, whoever asks (`setup`, `rotate`, `keys`).
+fn writable(profile: &str, key: &str, value: &str) -> Result<(), Unwritable> {
+    match unsafe_profile(profile) {
+        Some(why) => Err(refusal(
+            profile,
+            "a section for the profile name".into(),
+            why,
+        )),
+        None => value_ok(profile, key, value),
+    }
+}
+
+/// [`writable`] for a key and value written into an existing section.
+fn value_ok(profile: &str, key: &str, value: &str) -> Result<(), Unwritable> {
+    if let Some(why) = unsafe_key(key) {
+        return Err(refusal(profile, format!("the key {key:?}"), why));
+    }
+    match unsafe_value(value) {
+        Some(why) => Err(refusal(profile, format!("the value of {key}"), why)),
+        None => Ok(()),
+    }
+}
+
+fn refusal(profile: &str, what: String, why: &'static str) -> Unwritable {
+    Unwritable {
+        profile: profile.to_string(),
+        what,
+        why,
+    }
+}
+
 /// Set `key = value` in `profile`: replace the value where the SDK reads it
 /// from, else add a line after the profile's last property, else add the
-/// section at the end of the file. Only those bytes change.
-pub fn set(text: &str, kind: FileKind, profile: &str, key: &str, value: &str) -> Change {
+/// section at the end of the file. Only those bytes change. A key, value
+/// or profile name that would change the file's structure is refused.
+pub fn set(
+    text: &str,
+    kind: FileKind,
+    profile: &str,
+    key: &str,
+    value: &str,
+) -> Result<Change, Unwritable> {
+    writable(profile, key, value)?;
+    Ok(set_checked(text, kind, profile, key, value))
+}
+
+fn set_checked(text: &str, kind: FileKind, profile: &str, key: &str, value: &str) -> Change {
     let lines = split(text, kind);
     let all = sections(&lines);
     let mine = profile_sections(&all, kind, profile);
@@ -472,6 +598,8 @@ pub enum KeyEditError {
     NotFound(String),
     #[error("profile `{0}` has aws_access_key_id but no aws_secret_access_key")]
     NoSecret(String),
+    #[error(transparent)]
+    Unwritable(#[from] Unwritable),
 }
 
 /// Swap the access key `old_id` for `new_id`/`new_secret` in every profile
@@ -505,6 +633,8 @@ pub fn replace_key(
         let Some(secret) = defining_line(&lines, &mine, "aws_secret_access_key") else {
             return Err(KeyEditError::NoSecret(name.clone()));
         };
+        value_ok(name, "aws_access_key_id", new_id)?;
+        value_ok(name, "aws_secret_access_key", new_secret)?;
         edits.extend(replace_value(text, &lines, id, new_id));
         edits.extend(replace_value(text, &lines, secret, new_secret));
         profiles.push(name.clone());
@@ -518,6 +648,11 @@ pub fn replace_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::set`] of a value that is fine to write.
+    fn set(text: &str, kind: FileKind, profile: &str, key: &str, value: &str) -> Change {
+        super::set(text, kind, profile, key, value).unwrap()
+    }
 
     #[test]
     fn unset_removes_every_definition_and_nothing_else() {
@@ -823,6 +958,69 @@ mod tests {
             out.text(),
             Some(format!("[profile alice]\nmfa_serial={SERIAL} ; c").as_str())
         );
+    }
+
+    /// The last line of defence (issue 21): whoever asks, nothing that
+    /// would add a line, a section or a comment, or be read back as another
+    /// value by the SDK or by botocore's configparser, is written; the
+    /// refusal is typed, names the key, and never quotes the value.
+    #[test]
+    fn values_that_would_change_the_files_structure_are_refused() {
+        let text = "[profile alice]\nregion = x\n";
+        let creds = "[alice]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n";
+        let evil = "\n[profile evil]\ncredential_process = touch /tmp/pwned";
+        let values = [
+            format!("secret{evil}"),
+            "arn:aws:iam::1:mfa/a\nmfa_process = touch /tmp/pwned".to_string(),
+            "a\rb".into(),
+            "a\0b".into(),
+            "a\x0bb".into(),
+            "a\u{85}b".into(),
+            "a\u{2028}b".into(),
+            "\u{1b}]0;x\u{7}".into(),
+            " lead".into(),
+            "trail\t".into(),
+            "trail\u{a0}".into(),
+            "#comment".into(),
+            ";comment".into(),
+            "value #cut".into(),
+            "value\u{a0};cut".into(),
+        ];
+        for value in &values {
+            let err = super::set(text, FileKind::Config, "alice", "mfa_serial", value).unwrap_err();
+            assert_eq!(err.what, "the value of mfa_serial", "{value:?}");
+            let shown = err.to_string();
+            assert!(shown.contains("nothing was written"), "{shown}");
+            assert!(!shown.contains(value.as_str()), "{shown}");
+            assert!(!shown.contains("pwned"), "{shown}");
+            assert!(matches!(
+                replace_key(creds, FileKind::Credentials, "AKIAOLD", "AKIANEW", value),
+                Err(KeyEditError::Unwritable(_))
+            ));
+            assert!(matches!(
+                replace_key(creds, FileKind::Credentials, "AKIAOLD", value, "new"),
+                Err(KeyEditError::Unwritable(_))
+            ));
+        }
+        for key in ["", "mfa serial", "a=b", "a:b", "[x", "#k", "k\n[evil]"] {
+            let err = super::set(text, FileKind::Config, "alice", key, "v").unwrap_err();
+            assert!(err.what.starts_with("the key"), "{key:?}: {err}");
+        }
+        for profile in ["", "a]b", "a[b", "a#b", "a;b", "a\nb", " a", "a "] {
+            let err = super::set(text, FileKind::Config, profile, "k", "v").unwrap_err();
+            assert!(err.what.contains("profile name"), "{profile:?}: {err}");
+        }
+        // What awsmfa writes passes, and the SDK reads it back unchanged.
+        for value in [
+            SERIAL,
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "awsmfa keys get 'my profile'",
+            "a#b;c",
+        ] {
+            let out = set(text, FileKind::Config, "alice", "k", value);
+            let p = Profiles::parse(out.text().unwrap(), "").unwrap();
+            assert_eq!(p.value("alice", "k"), Some(value), "{value:?}");
+        }
     }
 
     /// Found by tests/props.rs: a key defined twice in a profile is read

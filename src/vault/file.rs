@@ -217,18 +217,10 @@ impl FileStore {
     /// files already there (one passphrase for the whole store), else a new
     /// one, typed twice.
     fn passphrase_for_writing(&self, path: &Path) -> Result<String, VaultError> {
-        let existing = std::fs::read_dir(&self.dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "key"));
-        if let Some(other) = existing {
-            let bytes = self.read(&other)?.unwrap_or_default();
-            if let Ok(parsed) = parse(&bytes) {
-                self.derive_checked(&other, parsed.salt, parsed.check)?;
-                return self.passphrase("");
-            }
+        if let Some((other, bytes)) = self.sealed_elsewhere(path)? {
+            let parsed = parse(&bytes).map_err(|why| damaged(&other, why))?;
+            self.derive_checked(&other, parsed.salt, parsed.check)?;
+            return self.passphrase("");
         }
         let known = self.passphrase.borrow().is_some();
         if known || std::env::var(PASSPHRASE_VAR).is_ok_and(|v| !v.is_empty()) {
@@ -243,6 +235,36 @@ impl FileStore {
             )));
         }
         Ok(first)
+    }
+
+    /// A file of the store that says which passphrase the store has: the
+    /// first that parses, else the first other than `path` (which is being
+    /// replaced) that does not: a damaged file may hold a key under the
+    /// store's passphrase, so it must not let a second one in, and the
+    /// error names it. None when the store holds no such file.
+    fn sealed_elsewhere(&self, path: &Path) -> Result<Option<(PathBuf, Vec<u8>)>, VaultError> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "key"))
+            .collect();
+        files.sort();
+        let mut damaged = None;
+        for file in files {
+            // A symlink or FIFO in a file's place counts as absent.
+            let Some(bytes) = self.read(&file)? else {
+                continue;
+            };
+            if parse(&bytes).is_ok() {
+                return Ok(Some((file, bytes)));
+            }
+            if file != path {
+                damaged.get_or_insert((file, bytes));
+            }
+        }
+        Ok(damaged)
     }
 
     /// The passphrase: known already, else `$AWSMFA_VAULT_PASSPHRASE`, else
@@ -394,6 +416,41 @@ mod tests {
             Err(VaultError::WrongPassphrase { .. })
         ));
         assert_eq!(s.get(&slot("nobody")).unwrap(), None);
+    }
+
+    /// Issue 21: a file that does not parse, beside the store's good ones
+    /// or alone, must not let a second passphrase in.
+    #[test]
+    fn a_damaged_file_lets_no_second_passphrase_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = LongTermKey::new("AKIAEXAMPLE", "secret");
+        let s = store_with(dir.path(), "first");
+        s.put(&slot("alice"), &key).unwrap();
+        // Sorted before alice's file, and not a key file of this version.
+        let junk = dir.path().join("keys").join("0-junk.key");
+        std::fs::write(&junk, b"not an awsmfa key file").unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let private = std::fs::Permissions::from_mode(0o600);
+            std::fs::set_permissions(&junk, private).unwrap();
+        }
+        let second = store_with(dir.path(), "second");
+        assert!(matches!(
+            second.put(&slot("bob"), &key),
+            Err(VaultError::WrongPassphrase { .. })
+        ));
+        // Alone, a damaged file is named, and nothing is written.
+        std::fs::remove_file(s.path(&slot("alice"))).unwrap();
+        let second = store_with(dir.path(), "second");
+        match second.put(&slot("bob"), &key) {
+            Err(VaultError::Damaged { path, .. }) => assert!(path.ends_with("0-junk.key")),
+            other => panic!("a second passphrase was let in: {other:?}"),
+        }
+        assert!(!second.has(&slot("bob")));
+        // The damaged file of the profile being replaced is no obstacle.
+        std::fs::rename(&junk, second.path(&slot("bob"))).unwrap();
+        second.put(&slot("bob"), &key).unwrap();
+        assert_eq!(second.get(&slot("bob")).unwrap(), Some(key));
     }
 
     #[test]

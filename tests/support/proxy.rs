@@ -51,6 +51,10 @@ pub enum Action {
     /// What the inner action answers, with a `Date` header as if the
     /// server's clock were this many seconds ahead (negative: behind).
     Dated(i64, Box<Action>),
+    /// Forward, then replace every `find` in moto's answer body with
+    /// `with` (its `Content-Length` fixed): a hostile endpoint's answer
+    /// that is otherwise AWS's own.
+    Rewrite { find: String, with: String },
 }
 
 /// Where a held call stops: before it reaches moto, or after moto has
@@ -410,6 +414,7 @@ fn answer(
         )
         .into_bytes(),
         Action::Dated(offset, inner) => with_date(&answer(inner, seen, head, conn, shared)?, *offset),
+        Action::Rewrite { find, with } => rewritten(&relay(seen, head, shared), find, with),
     })
 }
 
@@ -431,6 +436,23 @@ fn relay(seen: &Seen, head: &[u8], shared: &Shared) -> Vec<u8> {
         }
         Err(e) => respond(502, &format!("proxy: upstream failed: {e}")),
     }
+}
+
+/// `answer` with `find` replaced by `with` in its body, and its
+/// `Content-Length` made to fit.
+fn rewritten(answer: &[u8], find: &str, with: &str) -> Vec<u8> {
+    let (head, body) = split_head(answer);
+    let body = String::from_utf8_lossy(body).replace(find, with);
+    let mut out = String::new();
+    for line in String::from_utf8_lossy(head).split("\r\n") {
+        if line.is_empty() || line.to_ascii_lowercase().starts_with("content-length:") {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    out.into_bytes()
 }
 
 /// Stop here until released (bounded, so a broken test cannot hang).
