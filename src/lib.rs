@@ -27,10 +27,11 @@
 //! | `~/.aws/config` and `credentials`: reading, chains, in-place edits, names | [`profile`] |
 //! | the user's own settings | [`config`] |
 //! | every failure and its exit code | [`error`] |
-//! | leaves: durations, the clock and skew, ARNs, AWS service names, files, the terminal | [`duration`], [`clock`], [`arn`], [`service`], [`fs`], [`term`] |
+//! | leaves: durations, the clock and skew, ARNs, AWS service names, files, the terminal, what a child process can read of awsmfa | [`duration`], [`clock`], [`arn`], [`service`], [`fs`], [`term`], [`child`] |
 #![forbid(unsafe_code)]
 
 pub mod arn;
+pub mod child;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

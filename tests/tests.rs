@@ -17,6 +17,7 @@ mod hooks;
 mod hostile;
 mod keys;
 mod limits;
+mod parent;
 mod prompt;
 mod props;
 mod quoting;
