@@ -701,6 +701,23 @@ fn signal(sig: &str, pid: &str) {
     assert!(succeeds("kill", &[sig, pid]), "kill {sig} {pid}");
 }
 
+/// A process stopped with SIGSTOP until dropped, even when the test fails
+/// (a stopped daemon would keep its session bus alive).
+struct Stopped(String);
+
+impl Stopped {
+    fn new(pid: String) -> Stopped {
+        signal("-STOP", &pid);
+        Stopped(pid)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = succeeds("kill", &["-CONT", &self.0]);
+    }
+}
+
 /// A command that needs the key ends within the bound, with an error naming
 /// the store and the way out, and exports nothing.
 #[track_caller]
@@ -767,8 +784,7 @@ fn a_hung_secret_service_ends_every_command_within_the_bound_naming_it() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    let daemon = secret_service_pid(&w, &desktop);
-    signal("-STOP", &daemon);
+    let stopped = Stopped::new(secret_service_pid(&w, &desktop));
     // Without the MFA session, every command must read the long-term key.
     ok(&w.run(&["cache", "clear"]));
     std::fs::write(w.home().join("go"), "").unwrap();
@@ -798,6 +814,6 @@ fn a_hung_secret_service_ends_every_command_within_the_bound_naming_it() {
         "{}",
         stderr(&out)
     );
-    signal("-CONT", &daemon);
+    drop(stopped);
     drop(desktop);
 }
