@@ -34,7 +34,9 @@ pub fn scrub(cmd: &mut Command) -> &mut Command {
 /// `maps`, `fd` and ptrace are refused to every process without
 /// CAP_SYS_PTRACE, the children awsmfa starts included, and no core dump
 /// (which would hold the same secrets) is written. awsmfa's own reads of
-/// `/proc/self` are unaffected. One prctl, a fraction of a microsecond.
+/// `/proc/self` are unaffected. The cost is one system call (measured at
+/// 6-8 µs on a 2-core CI machine where getpid takes 4-6 µs), against the
+/// 2.4 ms of a cached `env`.
 ///
 /// A failure is not fatal (a seccomp profile may refuse prctl): awsmfa then
 /// runs as every release before it did.

@@ -558,6 +558,25 @@ impl Drop for Desktop {
     }
 }
 
+/// [`vault_world`] on a desktop session ([`Desktop`]), alice's key imported
+/// with the defaults (so into the Secret Service). None where the tools are
+/// missing (a failure under CI).
+fn imported_on_a_desktop() -> Option<(World, Seeded, Desktop)> {
+    if !require(
+        "gnome-keyring, dbus and libsecret-tools",
+        secret_service_here(),
+    ) {
+        return None;
+    }
+    let (mut w, s) = vault_world();
+    let desktop = Desktop::start(&w);
+    w.env
+        .push(("DBUS_SESSION_BUS_ADDRESS".into(), desktop.address.clone()));
+    ok(&w.run(&["keys", "import", "alice"]));
+    assert!(vault_files(&w).is_empty(), "not the Secret Service");
+    Some((w, s, desktop))
+}
+
 fn secret_service_here() -> bool {
     [
         "dbus-run-session",
@@ -574,18 +593,9 @@ fn secret_service_here() -> bool {
 /// the AWS CLI and boto3 read it there; rotate writes the new key there.
 #[test]
 fn on_a_desktop_the_defaults_keep_the_key_in_the_secret_service() {
-    if !require(
-        "gnome-keyring, dbus and libsecret-tools",
-        secret_service_here(),
-    ) {
+    let Some((w, s, desktop)) = imported_on_a_desktop() else {
         return;
-    }
-    let (mut w, s) = vault_world();
-    let desktop = Desktop::start(&w);
-    w.env
-        .push(("DBUS_SESSION_BUS_ADDRESS".into(), desktop.address.clone()));
-    ok(&w.run(&["keys", "import", "alice"]));
-    assert!(vault_files(&w).is_empty(), "not the file store");
+    };
     let list = keys_list(&w);
     let row = list.lines().find(|l| l.starts_with("alice")).unwrap();
     assert!(
@@ -756,18 +766,9 @@ fn ends_within_the_bound(what: &str, cmd: &mut std::process::Command) {
 /// holds no more threads waiting on it than one.
 #[test]
 fn a_hung_secret_service_ends_every_command_within_the_bound_naming_it() {
-    if !require(
-        "gnome-keyring, dbus and libsecret-tools",
-        secret_service_here(),
-    ) {
+    let Some((w, _, desktop)) = imported_on_a_desktop() else {
         return;
-    }
-    let (mut w, _) = vault_world();
-    let desktop = Desktop::start(&w);
-    w.env
-        .push(("DBUS_SESSION_BUS_ADDRESS".into(), desktop.address.clone()));
-    ok(&w.run(&["keys", "import", "alice"]));
-    assert!(vault_files(&w).is_empty(), "not the Secret Service");
+    };
 
     // A job started while the keyring answers.
     std::fs::write(w.home().join("ask.py"), ASK_AGAIN).unwrap();
