@@ -27,11 +27,12 @@
 //! | `~/.aws/config` and `credentials`: reading, chains, in-place edits, names | [`profile`] |
 //! | the user's own settings | [`config`] |
 //! | every failure and its exit code | [`error`] |
-//! | leaves: durations, the clock and skew, ARNs, AWS service names, files, the terminal | [`duration`], [`clock`], [`arn`], [`service`], [`fs`], [`term`] |
+//! | leaves: durations, the clock and skew, ARNs, AWS service names, files, the terminal, what a child process can read of awsmfa | [`duration`], [`clock`], [`arn`], [`service`], [`fs`], [`term`], [`child`] |
 //! | the grammar of every value in AWS's answers (key ids, secrets, serials, ARNs, user names); `arn` stands on it | [`grammar`] |
 #![forbid(unsafe_code)]
 
 pub mod arn;
+pub mod child;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

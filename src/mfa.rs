@@ -133,6 +133,7 @@ fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
         .split_first()
         .ok_or_else(|| fail("it is empty".to_string()))?;
     let mut command = Command::new(program);
+    crate::child::scrub(&mut command);
     // stderr stays the user's: tools like ykman say "touch your key" there.
     command
         .args(args)

@@ -55,12 +55,19 @@ pub const REFRESH_VAR: &str = "AWSMFA_SERVER_REFRESH";
 pub const URI_VAR: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 pub const TOKEN_VAR: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 
-/// Container-provider settings that SDKs prefer over the two above (a
-/// relative URI wins over a full one, a token file over a token): removed
-/// from the child's environment so the SDK can only reach awsmfa.
+/// Settings that SDKs prefer over the two above, removed from the child's
+/// environment so the SDK can only reach awsmfa: container-provider ones (a
+/// relative URI wins over a full one, a token file over a token), web
+/// identity (EKS's IRSA sets it in pods; every SDK's chain takes it before
+/// the container endpoint), and the Java SDK's other names for the keys.
 pub const OUTRANKING_VARS: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
 ];
 
 /// Serve credentials with at least this much life left: the AWS CLI and

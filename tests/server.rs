@@ -330,24 +330,12 @@ fn signals_reach_the_command_and_its_exit_status_comes_back() {
         );
     }
 
-    // A command killed by a signal: 128 + 9. (With a `default` profile
-    // holding keys in the config file, which the command's SDK would
-    // prefer: said once. Keys in the credentials file are hidden from the
-    // command instead: resolve::exec_server_serves_the_role_when_the_keys_are_in_default.)
-    let config = w.read("config_file");
-    w.write_config(&format!(
-        "{config}\n[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
-    ));
+    // A command killed by a signal: 128 + 9.
     let out = output_within(
         &mut w.awsmfa(&["exec", "--server", "dev", "--", "sh", "-c", "kill -KILL $$"]),
         HANG,
     );
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("profile `default` in the config file has credentials of its own"),
-        "{}",
-        stderr(&out)
-    );
 }
 
 /// Counts every SIGINT delivered (the wakeup fd gets one byte per
@@ -870,4 +858,159 @@ fn under_a_flood_the_command_still_gets_credentials_and_awsmfa_stays_small() {
         "grew from {rss_before} kB to {hwm} kB"
     );
     assert!(flood.half_sent >= 2000, "{flood:?}");
+}
+
+// --- the command finds only the role, whatever `[default]` holds ------------
+
+/// Who the aws CLI and boto3 are inside `exec --server dev`, with the
+/// user's own settings of `[default]` (output = text) still applied.
+fn identities_inside(w: &World) -> Vec<String> {
+    let boto3 = "import boto3\nprint(boto3.client('sts').get_caller_identity()['Arn'])";
+    let mut arns = Vec::new();
+    for child in [
+        vec![
+            "-m",
+            "awscli",
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+        ],
+        vec!["-c", boto3],
+    ] {
+        let out = output_within(
+            w.awsmfa(&["exec", "--server", "dev", "--"])
+                .arg(python())
+                .args(&child),
+            Duration::from_secs(60),
+        );
+        arns.push(ok(&out).trim().to_string());
+    }
+    arns
+}
+
+/// `[default]` holding each kind of credential source, in the config file
+/// and in the credentials file, as users leave it: `keys import` (a
+/// `credential_process` in the credentials file), plain keys in either
+/// file, another role, a `credential_process` of another tool. The aws CLI
+/// and boto3 in the command are always the role, and read the rest of the
+/// user's settings; the copy of the config file they read holds no secret
+/// and is gone afterwards.
+#[test]
+fn the_command_finds_only_the_role_whatever_default_holds_in_either_file() {
+    let mut w = World::new();
+    let s = w.seed("alice", &["dev", "ops"]);
+    std::fs::write(w.path("mfa.sh"), COUNTING_MFA).unwrap();
+    let mfa = format!("sh {}", w.path("mfa.sh").display());
+    let keys = format!(
+        "aws_access_key_id = {}\naws_secret_access_key = {}\n",
+        s.access_key_id, s.secret_access_key
+    );
+    let role = |src: &str| {
+        format!(
+            "[profile alice]\nmfa_serial = {}\nmfa_process = {mfa}\n\n[profile dev]\nrole_arn = {}\nsource_profile = {src}\n",
+            s.mfa_serial, s.roles["dev"]
+        )
+    };
+    let other_tool = format!(
+        "credential_process = echo '{{\"Version\": 1, \"AccessKeyId\": \"{}\", \"SecretAccessKey\": \"{}\"}}'\n",
+        s.access_key_id, s.secret_access_key
+    );
+    // (name, config's [default] body, credentials file)
+    let cases = [
+        (
+            "plain keys in the config file",
+            keys.clone(),
+            format!("[alice]\n{keys}"),
+        ),
+        (
+            "plain keys in the credentials file",
+            String::new(),
+            format!("[alice]\n{keys}\n[default]\n{keys}"),
+        ),
+        (
+            "another role in the config file",
+            format!("role_arn = {}\nsource_profile = alice\n", s.roles["ops"]),
+            format!("[alice]\n{keys}"),
+        ),
+        (
+            "another tool's credential_process in the config file",
+            other_tool.clone(),
+            format!("[alice]\n{keys}"),
+        ),
+        (
+            "another tool's credential_process in the credentials file",
+            String::new(),
+            format!("[alice]\n{keys}\n[default]\n{other_tool}"),
+        ),
+    ];
+    for (case, default, credentials) in &cases {
+        w.write_credentials(credentials);
+        w.write_config(&format!(
+            "[default]\noutput = text\n{default}\n{}",
+            role("alice")
+        ));
+        for arn in identities_inside(&w) {
+            assert!(
+                arn.starts_with(&assumed(&s.roles["dev"])),
+                "{case}: the command signed as {arn}, not as the role"
+            );
+        }
+    }
+
+    // What `keys import` leaves: `[default]` of the credentials file runs
+    // `awsmfa process default`, which the command's SDK would run first.
+    w.env.push(("AWSMFA_VAULT".into(), "file".into()));
+    w.env.push((
+        "AWSMFA_VAULT_PASSPHRASE".into(),
+        "a passphrase for CI".into(),
+    ));
+    w.write_credentials(&format!("[default]\n{keys}"));
+    w.write_config(&format!(
+        "[default]\noutput = text\nmfa_serial = {}\nmfa_process = {mfa}\n\n[profile dev]\nrole_arn = {}\nsource_profile = default\n",
+        s.mfa_serial, s.roles["dev"]
+    ));
+    ok(&w.run(&["keys", "import", "default"]));
+    assert!(w.read("credentials_file").contains("credential_process"));
+    for arn in identities_inside(&w) {
+        assert!(
+            arn.starts_with(&assumed(&s.roles["dev"])),
+            "after keys import: the command signed as {arn}, not as the role"
+        );
+    }
+
+    // The copy the command reads: the user's settings, no credentials of
+    // `[default]`, no secret; private; gone once the command is.
+    w.write_credentials(&format!("[alice]\n{keys}"));
+    w.write_config(&format!(
+        "[default]\noutput = text\n{keys}\n[profile stray]\n{keys}\n{}",
+        role("alice")
+    ));
+    let shown = ok(&output_within(
+        w.awsmfa(&["exec", "--server", "dev", "--", "sh", "-c"])
+            .arg(
+                r#"stat -c %a "$AWS_CONFIG_FILE"; cat "$AWS_CONFIG_FILE"; echo "$AWS_CONFIG_FILE""#,
+            ),
+        Duration::from_secs(60),
+    ));
+    let mut lines = shown.lines();
+    assert_eq!(lines.next(), Some("600"), "{shown}");
+    assert!(
+        shown.contains("output = text") && shown.contains("role_arn"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(&s.secret_access_key),
+        "the copy holds a secret: {shown}"
+    );
+    let default = shown
+        .split("[default]")
+        .nth(1)
+        .unwrap()
+        .split('[')
+        .next()
+        .unwrap();
+    assert!(!default.contains("aws_access_key_id"), "{shown}");
+    let path = shown.lines().last().unwrap();
+    assert!(!Path::new(path).exists(), "{path} outlived the command");
 }

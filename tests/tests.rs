@@ -19,6 +19,7 @@ mod hostile;
 mod hostile_input;
 mod keys;
 mod limits;
+mod parent;
 mod prompt;
 mod props;
 mod quoting;

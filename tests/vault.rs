@@ -558,6 +558,25 @@ impl Drop for Desktop {
     }
 }
 
+/// [`vault_world`] on a desktop session ([`Desktop`]), alice's key imported
+/// with the defaults (so into the Secret Service). None where the tools are
+/// missing (a failure under CI).
+fn imported_on_a_desktop() -> Option<(World, Seeded, Desktop)> {
+    if !require(
+        "gnome-keyring, dbus and libsecret-tools",
+        secret_service_here(),
+    ) {
+        return None;
+    }
+    let (mut w, s) = vault_world();
+    let desktop = Desktop::start(&w);
+    w.env
+        .push(("DBUS_SESSION_BUS_ADDRESS".into(), desktop.address.clone()));
+    ok(&w.run(&["keys", "import", "alice"]));
+    assert!(vault_files(&w).is_empty(), "not the Secret Service");
+    Some((w, s, desktop))
+}
+
 fn secret_service_here() -> bool {
     [
         "dbus-run-session",
@@ -574,18 +593,9 @@ fn secret_service_here() -> bool {
 /// the AWS CLI and boto3 read it there; rotate writes the new key there.
 #[test]
 fn on_a_desktop_the_defaults_keep_the_key_in_the_secret_service() {
-    if !require(
-        "gnome-keyring, dbus and libsecret-tools",
-        secret_service_here(),
-    ) {
+    let Some((w, s, desktop)) = imported_on_a_desktop() else {
         return;
-    }
-    let (mut w, s) = vault_world();
-    let desktop = Desktop::start(&w);
-    w.env
-        .push(("DBUS_SESSION_BUS_ADDRESS".into(), desktop.address.clone()));
-    ok(&w.run(&["keys", "import", "alice"]));
-    assert!(vault_files(&w).is_empty(), "not the file store");
+    };
     let list = keys_list(&w);
     let row = list.lines().find(|l| l.starts_with("alice")).unwrap();
     assert!(
@@ -652,4 +662,159 @@ fn with_no_session_bus_auto_takes_the_file_and_keyring_says_why_not() {
     assert!(crate::support::check::fails(&out, 1).contains("Secret Service"));
     ok(&w.run(&["keys", "import", "alice"]));
     assert_eq!(vault_files(&w).len(), 1);
+}
+
+// ------------------------------------------------ a Secret Service that hangs
+
+/// The bound on one call to the Secret Service (src/vault/os.rs).
+const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+
+/// A command of `exec --server`: once `go` exists, it waits out its
+/// credentials (4 s, AWSMFA_SERVER_REFRESH) and asks the endpoint again,
+/// writing the status and how long the answer took to `asked.json`.
+const ASK_AGAIN: &str = r#"
+import json, os, sys, time, urllib.request, urllib.error
+open("ready", "w").close()
+while not os.path.exists("go"):
+    time.sleep(0.05)
+time.sleep(5)
+req = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                             headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+started = time.monotonic()
+try:
+    status = urllib.request.urlopen(req, timeout=120).status
+except urllib.error.HTTPError as e:
+    status = e.code
+with open("asked.json", "w") as f:
+    json.dump({"status": status, "secs": time.monotonic() - started}, f)
+"#;
+
+/// The pid of whoever owns the Secret Service's name on the bus.
+fn secret_service_pid(w: &World, desktop: &Desktop) -> String {
+    let out = ok(&w
+        .command("dbus-send")
+        .env("DBUS_SESSION_BUS_ADDRESS", &desktop.address)
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+        ])
+        .output()
+        .unwrap());
+    out.split_whitespace().last().unwrap().to_string()
+}
+
+fn signal(sig: &str, pid: &str) {
+    assert!(succeeds("kill", &[sig, pid]), "kill {sig} {pid}");
+}
+
+/// A process stopped with SIGSTOP until dropped, even when the test fails
+/// (a stopped daemon would keep its session bus alive).
+struct Stopped(String);
+
+impl Stopped {
+    fn new(pid: String) -> Stopped {
+        signal("-STOP", &pid);
+        Stopped(pid)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = succeeds("kill", &["-CONT", &self.0]);
+    }
+}
+
+/// A command that needs the key ends within the bound, with an error naming
+/// the store and the way out, and exports nothing.
+#[track_caller]
+fn ends_within_the_bound(what: &str, cmd: &mut std::process::Command) {
+    let started = Instant::now();
+    let out = crate::support::bounded::output_within(cmd, Duration::from_secs(60));
+    let took = started.elapsed();
+    eprintln!(
+        "{what}: {took:?}, {:?}: {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    assert!(
+        took < ANSWER_WITHIN + Duration::from_secs(10),
+        "{what} took {took:?}"
+    );
+    assert!(!out.status.success(), "{what} succeeded");
+    // (The hook still prints its own state for the shell to keep.)
+    assert!(
+        !stdout(&out).contains("AWS_"),
+        "{what} printed {}",
+        stdout(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("Secret Service (GNOME Keyring, KWallet) did not answer within 5 s")
+            && err.contains("vault = \"file\""),
+        "{what}: {err}"
+    );
+}
+
+/// gnome-keyring-daemon stopped (SIGSTOP) on its own session bus: it keeps
+/// its name and its socket, and never answers. `env`, `process` (as an SDK
+/// runs it), the prompt hook and the refresh of a running `exec --server`
+/// each end within the bound with an error that names the store; awsmfa
+/// holds no more threads waiting on it than one.
+#[test]
+fn a_hung_secret_service_ends_every_command_within_the_bound_naming_it() {
+    let Some((w, _, desktop)) = imported_on_a_desktop() else {
+        return;
+    };
+
+    // A job started while the keyring answers.
+    std::fs::write(w.home().join("ask.py"), ASK_AGAIN).unwrap();
+    let mut job = w.awsmfa(&["exec", "--server", "dev", "--"]);
+    job.env("AWSMFA_SERVER_REFRESH", "4")
+        .arg(python())
+        .arg("ask.py")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let job = job.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !w.home().join("ready").exists() {
+        assert!(Instant::now() < deadline, "the job never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let stopped = Stopped::new(secret_service_pid(&w, &desktop));
+    // Without the MFA session, every command must read the long-term key.
+    ok(&w.run(&["cache", "clear"]));
+    std::fs::write(w.home().join("go"), "").unwrap();
+
+    ends_within_the_bound("env", &mut w.awsmfa(&["env", "dev"]));
+    ends_within_the_bound("process", &mut w.awsmfa(&["process", "dev"]));
+    let project = w.home().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join(".awsmfa.toml"), "profile = \"dev\"\n").unwrap();
+    ok(&w.awsmfa(&["allow"]).current_dir(&project).output().unwrap());
+    ends_within_the_bound(
+        "the hook",
+        w.awsmfa(&["hook", "bash"]).current_dir(&project),
+    );
+
+    let out = crate::support::bounded::wait_within(job, Duration::from_secs(90));
+    let asked: serde_json::Value =
+        serde_json::from_str(&w.read("home/asked.json")).expect("the job never got an answer");
+    eprintln!("exec --server's refresh: {asked}; {}", stderr(&out));
+    assert_ne!(asked["status"], 200, "{asked}");
+    assert!(
+        asked["secs"].as_f64().unwrap() < (ANSWER_WITHIN + Duration::from_secs(10)).as_secs_f64(),
+        "{asked}"
+    );
+    assert!(
+        stderr(&out).contains("Secret Service (GNOME Keyring, KWallet) did not answer within 5 s"),
+        "{}",
+        stderr(&out)
+    );
+    drop(stopped);
+    drop(desktop);
 }

@@ -52,10 +52,13 @@ impl Program {
         self.program.to_string_lossy().into_owned()
     }
 
-    /// The command to start, with the profile in [`GUARD`].
+    /// The command to start, with the profile in [`GUARD`]. It gets
+    /// credentials, never what unlocks the long-term key or the MFA session.
     pub fn command(&self, profile: &str) -> Command {
         let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args).env(GUARD, profile);
+        crate::child::scrub(&mut cmd)
+            .args(&self.args)
+            .env(GUARD, profile);
         cmd
     }
 }
@@ -89,8 +92,6 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     for name in &changes.unset {
         cmd.env_remove(name);
     }
-    // The command gets credentials, never what unlocks the long-term key.
-    cmd.env_remove(crate::vault::PASSPHRASE_VAR);
     cmd.envs(changes.set.iter().map(|(k, v)| (k, v)));
     replace_process(cmd, &target.name())
 }

@@ -55,6 +55,9 @@ impl Context {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Before any secret is read: no process awsmfa starts can read it out
+    // of awsmfa's environment or memory.
+    crate::child::guard_self();
     let ctx = Context {
         no_cache: cli.no_cache || own_no_cache(&cli.command),
     };

@@ -18,6 +18,7 @@ use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
 use crate::obtain::{Request, obtain};
 use crate::profile::Profiles;
+use crate::profile::edit::{self, FileKind};
 use crate::server::{self, Endpoint, Provider};
 use crate::store::{Memory, Store};
 use crate::vars::Changes;
@@ -43,10 +44,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         .roles
         .last()
         .map(|hop| hop.role_arn.clone());
-    let hide_credentials_file = default_keys_in_credentials_file(&profiles);
-    if !hide_credentials_file {
-        warn_about_default_profile(&profiles);
-    }
+    let shown = Shown::without_default_credentials(&profiles)?;
 
     // Without the encrypted cache, the MFA session is kept in this process.
     let store: Box<dyn Store> = match ctx.cache()? {
@@ -66,27 +64,26 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let endpoint = Endpoint::bind()?;
 
     let mut cmd = target.command(&args.profile);
-    env(&mut cmd, &changes, &endpoint, hide_credentials_file);
+    env(&mut cmd, &changes, &endpoint, &shown);
     let status = supervise(cmd, &name, endpoint, &mut provider)?;
+    // The config file's copy goes only once the command is done with it.
+    drop(shown);
     Ok(ExitCode::from(exit_code(status)))
 }
 
 /// The command's environment: the endpoint instead of keys.
-fn env(cmd: &mut Command, changes: &Changes, endpoint: &Endpoint, hide_credentials_file: bool) {
+fn env(cmd: &mut Command, changes: &Changes, endpoint: &Endpoint, shown: &Shown) {
     for name in changes.unset.iter().chain(server::OUTRANKING_VARS) {
         cmd.env_remove(name);
     }
-    // The command gets credentials, never what unlocks the long-term key.
-    cmd.env_remove(crate::vault::PASSPHRASE_VAR);
     cmd.envs(changes.set.iter().map(|(k, v)| (k, v)))
         .env(server::URI_VAR, endpoint.url())
         .env(server::TOKEN_VAR, endpoint.token());
-    if hide_credentials_file {
-        // Keys in `[default]` of the credentials file, the layout the AWS
-        // docs teach, come before the endpoint in every SDK's chain: the
-        // command sees no credentials file at all, so its SDK asks the
-        // endpoint. Nothing is copied, so no secret lands in another file.
+    if shown.no_credentials_file {
         cmd.env("AWS_SHARED_CREDENTIALS_FILE", NO_FILE);
+    }
+    if let Some(copy) = &shown.config {
+        cmd.env("AWS_CONFIG_FILE", copy.path());
     }
 }
 
@@ -173,36 +170,95 @@ fn exit_code(status: ExitStatus) -> u8 {
     }
 }
 
-/// The command's SDK looks at the `default` profile before it looks for a
-/// credential endpoint: if that profile has credentials of its own, they win.
 /// An empty file that is always there and never holds anything.
 const NO_FILE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
 
-/// Whether `[default]` of the credentials file (not of the config file)
-/// holds an access key.
-fn default_keys_in_credentials_file(profiles: &Profiles) -> bool {
-    std::fs::read_to_string(&profiles.locations.credentials)
-        .ok()
-        .and_then(|text| Profiles::parse("", &text).ok())
-        .is_some_and(|own| own.value("default", "aws_access_key_id").is_some())
+/// What a profile can hold that gives credentials. Every SDK takes
+/// `[default]`'s before it looks for a credential endpoint (the command's
+/// `AWS_PROFILE` is removed, so `default` is the one it reads).
+const SOURCES: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "credential_process",
+    "sso_session",
+    "sso_start_url",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_region",
+    "web_identity_token_file",
+    "login_session",
+];
+
+/// Secrets a config file may hold in any profile: never copied.
+const SECRETS: &[&str] = &[
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+];
+
+/// The AWS files as the command sees them: `[default]` never gives it
+/// credentials, whatever it holds and in whichever file, so its SDK asks
+/// the endpoint; every other setting (region, output, endpoints,
+/// ca_bundle, services) stays as the user wrote it.
+struct Shown {
+    /// `[default]` of the credentials file gives credentials (the keys of
+    /// the layout the AWS docs teach, or the `credential_process` that
+    /// `keys import` leaves): the command sees no credentials file at all.
+    /// Nothing is copied, so no secret lands in another file.
+    no_credentials_file: bool,
+    /// `[default]` of the config file gives credentials: the command reads
+    /// a private copy without them and without any secret, removed when it
+    /// is done.
+    config: Option<tempfile::NamedTempFile>,
 }
 
-fn warn_about_default_profile(profiles: &Profiles) {
-    const SOURCES: &[&str] = &[
-        "aws_access_key_id",
-        "role_arn",
-        "credential_process",
-        "sso_session",
-        "sso_start_url",
-        "web_identity_token_file",
-        "login_session",
-    ];
-    if let Some(key) = SOURCES
-        .iter()
-        .find(|key| profiles.value("default", key).is_some())
-    {
-        crate::term::note(format_args!(
-            "awsmfa: warning: profile `default` in the config file has credentials of its own ({key}), and AWS SDKs in the command use them before the credential endpoint; move them to another profile (or to the credentials file, which the command is then not shown) to use the endpoint"
-        ));
+impl Shown {
+    fn without_default_credentials(profiles: &Profiles) -> Result<Shown> {
+        let read = crate::profile::read_text;
+        let credentials = read(&profiles.locations.credentials)?;
+        let config = match read(&profiles.locations.config)? {
+            Some(text) if gives(&text, FileKind::Config) => Some(copy(&text)?),
+            _ => None,
+        };
+        Ok(Shown {
+            no_credentials_file: credentials.is_some_and(|t| gives(&t, FileKind::Credentials)),
+            config,
+        })
     }
+}
+
+/// Whether `[default]` (or `[profile default]`) holds any of [`SOURCES`].
+fn gives(text: &str, kind: FileKind) -> bool {
+    edit::without(text, kind, |profile, key| {
+        profile == "default" && SOURCES.contains(&key)
+    })
+    .is_some()
+}
+
+/// `text` without `[default]`'s credentials or any secret, in a private
+/// file in `$XDG_RUNTIME_DIR` (else the temporary directory).
+fn copy(text: &str) -> Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let stripped = edit::without(text, FileKind::Config, |profile, key| {
+        SECRETS.contains(&key) || (profile == "default" && SOURCES.contains(&key))
+    })
+    .unwrap_or_else(|| text.to_string());
+    let dir = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .filter(|dir| crate::fs::is_private_dir(dir))
+        .unwrap_or_else(std::env::temp_dir);
+    let failed = |e| Error::io("writing the command's copy of the AWS config file", e);
+    // 0600 from creation (tempfile's default on Unix).
+    let mut file = tempfile::Builder::new()
+        .prefix("awsmfa-config-")
+        .tempfile_in(dir)
+        .map_err(failed)?;
+    file.write_all(stripped.as_bytes()).map_err(failed)?;
+    file.flush().map_err(failed)?;
+    Ok(file)
 }

@@ -574,15 +574,39 @@ pub fn unset(text: &str, kind: FileKind, profile: &str, key: &str) -> Option<Str
     let lines = split(text, kind);
     let all = sections(&lines);
     let wanted = key.to_ascii_lowercase();
+    let found = profile_sections(&all, kind, profile);
+    removing(text, &lines, &found, |_, k| k == wanted)
+}
+
+/// Remove every property (with its continuation lines) for which
+/// `drop(profile, key)` holds, in every section of every profile:
+/// `[default]` and `[profile default]` of a config file both (the SDKs
+/// disagree on which one counts). None when nothing matched.
+pub fn without(text: &str, kind: FileKind, drop: impl Fn(&str, &str) -> bool) -> Option<String> {
+    let lines = split(text, kind);
+    let all = sections(&lines);
+    let found: Vec<&Section> = all.iter().collect();
+    removing(text, &lines, &found, drop)
+}
+
+fn removing(
+    text: &str,
+    lines: &[Line],
+    found: &[&Section],
+    drop: impl Fn(&str, &str) -> bool,
+) -> Option<String> {
     let mut edits = Vec::new();
-    for section in profile_sections(&all, kind, profile) {
+    for section in found {
+        let Some(profile) = section.profile.as_deref() else {
+            continue;
+        };
         for i in section.header + 1..section.end {
-            if !matches!(&lines[i].class, Class::Property { key: k, .. } if *k == wanted) {
+            if !matches!(&lines[i].class, Class::Property { key, .. } if drop(profile, key)) {
                 continue;
             }
             edits.push((lines[i].start, lines[i].next(), String::new()));
             edits.extend(
-                continuations(&lines, i)
+                continuations(lines, i)
                     .into_iter()
                     .map(|j| (lines[j].start, lines[j].next(), String::new())),
             );

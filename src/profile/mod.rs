@@ -405,7 +405,7 @@ impl Profiles {
 /// A file's text; None when it does not exist (the AWS CLI treats that as
 /// empty). Unreadable or non-UTF-8 files are errors naming the file, where
 /// the SDK would silently use an empty profile set.
-fn read_text(path: &str) -> Result<Option<String>> {
+pub fn read_text(path: &str) -> Result<Option<String>> {
     match read_config_file(path) {
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();

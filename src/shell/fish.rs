@@ -111,7 +111,7 @@ fn rearm(secs: Option<u64>) -> String {
 fn start(shell: i32, secs: u64) -> Option<u32> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
-    let child = Command::new("/bin/sh")
+    let child = crate::child::scrub(&mut Command::new("/bin/sh"))
         .args([
             "-c",
             TIMER_SCRIPT,

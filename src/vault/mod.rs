@@ -31,8 +31,8 @@ use std::cell::OnceCell;
 /// Overrides `vault` of config.toml: auto, keyring, file (keyutils is refused).
 pub const CHOICE_VAR: &str = "AWSMFA_VAULT";
 /// The file store's passphrase, for CI and scripts; else it is asked at the
-/// terminal. Every child of the process that has it inherits it.
-pub const PASSPHRASE_VAR: &str = "AWSMFA_VAULT_PASSPHRASE";
+/// terminal. No process awsmfa starts inherits it ([`crate::child`]).
+pub use crate::child::PASSPHRASE_VAR;
 
 /// An IAM user's long-term access key: the id, and a secret never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -79,6 +79,10 @@ pub enum VaultError {
     Unknown(String),
     #[error("the {store} cannot be used here: {why}")]
     Unavailable { store: &'static str, why: String },
+    #[error(
+        "the {store} did not answer within {secs} s, so awsmfa stopped waiting; its daemon may be hung: restart it (log out of the desktop and in again, or run `gnome-keyring-daemon --replace`), or keep keys in the encrypted file (vault = \"file\" in config.toml)"
+    )]
+    NoAnswer { store: &'static str, secs: u64 },
     #[error("wrong passphrase for {path}; nothing was changed")]
     WrongPassphrase { path: String },
     #[error(

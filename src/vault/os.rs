@@ -81,13 +81,16 @@ mod secret_service_store {
 
     /// Whether the Secret Service answers on this session's bus.
     pub fn check() -> Result<(), VaultError> {
-        connect()?.get_default_collection().map_err(unavailable)?;
-        Ok(())
+        super::bounded::call(NAME, |_| {
+            connect()?.get_default_collection().map_err(unavailable)?;
+            Ok(())
+        })
     }
 
     /// A locked item or collection is unlocked by the service's own prompt,
     /// which needs a desktop; without one, say so instead of waiting.
-    fn unlock(ss: &SecretService, items: &[&Item]) -> Result<(), VaultError> {
+    /// `prompting` gives the person at the desktop longer than a call.
+    fn unlock(ss: &SecretService, items: &[&Item], prompting: &dyn Fn()) -> Result<(), VaultError> {
         let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
@@ -96,17 +99,22 @@ mod secret_service_store {
                 "the keyring is locked and there is no desktop to unlock it on; unlock it (e.g. log in to the desktop), or use vault = \"file\"",
             ));
         }
+        prompting();
         ss.unlock_all(items).map_err(unavailable)
     }
 
-    fn found<'a>(ss: &'a SecretService, slot: &Slot) -> Result<Option<Item<'a>>, VaultError> {
+    fn found<'a>(
+        ss: &'a SecretService,
+        slot: &Slot,
+        prompting: &dyn Fn(),
+    ) -> Result<Option<Item<'a>>, VaultError> {
         let result = ss.search_items(attributes(slot)).map_err(unavailable)?;
         if let Some(item) = result.unlocked.into_iter().next() {
             return Ok(Some(item));
         }
         match result.locked.into_iter().next() {
             Some(item) => {
-                unlock(ss, &[&item])?;
+                unlock(ss, &[&item], prompting)?;
                 Ok(Some(item))
             }
             None => Ok(None),
@@ -114,40 +122,158 @@ mod secret_service_store {
     }
 
     pub fn get(slot: &Slot) -> Result<Option<LongTermKey>, VaultError> {
-        let ss = connect()?;
-        let secret = match found(&ss, slot)? {
-            Some(item) => item.get_secret().map_err(unavailable)?,
-            None => return Ok(None),
-        };
-        decode(&secret).map(Some)
+        let slot = slot.clone();
+        super::bounded::call(NAME, move |prompting| {
+            let ss = connect()?;
+            let secret = match found(&ss, &slot, prompting)? {
+                Some(item) => item.get_secret().map_err(unavailable)?,
+                None => return Ok(None),
+            };
+            decode(&secret).map(Some)
+        })
     }
 
     pub fn put(slot: &Slot, key: &LongTermKey) -> Result<(), VaultError> {
-        let ss = connect()?;
-        let collection = ss.get_default_collection().map_err(unavailable)?;
-        if collection.is_locked().map_err(unavailable)? {
-            collection.unlock().map_err(unavailable)?;
-        }
-        // replace = true: the item with these attributes is replaced in
-        // one call, so a kill leaves the old key or the new one.
-        collection
-            .create_item(
-                &format!("awsmfa: {}", account(slot)),
-                attributes(slot),
-                encode(key).as_bytes(),
-                true,
-                "application/json",
-            )
-            .map_err(unavailable)?;
-        Ok(())
+        let (slot, key) = (slot.clone(), key.clone());
+        super::bounded::call(NAME, move |prompting| {
+            let ss = connect()?;
+            let collection = ss.get_default_collection().map_err(unavailable)?;
+            if collection.is_locked().map_err(unavailable)? {
+                prompting();
+                collection.unlock().map_err(unavailable)?;
+            }
+            // replace = true: the item with these attributes is replaced in
+            // one call, so a kill leaves the old key or the new one.
+            collection
+                .create_item(
+                    &format!("awsmfa: {}", account(&slot)),
+                    attributes(&slot),
+                    encode(&key).as_bytes(),
+                    true,
+                    "application/json",
+                )
+                .map_err(unavailable)?;
+            Ok(())
+        })
     }
 
     pub fn delete(slot: &Slot) -> Result<bool, VaultError> {
-        let ss = connect()?;
+        let slot = slot.clone();
+        super::bounded::call(NAME, move |prompting| {
+            let ss = connect()?;
+            match found(&ss, &slot, prompting)? {
+                Some(item) => item.delete().map(|()| true).map_err(unavailable),
+                None => Ok(false),
+            }
+        })
+    }
+}
 
-        match found(&ss, slot)? {
-            Some(item) => item.delete().map(|()| true).map_err(unavailable),
-            None => Ok(false),
+/// Every call to the OS store ends within a bound: a keyring daemon that is
+/// hung (or any peer of the session bus that took its name and never
+/// answers) would otherwise block `env`, `process` under an SDK, the prompt
+/// hook and every refresh of `exec --server`, for ever.
+///
+/// The call runs on a thread of its own, and the caller stops waiting at
+/// the deadline. A call that never returns keeps its thread until awsmfa
+/// exits; while it hangs, later calls fail at once instead of adding
+/// threads (`exec --server` lives long and asks again).
+#[cfg(target_os = "linux")]
+mod bounded {
+    use super::VaultError;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    use std::time::{Duration, Instant};
+
+    /// One call of the D-Bus session bus: a healthy Secret Service answers in
+    /// milliseconds, and starting its daemon on the first call (D-Bus
+    /// activation) takes about a second on a loaded machine. A constant,
+    /// not `AWSMFA_TIMEOUT`: that one bounds a network round trip to AWS.
+    pub const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+    /// Unlocking a locked keyring shows a prompt on the desktop; a person
+    /// types a password there.
+    pub const PROMPT_WITHIN: Duration = Duration::from_secs(120);
+
+    /// A call that has not returned yet (its thread may never end).
+    static UNANSWERED: AtomicBool = AtomicBool::new(false);
+
+    enum Heard<T> {
+        Prompting,
+        Done(Result<T, VaultError>),
+    }
+
+    /// Run `work` (given a function to call before showing a prompt) within
+    /// [`ANSWER_WITHIN`], or [`PROMPT_WITHIN`] once it prompts.
+    pub fn call<T: Send + 'static>(
+        store: &'static str,
+        work: impl FnOnce(&dyn Fn()) -> Result<T, VaultError> + Send + 'static,
+    ) -> Result<T, VaultError> {
+        let no_answer = |waited: Duration| VaultError::NoAnswer {
+            store,
+            secs: waited.as_secs().max(1),
+        };
+        if UNANSWERED.swap(true, Ordering::SeqCst) {
+            return Err(no_answer(ANSWER_WITHIN));
+        }
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let prompting = {
+                let tx = tx.clone();
+                move || {
+                    let _ = tx.send(Heard::Prompting);
+                }
+            };
+            let result = work(&prompting);
+            UNANSWERED.store(false, Ordering::SeqCst);
+            let _ = tx.send(Heard::Done(result));
+        });
+        let mut bound = ANSWER_WITHIN;
+        let mut deadline = Instant::now() + bound;
+        loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Heard::Done(result)) => return result,
+                Ok(Heard::Prompting) => {
+                    bound = PROMPT_WITHIN;
+                    deadline = Instant::now() + bound;
+                }
+                Err(RecvTimeoutError::Timeout) => return Err(no_answer(bound)),
+                Err(RecvTimeoutError::Disconnected) => {
+                    UNANSWERED.store(false, Ordering::SeqCst);
+                    return Err(VaultError::Unavailable {
+                        store,
+                        why: "the call to it failed".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_call_that_never_returns_ends_at_the_bound_and_the_next_at_once() {
+            let started = Instant::now();
+            let hung = call("test store", |_| -> Result<(), VaultError> {
+                std::thread::sleep(Duration::from_secs(3600));
+                Ok(())
+            });
+            let waited = started.elapsed();
+            assert!(
+                matches!(hung, Err(VaultError::NoAnswer { secs: 5, .. })),
+                "{hung:?}"
+            );
+            assert!(
+                waited >= ANSWER_WITHIN && waited < ANSWER_WITHIN * 2,
+                "{waited:?}"
+            );
+            let again = Instant::now();
+            assert!(matches!(
+                call("test store", |_| Ok(())),
+                Err(VaultError::NoAnswer { .. })
+            ));
+            assert!(again.elapsed() < Duration::from_secs(1));
         }
     }
 }
