@@ -742,3 +742,24 @@ fn unsupported(base: &Base) -> Error {
         hint,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_stored_credentials_must_have_left_to_be_handed_out() {
+        let req = |duration| Request {
+            duration,
+            ..Default::default()
+        };
+        // The defaults: nothing beyond the store's own minimum.
+        assert_eq!(keep_of(&req(None), 3600, false), 0);
+        // Asked for explicitly: that, less the clocks' slack.
+        assert_eq!(keep_of(&req(Some(7200)), 7200, false), 6900);
+        // For an SDK: 16 minutes, or half of a shorter life.
+        assert_eq!(keep_of(&req(None), 3600, true), 960);
+        assert_eq!(keep_of(&req(None), 900, true), 450);
+        assert_eq!(keep_of(&req(Some(3600)), 3600, true), 3300);
+    }
+}

@@ -7,6 +7,7 @@
 
 use crate::support::proxy::{Action, Proxy};
 use crate::support::*;
+use crate::userworld::lifetime;
 use std::process::{Command, Output};
 
 /// What the AWS CLI and boto3 make of this environment: the profile and
@@ -74,6 +75,33 @@ fn selected(out: &Output) -> (String, String) {
     )
 }
 
+/// Asserts that the AWS CLI and boto3 agree on the region, and that
+/// awsmfa selects their profile and region; returns what they said.
+#[track_caller]
+fn agrees(w: &World, env: &[(&str, &str)], profile: Option<&str>) -> Oracle {
+    let truth = oracle(w, env, profile);
+    assert_eq!(truth.cli_region, truth.region, "{env:?} {profile:?}");
+    let got = selected(&env_with(w, env, profile));
+    assert_eq!(
+        got,
+        (truth.profile.clone(), truth.region.clone()),
+        "awsmfa against the AWS CLI for {env:?} {profile:?}"
+    );
+    truth
+}
+
+/// The standard world, with one role profile `role` holding `setting`.
+fn world_where(role: &str, setting: &str) -> World {
+    let w = World::new();
+    w.standard(&[role]);
+    let header = format!("[profile {role}]\n");
+    let config = w
+        .read("config_file")
+        .replace(&header, &format!("{header}{setting}\n"));
+    w.write_config(&config);
+    w
+}
+
 /// Two role profiles with regions of their own, and a `[default]` with
 /// another, so that every selection shows in the region.
 fn regional_world() -> World {
@@ -110,42 +138,24 @@ fn aws_default_profile_wins_over_aws_profile_as_in_the_aws_cli() {
             "a",
         ),
     ] {
-        let truth = oracle(&w, env, named);
+        let truth = agrees(&w, env, named);
         assert_eq!(truth.profile, want, "boto3 for {env:?} {named:?}");
-        assert_eq!(truth.cli_region, truth.region, "{env:?} {named:?}");
-        let got = selected(&env_with(&w, env, named));
-        assert_eq!(
-            got,
-            (truth.profile.clone(), truth.region.clone()),
-            "awsmfa against the AWS CLI for {env:?} {named:?}"
-        );
     }
 }
 
 #[test]
 fn an_empty_region_is_no_region_and_the_next_one_counts() {
-    let w = World::new();
-    w.standard(&["e"]);
-    let config = w
-        .read("config_file")
-        .replace("[profile e]\n", "[profile e]\nregion =\n");
-    w.write_config(&config);
+    let w = world_where("e", "region =");
     for env in [&[][..], &[("AWS_DEFAULT_REGION", "ap-south-1")][..]] {
-        let truth = oracle(&w, env, Some("e"));
-        assert_eq!(truth.cli_region, truth.region, "{env:?}");
-        let got = selected(&env_with(&w, env, Some("e")));
-        assert_eq!(got, ("e".to_string(), truth.region), "{env:?}");
+        agrees(&w, env, Some("e"));
     }
 }
 
 #[test]
 fn variables_and_tilde_in_the_file_variables_are_expanded_as_the_aws_cli_does() {
-    let w = World::new();
-    w.standard(&["x"]);
+    let w = world_where("x", "region = eu-west-3");
     // The same files, where each spelling below leads.
-    let config = w
-        .read("config_file")
-        .replace("[profile x]\n", "[profile x]\nregion = eu-west-3\n");
+    let config = w.read("config_file");
     let credentials = w.read("credentials_file");
     let aws = w.home().join(".aws");
     let literal = w.home().join("$NOPE");
@@ -168,11 +178,8 @@ fn variables_and_tilde_in_the_file_variables_are_expanded_as_the_aws_cli_does() 
             ("AWS_SHARED_CREDENTIALS_FILE", creds),
         ];
         env.extend_from_slice(extra);
-        let truth = oracle(&w, &env, Some("x"));
-        assert_eq!(truth.region, "eu-west-3", "boto3 for {env:?}");
-        assert_eq!(truth.cli_region, "eu-west-3", "the AWS CLI for {env:?}");
-        let got = selected(&env_with(&w, &env, Some("x")));
-        assert_eq!(got, ("x".to_string(), truth.region), "{env:?}");
+        let truth = agrees(&w, &env, Some("x"));
+        assert_eq!(truth.region, "eu-west-3", "{env:?}");
     }
 }
 
@@ -334,18 +341,6 @@ fn a_duration_is_a_floor_too_not_only_a_ceiling() {
     ]));
     let long = ok(&w.run(&["env", "alice", "--duration", "2h"]));
     assert!(lifetime(&long) >= 115 * 60, "{}", lifetime(&long));
-}
-
-fn lifetime(posix: &str) -> i64 {
-    let at = check::export(posix, "AWS_CREDENTIAL_EXPIRATION");
-    let at =
-        aws_smithy_types::DateTime::from_str(&at, aws_smithy_types::date_time::Format::DateTime)
-            .unwrap_or_else(|e| panic!("{at:?}: {e}"));
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    at.secs() - now
 }
 
 /// A real boto3 client calling every 30 seconds for 65 minutes of

@@ -261,7 +261,7 @@ fn ten_processes_at_once_each_in_its_own_session_keyring_take_one_code() {
 }
 
 /// Seconds from now until the exported AWS_CREDENTIAL_EXPIRATION.
-fn lifetime(out: &str) -> i64 {
+pub(crate) fn lifetime(out: &str) -> i64 {
     seconds_left(&check::export(out, "AWS_CREDENTIAL_EXPIRATION"))
 }
 
