@@ -230,19 +230,29 @@ fn file_variables_expand_exactly_as_pythons_expandvars_and_expanduser() {
     }
 }
 
+/// A directory `name` in HOME, for a project.
+fn project_dir(w: &World, name: &str) -> std::path::PathBuf {
+    let dir = w.home().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_project(dir: &std::path::Path, text: &str) {
+    std::fs::write(dir.join(".awsmfa.toml"), text).unwrap();
+}
+
 #[test]
 fn allow_refuses_a_profile_that_does_not_exist_naming_the_nearest() {
     let w = World::offline();
     w.write_config("[profile prod]\nregion = eu-west-1\n[profile dev]\nregion = eu-west-1\n");
     // A profile only in the credentials file exists too.
     w.write_credentials("[ci]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n");
-    let proj = w.home().join("infra");
-    std::fs::create_dir_all(&proj).unwrap();
+    let proj = project_dir(&w, "infra");
     let allow = || {
         let o = w.awsmfa(&["allow"]).current_dir(&proj).output().unwrap();
         (o.clone(), stderr(&o))
     };
-    std::fs::write(proj.join(".awsmfa.toml"), "profile = \"prdo\"\n").unwrap();
+    write_project(&proj, "profile = \"prdo\"\n");
     let (o, _) = allow();
     let err = check::fails(&o, 3);
     assert!(err.contains("prdo"), "{err}");
@@ -256,7 +266,7 @@ fn allow_refuses_a_profile_that_does_not_exist_naming_the_nearest() {
     );
     // Fixed, it is allowed; and a profile of the credentials file counts.
     for name in ["prod", "ci"] {
-        std::fs::write(proj.join(".awsmfa.toml"), format!("profile = \"{name}\"\n")).unwrap();
+        write_project(&proj, &format!("profile = \"{name}\"\n"));
         let (o, err) = allow();
         assert!(o.status.success(), "{err}");
         assert!(err.contains(&format!("(profile `{name}`)")), "{err}");
@@ -298,10 +308,20 @@ fn a_duration_is_a_floor_too_not_only_a_ceiling() {
     let again = ok(&w.run(&["env", "r1"]));
     assert_eq!(assumed(), 1);
     assert!(lifetime(&again) <= 41 * 60);
-    // An hour asked for: 40 minutes left is not an hour; assumed again
-    // from the cached MFA session, no code.
-    let hour = ok(&w.run(&["env", "r1", "--duration", "1h"]));
+    // An hour asked for by a project file: 40 minutes left is not an hour;
+    // the prompt hook assumes the role again from the cached MFA session,
+    // with no code.
+    let proj = project_dir(&w, "proj");
+    write_project(&proj, "profile = \"r1\"\nduration = \"1h\"\n");
+    ok(&w.awsmfa(&["allow"]).current_dir(&proj).output().unwrap());
+    let mut hook = w.awsmfa(&["hook", "bash"]);
+    hook.current_dir(&proj);
+    let hooked = ok(&bounded::output_within(&mut hook, bounded::HANG));
     assert_eq!(assumed(), 2, "a new AssumeRole, not the 40 minutes cached");
+    assert!(lifetime(&hooked) >= 55 * 60, "{hooked}");
+    // And `env --duration 1h` is served what the hook stored.
+    let hour = ok(&w.run(&["env", "r1", "--duration", "1h"]));
+    assert_eq!(assumed(), 2);
     assert!(lifetime(&hour) >= 55 * 60, "{}", lifetime(&hour));
     // Two hours, through exec: the hour cached is not served either.
     let child = ok(&w.run(&[
