@@ -85,7 +85,10 @@ pub enum Command {
     ///
     /// Version 1 of the credential_process protocol, read by every AWS SDK and
     /// the AWS CLI. Meant for an SDK's pipe: when stdout is a terminal nothing
-    /// is printed (exit 7) unless --force is given.
+    /// is printed (exit 7) unless --force is given. Cached credentials are
+    /// handed out only with more than 16 minutes left (or half their life,
+    /// if shorter): boto3 and the AWS CLI refresh 15 minutes before expiry,
+    /// so closer to it they are renewed rather than handed out again.
     #[command(
         after_help = "Example (in ~/.aws/config):\n  [profile my-role-mfa]\n  credential_process = awsmfa process my-role"
     )]
@@ -122,7 +125,9 @@ pub enum Command {
     /// Trust the .awsmfa.toml of a directory (default: the nearest one)
     ///
     /// A project file is inert until trusted. The trust is tied to the file's
-    /// path and content: editing the file revokes it.
+    /// path and content: editing the file revokes it. A file naming a profile
+    /// that is not in the AWS config is refused (exit 3), with the nearest
+    /// names.
     #[command(after_help = "Example:\n  cd ~/src/infra && awsmfa allow")]
     Allow(TrustArgs),
     /// Revoke trust in the .awsmfa.toml of a directory
@@ -146,7 +151,7 @@ pub enum Command {
     /// printing nothing on stdout; later commands for any role built on that
     /// user need no code until it expires (--duration, up to 36h). While a
     /// cached session is valid it says how long, and keeps it (--force: ask
-    /// for a new one).
+    /// for a new one), unless it has less left than --duration asks for.
     #[command(
         after_help = "Examples:\n  awsmfa login my-user\n  awsmfa login my-user --duration 36h --force"
     )]
@@ -238,7 +243,8 @@ pub struct FetchArgs {
     /// profile's mfa_process, else a prompt on the terminal
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
-    /// Lifetime of the credentials: seconds or e.g. 15m, 1h, 12h
+    /// Lifetime of the credentials: seconds or e.g. 15m, 1h, 12h; cached ones
+    /// are handed out only with that long left, give or take 5 minutes
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     pub duration: Option<u64>,
     #[arg(long, value_name = "REGION", help = REGION_HELP)]

@@ -13,7 +13,9 @@ pub struct UserConfig {
     /// Use the encrypted session cache (default: true where a key store works).
     pub cache: Option<bool>,
     /// How long before expiry the prompt hook fetches fresh credentials
-    /// (e.g. "5m"; default 5 minutes).
+    /// (e.g. "5m"; default 5 minutes). Not `process`'s: an SDK decides
+    /// when it asks, so that renews by the SDKs' window
+    /// (`crate::obtain::SDK_REFRESH`).
     pub refresh_window: Option<String>,
     /// Where the cache key lives: auto (default), keyring, file, passphrase.
     pub key_store: Option<KeyStoreChoice>,

@@ -203,6 +203,10 @@ pub enum Error {
         cause: Box<Error>,
         state: String,
     },
+    /// `allow` refused a project file: `cause` says why; the exit code
+    /// is the cause's.
+    #[error("not allowing {file}: {cause}")]
+    NotAllowed { file: String, cause: Box<Error> },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -239,7 +243,7 @@ impl Error {
             CommandNotFound { .. } => exit::NOT_FOUND,
             CannotRun { .. } => exit::CANNOT_RUN,
             Other(_) | Io { .. } | KeyCount { .. } => exit::FAILURE,
-            Rotation { cause, .. } => cause.exit_code(),
+            Rotation { cause, .. } | NotAllowed { cause, .. } => cause.exit_code(),
         }
     }
 

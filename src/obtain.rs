@@ -47,12 +47,53 @@ pub struct Request {
 /// the request's signature anyway, so no working setup is stricter.
 const CLOCK_SLACK: Duration = Duration::from_secs(5 * 60);
 
-/// Whether stored credentials may be handed out for a call that asked for
-/// them to live `asked` seconds: never longer than that (`--duration 15m`
-/// must not return the hour-long credentials cached by an earlier call).
-fn within(creds: &Credentials, asked: u64) -> bool {
-    let limit = SystemTime::now() + Duration::from_secs(asked) + CLOCK_SLACK;
-    creds.expiry().is_some_and(|t| t <= limit)
+/// What the AWS SDKs keep: botocore (the AWS CLI, boto3) refreshes
+/// credentials 15 minutes before they expire ("advisory") and insists at 10
+/// ("mandatory"); the Rust SDK's cache refreshes 10 seconds before, the Go
+/// SDK's at expiry. Credentials handed to an SDK with less than 15 minutes
+/// left come straight back on its next call, so it gets them with more, and
+/// a minute to spare.
+pub const SDK_REFRESH: Duration = Duration::from_secs(16 * 60);
+
+/// The least life left that credentials living `life` in all are handed to
+/// an SDK with: [`SDK_REFRESH`], or half their life when that is shorter
+/// (15-minute credentials could otherwise never be handed out at all).
+pub fn sdk_floor(life: Duration) -> Duration {
+    SDK_REFRESH.min(life / 2)
+}
+
+/// Whether stored credentials may be handed out for this plan: never
+/// living longer than asked (`--duration 15m` must not return the
+/// hour-long credentials cached by an earlier call), nor shorter than
+/// [`Plan::keep`] (`--duration 2h` must not return them either).
+fn serves(creds: &Credentials, plan: &Plan) -> bool {
+    let now = SystemTime::now();
+    let limit = now + Duration::from_secs(plan.duration) + CLOCK_SLACK;
+    creds.expiry().is_some_and(|t| t <= limit) && !too_short(creds, plan.keep)
+}
+
+/// Less than `keep` seconds left.
+fn too_short(creds: &Credentials, keep: u64) -> bool {
+    let floor = SystemTime::now() + Duration::from_secs(keep);
+    creds.expiry().is_none_or(|t| t < floor)
+}
+
+/// See [`Plan::keep`]: what was asked for explicitly (`--duration`,
+/// `.awsmfa.toml`'s `duration`), less [`CLOCK_SLACK`], so that a long job
+/// gets the life it asked for; for an SDK at least [`sdk_floor`]. Neither
+/// for the defaults (`duration_seconds`, AWS's hour): any entry the store
+/// still serves is handed out then, or every call after the first minutes
+/// would take a new AssumeRole, and a session a new MFA code.
+fn keep_of(req: &Request, duration: u64, sdk: bool) -> u64 {
+    let asked = req
+        .duration
+        .map_or(0, |_| duration.saturating_sub(CLOCK_SLACK.as_secs()));
+    let sdk = if sdk {
+        sdk_floor(Duration::from_secs(duration)).as_secs()
+    } else {
+        0
+    };
+    asked.max(sdk)
 }
 
 /// What a command prints or hands to a child.
@@ -79,6 +120,9 @@ struct Plan {
     roles: Vec<RoleHop>,
     /// Life of the exported credentials.
     duration: u64,
+    /// Seconds of life that stored credentials handed out must still have
+    /// (see [`keep_of`]).
+    keep: u64,
     region: Option<String>,
     target: Target,
     /// See [`Request::internal`].
@@ -105,7 +149,16 @@ pub fn obtain(req: &Request, store: &dyn Store) -> Result<Obtained> {
 /// (the prompt hook passes the shell's own variables).
 pub fn obtain_in(req: &Request, store: &dyn Store, env: &Env) -> Result<Obtained> {
     let profiles = Profiles::load_for(&req.profile)?;
-    let plan = plan(&profiles, req, env)?;
+    let plan = plan(&profiles, req, env, false)?;
+    run(&plan, req, store)
+}
+
+/// [`obtain`] for an AWS SDK (`credential_process`): stored credentials
+/// are handed out only with more life left than the SDK refreshes at
+/// ([`sdk_floor`]); closer to expiry they are renewed.
+pub fn obtain_for_sdk(req: &Request, store: &dyn Store) -> Result<Obtained> {
+    let profiles = Profiles::load_for(&req.profile)?;
+    let plan = plan(&profiles, req, &Env::process(), true)?;
     run(&plan, req, store)
 }
 
@@ -141,7 +194,7 @@ impl<'a> LazySts<'a> {
     }
 }
 
-fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
+fn plan(profiles: &Profiles, req: &Request, env: &Env, sdk: bool) -> Result<Plan> {
     let chain: Chain = profiles.chain(&req.profile)?;
     let keys =
         Signer::of(profiles, &chain.base).ok_or_else(|| unsupported(profiles, &chain.base))?;
@@ -154,6 +207,7 @@ fn plan(profiles: &Profiles, req: &Request, env: &Env) -> Result<Plan> {
         mfa,
         roles: chain.roles,
         duration,
+        keep: keep_of(req, duration, sdk),
         region,
         target,
         internal: req.internal,
@@ -265,7 +319,7 @@ fn stored_role(plan: &Plan, req: &Request, store: &dyn Store, key: &EntryKey) ->
     if req.refresh {
         return None;
     }
-    let creds = store.load(key).filter(|c| within(c, plan.duration))?;
+    let creds = store.load(key).filter(|c| serves(c, plan))?;
     Some(Obtained {
         profile: req.profile.clone(),
         credentials: creds,
@@ -482,7 +536,7 @@ fn get_mfa_session(
         reuse
             .then(|| store.load(&key))
             .flatten()
-            .filter(|s| !exported || within(s, duration))
+            .filter(|s| !exported || serves(s, plan))
     };
     if let Some(s) = cached() {
         return Ok((key, s));
@@ -490,6 +544,9 @@ fn get_mfa_session(
     let _guard = store.lock(&key);
     if let Some(s) = cached() {
         return Ok((key, s));
+    }
+    if exported && reuse {
+        say_too_short(store.load(&key).as_ref(), plan.keep, &plan.source_profile);
     }
     sts.expect_call();
     let keys = plan.keys.credentials()?;
@@ -521,7 +578,7 @@ pub fn login(req: &Request, store: &dyn Store, force: bool) -> Result<Login> {
         duration: None,
         ..req.clone()
     };
-    let mut plan = plan(&profiles, &role_free, &Env::process())?;
+    let mut plan = plan(&profiles, &role_free, &Env::process(), false)?;
     plan.roles.clear();
     plan.duration = check(
         req.duration.unwrap_or(DEFAULT_SESSION),
@@ -529,6 +586,7 @@ pub fn login(req: &Request, store: &dyn Store, force: bool) -> Result<Login> {
         sts::SESSION_MIN,
         sts::SESSION_MAX,
     )?;
+    plan.keep = keep_of(req, plan.duration, false);
     let mfa = plan.mfa.as_ref().ok_or_else(|| Error::Usage(format!(
         "profile `{}` has no mfa_serial (on it or its source profile), so there is no MFA session to start; run `awsmfa setup {}`",
         req.profile, plan.source_profile
@@ -543,12 +601,32 @@ pub fn login(req: &Request, store: &dyn Store, force: bool) -> Result<Login> {
         source_profile: plan.source_profile.clone(),
         serial: mfa.serial.clone(),
     };
-    if let Some(live) = store.load(&key).filter(|_| !force) {
+    let stored = store.load(&key).filter(|_| !force);
+    // A session shorter than `--duration` asks for is not kept.
+    if let Some(live) = stored.clone().filter(|s| !too_short(s, plan.keep)) {
         return Ok(Login::Kept(key, live));
     }
+    say_too_short(stored.as_ref(), plan.keep, &plan.source_profile);
     let sts = LazySts::new(&plan);
     let (key, session) = get_mfa_session(&plan, mfa, store, &sts, false)?;
     Ok(Login::New(key, session))
+}
+
+/// A stored MFA session was passed over for being shorter than asked
+/// for: say so, since a new one takes a new MFA code.
+fn say_too_short(stored: Option<&Credentials>, keep: u64, source_profile: &str) {
+    let Some(left) = stored
+        .filter(|s| too_short(s, keep))
+        .and_then(Credentials::expiry)
+        .and_then(|t| t.duration_since(SystemTime::now()).ok())
+    else {
+        return;
+    };
+    crate::term::note(format_args!(
+        "awsmfa: the MFA session of `{source_profile}` has {} left, and this needs at least {}; starting a new one, which takes an MFA code",
+        crate::duration::human(left.as_secs()),
+        crate::duration::human(keep)
+    ));
 }
 
 /// Run an MFA-bearing call, asking again (at a terminal only) when the code
@@ -673,5 +751,26 @@ fn unsupported(profiles: &Profiles, base: &Base) -> Error {
         profile: profile.clone(),
         what,
         hint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_stored_credentials_must_have_left_to_be_handed_out() {
+        let req = |duration| Request {
+            duration,
+            ..Default::default()
+        };
+        // The defaults: nothing beyond the store's own minimum.
+        assert_eq!(keep_of(&req(None), 3600, false), 0);
+        // Asked for explicitly: that, less the clocks' slack.
+        assert_eq!(keep_of(&req(Some(7200)), 7200, false), 6900);
+        // For an SDK: 16 minutes, or half of a shorter life.
+        assert_eq!(keep_of(&req(None), 3600, true), 960);
+        assert_eq!(keep_of(&req(None), 900, true), 450);
+        assert_eq!(keep_of(&req(Some(3600)), 3600, true), 3300);
     }
 }

@@ -46,6 +46,7 @@ impl<'a> Env<'a> {
 /// The region configured for `selected`, if any: `--region`, then
 /// `AWS_REGION`, `AWS_DEFAULT_REGION`, then the selected profile's
 /// `region` (never a source profile's: the AWS CLI reads the selected one).
+/// An empty one is no region, as in the AWS CLI: the next one counts.
 pub fn region(
     profiles: &Profiles,
     selected: &str,
@@ -57,7 +58,10 @@ pub fn region(
         (env.get("AWS_REGION"), "AWS_REGION"),
         (env.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
         (
-            profiles.value(selected, "region").map(str::to_string),
+            profiles
+                .value(selected, "region")
+                .filter(|v| !v.trim().is_empty())
+                .map(str::to_string),
             "the profile's `region`",
         ),
     ]

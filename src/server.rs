@@ -70,11 +70,6 @@ pub const OUTRANKING_VARS: &[&str] = &[
     "AWS_SECRET_KEY",
 ];
 
-/// Serve credentials with at least this much life left: the AWS CLI and
-/// boto3 refresh container credentials 15 minutes before they expire, and
-/// should then get new ones, not the same ones again.
-const REFRESH_AHEAD: Duration = Duration::from_secs(16 * 60);
-
 /// `AWSMFA_SERVER_REFRESH`, when set.
 pub fn refresh_cap() -> Result<Option<Duration>> {
     match std::env::var(REFRESH_VAR) {
@@ -450,7 +445,7 @@ struct Served {
 
 impl Served {
     fn new(creds: Credentials, now: SystemTime, cap: Option<Duration>) -> Served {
-        let real = creds.expiry().unwrap_or(now + REFRESH_AHEAD);
+        let real = creds.expiry().unwrap_or(now + obtain::SDK_REFRESH);
         let capped = cap.map_or(real, |cap| real.min(now + cap));
         // Announced in whole seconds: round down, never promise more.
         let expires = std::time::UNIX_EPOCH
@@ -470,14 +465,14 @@ impl Served {
         self.expires.duration_since(now).unwrap_or_default()
     }
 
-    /// Time to obtain new ones: less than [`REFRESH_AHEAD`] left, or less
-    /// than half of their (announced) life, whichever comes later.
+    /// Time to obtain new ones: less left than an SDK keeps them with
+    /// ([`obtain::sdk_floor`] of their announced life).
     fn stale(&self, now: SystemTime) -> bool {
         let life = self
             .expires
             .duration_since(self.obtained)
             .unwrap_or_default();
-        self.left(now) < REFRESH_AHEAD.min(life / 2)
+        self.left(now) < obtain::sdk_floor(life)
     }
 }
 

@@ -845,7 +845,7 @@ fn escape_sequences_in_aws_error_messages_are_shown_escaped() {
 #[test]
 fn escape_sequences_in_a_project_file_are_shown_escaped() {
     // Attack (issue 12.2): `.awsmfa.toml` content (TOML's \u001b escape) in
-    // `allow`'s confirmation and in the hook's error.
+    // `allow`'s refusal and in the hook's error.
     let w = World::offline();
     let d = w.home().join("proj");
     std::fs::create_dir_all(&d).unwrap();
@@ -855,9 +855,21 @@ fn escape_sequences_in_a_project_file_are_shown_escaped() {
     )
     .unwrap();
     chmod(&d.join(".awsmfa.toml"), 0o644);
+    // `allow` refuses it (no such profile), naming it escaped.
     let allow = w.awsmfa(&["allow"]).current_dir(&d).output().unwrap();
-    ok(&allow);
-    stderr_escaped(&allow, "(profile `p\\u{1b}[2J\\u{9b}2J`)");
+    assert_eq!(allow.status.code(), Some(3), "{}", stderr(&allow));
+    stderr_escaped(&allow, "profile `p\\u{1b}[2J\\u{9b}2J` not found");
+    // Trusted anyway (as by an `allow` made before the profile went away),
+    // the hook's error names it escaped too.
+    let file = std::fs::canonicalize(&d).unwrap().join(".awsmfa.toml");
+    let bytes = std::fs::read(&file).unwrap();
+    let allowances = w.path("data/awsmfa/allow");
+    std::fs::create_dir_all(&allowances).unwrap();
+    std::fs::write(
+        allowances.join(awsmfa::trust::key(&file, &bytes)),
+        format!("{}\n", file.display()),
+    )
+    .unwrap();
     let hook = hook_in(&w, &d);
     stderr_escaped(&hook, "profile `p\\u{1b}[2J\\u{9b}2J` not found");
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod agree;
 mod bench;
 mod cache;
 mod conformance;

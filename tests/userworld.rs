@@ -261,7 +261,7 @@ fn ten_processes_at_once_each_in_its_own_session_keyring_take_one_code() {
 }
 
 /// Seconds from now until the exported AWS_CREDENTIAL_EXPIRATION.
-fn lifetime(out: &str) -> i64 {
+pub(crate) fn lifetime(out: &str) -> i64 {
     seconds_left(&check::export(out, "AWS_CREDENTIAL_EXPIRATION"))
 }
 
@@ -280,15 +280,24 @@ fn seconds_left(rfc3339: &str) -> i64 {
     at.secs() - now
 }
 
-#[test]
-fn nothing_handed_out_outlives_the_duration_asked_for() {
+/// A user's world where `env r1` assumed the default hour and cached it
+/// (None where keyutils is refused, which fails under CI).
+fn r1_hour_cached() -> Option<UserWorld> {
     if !keyutils_here(Launch::Plain) {
-        return;
+        return None;
     }
     let u = UserWorld::new(&["r1"], Launch::Plain);
     let hour = ok(&u.run(&["env", "r1"]));
     assert!(lifetime(&hour) > 50 * 60, "the default hour: {hour}");
     assert_eq!(u.calls("AssumeRole"), 1);
+    Some(u)
+}
+
+#[test]
+fn nothing_handed_out_outlives_the_duration_asked_for() {
+    let Some(u) = r1_hour_cached() else {
+        return;
+    };
 
     // The hour-long credentials are cached, but 15 minutes were asked for.
     let short = ok(&u.run(&["env", "r1", "--duration", "15m"]));
@@ -529,4 +538,37 @@ fn doctor_fails_when_the_next_process_would_find_no_key() {
     let o = u.run(&["doctor"]);
     let all = format!("{}{}", stdout(&o), stderr(&o));
     assert!(all.contains("Linux user keyring"), "{all}");
+}
+
+#[test]
+fn a_duration_longer_than_what_is_cached_is_fetched_anew_with_the_defaults() {
+    // Issue 22.5, as a user has it: `exec --duration 2h` with the default
+    // hour cached handed out the hour (59 minutes left), and a long job
+    // died halfway.
+    let Some(u) = r1_hour_cached() else {
+        return;
+    };
+    let codes = u.codes();
+    let child = ok(&u.run(&[
+        "exec",
+        "r1",
+        "--duration",
+        "2h",
+        "--",
+        "sh",
+        "-c",
+        "printf \"export AWS_CREDENTIAL_EXPIRATION='%s'\\n\" \"$AWS_CREDENTIAL_EXPIRATION\"",
+    ]));
+    assert!(lifetime(&child) >= 115 * 60, "2h asked: {child}");
+    assert_eq!(u.calls("AssumeRole"), 2, "a new AssumeRole, not the hour");
+    // A role over an hour is assumed with the MFA code (AWS caps one
+    // assumed from a session at 1h): one code, from mfa_process.
+    assert_eq!(u.codes(), codes + 1);
+    // What that stored serves the next two-hour ask...
+    ok(&u.run(&["env", "r1", "--duration", "2h"]));
+    assert_eq!(u.calls("AssumeRole"), 2);
+    // ...but not the default hour: the ceiling still holds.
+    let again = ok(&u.run(&["env", "r1"]));
+    assert!(lifetime(&again) <= 61 * 60, "{again}");
+    assert_eq!(u.calls("AssumeRole"), 3);
 }

@@ -4,6 +4,7 @@
 use super::Context;
 use crate::cli::TrustArgs;
 use crate::error::{Error, Result};
+use crate::profile::Profiles;
 use crate::project::{self, Project};
 use crate::{term, trust};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,14 @@ pub fn allow(_ctx: &Context, args: TrustArgs) -> Result<ExitCode> {
     let bytes = project::read(&file)?;
     // Refuse to trust what the hook would reject anyway.
     let project = Project::parse(&file, &bytes)?;
+    // A profile that is not there (a typo) would fail at the next prompt
+    // instead: refuse it now, naming the nearest ones.
+    Profiles::load_for(&project.profile)
+        .and_then(|p| p.get(&project.profile).map(drop))
+        .map_err(|cause| Error::NotAllowed {
+            file: file.display().to_string(),
+            cause: Box::new(cause),
+        })?;
     trust::allow(&file, &bytes)?;
     term::note(format_args!(
         "awsmfa: allowed {} (profile `{}`); it applies from your next prompt, until the file changes",

@@ -505,13 +505,15 @@ fn judge_mode(r: &mut Report, topic: &str, path: &Path, meta: &std::fs::Metadata
 type Groups = BTreeMap<(String, Option<String>), Vec<String>>;
 
 /// Which profiles get MFA, grouped by the keys they start from. With no
-/// PROFILE (and no $AWS_PROFILE) every profile that is not itself the
+/// PROFILE (and no $AWS_DEFAULT_PROFILE or $AWS_PROFILE) every profile that is not itself the
 /// source of another is checked.
 /// Returns a checked profile that starts from long-term keys, to test
 /// those keys against STS with.
 fn mfa(r: &mut Report, profiles: &Profiles, wanted: Option<&str>) -> Option<String> {
     const TOPIC: &str = "mfa";
-    let wanted = wanted.map(str::to_string).or_else(|| env("AWS_PROFILE"));
+    let wanted = wanted
+        .map(str::to_string)
+        .or_else(|| crate::profile::from_env().map(|(name, _)| name));
     let chains = chains(r, TOPIC, profiles, wanted.as_deref())?;
     let (groups, keys) = group(r, TOPIC, profiles, &chains, wanted.is_some());
     if groups.is_empty() {

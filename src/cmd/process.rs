@@ -8,7 +8,7 @@
 use super::{Context, print, request};
 use crate::cli::ProcessArgs;
 use crate::error::{Error, Result};
-use crate::obtain::obtain;
+use crate::obtain::obtain_for_sdk;
 use crate::shell::{Json, Shell};
 use crate::vars::Changes;
 use std::io::IsTerminal;
@@ -23,6 +23,8 @@ pub fn run(ctx: &Context, args: ProcessArgs) -> Result<ExitCode> {
             profile: shell_words::quote(&args.profile).into_owned(),
         });
     }
-    let obtained = obtain(&request(Some(args.profile), args.fetch), &*ctx.store()?)?;
+    // Served only while the SDK will keep them: closer to expiry, the SDK
+    // would start awsmfa again on every call, so they are renewed.
+    let obtained = obtain_for_sdk(&request(Some(args.profile), args.fetch), &*ctx.store()?)?;
     print(&Json.export(&Changes::export(&obtained))?)
 }

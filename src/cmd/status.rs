@@ -116,9 +116,9 @@ fn profile_line(state: &State, profile: Option<&str>) -> String {
         return format!("{}{source}", clean(p));
     }
     // Not awsmfa's, but the profile every AWS tool here uses.
-    match var("AWS_PROFILE") {
-        Some(p) => format!(
-            "{} (AWS_PROFILE; not exported by awsmfa: AWS tools read its credentials from the profile)",
+    match crate::profile::from_env() {
+        Some((p, from)) => format!(
+            "{} ({from}; not exported by awsmfa: AWS tools read its credentials from the profile)",
             clean(&p)
         ),
         None => "none (neither AWSMFA_PROFILE nor AWS_PROFILE is set)".to_string(),

@@ -32,7 +32,12 @@ pub fn locate(get: impl Fn(&str) -> Option<String>, windows: bool) -> Locations 
         get("USERPROFILE").or_else(|| Some(get("HOMEDRIVE")? + &get("HOMEPATH")?))
     });
     let resolve = |var: &str, default: &str| -> String {
-        let raw = get(var).unwrap_or_else(|| format!("~{sep}.aws{sep}{default}"));
+        // botocore's order: variables first, then `~` (so a variable may
+        // hold the `~`).
+        let raw = get(var).map_or_else(
+            || format!("~{sep}.aws{sep}{default}"),
+            |v| expand_vars(&v, &get),
+        );
         match (raw.strip_prefix('~'), &home) {
             (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with(['/', sep]) => {
                 let rest = rest.replace('/', &sep.to_string());
@@ -47,19 +52,68 @@ pub fn locate(get: impl Fn(&str) -> Option<String>, windows: bool) -> Locations 
     }
 }
 
+/// `path` with `$NAME` and `${NAME}` replaced by the variable's value, as
+/// Python's `os.path.expandvars` does on POSIX, which botocore applies to
+/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`: a bare name is
+/// ASCII letters, digits and `_`; an unset variable stays as written; a
+/// value is not expanded again.
+pub fn expand_vars(path: &str, get: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        // The variable's name, and how many bytes after the `$` it spans.
+        let (name, len) = match after.strip_prefix('{') {
+            Some(braced) => braced
+                .find('}')
+                .map_or(("", 0), |end| (&braced[..end], end + 2)),
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match (len, get(name)) {
+            (0, _) => out.push('$'),
+            (_, Some(value)) => out.push_str(&value),
+            (_, None) => out.push_str(&rest[at..=at + len]),
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn real_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// The profile awsmfa acts on when none is named: `$AWS_PROFILE`, then `default`.
+/// The variables that name the profile when none is given, in the AWS
+/// CLI's order: botocore reads its `profile` setting from
+/// `AWS_DEFAULT_PROFILE`, then `AWS_PROFILE`, so the first wins.
+pub const PROFILE_VARS: [&str; 2] = ["AWS_DEFAULT_PROFILE", "AWS_PROFILE"];
+
+/// The profile awsmfa acts on when none is named: `$AWS_DEFAULT_PROFILE`,
+/// `$AWS_PROFILE`, then `default`.
 pub fn default_name() -> String {
     select(real_env)
+}
+
+/// The profile the process environment names, and the variable naming it.
+pub fn from_env() -> Option<(String, &'static str)> {
+    named_by(real_env)
+}
+
+fn named_by(get: impl Fn(&str) -> Option<String>) -> Option<(String, &'static str)> {
+    PROFILE_VARS.iter().find_map(|var| Some((get(var)?, *var)))
 }
 
 /// The profile an environment selects, testable without touching the
 /// process environment (file-location conformance cases pin it down).
 pub fn select(get: impl Fn(&str) -> Option<String>) -> String {
-    get("AWS_PROFILE").unwrap_or_else(|| "default".to_string())
+    named_by(get).map_or_else(|| "default".to_string(), |(name, _)| name)
 }
 
 /// Larger config files are refused: the biggest real ones are a few hundred
