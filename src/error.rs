@@ -8,7 +8,7 @@
 //! contain a secret: only profile names, ARNs, paths and AWS error codes.
 
 use crate::service::Service;
-use crate::{clock, duration};
+use crate::{clock, duration, term};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -391,19 +391,18 @@ impl Error {
                 code,
                 message,
             },
-            Failure::Unreachable { why } => match at.service {
-                Service::Sts => Error::Unreachable {
-                    endpoint: at.endpoint.to_string(),
-                    why,
-                },
-                Service::Iam => Error::IamUnreachable {
-                    endpoint: at.endpoint.to_string(),
-                    why,
-                },
-            },
+            // An endpoint URL may carry `user:password@`: never shown.
+            Failure::Unreachable { why } => {
+                let endpoint = term::redacted(at.endpoint);
+                let why = term::without_userinfo(&why, at.endpoint);
+                match at.service {
+                    Service::Sts => Error::Unreachable { endpoint, why },
+                    Service::Iam => Error::IamUnreachable { endpoint, why },
+                }
+            }
             Failure::NotAws { status, what } => Error::NotAws {
                 service: at.service.name(),
-                endpoint: at.endpoint.to_string(),
+                endpoint: term::redacted(at.endpoint),
                 status,
                 what,
             },

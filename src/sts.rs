@@ -273,8 +273,8 @@ pub(crate) fn https_client(
         Some(url) => ProxyConfig::all(url).map_err(|e| {
             Failure::Config(format!(
                 "the proxy {} (HTTPS_PROXY / HTTP_PROXY) is unusable: {}; a password with characters such as space | \" {{ ^ must be percent-encoded",
-                redacted(url),
-                without_userinfo(&e.to_string(), url)
+                crate::term::redacted(url),
+                crate::term::without_userinfo(&e.to_string(), url)
             ))
         })?,
     };
@@ -296,35 +296,6 @@ pub(crate) fn https_client(
             })
             .clone()
     }))
-}
-
-/// A proxy URL as it may be shown: its credentials (`user:password@`)
-/// replaced by `***`. By text, not by a URL parser: the URL that must be
-/// shown is the one that did not parse (a password with a space, `|`,
-/// `"`, `{` or `^`), and a password may hold `@`, `/` or `:` itself, so
-/// everything up to the last `@` goes (too much, at worst, never too little).
-pub fn redacted(url: &str) -> String {
-    match split_userinfo(url) {
-        Some((scheme, _, host)) => format!("{scheme}***@{host}"),
-        None => url.to_string(),
-    }
-}
-
-/// `text` (a parser's complaint about `url`) without the credentials of
-/// `url`, should the parser have quoted them.
-fn without_userinfo(text: &str, url: &str) -> String {
-    match split_userinfo(url) {
-        Some((_, info, _)) if !info.is_empty() => text.replace(info, "***"),
-        _ => text.to_string(),
-    }
-}
-
-/// `url` around its credentials: (through `://`, `user:password`, after
-/// the last `@`); None when it has none.
-fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let at = start + url[start..].rfind('@')?;
-    Some((&url[..start], &url[start..at], &url[at + 1..]))
 }
 
 /// Where TLS's trusted certificates come from, chosen as the AWS CLI does:
@@ -795,7 +766,7 @@ mod tests {
     /// not parse.
     #[test]
     fn proxy_credentials_are_redacted_even_unparsed() {
-        use super::{redacted, without_userinfo};
+        use crate::term::{redacted, without_userinfo};
         for (url, shown) in [
             ("http://u:pa ss|\"{^@proxy:3128", "http://***@proxy:3128"),
             ("http://u:p@ss/w:rd@proxy:3128/", "http://***@proxy:3128/"),

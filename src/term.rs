@@ -111,6 +111,35 @@ pub fn note_lines(text: &str) {
         .write_all(clean_lines(text).as_bytes());
 }
 
+/// A URL (a proxy's, an endpoint's) as it may be shown: its credentials (`user:password@`)
+/// replaced by `***`. By text, not by a URL parser: the URL that must be
+/// shown is the one that did not parse (a password with a space, `|`,
+/// `"`, `{` or `^`), and a password may hold `@`, `/` or `:` itself, so
+/// everything up to the last `@` goes (too much, at worst, never too little).
+pub fn redacted(url: &str) -> String {
+    match split_userinfo(url) {
+        Some((scheme, _, host)) => format!("{scheme}***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// `text` (a parser's complaint about `url`) without the credentials of
+/// `url`, should the parser have quoted them.
+pub fn without_userinfo(text: &str, url: &str) -> String {
+    match split_userinfo(url) {
+        Some((_, info, _)) if !info.is_empty() => text.replace(info, "***"),
+        _ => text.to_string(),
+    }
+}
+
+/// `url` around its credentials: (through `://`, `user:password`, after
+/// the last `@`); None when it has none.
+fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let at = start + url[start..].rfind('@')?;
+    Some((&url[..start], &url[start..at], &url[at + 1..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

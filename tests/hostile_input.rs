@@ -161,6 +161,26 @@ fn a_proxy_password_is_never_printed() {
     }
 }
 
+/// An endpoint URL may carry credentials too (`user:password@`, which some
+/// gateways take): an unreachable one is named without them.
+#[test]
+fn an_endpoint_password_is_never_printed() {
+    let w = World::new();
+    w.standard(&[]);
+    let password = "Endp0intPassw0rd";
+    let closed = crate::support::proxy::closed_port_url();
+    let url = closed.replacen("://", &format!("://dave:{password}@"), 1);
+    let o = w
+        .awsmfa(&["env", "alice", "--token-code", "123456"])
+        .env("AWS_ENDPOINT_URL", &url)
+        .output()
+        .unwrap();
+    let err = fails(&o, 6);
+    assert!(!err.contains(password), "printed it: {err}");
+    let host = closed.split("://").nth(1).unwrap();
+    assert!(err.contains(&format!("http://***@{host}")), "{err}");
+}
+
 /// A vault directory holding a file that does not parse: before issue 21,
 /// the next import took a second passphrase, and the store held keys
 /// under two.
