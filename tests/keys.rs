@@ -817,7 +817,7 @@ fn man_pages_have_every_section_and_render_cleanly() {
         );
     }
     let config = std::fs::read_to_string(repo("man/awsmfa-config.5")).unwrap();
-    for key in ["refresh_window", "key_store", "cache"] {
+    for key in ["refresh_window", "key_store", "cache", "browser"] {
         assert!(
             config.contains(&format!("\\fB{key}\\fR")),
             "awsmfa-config.5: {key}"

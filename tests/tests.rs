@@ -9,6 +9,7 @@ mod support;
 mod bench;
 mod cache;
 mod conformance;
+mod console;
 mod core;
 mod daily;
 mod doctor;

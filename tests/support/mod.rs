@@ -10,6 +10,7 @@ pub mod moto;
 pub mod proxy;
 pub mod pty;
 pub mod secrets;
+pub mod signin;
 pub mod term;
 pub mod tls;
 
