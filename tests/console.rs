@@ -34,19 +34,10 @@ impl Fixture {
             return None;
         }
         let mut w = World::new();
-        let s = w.standard(&["prod", "dev"]);
-        std::fs::write(w.path("mfa.sh"), COUNTING_MFA).unwrap();
+        let s = w.standard_counting(&["prod", "dev"]);
         std::fs::write(w.path("browser.sh"), BROWSER).unwrap();
         chmod(&w.path("browser.sh"), 0o755);
-        let config = w.read("config_file").replacen(
-            &format!("mfa_serial = {}\n", s.mfa_serial),
-            &format!(
-                "mfa_serial = {}\nmfa_process = sh {}\n",
-                s.mfa_serial,
-                w.path("mfa.sh").display()
-            ),
-            1,
-        );
+        let config = w.read("config_file");
         w.write_config(&format!(
             "{config}\n[profile ops]\nrole_arn = {}\nsource_profile = prod\n",
             s.roles["dev"]

@@ -2,9 +2,8 @@
 //! front of a world's moto: STS goes through it too, so it knows which role
 //! credentials were chained, as AWS does.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 pub struct Standin {
     /// `http://127.0.0.1:PORT`
@@ -21,26 +20,10 @@ impl Standin {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("signin.log");
         std::fs::write(&log, "").unwrap();
-        let mut child = Command::new(super::python())
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/support/signin_standin.py"
-            ))
-            .arg(moto)
-            .arg(&log)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("signin_standin.py did not start (printed {line:?})"));
+        let (child, port) = super::start_python_server(
+            "signin_standin.py",
+            &[std::ffi::OsStr::new(moto), log.as_os_str()],
+        );
         Standin {
             url: format!("http://127.0.0.1:{port}"),
             log,
