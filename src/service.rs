@@ -22,7 +22,10 @@ impl Service {
 
     /// The name people know it by, for messages.
     pub fn name(self) -> &'static str {
-        self.id().0
+        match self {
+            Service::Signin => "the console sign-in",
+            other => other.id().0,
+        }
     }
 
     /// AWS's default host: STS is regional, IAM global (its region only

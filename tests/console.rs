@@ -392,3 +392,51 @@ fn with_the_defaults_two_consoles_take_one_code() {
     assert!(f.w.read("dev.err").contains("console for dev"));
     assert_eq!(f.codes(), 1, "{}", f.w.read("dev.err"));
 }
+
+/// Attack: whatever answers at the sign-in endpoint (a captive portal, a
+/// token no URL can carry, a 404, a 500, silence) ends in one line that
+/// says what it was, exit 6, nothing of its body quoted, no browser opened.
+#[test]
+fn hostile_sign_in_answers_end_in_one_line_and_no_browser() {
+    use crate::support::proxy::{Action, Proxy};
+    let Some(f) = Fixture::new() else { return };
+    let canned = |status, content_type, body| Action::Canned {
+        status,
+        content_type,
+        body,
+    };
+    for (action, says) in [
+        (
+            canned(200, "text/html", "<html>SigninToken ASIAPORTAL</html>"),
+            "not from the console sign-in (HTTP 200, a body that holds no sign-in token)",
+        ),
+        (
+            canned(
+                200,
+                "application/json",
+                "{\"SigninToken\":\"a\\u001b[2Jb\"}",
+            ),
+            "not printable",
+        ),
+        (canned(404, "text/plain", "ASIAPORTAL"), "HTTP 404"),
+        (Action::ServerError, "HTTP 500"),
+        (Action::Hang, "no answer within 3s"),
+    ] {
+        let proxy = Proxy::start(None, vec![], action.clone());
+        let o =
+            f.w.awsmfa(&["console", "prod"])
+                .env("AWS_ENDPOINT_URL_SIGNIN", &proxy.url)
+                .env("AWSMFA_TIMEOUT", "3")
+                .output()
+                .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(6), "{action:?}: {err}");
+        assert!(err.contains(says), "{action:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{action:?}: {err}");
+        for part in ["ASIAPORTAL", "\u{1b}", "federation?"] {
+            assert!(!err.contains(part), "{action:?}: {part:?} in {err}");
+        }
+        assert!(f.page().is_empty(), "{action:?} opened a browser");
+    }
+    assert_eq!(f.codes(), 1);
+}

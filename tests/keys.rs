@@ -952,6 +952,7 @@ fn profile_names_complete_in_bash() {
     assert_eq!(complete("awsmfa env alpha-"), ["alpha-dev", "alpha-prod"]);
     assert_eq!(complete("awsmfa exec be"), ["beta"]);
     assert_eq!(complete("awsmfa rotate alpha-p"), ["alpha-prod"]);
+    assert_eq!(complete("awsmfa console alpha-p"), ["alpha-prod"]);
     assert_eq!(complete("awsmfa rot"), ["rotate"]);
     // An empty word offers the flags too; every profile must be there.
     let mut all = complete("awsmfa setup ");
