@@ -130,6 +130,11 @@ fn a_role_opens_in_a_real_browser_and_another_needs_no_second_code() {
     assert_eq!(f.codes(), 1, "{:?}", f.standin.calls());
     let calls = f.standin.calls();
     assert_eq!(
+        calls.iter().filter(|c| c.starts_with("AssumeRole")).count(),
+        2,
+        "{calls:?}"
+    );
+    assert_eq!(
         calls
             .iter()
             .filter(|c| c.starts_with("getSigninToken 200"))
@@ -438,5 +443,32 @@ fn hostile_sign_in_answers_end_in_one_line_and_no_browser() {
         }
         assert!(f.page().is_empty(), "{action:?} opened a browser");
     }
+    assert_eq!(f.codes(), 1);
+}
+
+/// Stored role credentials about to expire (here: 15 minutes, from an
+/// earlier `process --duration 15m`) would end the console as it opens:
+/// the role is assumed again from the MFA session, with no new code.
+#[test]
+fn credentials_about_to_expire_are_renewed_first() {
+    let Some(f) = Fixture::new() else { return };
+    ok(&f.run(&["process", "prod", "--duration", "15m"]));
+    let assumed = |f: &Fixture| {
+        f.standin
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("AssumeRole"))
+            .count()
+    };
+    assert_eq!(assumed(&f), 1);
+    ok(&f.run(&["console", "prod"]));
+    assert_eq!(assumed(&f), 2, "{:?}", f.standin.calls());
+    assert!(
+        f.page()
+            .contains(&format!("signed in as {}", f.role("prod")))
+    );
+    // Fresh ones are used as they are.
+    ok(&f.run(&["console", "prod"]));
+    assert_eq!(assumed(&f), 2, "{:?}", f.standin.calls());
     assert_eq!(f.codes(), 1);
 }

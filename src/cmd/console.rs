@@ -10,7 +10,7 @@ use super::{Context, print};
 use crate::cli::ConsoleArgs;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
-use crate::obtain::{Request, obtain_in};
+use crate::obtain::{Obtained, Request, obtain_in};
 use crate::profile::Profiles;
 use crate::profile::chain::Chain;
 use crate::reach::{self, Env};
@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<ExitCode> {
         refresh: plan.session.is_some(),
         internal: false,
     };
-    let obtained = obtain_in(&req, &*ctx.store()?, &env)?;
+    let obtained = fresh_enough(&req, &*ctx.store()?, &env)?;
     let target = reach::signin(&plan.profiles, profile, &plan.region, &env)?;
     let url = signin::url(
         target,
@@ -66,6 +66,22 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<ExitCode> {
         plan.region
     ));
     open(plan.browser.as_deref(), &url, profile)
+}
+
+/// The role's credentials, assumed again (from the MFA session, no code)
+/// when the stored ones would end the console session within the URL's
+/// 15 minutes: a console that closes as it opens is no use.
+fn fresh_enough(req: &Request, store: &dyn crate::store::Store, env: &Env) -> Result<Obtained> {
+    let obtained = obtain_in(req, store, env)?;
+    let soon = SystemTime::now() + Duration::from_secs(signin::TOKEN_LIFE);
+    if !obtained.from_store || obtained.credentials.expiry().is_some_and(|t| t > soon) {
+        return Ok(obtained);
+    }
+    let again = Request {
+        refresh: true,
+        ..req.clone()
+    };
+    obtain_in(&again, store, env)
 }
 
 /// What is known before any code is asked for or any call made.

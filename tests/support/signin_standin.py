@@ -11,8 +11,8 @@ assumed with temporary credentials (role chaining), as AWS does. It:
   long (SessionDuration), and whether a logout came first;
 - answers oauth?Action=logout by redirecting to its redirect_uri.
 
-Every getSigninToken and login is one line in LOG (argv[2]): the action, the
-HTTP status, the role. Usage: signin_standin.py MOTO_URL LOG; prints its
+Every AssumeRole, getSigninToken and login is one line in LOG (argv[2]): the
+action, the HTTP status, the role. Usage: signin_standin.py MOTO_URL LOG; prints its
 port, then serves until stdin closes.
 """
 
@@ -145,6 +145,7 @@ class Handler(BaseHTTPRequestHandler):
                     signer is not None and signer.group(1).startswith("ASIA")
                 )
                 CHAINED[key.group(1)] = temporary
+                log(f"AssumeRole 200 temporary={temporary}")
                 REGION[key.group(1)] = signer.group(2) if signer else "us-east-1"
         data = answer
         self.send_response(status)
