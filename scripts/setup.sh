@@ -3,7 +3,8 @@
 # real shells, shellcheck, keyutils, tmux, direnv (benchmark baseline), man and
 # bash-completion (the Debian package's checks), gnome-keyring, dbus and
 # libsecret-tools (the Secret Service vault), strace, faketime (a simulated hour
-# of credential_process refreshes by a real boto3), and in the project's own
+# of credential_process refreshes by a real boto3), chromium (the headless
+# browser `awsmfa console`'s tests open the sign-in URL in), and in the project's own
 # virtual environment (.venv, made with the distribution's python3-venv) moto,
 # the aws CLI and boto3; cargo-deb; with --fuzz also cargo-fuzz (no nightly:
 # scripts/fuzz-smoke.sh builds with stable); with --bench also hyperfine and
@@ -28,7 +29,7 @@ done
 
 packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip
   bash-completion man-db groff-base dpkg-dev tinyproxy procps passwd git
-  gnome-keyring dbus dbus-x11 libsecret-tools strace faketime)
+  gnome-keyring dbus dbus-x11 libsecret-tools strace faketime chromium)
 if ((bench)); then
   packages+=(hyperfine time)
 fi

@@ -156,6 +156,27 @@ pub enum Command {
         after_help = "Examples:\n  awsmfa login my-user\n  awsmfa login my-user --duration 36h --force"
     )]
     Login(LoginArgs),
+    /// Open the AWS console in a browser as a role, from the MFA session
+    ///
+    /// Turns the role's credentials into a console sign-in URL at AWS's
+    /// federation endpoint (no second MFA code while the MFA session lives)
+    /// and opens it with the `browser` command of config.toml, else
+    /// $BROWSER, else the platform's opener; it says until when the console
+    /// session lasts. With no profile: this shell's (AWSMFA_PROFILE), else
+    /// $AWS_PROFILE, then `default`. A role assumed from an MFA session is
+    /// capped at 1h, and so is its console session; --duration longer than
+    /// 1h assumes the role directly from the access key with a new MFA code,
+    /// which AWS lets last up to the role's maximum. The URL is a credential
+    /// for 15 minutes: it is never written to stderr, only to stdout with
+    /// --print. An IAM user's own profile is refused: its console session
+    /// would lose the MFA context.
+    #[command(after_help = "Examples:
+  awsmfa console prod
+  awsmfa console prod --region eu-west-1 -d s3
+  awsmfa console prod --duration 8h       # a new MFA code, up to the role's maximum
+  awsmfa console prod --print | wl-copy   # the URL, for another browser
+  awsmfa console prod --sign-out          # end the browser's other console session first")]
+    Console(ConsoleArgs),
     /// Forget every cached session and the cache key
     ///
     /// The next command asks for an MFA code again.
@@ -383,6 +404,42 @@ pub struct LoginArgs {
     /// Ask for a new code even while a cached session is still valid
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Role profile in ~/.aws/config (default: $AWSMFA_PROFILE, then
+    /// $AWS_PROFILE, then `default`)
+    #[arg(add = ArgValueCandidates::new(names::candidates))]
+    pub profile: Option<String>,
+    /// The console's region, which also picks the partition (aws, aws-cn,
+    /// aws-us-gov); default: $AWS_REGION, then $AWS_DEFAULT_REGION, then
+    /// the profile's region, else us-east-1
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Where to land: a service (s3, ec2, cloudwatch) or a path on the
+    /// console (/s3/buckets); default: the console's home
+    #[arg(long, short, value_name = "SERVICE|PATH")]
+    pub destination: Option<String>,
+    /// How long the console session lasts: up to 1h from the MFA session;
+    /// longer (up to the role's maximum, 12h at most) assumes the role
+    /// directly with a new MFA code
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    pub duration: Option<u64>,
+    /// Current MFA code (6 digits), or `-` to read it from stdin, when one
+    /// is needed; default: the profile's mfa_process, else a prompt
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
+    /// Print the sign-in URL on stdout instead of opening a browser (it
+    /// signs in as the role for 15 minutes: keep it private)
+    #[arg(long)]
+    pub print: bool,
+    /// End the browser's current console session first (one browser holds
+    /// one console session)
+    #[arg(long)]
+    pub sign_out: bool,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 #[derive(Debug, Subcommand)]

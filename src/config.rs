@@ -25,6 +25,11 @@ pub struct UserConfig {
     /// The prompt hook's line on entering and leaving a project (default:
     /// true; `AWSMFA_QUIET` also turns it off).
     pub announce: Option<bool>,
+    /// The command `awsmfa console` opens its URL with, instead of
+    /// `$BROWSER` or the platform's opener: words split as a shell would
+    /// (no shell runs it), `{url}`, `{url_encoded}` and `{profile}` filled
+    /// in, e.g. one Firefox container per profile.
+    pub browser: Option<String>,
 }
 
 /// Where the cache key lives (`key_store`, or `AWSMFA_KEY_STORE`): `auto`
@@ -98,6 +103,11 @@ mod tests {
     fn unknown_keys_are_rejected() {
         assert!(
             UserConfig::parse("cache = false\nrefresh_window = \"10m\"\nannounce = false").is_ok()
+        );
+        let browser = UserConfig::parse("browser = \"firefox -P {profile} {url}\"").unwrap();
+        assert_eq!(
+            browser.browser.as_deref(),
+            Some("firefox -P {profile} {url}")
         );
         let err = UserConfig::parse("cahce = false").unwrap_err();
         assert!(err.contains("cahce"), "{err}");

@@ -98,6 +98,10 @@ pub enum Error {
         arn: String,
         hint: &'static str,
     },
+    #[error(
+        "profile `{profile}` is an IAM user, not a role: AWS signs a user into the console only through GetFederationToken, whose session drops the MFA context, so every policy that requires MFA would deny you there; {hint}"
+    )]
+    ConsoleNeedsRole { profile: String, hint: String },
     #[error("IAM user `{user}` has {found}; {hint}")]
     NoMfaDevice {
         user: String,
@@ -152,6 +156,10 @@ pub enum Error {
         "could not reach IAM at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL_IAM and proxy settings"
     )]
     IamUnreachable { endpoint: String, why: String },
+    #[error(
+        "could not reach the console's sign-in at {endpoint}: {why}; check your network, AWS_ENDPOINT_URL_SIGNIN and proxy settings"
+    )]
+    SigninUnreachable { endpoint: String, why: String },
     #[error(
         "the answer from {endpoint} is not from {service} (HTTP {status}, {what}): a proxy, a captive portal or another program answered; check AWS_ENDPOINT_URL, the proxy settings and the network"
     )]
@@ -229,7 +237,8 @@ impl Error {
             | WrongAccount { .. }
             | UnsafeProjectFile { .. }
             | NotAnIamUser { .. }
-            | NoMfaDevice { .. } => exit::CONFIG,
+            | NoMfaDevice { .. }
+            | ConsoleNeedsRole { .. } => exit::CONFIG,
             NoTerminal { .. }
             | BadTokenFormat { .. }
             | MfaRejected { .. }
@@ -237,7 +246,10 @@ impl Error {
             | CodeReused { .. } => exit::MFA,
             Interrupted => exit::INTERRUPTED,
             BadCredentials { .. } | AccessDenied { .. } => exit::AUTH,
-            Unreachable { .. } | IamUnreachable { .. } | NotAws { .. } => exit::NETWORK,
+            Unreachable { .. }
+            | IamUnreachable { .. }
+            | SigninUnreachable { .. }
+            | NotAws { .. } => exit::NETWORK,
             StdoutIsTerminal { .. } | ProcessToTerminal { .. } => exit::TERMINAL,
             Usage(_) => exit::USAGE,
             CommandNotFound { .. } => exit::NOT_FOUND,
@@ -257,7 +269,11 @@ impl Error {
 
 /// The next step after a refusal: a role's trust policy, or a permission.
 fn denied_hint(action: &str) -> &'static str {
-    if action.starts_with("arn:") || action.starts_with("AssumeRole") {
+    if action == "getSigninToken" {
+        "the role's credentials may have expired or been revoked: `awsmfa cache clear PROFILE` and try again"
+    } else if action == "getSigninToken with SessionDuration" {
+        "ask for --duration 1h or less, or open a profile whose role is assumed straight from the IAM user's access key"
+    } else if action.starts_with("arn:") || action.starts_with("AssumeRole") {
         "check role_arn, and that the role's trust policy lets this identity assume it"
     } else {
         "ask an administrator for this permission, or use a profile that has it"
@@ -398,6 +414,7 @@ impl Error {
                 match at.service {
                     Service::Sts => Error::Unreachable { endpoint, why },
                     Service::Iam => Error::IamUnreachable { endpoint, why },
+                    Service::Signin => Error::SigninUnreachable { endpoint, why },
                 }
             }
             Failure::NotAws { status, what } => Error::NotAws {

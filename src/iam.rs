@@ -53,8 +53,9 @@ impl UserProfile {
     /// vocabulary of [`Error::from_failure`].
     pub fn error(&self, f: Failure, action: &str, service: Service) -> Error {
         let endpoint = match service {
-            Service::Sts => self.sts.endpoint(),
             Service::Iam => self.iam_endpoint(),
+            // A user's own calls never go to the console's sign-in.
+            Service::Sts | Service::Signin => self.sts.endpoint(),
         };
         Error::from_failure(
             f,

@@ -21,6 +21,7 @@
 //! | from a profile to credentials: the plan of STS calls | [`obtain`] |
 //! | where the MFA code comes from | [`mfa`] |
 //! | `.awsmfa.toml`, and which of them are trusted | [`project`], [`trust`] |
+//! | the console's federation sign-in: token and URLs | [`signin`] |
 //! | the IAM calls of `setup` and `rotate` | [`iam`] |
 //! | the STS calls, the HTTP/TLS stack, reading AWS's answers | [`sts`] |
 //! | how to reach AWS: region, endpoints, proxy, CA bundle, timeout | [`reach`] |
@@ -51,6 +52,7 @@ pub mod reach;
 pub mod server;
 pub mod service;
 pub mod shell;
+pub mod signin;
 pub mod store;
 pub mod sts;
 pub mod term;

@@ -223,6 +223,27 @@ pub fn iam(profiles: &Profiles, selected: &str, region: &str, env: &Env) -> Resu
     })
 }
 
+/// Where the console's federation endpoint is for `selected`: AWS's
+/// sign-in host of `region`'s partition unless `AWS_ENDPOINT_URL_SIGNIN`,
+/// `AWS_ENDPOINT_URL` or the profile's `services` section names another
+/// (botocore's order, as for every service), with its proxy, CA bundle and
+/// timeout. `endpoint_url` is always set: the base the paths go under.
+pub fn signin(profiles: &Profiles, selected: &str, region: &str, env: &Env) -> Result<Target> {
+    let url = url_of(
+        endpoint(profiles, selected, Service::Signin, env)?.as_deref(),
+        Service::Signin,
+        region,
+    );
+    let url = url.trim_end_matches('/').to_string();
+    Ok(Target {
+        proxy: proxy(&url, env),
+        region: region.to_string(),
+        endpoint_url: Some(url),
+        timeout: timeout(env)?,
+        ca_bundle: ca_bundle(profiles, selected, env),
+    })
+}
+
 /// A service's endpoint and the proxy in front of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {

@@ -266,18 +266,9 @@ pub(crate) fn https_client(
     context: tls::TlsContext,
     proxy: Option<&str>,
 ) -> Result<SharedHttpClient, Failure> {
-    use aws_smithy_http_client::{Connector, proxy::ProxyConfig};
+    use aws_smithy_http_client::Connector;
     use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
-    let proxy = match proxy {
-        None => ProxyConfig::disabled(),
-        Some(url) => ProxyConfig::all(url).map_err(|e| {
-            Failure::Config(format!(
-                "the proxy {} (HTTPS_PROXY / HTTP_PROXY) is unusable: {}; a password with characters such as space | \" {{ ^ must be percent-encoded",
-                crate::term::redacted(url),
-                crate::term::without_userinfo(&e.to_string(), url)
-            ))
-        })?,
-    };
+    let proxy = proxy_config(proxy)?;
     let built = std::sync::OnceLock::<SharedHttpConnector>::new();
     Ok(http_client_fn(move |settings, components| {
         built
@@ -285,17 +276,83 @@ pub(crate) fn https_client(
                 let mut builder = Connector::builder();
                 builder.set_connector_settings(Some(settings.clone()));
                 builder.set_sleep_impl(components.sleep_impl());
-                let connector = builder
-                    .proxy_config(proxy.clone())
-                    .tls_provider(tls::Provider::Rustls(
-                        tls::rustls_provider::CryptoMode::Ring,
-                    ))
-                    .tls_context(context.clone())
-                    .build();
-                SharedHttpConnector::new(connector)
+                SharedHttpConnector::new(connector(builder, &proxy, &context))
             })
             .clone()
     }))
+}
+
+fn proxy_config(
+    proxy: Option<&str>,
+) -> Result<aws_smithy_http_client::proxy::ProxyConfig, Failure> {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    match proxy {
+        None => Ok(ProxyConfig::disabled()),
+        Some(url) => ProxyConfig::all(url).map_err(|e| {
+            Failure::Config(format!(
+                "the proxy {} (HTTPS_PROXY / HTTP_PROXY) is unusable: {}; a password with characters such as space | \" {{ ^ must be percent-encoded",
+                crate::term::redacted(url),
+                crate::term::without_userinfo(&e.to_string(), url)
+            ))
+        }),
+    }
+}
+
+/// The one connector every request goes through: rustls with ring, the
+/// given trust and proxy.
+fn connector(
+    builder: aws_smithy_http_client::ConnectorBuilder,
+    proxy: &aws_smithy_http_client::proxy::ProxyConfig,
+    context: &tls::TlsContext,
+) -> aws_smithy_http_client::Connector {
+    builder
+        .proxy_config(proxy.clone())
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .tls_context(context.clone())
+        .build()
+}
+
+impl Sts {
+    /// A plain `GET` of `url` with this client's TLS trust, proxy and
+    /// timeout, and no signature: for endpoints outside the SDK (the
+    /// console's federation endpoint). The status and at most 64 KiB of
+    /// body; a connection failure or the timeout is `Unreachable`.
+    pub fn get(&self, url: &str) -> Result<(u16, Vec<u8>), Failure> {
+        use aws_smithy_runtime_api::client::http::HttpConnector;
+        use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+        let proxy = proxy_config(self.target.proxy.as_deref())?;
+        let builder = aws_smithy_http_client::Connector::builder();
+        let connector = connector(builder, &proxy, &self.tls);
+        // The URL is never part of a message: it may carry a secret.
+        let request = HttpRequest::get(url)
+            .map_err(|_| Failure::Config("the sign-in endpoint URL is not a valid URL".into()))?;
+        let unreachable = |why: String| Failure::Unreachable { why };
+        self.rt.block_on(async {
+            let call = async {
+                let response = connector
+                    .call(request)
+                    .await
+                    .map_err(|e| unreachable(source_chain(&e)))?;
+                let status = response.status().as_u16();
+                let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
+                    .collect()
+                    .await
+                    .map_err(|e| unreachable(source_chain(&e)))?
+                    .into_bytes();
+                Ok((status, body[..body.len().min(64 << 10)].to_vec()))
+            };
+            tokio::time::timeout(self.target.timeout, call)
+                .await
+                .map_err(|_| {
+                    unreachable(format!(
+                        "no answer within {}s",
+                        self.target.timeout.as_secs()
+                    ))
+                })?
+        })
+    }
 }
 
 /// Where TLS's trusted certificates come from, chosen as the AWS CLI does:

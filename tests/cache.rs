@@ -24,26 +24,10 @@ struct Fixture {
     s: Seeded,
 }
 
-use crate::support::COUNTING_MFA as MFA_SCRIPT;
-
 impl Fixture {
     fn new(roles: &[&str]) -> Fixture {
         let w = World::new();
-        let s = w.standard(roles);
-        std::fs::write(w.path("mfa.sh"), MFA_SCRIPT).unwrap();
-        // Run through `sh` so the script is never exec'd directly: a file
-        // this test process just wrote can be "busy" (ETXTBSY) while another
-        // test thread forks.
-        let config = w.read("config_file").replacen(
-            &format!("mfa_serial = {}\n", s.mfa_serial),
-            &format!(
-                "mfa_serial = {}\nmfa_process = sh {}\n",
-                s.mfa_serial,
-                w.path("mfa.sh").display()
-            ),
-            1,
-        );
-        w.write_config(&config);
+        let s = w.standard_counting(roles);
         Fixture { w, s }
     }
 

@@ -13,20 +13,9 @@ use std::process::Output;
 /// eu-west-1) and `prod` (region ap-south-1), awsmfa on PATH.
 fn world() -> World {
     let mut w = World::new();
-    let s = w.standard(&["dev", "prod"]);
-    std::fs::write(w.path("mfa.sh"), crate::support::COUNTING_MFA).unwrap();
-    // Through `sh`: a script this process just wrote may be busy (ETXTBSY).
+    w.standard_counting(&["dev", "prod"]);
     let config = w
         .read("config_file")
-        .replacen(
-            &format!("mfa_serial = {}\n", s.mfa_serial),
-            &format!(
-                "mfa_serial = {}\nmfa_process = sh {}\n",
-                s.mfa_serial,
-                w.path("mfa.sh").display()
-            ),
-            1,
-        )
         .replace("[profile dev]\n", "[profile dev]\nregion = eu-west-1\n")
         .replace("[profile prod]\n", "[profile prod]\nregion = ap-south-1\n");
     w.write_config(&config);

@@ -817,7 +817,7 @@ fn man_pages_have_every_section_and_render_cleanly() {
         );
     }
     let config = std::fs::read_to_string(repo("man/awsmfa-config.5")).unwrap();
-    for key in ["refresh_window", "key_store", "cache"] {
+    for key in ["refresh_window", "key_store", "cache", "browser"] {
         assert!(
             config.contains(&format!("\\fB{key}\\fR")),
             "awsmfa-config.5: {key}"
@@ -954,6 +954,7 @@ fn profile_names_complete_in_bash() {
     // `use` is the shell function's, with env's arguments (bash showed `--`).
     assert_eq!(complete("awsmfa use alpha-"), ["alpha-dev", "alpha-prod"]);
     assert_eq!(complete("awsmfa rotate alpha-p"), ["alpha-prod"]);
+    assert_eq!(complete("awsmfa console alpha-p"), ["alpha-prod"]);
     assert_eq!(complete("awsmfa rot"), ["rotate"]);
     // An empty word offers the flags too; every profile must be there.
     let mut all = complete("awsmfa setup ");

@@ -10,6 +10,7 @@ mod agree;
 mod bench;
 mod cache;
 mod conformance;
+mod console;
 mod core;
 mod daily;
 mod doctor;

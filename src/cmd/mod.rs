@@ -3,6 +3,7 @@
 mod allow;
 mod cache;
 pub mod completions;
+mod console;
 mod doctor;
 mod env;
 mod exec;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Process(args) => process::run(&ctx, args),
         Command::Login(args) => login::login(&ctx, args),
+        Command::Console(args) => console::run(&ctx, args),
         Command::Logout => login::logout(&ctx),
         Command::List => list::run(),
         Command::Cache(args) => cache::run(&ctx, args),
@@ -91,6 +93,7 @@ fn own_no_cache(command: &Command) -> bool {
         Command::Exec(a) => a.cache.no_cache,
         Command::Process(a) => a.cache.no_cache,
         Command::Rotate(a) => a.cache.no_cache,
+        Command::Console(a) => a.cache.no_cache,
         _ => false,
     }
 }

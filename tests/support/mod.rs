@@ -10,6 +10,7 @@ pub mod moto;
 pub mod proxy;
 pub mod pty;
 pub mod secrets;
+pub mod signin;
 pub mod term;
 pub mod tls;
 
@@ -180,6 +181,26 @@ impl World {
         s
     }
 
+    /// [`World::standard`], with alice's codes from a [`COUNTING_MFA`]
+    /// `mfa_process` in this world's directory ([`codes_in`] counts them).
+    pub fn standard_counting(&self, roles: &[&str]) -> Seeded {
+        let s = self.standard(roles);
+        std::fs::write(self.path("mfa.sh"), COUNTING_MFA).unwrap();
+        // Through `sh`: a script this process just wrote may be busy
+        // (ETXTBSY) while another test thread forks.
+        let config = self.read("config_file").replacen(
+            &format!("mfa_serial = {}\n", s.mfa_serial),
+            &format!(
+                "mfa_serial = {}\nmfa_process = sh {}\n",
+                s.mfa_serial,
+                self.path("mfa.sh").display()
+            ),
+            1,
+        );
+        self.write_config(&config);
+        s
+    }
+
     pub fn write_config(&self, text: &str) {
         std::fs::write(self.path("config_file"), text).unwrap();
     }
@@ -266,6 +287,34 @@ pub fn stderr(o: &Output) -> String {
 pub fn ok(o: &Output) -> String {
     assert!(o.status.success(), "failed ({:?}): {}", o.status, stderr(o));
     stdout(o)
+}
+
+/// Start one of the Python servers in tests/support (`script`, with
+/// `args`), which prints its port on its first line and serves until its
+/// stdin closes: the child (keep its stdin open) and the port.
+pub fn start_python_server(script: &str, args: &[&std::ffi::OsStr]) -> (std::process::Child, u16) {
+    use std::io::BufRead;
+    let mut child = Command::new(python())
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/support")
+                .join(script),
+        )
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{script} did not start (printed {line:?})"));
+    (child, port)
 }
 
 /// Whether a program is on PATH (shells are installed by .ci/run).
