@@ -2,7 +2,10 @@
 # Install what awsmfa's tests and demo use, on a fresh Debian/Ubuntu machine:
 # real shells, shellcheck, keyutils, tmux, direnv (benchmark baseline), man and
 # bash-completion (the Debian package's checks), gnome-keyring, dbus and
-# libsecret-tools (the Secret Service vault), strace, and in the project's own
+# libsecret-tools (the Secret Service vault), strace, the desktop dialog's
+# (tests/desktop.rs): an X server (xvfb), zenity, xdotool to type into it,
+# xwd (x11-apps) for a screenshot, notify-send (libnotify-bin) and a stand-in
+# notification daemon (python3-dbus, python3-gi), and in the project's own
 # virtual environment (.venv, made with the distribution's python3-venv) moto,
 # the aws CLI and boto3; cargo-deb; with --fuzz also cargo-fuzz (no nightly:
 # scripts/fuzz-smoke.sh builds with stable); with --bench also hyperfine and
@@ -27,7 +30,8 @@ done
 
 packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip
   bash-completion man-db groff-base dpkg-dev tinyproxy procps passwd git
-  gnome-keyring dbus dbus-x11 libsecret-tools strace)
+  gnome-keyring dbus dbus-x11 libsecret-tools strace
+  xvfb zenity xdotool x11-apps libnotify-bin python3-dbus python3-gi)
 if ((bench)); then
   packages+=(hyperfine time)
 fi

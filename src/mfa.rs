@@ -1,9 +1,15 @@
 //! Where the MFA code comes from: `--token-code`, else the profile's
-//! `mfa_process`, else a hidden prompt on the terminal.
+//! `mfa_process`, else a person: a hidden prompt on the terminal, or a
+//! desktop dialog ([`dialog`]) where nobody looks at a terminal.
 //!
 //! The prompt reads `/dev/tty`, not stdin, so it works inside
-//! `eval "$(awsmfa env ...)"` where stdout is a pipe; with no terminal at all
-//! it fails at once instead of waiting for input that never comes.
+//! `eval "$(awsmfa env ...)"` where stdout is a pipe. Which way a person is
+//! asked is `mfa_prompt` (config.toml) or `AWSMFA_MFA_PROMPT`; by default
+//! the terminal when stdin or stderr is the terminal, else the desktop's
+//! dialog, else a terminal this process merely holds; with none of them it
+//! fails at once, naming `awsmfa login`, instead of waiting for input that
+//! never comes. An `mfa_process` silent for [`SLOW_CUE`] gets the user told
+//! to touch their key (on the terminal, else as a desktop notification).
 //!
 //! `mfa_process` is bounded: it runs in its own process group, may print at
 //! most [`PROCESS_OUTPUT_MAX`] bytes and must exit within
@@ -14,6 +20,8 @@ use crate::error::{Error, Result};
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+pub mod dialog;
 
 /// How many codes a person at a terminal may type before awsmfa gives up.
 pub const PROMPT_TRIES: u32 = 3;
@@ -84,27 +92,42 @@ impl Source {
     }
 
     /// One code, checked to be six digits. `attempt` counts from 1.
-    pub fn code(&self, serial: &str, attempt: u32) -> Result<String> {
+    pub fn code(&self, who: &Who, attempt: u32) -> Result<String> {
         match self {
             Source::Given(code) => validate(code),
             Source::Process { cmd, timeout } => run_process(cmd, *timeout),
-            Source::Prompt => validate(&prompt(serial, attempt)?),
+            Source::Prompt => validate(&ask_code(who, attempt)?),
         }
     }
+}
+
+/// Whose code is wanted: named in the prompt, the dialog and the errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub serial: &'a str,
+    /// The profile asked for.
+    pub profile: &'a str,
+    /// The profile holding `mfa_serial` (what `awsmfa login` takes).
+    pub holder: &'a str,
 }
 
 /// `AWSMFA_MFA_PROCESS_TIMEOUT` (seconds, or e.g. `90s`, `2m`), else
 /// [`PROCESS_TIMEOUT`].
 fn process_timeout() -> Result<Duration> {
-    let Some(raw) = crate::reach::Env::process().get(PROCESS_TIMEOUT_VAR) else {
-        return Ok(PROCESS_TIMEOUT);
+    duration_var(PROCESS_TIMEOUT_VAR, PROCESS_TIMEOUT)
+}
+
+/// The duration in variable `name` (at least a second), else `default`.
+fn duration_var(name: &str, default: Duration) -> Result<Duration> {
+    let Some(raw) = crate::reach::Env::process().get(name) else {
+        return Ok(default);
     };
     match crate::duration::parse(&raw) {
         Ok(0) => Err(Error::Usage(format!(
-            "{PROCESS_TIMEOUT_VAR}={raw:?}: must be at least 1 second"
+            "{name}={raw:?}: must be at least 1 second"
         ))),
         Ok(secs) => Ok(Duration::from_secs(secs)),
-        Err(why) => Err(Error::Usage(format!("{PROCESS_TIMEOUT_VAR}: {why}"))),
+        Err(why) => Err(Error::Usage(format!("{name}: {why}"))),
     }
 }
 
@@ -139,10 +162,14 @@ fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    let slow = SlowCue::start(program_of(cmd));
     let out = supervise(command, timeout).map_err(|ended| match ended {
         Ended::Interrupted => Error::Interrupted,
+        Ended::TooLong(t) => fail(too_long(t)),
         Ended::Failed(why) => fail(why),
-    })?;
+    });
+    drop(slow);
+    let out = out?;
     let text = String::from_utf8(out).map_err(|_| fail("its output is not text".to_string()))?;
     validate(&text).map_err(|e| match e {
         Error::BadTokenFormat { len } => fail(format!(
@@ -162,14 +189,16 @@ fn program_of(cmd: &str) -> &str {
 enum Ended {
     /// Ctrl-C while it ran (it was killed).
     Interrupted,
+    /// Still running at the deadline (it was killed).
+    TooLong(Duration),
     Failed(String),
 }
 
-fn too_long(timeout: Duration) -> Ended {
-    Ended::Failed(format!(
+fn too_long(timeout: Duration) -> String {
+    format!(
         "it did not finish within {} s, so it was killed; set {PROCESS_TIMEOUT_VAR} (e.g. 120s) to give it longer",
         timeout.as_secs()
-    ))
+    )
 }
 
 fn too_much() -> Ended {
@@ -179,7 +208,16 @@ fn too_much() -> Ended {
 }
 
 /// Run `command` to its end, within `timeout` and [`PROCESS_OUTPUT_MAX`]
-/// bytes of stdout, and return that stdout.
+/// bytes of stdout, and return that stdout if it succeeded.
+fn supervise(command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+    let (status, out) = supervise_status(command, timeout)?;
+    if !status.success() {
+        return Err(Ended::Failed(format!("it exited with {status}")));
+    }
+    Ok(out)
+}
+
+/// [`supervise`], whatever the command's exit status: it and its stdout.
 ///
 /// It runs in a process group of its own, so that everything it started
 /// goes when it does: `(sleep 3600 &); echo 123456` leaves a process
@@ -189,7 +227,10 @@ fn too_much() -> Ended {
 /// a session of its own, as daemons do. The terminal's Ctrl-C no longer
 /// reaches a command in another group, so it is caught here and passed on.
 #[cfg(unix)]
-fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+fn supervise_status(
+    mut command: Command,
+    timeout: Duration,
+) -> Result<(std::process::ExitStatus, Vec<u8>), Ended> {
     use std::os::unix::process::CommandExt;
     command.process_group(0);
     let interrupts = CatchInterrupt::new();
@@ -205,20 +246,15 @@ fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> 
     reaped(child, outcome)
 }
 
-/// Reap the child, then its output, but only from a command that
-/// succeeded: a failing one's output is no code.
+/// Reap the child, then its output and exit status.
 fn reaped(
     mut child: std::process::Child,
     outcome: std::result::Result<Vec<u8>, Ended>,
-) -> std::result::Result<Vec<u8>, Ended> {
+) -> std::result::Result<(std::process::ExitStatus, Vec<u8>), Ended> {
     let status = child
         .wait()
         .map_err(|e| Ended::Failed(format!("cannot wait for it: {e}")))?;
-    let out = outcome?;
-    if !status.success() {
-        return Err(Ended::Failed(format!("it exited with {status}")));
-    }
-    Ok(out)
+    Ok((status, outcome?))
 }
 
 /// Read `pipe` until the process `pid` exits (left unreaped), the time is
@@ -258,7 +294,7 @@ fn watch(
             return Err(Ended::Interrupted);
         }
         if std::time::Instant::now() >= deadline {
-            return Err(too_long(timeout));
+            return Err(Ended::TooLong(timeout));
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -296,7 +332,10 @@ fn drain(pipe: &mut impl Read, out: &mut Vec<u8>) -> std::io::Result<()> {
 
 /// Without process groups: the command alone is killed on overrun.
 #[cfg(not(unix))]
-fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+fn supervise_status(
+    mut command: Command,
+    timeout: Duration,
+) -> Result<(std::process::ExitStatus, Vec<u8>), Ended> {
     let mut child = command
         .spawn()
         .map_err(|e| Ended::Failed(format!("cannot run it: {e}")))?;
@@ -313,7 +352,7 @@ fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> 
         Ok(Ok(out)) if out.len() > PROCESS_OUTPUT_MAX => Err(too_much()),
         Ok(Ok(out)) => Ok(out),
         Ok(Err(e)) => Err(Ended::Failed(format!("cannot read its output: {e}"))),
-        Err(_) => Err(too_long(timeout)),
+        Err(_) => Err(Ended::TooLong(timeout)),
     };
     if outcome.is_err() {
         let _ = child.kill();
@@ -331,12 +370,11 @@ pub fn set_purpose(why: String) {
     let _ = PURPOSE.set(why);
 }
 
-fn prompt(serial: &str, attempt: u32) -> Result<String> {
+fn prompt(who: &Who, attempt: u32) -> Result<String> {
+    let serial = who.serial;
     // Opening the terminal first tells "no terminal" apart from a failed read.
     if std::fs::File::open(tty_path()).is_err() {
-        return Err(Error::NoTerminal {
-            serial: serial.to_string(),
-        });
+        return Err(no_prompt(who));
     }
     let why = PURPOSE.get().map(String::as_str);
     let text = match (why, attempt > 1) {
@@ -354,10 +392,226 @@ fn prompt(serial: &str, attempt: u32) -> Result<String> {
     // terminal. Nothing has been printed on stdout, so nothing is applied.
     read_hidden(&text).map_err(|e| match e.kind() {
         std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => Error::Interrupted,
-        _ => Error::NoTerminal {
-            serial: serial.to_string(),
+        _ => no_prompt(who),
+    })
+}
+
+fn no_prompt(who: &Who) -> Error {
+    Error::NoTerminal {
+        serial: who.serial.to_string(),
+        holder: who.holder.to_string(),
+    }
+}
+
+/// The variable beside `mfa_prompt` in config.toml: it wins.
+pub const PROMPT_VAR: &str = "AWSMFA_MFA_PROMPT";
+
+/// The variable that bounds how long a dialog waits for an answer.
+pub const PROMPT_TIMEOUT_VAR: &str = "AWSMFA_MFA_PROMPT_TIMEOUT";
+
+/// Long enough to unlock a phone and open the authenticator; short enough
+/// that an SDK whose user is away gets an answer the same hour.
+pub const PROMPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where a person is asked.
+enum Asker {
+    Terminal,
+    Dialog(Box<dyn dialog::Dialog>),
+    Nowhere,
+}
+
+/// Set by `exec --server` once its command runs: the command owns the
+/// terminal, so a renewal asks through the desktop's dialog where there is one.
+static DESKTOP_FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, ask through the desktop's dialog even when there is a
+/// terminal (there is still the terminal where there is no desktop).
+pub fn prefer_desktop() {
+    DESKTOP_FIRST.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// `AWSMFA_MFA_PROMPT`, else `mfa_prompt` in config.toml, else auto.
+fn prompt_choice() -> Result<crate::config::PromptChoice> {
+    use crate::config::{PromptChoice, UserConfig};
+    match crate::reach::Env::process().get(PROMPT_VAR) {
+        Some(raw) => PromptChoice::parse(&raw).map_err(|e| match e {
+            Error::Usage(why) => Error::Usage(format!("{PROMPT_VAR}: {why}")),
+            other => other,
+        }),
+        None => Ok(UserConfig::load()?.mfa_prompt.unwrap_or(PromptChoice::Auto)),
+    }
+}
+
+/// The chosen way to ask, or by default: the terminal when someone is
+/// looking at it, else the desktop's dialog, else a terminal merely held
+/// (stdin and stderr elsewhere, no desktop to ask on instead), else none.
+fn asker() -> Result<Asker> {
+    use crate::config::PromptChoice;
+    Ok(match prompt_choice()? {
+        PromptChoice::Terminal => Asker::Terminal,
+        PromptChoice::Zenity => Asker::Dialog(Box::new(dialog::Zenity)),
+        PromptChoice::Kdialog => Asker::Dialog(Box::new(dialog::Kdialog)),
+        PromptChoice::Osascript => Asker::Dialog(Box::new(dialog::Osascript)),
+        PromptChoice::Windows => Asker::Dialog(Box::new(dialog::WindowsPrompt)),
+        PromptChoice::Auto => {
+            let desktop_first = DESKTOP_FIRST.load(std::sync::atomic::Ordering::SeqCst);
+            match (terminal_in_sight(), dialog::desktop()) {
+                (true, Some(d)) if desktop_first => Asker::Dialog(d),
+                (true, _) => Asker::Terminal,
+                (false, Some(d)) => Asker::Dialog(d),
+                (false, None) if std::fs::File::open(tty_path()).is_ok() => Asker::Terminal,
+                (false, None) => Asker::Nowhere,
+            }
+        }
+    })
+}
+
+/// Whether a person is looking at this process's terminal: it has one,
+/// and stdin or stderr is it. An IDE started from a shell still holds that
+/// shell's `/dev/tty`, but its `credential_process` has pipes for both.
+pub fn terminal_in_sight() -> bool {
+    use std::io::IsTerminal;
+    (std::io::stdin().is_terminal() || crate::term::stderr_is_terminal())
+        && std::fs::File::open(tty_path()).is_ok()
+}
+
+/// An MFA code from a person, wherever [`asker`] says.
+fn ask_code(who: &Who, attempt: u32) -> Result<String> {
+    let dialog = match asker()? {
+        Asker::Terminal => return prompt(who, attempt),
+        Asker::Nowhere => return Err(no_prompt(who)),
+        Asker::Dialog(d) => d,
+    };
+    let tries = if attempt > 1 {
+        format!("; try {attempt} of {PROMPT_TRIES}")
+    } else {
+        String::new()
+    };
+    let question = format!(
+        "MFA code for profile {} (MFA device {}{tries})",
+        crate::term::clean(who.profile),
+        crate::term::clean(who.serial)
+    );
+    let timeout = duration_var(PROMPT_TIMEOUT_VAR, PROMPT_TIMEOUT)?;
+    ask_dialog(&*dialog, &question, timeout).map_err(|u| match u {
+        dialog::Unanswered::Cancelled => Error::PromptCancelled {
+            serial: who.serial.to_string(),
+        },
+        dialog::Unanswered::TimedOut => Error::PromptTimedOut {
+            secs: timeout.as_secs(),
+        },
+        dialog::Unanswered::Interrupted => Error::Interrupted,
+        dialog::Unanswered::Failed(why) => Error::DialogFailed {
+            program: dialog.program(),
+            why,
+            holder: who.holder.to_string(),
         },
     })
+}
+
+/// Ask `question` in `dialog`, saying who asks from where.
+fn ask_dialog(
+    dialog: &dyn dialog::Dialog,
+    question: &str,
+    timeout: Duration,
+) -> std::result::Result<String, dialog::Unanswered> {
+    let text = format!("{question}\n\n{}", caller());
+    dialog::ask(
+        dialog,
+        &dialog::Ask {
+            text: &text,
+            timeout,
+        },
+    )
+}
+
+/// Who is asking, for the dialog: the purpose (the prompt hook's), the
+/// program that started awsmfa (the IDE's SDK), and the directory; every
+/// outside value cleaned of control characters.
+fn caller() -> String {
+    let dir = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let parent = parent_name();
+    let mut out = match parent {
+        Some(name) => format!(
+            "Asked by {} in {}",
+            crate::term::clean(&name),
+            crate::term::clean(&dir)
+        ),
+        None => format!("Asked in {}", crate::term::clean(&dir)),
+    };
+    if let Some(why) = PURPOSE.get() {
+        out = format!("{} ({out})", crate::term::clean(why));
+    }
+    out
+}
+
+/// The parent process's name, where the system says it.
+fn parent_name() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let ppid = rustix::process::getppid()?;
+        let comm = std::fs::read_to_string(format!("/proc/{}/comm", ppid.as_raw_nonzero())).ok()?;
+        Some(comm.trim_end().to_string())
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// A secret (the vault's passphrase) from a person, wherever [`asker`]
+/// says: the terminal with `prompt`, or a dialog asking the same. Errors:
+/// `Interrupted` for Ctrl-C or Cancel, `TimedOut`, `NotFound` where there
+/// is nobody to ask.
+pub fn read_secret(prompt: &str) -> std::io::Result<String> {
+    use std::io::{Error as IoError, ErrorKind};
+    let dialog = match asker().map_err(|e| IoError::other(e.to_string()))? {
+        Asker::Terminal => return read_hidden(prompt),
+        Asker::Nowhere => return Err(ErrorKind::NotFound.into()),
+        Asker::Dialog(d) => d,
+    };
+    let timeout = duration_var(PROMPT_TIMEOUT_VAR, PROMPT_TIMEOUT)
+        .map_err(|e| IoError::other(e.to_string()))?;
+    let question = prompt.trim_end().trim_end_matches(':');
+    ask_dialog(&*dialog, question, timeout).map_err(|u| match u {
+        dialog::Unanswered::Cancelled | dialog::Unanswered::Interrupted => {
+            ErrorKind::Interrupted.into()
+        }
+        dialog::Unanswered::TimedOut => ErrorKind::TimedOut.into(),
+        dialog::Unanswered::Failed(why) => IoError::other(why),
+    })
+}
+
+/// How long an `mfa_process` may be silent before the user is told that
+/// it may be waiting for a touch of a security key.
+pub const SLOW_CUE: Duration = Duration::from_secs(1);
+
+/// While alive, a thread that gives the touch cue after [`SLOW_CUE`];
+/// dropped (the process answered), the thread ends without a word.
+struct SlowCue(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
+
+impl SlowCue {
+    fn start(program: &str) -> SlowCue {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let program = program.to_string();
+        std::thread::spawn(move || {
+            if rx.recv_timeout(SLOW_CUE) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                touch_cue(&program);
+            }
+        });
+        SlowCue(tx)
+    }
+}
+
+/// Tell the user `program` waits, likely for a touch: on the terminal they
+/// look at, else (stderr is then an SDK's pipe) as a desktop notification.
+fn touch_cue(program: &str) {
+    let line = format!(
+        "awsmfa: waiting for mfa_process `{program}` to give the MFA code; touch your security key if it asks for it"
+    );
+    if terminal_in_sight() || !dialog::notify("awsmfa: touch your security key", &line) {
+        crate::term::tell(line);
+    }
 }
 
 /// Read a line on the terminal without echo, SIGINT held off meanwhile (see
@@ -482,11 +736,16 @@ mod tests {
             cmd: cmd.into(),
             timeout: PROCESS_TIMEOUT,
         };
+        let who = Who {
+            serial: "arn",
+            profile: "dev",
+            holder: "alice",
+        };
         let src = process("printf '%s\\n' 654321");
-        assert_eq!(src.code("arn", 1).unwrap(), "654321");
+        assert_eq!(src.code(&who, 1).unwrap(), "654321");
         let failing = process("false");
         assert!(matches!(
-            failing.code("arn", 1),
+            failing.code(&who, 1),
             Err(Error::MfaProcess { .. })
         ));
     }

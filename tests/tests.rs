@@ -11,6 +11,7 @@ mod cache;
 mod conformance;
 mod core;
 mod daily;
+mod desktop;
 mod doctor;
 mod faults;
 mod hooks;
