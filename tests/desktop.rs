@@ -93,10 +93,21 @@ impl Desktop {
         self.xdotool(&["key", key]);
     }
 
-    /// The argv of the program showing window `w` (GTK sets its pid).
-    fn argv_of(&self, w: &str) -> Vec<String> {
+    /// The pid of the program showing window `w` (GTK sets it).
+    fn pid_of(&self, w: &str) -> String {
         let out = self.xdotool(&["getwindowpid", w]);
-        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// The dialogs now, by the pid showing each: the X server may give a
+    /// later window the id of one that closed, a pid is not reused so soon.
+    fn dialog_pids(&self) -> Vec<String> {
+        self.windows().iter().map(|w| self.pid_of(w)).collect()
+    }
+
+    /// The argv of the program showing window `w`.
+    fn argv_of(&self, w: &str) -> Vec<String> {
+        let pid = self.pid_of(w);
         let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         raw.split(|&b| b == 0)
             .filter(|a| !a.is_empty())
@@ -263,14 +274,14 @@ fn ten_callers_at_once_get_one_dialog_and_all_get_credentials() {
     let mut seen = std::collections::BTreeSet::new();
     let watch_until = Instant::now() + Duration::from_secs(3);
     while Instant::now() < watch_until {
-        seen.extend(d.windows());
+        seen.extend(d.dialog_pids());
         std::thread::sleep(Duration::from_millis(100));
     }
     d.answer(&win, "402917", "Return");
     let start = Instant::now();
     while ide.try_wait().unwrap().is_none() {
         assert!(start.elapsed() < Duration::from_secs(90), "boto3 hangs");
-        seen.extend(d.windows());
+        seen.extend(d.dialog_pids());
         std::thread::sleep(Duration::from_millis(100));
     }
     let out = ide.wait_with_output().unwrap();
@@ -360,11 +371,13 @@ fn the_vault_passphrase_is_asked_in_the_dialog() {
     assert!(text.contains("vault passphrase"), "{text}");
     d.answer(&win, PASSPHRASE, "");
     assert_eq!(processes_holding(PASSPHRASE), Vec::<String>::new());
+    let first = d.pid_of(&win);
     d.answer(&win, "", "Return");
-    // Then the MFA code, in a dialog of its own.
+    // Then the MFA code, in a dialog of its own (perhaps with the same id).
     let start = Instant::now();
     let code = loop {
-        match d.windows().into_iter().find(|x| *x != win) {
+        let next = d.windows().into_iter().find(|x| d.pid_of(x) != first);
+        match next {
             Some(next) if d.argv_of(&next).join(" ").contains("MFA code") => break next,
             _ => assert!(start.elapsed() < Duration::from_secs(30), "no MFA dialog"),
         }
