@@ -4,7 +4,10 @@
 # bash-completion (the Debian package's checks), gnome-keyring, dbus and
 # libsecret-tools (the Secret Service vault), strace, faketime (a simulated hour
 # of credential_process refreshes by a real boto3), chromium (the headless
-# browser `awsmfa console`'s tests open the sign-in URL in), and in the project's own
+# browser `awsmfa console`'s tests open the sign-in URL in), the desktop dialog's
+# (tests/desktop.rs): an X server (xvfb), zenity, xdotool to type into it,
+# xwd (x11-apps) for a screenshot, notify-send (libnotify-bin) and a stand-in
+# notification daemon (python3-dbus, python3-gi), and in the project's own
 # virtual environment (.venv, made with the distribution's python3-venv) moto,
 # the aws CLI and boto3; cargo-deb; with --fuzz also cargo-fuzz (no nightly:
 # scripts/fuzz-smoke.sh builds with stable); with --bench also hyperfine and
@@ -29,7 +32,8 @@ done
 
 packages=(bash zsh fish shellcheck direnv tmux keyutils util-linux python3 python3-venv python3-pip
   bash-completion man-db groff-base dpkg-dev tinyproxy procps passwd git
-  gnome-keyring dbus dbus-x11 libsecret-tools strace faketime chromium)
+  gnome-keyring dbus dbus-x11 libsecret-tools strace faketime chromium
+  xvfb zenity xdotool x11-apps libnotify-bin python3-dbus python3-gi)
 if ((bench)); then
   packages+=(hyperfine time)
 fi

@@ -30,6 +30,35 @@ pub struct UserConfig {
     /// (no shell runs it), `{url}`, `{url_encoded}` and `{profile}` filled
     /// in, e.g. one Firefox container per profile.
     pub browser: Option<String>,
+    /// Where an MFA code or the vault passphrase is asked for: auto
+    /// (default), terminal, zenity, kdialog, osascript, windows
+    /// (`AWSMFA_MFA_PROMPT` wins; see `crate::mfa`).
+    pub mfa_prompt: Option<PromptChoice>,
+}
+
+/// Where a person is asked (`mfa_prompt`, or `AWSMFA_MFA_PROMPT`): `auto`
+/// is the terminal someone looks at, else the desktop's own dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptChoice {
+    Auto,
+    Terminal,
+    Zenity,
+    Kdialog,
+    Osascript,
+    Windows,
+}
+
+impl PromptChoice {
+    pub fn parse(raw: &str) -> Result<PromptChoice> {
+        toml::Value::String(raw.to_string())
+            .try_into()
+            .map_err(|_| {
+                Error::Usage(format!(
+                    "unknown MFA prompt {raw:?}: use auto, terminal, zenity, kdialog, osascript or windows"
+                ))
+            })
+    }
 }
 
 /// Where the cache key lives (`key_store`, or `AWSMFA_KEY_STORE`): `auto`
@@ -111,5 +140,18 @@ mod tests {
         );
         let err = UserConfig::parse("cahce = false").unwrap_err();
         assert!(err.contains("cahce"), "{err}");
+    }
+
+    #[test]
+    fn mfa_prompt_names_a_way_to_ask() {
+        let c = UserConfig::parse("mfa_prompt = \"zenity\"").unwrap();
+        assert_eq!(c.mfa_prompt, Some(PromptChoice::Zenity));
+        assert!(UserConfig::parse("mfa_prompt = \"gui\"").is_err());
+        assert_eq!(PromptChoice::parse("auto").unwrap(), PromptChoice::Auto);
+        assert_eq!(
+            PromptChoice::parse("windows").unwrap(),
+            PromptChoice::Windows
+        );
+        assert!(matches!(PromptChoice::parse("-x"), Err(Error::Usage(_))));
     }
 }

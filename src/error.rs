@@ -111,9 +111,23 @@ pub enum Error {
 
     // --- MFA code (exit 4) ---
     #[error(
-        "an MFA code is needed for {serial} but there is no terminal to ask on; pass --token-code CODE or set `mfa_process` in the profile"
+        "an MFA code is needed for {serial} but there is no terminal or desktop to ask on; run `awsmfa login {}` in a terminal, then retry", shell_words::quote(.holder)
     )]
-    NoTerminal { serial: String },
+    NoTerminal { serial: String, holder: String },
+    #[error(
+        "the MFA dialog for {serial} was cancelled; nothing was cached, and the next call asks again"
+    )]
+    PromptCancelled { serial: String },
+    #[error(
+        "nobody answered the MFA dialog within {secs} s; nothing was cached; set AWSMFA_MFA_PROMPT_TIMEOUT (e.g. 5m) to wait longer"
+    )]
+    PromptTimedOut { secs: u64 },
+    #[error("the MFA dialog ({program}) failed: {why}; set `mfa_prompt` in config.toml to another program, or run `awsmfa login {}` in a terminal, then retry", shell_words::quote(.holder))]
+    DialogFailed {
+        program: &'static str,
+        why: String,
+        holder: String,
+    },
     #[error("MFA code must be exactly 6 digits (got {len} characters); nothing was sent to AWS")]
     BadTokenFormat { len: usize },
     #[error("MFA code {}was rejected by AWS for {serial}: {}", from_process(.process), rejected_hint(*.skew, .process))]
@@ -240,6 +254,9 @@ impl Error {
             | NoMfaDevice { .. }
             | ConsoleNeedsRole { .. } => exit::CONFIG,
             NoTerminal { .. }
+            | PromptCancelled { .. }
+            | PromptTimedOut { .. }
+            | DialogFailed { .. }
             | BadTokenFormat { .. }
             | MfaRejected { .. }
             | MfaProcess { .. }

@@ -596,6 +596,15 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
         .map(drop)
 }
 
+/// Where `program` (with the platform's executable suffix) is on PATH:
+/// the first regular file of that name.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(format!("{program}{}", std::env::consts::EXE_SUFFIX)))
+        .find(|p| p.is_file())
+}
+
 #[cfg(unix)]
 fn mode_of(meta: &Metadata) -> u32 {
     use std::os::unix::fs::PermissionsExt;

@@ -19,7 +19,7 @@
 //! | where credentials outlive a process: the `Store` trait, the encrypted cache and its key, the hook's and the exec-server's stores | [`store`] |
 //! | long-term access keys off the disk (OS key stores, encrypted file) | [`vault`] |
 //! | from a profile to credentials: the plan of STS calls | [`obtain`] |
-//! | where the MFA code comes from | [`mfa`] |
+//! | where the MFA code comes from, and where a person is asked for it (terminal, desktop dialog) | [`mfa`] |
 //! | `.awsmfa.toml`, and which of them are trusted | [`project`], [`trust`] |
 //! | the console's federation sign-in: token and URLs | [`signin`] |
 //! | the IAM calls of `setup` and `rotate` | [`iam`] |

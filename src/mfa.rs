@@ -1,9 +1,15 @@
 //! Where the MFA code comes from: `--token-code`, else the profile's
-//! `mfa_process`, else a hidden prompt on the terminal.
+//! `mfa_process`, else a person: a hidden prompt on the terminal, or a
+//! desktop dialog ([`dialog`]) where nobody looks at a terminal.
 //!
 //! The prompt reads `/dev/tty`, not stdin, so it works inside
-//! `eval "$(awsmfa env ...)"` where stdout is a pipe; with no terminal at all
-//! it fails at once instead of waiting for input that never comes.
+//! `eval "$(awsmfa env ...)"` where stdout is a pipe. Which way a person is
+//! asked is `mfa_prompt` (config.toml) or `AWSMFA_MFA_PROMPT`; by default
+//! the terminal when stdin or stderr is the terminal, else the desktop's
+//! dialog, else a terminal this process merely holds; with none of them it
+//! fails at once, naming `awsmfa login`, instead of waiting for input that
+//! never comes. An `mfa_process` silent for [`SLOW_CUE`] gets the user told
+//! to touch their key (on the terminal, else as a desktop notification).
 //!
 //! `mfa_process` is bounded: it runs in its own process group, may print at
 //! most [`PROCESS_OUTPUT_MAX`] bytes and must exit within
@@ -14,6 +20,15 @@ use crate::error::{Error, Result};
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+mod ask;
+pub mod dialog;
+
+pub use ask::{
+    PROMPT_TIMEOUT, PROMPT_TIMEOUT_VAR, PROMPT_VAR, SLOW_CUE, prefer_desktop, read_secret,
+    terminal_in_sight,
+};
+use ask::{SlowCue, ask_code};
 
 /// How many codes a person at a terminal may type before awsmfa gives up.
 pub const PROMPT_TRIES: u32 = 3;
@@ -84,27 +99,42 @@ impl Source {
     }
 
     /// One code, checked to be six digits. `attempt` counts from 1.
-    pub fn code(&self, serial: &str, attempt: u32) -> Result<String> {
+    pub fn code(&self, who: &Who, attempt: u32) -> Result<String> {
         match self {
             Source::Given(code) => validate(code),
             Source::Process { cmd, timeout } => run_process(cmd, *timeout),
-            Source::Prompt => validate(&prompt(serial, attempt)?),
+            Source::Prompt => validate(&ask_code(who, attempt)?),
         }
     }
+}
+
+/// Whose code is wanted: named in the prompt, the dialog and the errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub serial: &'a str,
+    /// The profile asked for.
+    pub profile: &'a str,
+    /// The profile holding `mfa_serial` (what `awsmfa login` takes).
+    pub holder: &'a str,
 }
 
 /// `AWSMFA_MFA_PROCESS_TIMEOUT` (seconds, or e.g. `90s`, `2m`), else
 /// [`PROCESS_TIMEOUT`].
 fn process_timeout() -> Result<Duration> {
-    let Some(raw) = crate::reach::Env::process().get(PROCESS_TIMEOUT_VAR) else {
-        return Ok(PROCESS_TIMEOUT);
+    duration_var(PROCESS_TIMEOUT_VAR, PROCESS_TIMEOUT)
+}
+
+/// The duration in variable `name` (at least a second), else `default`.
+fn duration_var(name: &str, default: Duration) -> Result<Duration> {
+    let Some(raw) = crate::reach::Env::process().get(name) else {
+        return Ok(default);
     };
     match crate::duration::parse(&raw) {
         Ok(0) => Err(Error::Usage(format!(
-            "{PROCESS_TIMEOUT_VAR}={raw:?}: must be at least 1 second"
+            "{name}={raw:?}: must be at least 1 second"
         ))),
         Ok(secs) => Ok(Duration::from_secs(secs)),
-        Err(why) => Err(Error::Usage(format!("{PROCESS_TIMEOUT_VAR}: {why}"))),
+        Err(why) => Err(Error::Usage(format!("{name}: {why}"))),
     }
 }
 
@@ -140,12 +170,16 @@ fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    let slow = SlowCue::start(program_of(cmd));
     let out = supervise(command, timeout).map_err(|ended| match ended {
         Ended::Interrupted => Error::Interrupted,
         #[cfg(unix)]
         Ended::Signalled(signal) => fail(end_of(signal)),
+        Ended::TooLong(t) => fail(too_long(t)),
         Ended::Failed(why) => fail(why),
-    })?;
+    });
+    drop(slow);
+    let out = out?;
     let text = String::from_utf8(out).map_err(|_| fail("its output is not text".to_string()))?;
     validate(&text).map_err(|e| match e {
         Error::BadTokenFormat { len } => fail(format!(
@@ -168,14 +202,16 @@ enum Ended {
     /// SIGTERM or SIGHUP (this number) while it ran (it was killed).
     #[cfg(unix)]
     Signalled(i32),
+    /// Still running at the deadline (it was killed).
+    TooLong(Duration),
     Failed(String),
 }
 
-fn too_long(timeout: Duration) -> Ended {
-    Ended::Failed(format!(
+fn too_long(timeout: Duration) -> String {
+    format!(
         "it did not finish within {} s, so it was killed; set {PROCESS_TIMEOUT_VAR} (e.g. 120s) to give it longer",
         timeout.as_secs()
-    ))
+    )
 }
 
 fn too_much() -> Ended {
@@ -185,7 +221,16 @@ fn too_much() -> Ended {
 }
 
 /// Run `command` to its end, within `timeout` and [`PROCESS_OUTPUT_MAX`]
-/// bytes of stdout, and return that stdout.
+/// bytes of stdout, and return that stdout if it succeeded.
+fn supervise(command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+    let (status, out) = supervise_status(command, timeout)?;
+    if !status.success() {
+        return Err(Ended::Failed(format!("it exited with {status}")));
+    }
+    Ok(out)
+}
+
+/// [`supervise`], whatever the command's exit status: it and its stdout.
 ///
 /// It runs in a process group of its own, so that everything it started
 /// goes when it does: `(sleep 3600 &); echo 123456` leaves a process
@@ -195,7 +240,10 @@ fn too_much() -> Ended {
 /// a session of its own, as daemons do. The terminal's Ctrl-C no longer
 /// reaches a command in another group, so it is caught here and passed on.
 #[cfg(unix)]
-fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+fn supervise_status(
+    mut command: Command,
+    timeout: Duration,
+) -> Result<(std::process::ExitStatus, Vec<u8>), Ended> {
     use std::os::unix::process::CommandExt;
     command.process_group(0);
     let interrupts = CatchInterrupt::new();
@@ -211,20 +259,15 @@ fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> 
     reaped(child, outcome)
 }
 
-/// Reap the child, then its output, but only from a command that
-/// succeeded: a failing one's output is no code.
+/// Reap the child, then its output and exit status.
 fn reaped(
     mut child: std::process::Child,
     outcome: std::result::Result<Vec<u8>, Ended>,
-) -> std::result::Result<Vec<u8>, Ended> {
+) -> std::result::Result<(std::process::ExitStatus, Vec<u8>), Ended> {
     let status = child
         .wait()
         .map_err(|e| Ended::Failed(format!("cannot wait for it: {e}")))?;
-    let out = outcome?;
-    if !status.success() {
-        return Err(Ended::Failed(format!("it exited with {status}")));
-    }
-    Ok(out)
+    Ok((status, outcome?))
 }
 
 /// Read `pipe` until the process `pid` exits (left unreaped), the time is
@@ -267,7 +310,7 @@ fn watch(
             return Err(Ended::Signalled(signal));
         }
         if std::time::Instant::now() >= deadline {
-            return Err(too_long(timeout));
+            return Err(Ended::TooLong(timeout));
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -305,7 +348,10 @@ fn drain(pipe: &mut impl Read, out: &mut Vec<u8>) -> std::io::Result<()> {
 
 /// Without process groups: the command alone is killed on overrun.
 #[cfg(not(unix))]
-fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> {
+fn supervise_status(
+    mut command: Command,
+    timeout: Duration,
+) -> Result<(std::process::ExitStatus, Vec<u8>), Ended> {
     let mut child = command
         .spawn()
         .map_err(|e| Ended::Failed(format!("cannot run it: {e}")))?;
@@ -322,7 +368,7 @@ fn supervise(mut command: Command, timeout: Duration) -> Result<Vec<u8>, Ended> 
         Ok(Ok(out)) if out.len() > PROCESS_OUTPUT_MAX => Err(too_much()),
         Ok(Ok(out)) => Ok(out),
         Ok(Err(e)) => Err(Ended::Failed(format!("cannot read its output: {e}"))),
-        Err(_) => Err(too_long(timeout)),
+        Err(_) => Err(Ended::TooLong(timeout)),
     };
     if outcome.is_err() {
         let _ = child.kill();
@@ -340,12 +386,11 @@ pub fn set_purpose(why: String) {
     let _ = PURPOSE.set(why);
 }
 
-fn prompt(serial: &str, attempt: u32) -> Result<String> {
+fn prompt(who: &Who, attempt: u32) -> Result<String> {
+    let serial = who.serial;
     // Opening the terminal first tells "no terminal" apart from a failed read.
     if std::fs::File::open(tty_path()).is_err() {
-        return Err(Error::NoTerminal {
-            serial: serial.to_string(),
-        });
+        return Err(no_prompt(who));
     }
     let why = PURPOSE.get().map(String::as_str);
     let text = match (why, attempt > 1) {
@@ -363,10 +408,15 @@ fn prompt(serial: &str, attempt: u32) -> Result<String> {
     // terminal. Nothing has been printed on stdout, so nothing is applied.
     read_hidden(&text).map_err(|e| match e.kind() {
         std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => Error::Interrupted,
-        _ => Error::NoTerminal {
-            serial: serial.to_string(),
-        },
+        _ => no_prompt(who),
     })
+}
+
+pub(crate) fn no_prompt(who: &Who) -> Error {
+    Error::NoTerminal {
+        serial: who.serial.to_string(),
+        holder: who.holder.to_string(),
+    }
 }
 
 /// Read a line on the terminal without echo, SIGINT held off meanwhile (see
@@ -596,11 +646,16 @@ mod tests {
             cmd: cmd.into(),
             timeout: PROCESS_TIMEOUT,
         };
+        let who = Who {
+            serial: "arn",
+            profile: "dev",
+            holder: "alice",
+        };
         let src = process("printf '%s\\n' 654321");
-        assert_eq!(src.code("arn", 1).unwrap(), "654321");
+        assert_eq!(src.code(&who, 1).unwrap(), "654321");
         let failing = process("false");
         assert!(matches!(
-            failing.code("arn", 1),
+            failing.code(&who, 1),
             Err(Error::MfaProcess { .. })
         ));
     }

@@ -138,6 +138,9 @@ impl Plan {
 
 struct Mfa {
     serial: String,
+    /// The profile asked for, and the one holding `mfa_serial`.
+    profile: String,
+    holder: String,
     source: mfa::Source,
 }
 
@@ -216,7 +219,7 @@ fn plan(profiles: &Profiles, req: &Request, env: &Env, sdk: bool) -> Result<Plan
 
 /// The MFA device along the chain, if any, and where its code comes from.
 fn mfa_of(profiles: &Profiles, chain: &Chain, req: &Request) -> Result<Option<Mfa>> {
-    let Some((_, serial)) = profiles.along(chain, "mfa_serial") else {
+    let Some((holder, serial)) = profiles.along(chain, "mfa_serial") else {
         return Ok(None);
     };
     let process = profiles.along(chain, "mfa_process").map(|(_, p)| p);
@@ -228,6 +231,8 @@ fn mfa_of(profiles: &Profiles, chain: &Chain, req: &Request) -> Result<Option<Mf
     }
     Ok(Some(Mfa {
         serial: serial.to_string(),
+        profile: req.profile.clone(),
+        holder: holder.to_string(),
         source,
     }))
 }
@@ -641,9 +646,14 @@ fn with_code<T>(
     } else {
         1
     };
+    let who = mfa::Who {
+        serial: &mfa.serial,
+        profile: &mfa.profile,
+        holder: &mfa.holder,
+    };
     let mut attempt = 1;
     loop {
-        let outcome = mfa.source.code(&mfa.serial, attempt).and_then(|code| {
+        let outcome = mfa.source.code(&who, attempt).and_then(|code| {
             // AWS refuses a code twice; don't send one that is doomed.
             if store.code_seen(&mfa.serial, &code) {
                 return Err(Error::CodeReused {

@@ -96,6 +96,28 @@ fn styled(line: &str) -> Cow<'_, str> {
     Cow::Borrowed(line)
 }
 
+/// Whether stderr is a terminal (a person may read it there).
+#[allow(clippy::disallowed_methods)] // only asks; nothing is written
+pub fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}
+
+/// One human line for the person at the terminal: on stderr when that is
+/// the terminal, else on the controlling terminal itself (under the aws
+/// CLI's `credential_process`, stderr is the CLI's pipe); cleaned.
+pub fn tell(line: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let line = line.to_string();
+    if !stderr_is_terminal()
+        && let Some((mut tty, _)) = terminal()
+    {
+        let _ = writeln!(tty, "{}", clean(&line));
+        return;
+    }
+    note(line);
+}
+
 /// `awsmfa: error: ...`, the one line a failed command ends with.
 pub fn error(err: impl std::fmt::Display) {
     note(format_args!("awsmfa: error: {err}"));

@@ -13,6 +13,7 @@ mod conformance;
 mod console;
 mod core;
 mod daily;
+mod desktop;
 mod doctor;
 mod faults;
 mod guide;

@@ -99,6 +99,9 @@ fn supervise(
     // kill awsmfa and leave the command without its endpoint. A prompt
     // (now or during a refresh) must not re-arm Ctrl-C's default either.
     crate::mfa::survive_interrupts();
+    // The command owns the terminal now: a renewal asks in a dialog where
+    // there is a desktop.
+    crate::mfa::prefer_desktop();
     let signals = SignalsInfo::<WithOrigin>::new(FORWARDED)
         .map_err(|e| Error::io("installing signal handlers", e))?;
     let signal_handle = signals.handle();

@@ -287,13 +287,17 @@ impl FileStore {
     }
 }
 
-/// From the terminal only (rpassword opens /dev/tty), never from stdin,
-/// which is the SDK's pipe under credential_process.
+/// From the terminal (rpassword opens /dev/tty) or a desktop dialog
+/// (`crate::mfa::read_secret`), never from stdin, which is the SDK's pipe
+/// under credential_process.
 fn ask(prompt: &str) -> Result<String, VaultError> {
-    crate::mfa::read_hidden(prompt).map_err(|e| {
+    crate::mfa::read_secret(prompt).map_err(|e| {
         VaultError::NoPassphrase(match e.kind() {
             std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => {
                 "no vault passphrase given; nothing was changed".into()
+            }
+            std::io::ErrorKind::TimedOut => {
+                "nobody answered the vault passphrase dialog in time; nothing was changed".into()
             }
             _ => format!("the encrypted key file needs its passphrase, and there is no terminal to ask on; set {PASSPHRASE_VAR} (see awsmfa-config(5))"),
         })

@@ -290,12 +290,7 @@ pub fn awsmfa_process(line: &str) -> Option<String> {
 /// binary by name when `awsmfa` on PATH is this binary, else by its path.
 pub fn process_line(profile: &str) -> String {
     let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(format!("awsmfa{}", std::env::consts::EXE_SUFFIX)))
-            .find(|p| p.is_file())
-            .and_then(|p| std::fs::canonicalize(p).ok())
-    });
+    let on_path = crate::fs::on_path("awsmfa").and_then(|p| std::fs::canonicalize(p).ok());
     let program = match (&me, &on_path) {
         (Some(me), Some(found)) if me == found => "awsmfa".to_string(),
         (Some(me), _) => shell_words::quote(&me.to_string_lossy()).into_owned(),
