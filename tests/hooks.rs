@@ -477,7 +477,13 @@ fn leaving_restores_and_deny_and_edit_revoke() {
         "awsmfa: {} is not allowed; run `awsmfa allow` to trust it",
         fresh.display()
     );
-    assert_eq!(err.matches(&hint).count(), 3, "{err}");
+    // `deny` while inside: one line that says what went, not the hint.
+    assert_eq!(err.matches(&hint).count(), 2, "{err}");
+    let denied = format!(
+        "awsmfa: {} is not trusted as it is now: removed the credentials of prod; run `awsmfa allow` to trust it",
+        fresh.display()
+    );
+    assert_eq!(err.matches(&denied).count(), 1, "{err}");
 
     let status = std::fs::read_to_string(p.w.path("out/status")).unwrap();
     let lines: Vec<&str> = status.lines().collect();
@@ -585,7 +591,7 @@ fn unreachable_sts_prints_one_line_within_the_timeout() {
     );
     assert_eq!(
         stdout(&o),
-        "__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=\n"
+        "__awsmfa_state='{\"v\":1}'\n__awsmfa_file=''\n__awsmfa_allowance=''\n__awsmfa_deadline=\n"
     );
 }
 

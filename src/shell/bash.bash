@@ -59,15 +59,16 @@ __awsmfa_hook() {
 
 # Run by the DEBUG trap before every simple command: with nothing due, two
 # tests and no process. A changed directory (`cd x && cmd`, `cd x; cmd`,
-# `cd -`, pushd, popd) looks before the command runs; a refresh, not in a
+# `cd -`, pushd, popd) looks before the command runs, once the first
+# prompt has looked (not while ~/.bashrc still loads); a refresh, not in a
 # subshell (with extdebug the trap runs there too), where new credentials
-# would be lost. Not while completing (Tab), nor before the prompt hook,
-# which looks itself. bash restores $? after the trap, and `$_` is this
+# would be lost. Not while completing (Tab), nor before a function of the
+# hook's own (the prompt hook, `__awsmfa_apply`), which looks itself. bash restores $? after the trap, and `$_` is this
 # call's last argument, the one it was given.
 __awsmfa_preexec() {
-  if { [[ $PWD != "${__awsmfa_pwd-}" ]] ||
+  if { [[ -n ${__awsmfa_pwd-} && $PWD != "$__awsmfa_pwd" ]] ||
     { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline && BASH_SUBSHELL == 0)); }; } &&
-    [[ -z ${COMP_LINE-} && $BASH_COMMAND != __awsmfa_hook ]]; then
+    [[ -z ${COMP_LINE-} && $BASH_COMMAND != __awsmfa_* ]]; then
     # Status 0 whatever awsmfa's: with extdebug a failing trap would skip
     # the user's command.
     __awsmfa_apply || :
