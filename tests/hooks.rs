@@ -512,6 +512,32 @@ fn leaving_restores_and_deny_and_edit_revoke() {
     );
 }
 
+/// A project file touched (same content) or trusted again as it was: the
+/// prompt looks once, keeps the credentials silently, and sets the
+/// allowance's time so that the prompt's test (`-nt`, no process) no
+/// longer holds: one look, not one per prompt.
+#[test]
+fn a_touched_project_file_is_looked_at_once() {
+    let p = Projects::new(None);
+    let o = p.bash(
+        r#"
+        cd prod; hook
+        [[ $__awsmfa_file -nt $__awsmfa_allowance ]] && echo "newer at entry"
+        sleep 0.05; touch .awsmfa.toml
+        [[ $__awsmfa_file -nt $__awsmfa_allowance ]] && echo "newer after touch"
+        key=$AWS_ACCESS_KEY_ID
+        hook
+        [[ $__awsmfa_file -nt $__awsmfa_allowance ]] && echo "newer after the look"
+        [[ $AWS_ACCESS_KEY_ID == "$key" && $AWSMFA_PROFILE == prod ]] && echo kept
+        "#,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "newer after touch\nkept\n", "{}", stderr(&o));
+    // Entering said so; the look after the touch said nothing.
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert_eq!(p.mfa_calls(), 1);
+}
+
 #[test]
 fn a_nested_shell_takes_over_the_credentials_without_a_code() {
     let p = Projects::new(None);

@@ -139,10 +139,9 @@ if status is-interactive
         set -l rc $status
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
-        else if test -n "$__awsmfa_file"; and begin
-                # Edited, removed or denied since awsmfa looked.
-                test "$__awsmfa_file" -nt "$__awsmfa_allowance"; or not test -e "$__awsmfa_file"
-            end
+        else if test -n "$__awsmfa_file" -a \( "$__awsmfa_file" -nt "$__awsmfa_allowance" -o ! -e "$__awsmfa_file" \)
+            # The project file edited, removed or denied since awsmfa
+            # looked (one `test`: each builtin call costs).
             __awsmfa_apply
         else if test -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/comm
             # The fallback for a timer that is gone (fired, killed, or none
