@@ -139,11 +139,17 @@ if status is-interactive
         set -l rc $status
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
-        else if test -n "$__awsmfa_file" -a \( "$__awsmfa_file" -nt "$__awsmfa_allowance" -o ! -e "$__awsmfa_file" \)
-            # The project file edited, removed or denied since awsmfa
-            # looked (one `test`: each builtin call costs).
-            __awsmfa_apply
-        else if test -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/comm
+            return $rc
+        end
+        # The project file edited, removed or denied since awsmfa looked
+        # (outside a project, one cheap test: each builtin call costs).
+        if test -n "$__awsmfa_file"
+            if test "$__awsmfa_file" -nt "$__awsmfa_allowance" -o ! -e "$__awsmfa_file"
+                __awsmfa_apply
+                return $rc
+            end
+        end
+        if test -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/comm
             # The fallback for a timer that is gone (fired, killed, or none
             # could start): the clock, at a prompt only, and only then (a
             # clock read costs three times this prompt's test). It marks
