@@ -11,7 +11,8 @@
 # times (default 5); the figure is the median round's time per call, with
 # the cost of the empty loop itself shown apart. Two states per shell:
 #   idle:   no project here (no refresh deadline)
-#   active: a profile exported, its refresh deadline not reached
+#   active: a profile exported, its refresh deadline not reached, its
+#           project file watched (older than its allowance: unchanged)
 # awsmfa itself never runs in either, nor any other process: only shell
 # builtins. fish has no clock builtin: a timer that `awsmfa hook` leaves
 # behind signals the shell at the deadline, so before a command fish tests
@@ -44,6 +45,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME=$work XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data XDG_CACHE_HOME=$work/cache
 cd "$work"
+# The active state's project file and its allowance, written in that order.
+echo 'profile = "p"' >"$work/project.toml"
+sleep 0.02
+: >"$work/allowance"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
 
@@ -60,7 +65,10 @@ bench_bash() { # state, prompt|command
     eval "$("$1" init bash)"
     trap - DEBUG # the loop itself would run it: the call below is the measure
     __awsmfa_pwd=$PWD
-    if [[ $2 == active ]]; then __awsmfa_deadline=$((SECONDS + 100000)); else __awsmfa_deadline=; fi
+    if [[ $2 == active ]]; then
+      __awsmfa_deadline=$((SECONDS + 100000))
+      __awsmfa_file=$PWD/project.toml __awsmfa_allowance=$PWD/allowance
+    else __awsmfa_deadline=; fi
     for ((r = 0; r < $4; r++)); do
       s=$EPOCHREALTIME
       for ((i = 0; i < $3; i++)); do eval "$5"; done
@@ -79,7 +87,10 @@ bench_zsh() { # state, prompt|command
     zmodload zsh/datetime
     eval "$("$1" init zsh)"
     __awsmfa_pwd=$PWD
-    if [[ $2 == active ]]; then __awsmfa_deadline=$((SECONDS + 100000)); else __awsmfa_deadline=; fi
+    if [[ $2 == active ]]; then
+      __awsmfa_deadline=$((SECONDS + 100000))
+      __awsmfa_file=$PWD/project.toml __awsmfa_allowance=$PWD/allowance
+    else __awsmfa_deadline=; fi
     for ((r = 0; r < $4; r++)); do
       s=$EPOCHREALTIME
       for ((i = 0; i < $3; i++)); do $5; done
@@ -106,6 +117,8 @@ bench_fish() { # state, prompt|command
       # A live timer, as `awsmfa hook` leaves (any live pid: the prompt
       # only looks that /proc has it).
       set -g __awsmfa_timer $fish_pid
+      set -g __awsmfa_file $PWD/project.toml
+      set -g __awsmfa_allowance $PWD/allowance
     else
       set -g __awsmfa_deadline ""
     end

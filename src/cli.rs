@@ -62,7 +62,7 @@ pub enum Command {
     /// profile. When stdout is a terminal nothing is printed (exit 7) unless
     /// --force is given; on any failure stdout is empty, so eval does nothing.
     /// The values it replaces are kept in AWSMFA_SAVED (never a secret), and
-    /// --unset puts them back.
+    /// --unset puts them back (or, where you set one since, yours).
     #[command(
         after_help = "Examples:\n  eval \"$(awsmfa env my-role)\"         bash, zsh\n  awsmfa env my-role | source          fish\n  out=$(awsmfa env my-role) && eval \"$out\"   in scripts: stops on failure\n  eval \"$(awsmfa env --unset)\""
     )]
@@ -179,7 +179,11 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Forget every cached session and the cache key
     ///
-    /// The next command asks for an MFA code again.
+    /// The next command asks for an MFA code again. Run through the shell
+    /// function that `awsmfa init` defines, it also removes this shell's
+    /// credentials at once and says so (so does `awsmfa cache clear`, of
+    /// everything or of this shell's profile); other open shells drop theirs
+    /// at their next refresh or cd.
     #[command(after_help = "Example:\n  awsmfa logout")]
     Logout,
     /// List every profile: what it is, its MFA device, what is cached

@@ -47,6 +47,10 @@ pub struct State {
 pub struct Active {
     /// The `.awsmfa.toml` in force.
     pub file: String,
+    /// Its allowance, which the shell compares with it at each prompt
+    /// ([`crate::trust::watch`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowance: Option<String>,
     pub project: crate::project::Project,
     /// The shell's own value of every variable awsmfa sets or removes,
     /// from before awsmfa first changed it (None: it was unset).

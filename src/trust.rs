@@ -69,6 +69,26 @@ pub fn allow(path: &Path, content: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(format!("writing {}", file.display()), e))
 }
 
+/// The allowance of `path` with `content`, for the prompt hook to watch:
+/// the shell tests `[[ path -nt allowance ]]` at each prompt, with no
+/// process, and looks again when it holds (an edit, or `deny`). `mtime` is
+/// the file's, read before `content` was: the allowance is made no older
+/// than that (a `touch` of the file, or a file trusted again as it was), so
+/// the test holds again only after the next change.
+pub fn watch(path: &Path, content: &[u8], mtime: std::time::SystemTime) -> Result<PathBuf> {
+    let file = dir()?.join(key(path, content));
+    let older = std::fs::metadata(&file)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t < mtime);
+    if older {
+        // Our own file: its time, not its content, changes.
+        std::fs::File::open(&file)
+            .and_then(|f| f.set_modified(mtime))
+            .map_err(|e| Error::io(format!("updating {}", file.display()), e))?;
+    }
+    Ok(file)
+}
+
 /// Remove every allowance made for `path` (any content); how many there were.
 pub fn deny(path: &Path) -> Result<usize> {
     let dir = dir()?;

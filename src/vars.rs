@@ -44,21 +44,55 @@ pub const RESTORABLE: &[&str] = &[
 /// More than four region and profile names ever need.
 const SAVED_MAX: usize = 16 * 1024;
 
-/// The shell's own values of [`RESTORABLE`] from before `awsmfa env`.
+/// The shell's own values of [`RESTORABLE`] from before `awsmfa env`, and
+/// what that `env` left in them: a value that differs from what it left was
+/// set by the user since, and is theirs to get back.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Saved(BTreeMap<&'static str, Option<String>>);
+pub struct Saved {
+    own: BTreeMap<&'static str, Option<String>>,
+    left: BTreeMap<&'static str, Option<String>>,
+}
+
+/// The key in [`SAVED`]'s JSON under which `env` records what it left.
+const LEFT: &str = "exported";
 
 impl Saved {
     /// What `env` records now: the record an earlier `env` left while its
     /// credentials are still in place (so a second `env` does not record
-    /// the first one's values as the shell's), else `var`'s values.
+    /// the first one's values as the shell's), updated with what the user
+    /// set since (`use a`, `export AWS_PROFILE=x`, `use b`: `--unset`
+    /// brings back `x`); else `var`'s values.
     pub fn before(var: impl Fn(&str) -> Option<String>) -> Saved {
+        let current = |n: &'static str| (n, var(n));
         if var("AWSMFA_PROFILE").is_some()
-            && let Some(saved) = var(SAVED).as_deref().and_then(Saved::parse)
+            && let Some(mut saved) = var(SAVED).as_deref().and_then(Saved::parse)
         {
+            for (name, now) in RESTORABLE.iter().map(|&n| current(n)) {
+                if saved.left.get(name).is_some_and(|left| *left != now) {
+                    saved.own.insert(name, now);
+                }
+            }
+            saved.left.clear();
             return saved;
         }
-        Saved(RESTORABLE.iter().map(|&n| (n, var(n))).collect())
+        Saved {
+            own: RESTORABLE.iter().map(|&n| current(n)).collect(),
+            left: BTreeMap::new(),
+        }
+    }
+
+    /// Record what `changes` leave in [`RESTORABLE`] (a name they do not
+    /// touch keeps `var`'s value).
+    pub fn leaving(&mut self, changes: &Changes, var: impl Fn(&str) -> Option<String>) {
+        for &name in RESTORABLE {
+            let set = changes.set.iter().find(|(n, _)| *n == name);
+            let value = match set {
+                Some((_, v)) => Some(v.clone()),
+                None if changes.unset.contains(&name) => None,
+                None => var(name),
+            };
+            self.left.insert(name, value);
+        }
     }
 
     /// A record as [`Saved::to_json`] wrote it; anything else is None.
@@ -66,20 +100,43 @@ impl Saved {
         if text.len() > SAVED_MAX {
             return None;
         }
-        let map: BTreeMap<String, Option<String>> = serde_json::from_str(text).ok()?;
-        let known = RESTORABLE
-            .iter()
-            .filter_map(|&n| Some((n, map.get(n)?.clone())));
-        Some(Saved(known.collect()))
+        let map: BTreeMap<String, serde_json::Value> = serde_json::from_str(text).ok()?;
+        let known = |map: &BTreeMap<String, serde_json::Value>| {
+            RESTORABLE
+                .iter()
+                .filter_map(|&n| match map.get(n)? {
+                    serde_json::Value::Null => Some((n, None)),
+                    serde_json::Value::String(v) => Some((n, Some(v.clone()))),
+                    _ => None,
+                })
+                .collect()
+        };
+        let left = match map.get(LEFT) {
+            Some(serde_json::Value::Object(left)) => {
+                known(&left.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            }
+            _ => BTreeMap::new(),
+        };
+        Some(Saved {
+            own: known(&map),
+            left,
+        })
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".to_string())
+        let mut out = serde_json::Map::new();
+        for (&name, value) in &self.own {
+            out.insert(name.to_string(), serde_json::json!(value));
+        }
+        if !self.left.is_empty() {
+            out.insert(LEFT.to_string(), serde_json::json!(self.left));
+        }
+        serde_json::Value::Object(out).to_string()
     }
 
     /// The shell's own value of `name`, when recorded.
     pub fn get(&self, name: &str) -> Option<Option<String>> {
-        self.0.get(name).cloned()
+        self.own.get(name).cloned()
     }
 
     /// `--unset`: awsmfa's own variables go, the recorded ones come back.
@@ -89,7 +146,7 @@ impl Saved {
         let mut unset: Vec<&'static str> = KEYS.to_vec();
         unset.extend(["AWSMFA_PROFILE", SAVED]);
         let mut set = Vec::new();
-        for (&name, value) in saved.map(|s| &s.0).into_iter().flatten() {
+        for (&name, value) in saved.map(|s| &s.own).into_iter().flatten() {
             match value {
                 Some(v) => set.push((name, v.clone())),
                 None => unset.push(name),
@@ -196,5 +253,39 @@ mod tests {
             Some(Some("mine".into()))
         );
         assert_eq!(Saved::before(env).get("AWS_REGION"), None);
+    }
+
+    /// `use a`, then `export AWS_PROFILE=x`, then `use b`: `--unset`
+    /// brings back `x`, what the user set last, not what was there before
+    /// `a`; a value `env` left itself is not taken for the user's.
+    #[test]
+    fn a_value_set_between_two_envs_is_the_one_restored() {
+        let mut first = Saved::before(|n| (n == "AWS_PROFILE").then(|| "mine".to_string()));
+        let a = Changes {
+            set: vec![("AWS_REGION", "eu-west-1".into())],
+            unset: CONFLICTING.to_vec(),
+        };
+        first.leaving(&a, |_| None);
+        let record = first.to_json();
+        let shell = |profile: Option<&str>| {
+            let record = record.clone();
+            let profile = profile.map(str::to_string);
+            move |n: &str| match n {
+                "AWSMFA_PROFILE" => Some("a".to_string()),
+                SAVED => Some(record.clone()),
+                "AWS_REGION" => Some("eu-west-1".to_string()),
+                "AWS_PROFILE" => profile.clone(),
+                _ => None,
+            }
+        };
+        let second = Saved::before(shell(Some("x")));
+        assert_eq!(second.get("AWS_PROFILE"), Some(Some("x".into())));
+        // Left by `env` itself: still the shell's own (unset) value.
+        assert_eq!(second.get("AWS_REGION"), Some(None));
+        let untouched = Saved::before(shell(None));
+        assert_eq!(untouched.get("AWS_PROFILE"), Some(Some("mine".into())));
+        // A record from before `exported` was kept still parses.
+        let old = Saved::parse(r#"{"AWS_PROFILE":"mine"}"#).unwrap();
+        assert_eq!(old.get("AWS_PROFILE"), Some(Some("mine".into())));
     }
 }

@@ -477,7 +477,13 @@ fn leaving_restores_and_deny_and_edit_revoke() {
         "awsmfa: {} is not allowed; run `awsmfa allow` to trust it",
         fresh.display()
     );
-    assert_eq!(err.matches(&hint).count(), 3, "{err}");
+    // `deny` while inside: one line that says what went, not the hint.
+    assert_eq!(err.matches(&hint).count(), 2, "{err}");
+    let denied = format!(
+        "awsmfa: {} is not trusted as it is now: removed the credentials of prod; run `awsmfa allow` to trust it",
+        fresh.display()
+    );
+    assert_eq!(err.matches(&denied).count(), 1, "{err}");
 
     let status = std::fs::read_to_string(p.w.path("out/status")).unwrap();
     let lines: Vec<&str> = status.lines().collect();
@@ -504,6 +510,32 @@ fn leaving_restores_and_deny_and_edit_revoke() {
             && lines[3].contains("): expires in 1"),
         "{status}"
     );
+}
+
+/// A project file touched (same content) or trusted again as it was: the
+/// prompt looks once, keeps the credentials silently, and sets the
+/// allowance's time so that the prompt's test (`-nt`, no process) no
+/// longer holds: one look, not one per prompt.
+#[test]
+fn a_touched_project_file_is_looked_at_once() {
+    let p = Projects::new(None);
+    let o = p.bash(
+        r#"
+        cd prod; hook
+        [[ $__awsmfa_file -nt $__awsmfa_allowance ]] && echo "newer at entry"
+        sleep 0.05; touch .awsmfa.toml
+        [[ $__awsmfa_file -nt $__awsmfa_allowance ]] && echo "newer after touch"
+        key=$AWS_ACCESS_KEY_ID
+        hook
+        [[ $__awsmfa_file -nt $__awsmfa_allowance ]] && echo "newer after the look"
+        [[ $AWS_ACCESS_KEY_ID == "$key" && $AWSMFA_PROFILE == prod ]] && echo kept
+        "#,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "newer after touch\nkept\n", "{}", stderr(&o));
+    // Entering said so; the look after the touch said nothing.
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert_eq!(p.mfa_calls(), 1);
 }
 
 #[test]
@@ -585,7 +617,7 @@ fn unreachable_sts_prints_one_line_within_the_timeout() {
     );
     assert_eq!(
         stdout(&o),
-        "__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=\n"
+        "__awsmfa_state='{\"v\":1}'\n__awsmfa_file=''\n__awsmfa_allowance=''\n__awsmfa_deadline=\n"
     );
 }
 

@@ -370,13 +370,21 @@ fn announce_false_in_config_and_the_failure_line() {
 // ------------------------------------------------------ 2, 3: no process
 
 /// The statements a fake awsmfa prints: a profile active, its deadline
-/// `delta` seconds away on the shell's clock.
-fn active(sh: Sh, delta: i64) -> String {
+/// `delta` seconds away on the shell's clock, and its project file (in
+/// `w`, older than its allowance: unchanged) watched at each prompt.
+fn active(sh: Sh, delta: i64, w: &World) -> String {
+    let (file, allowance) = (w.path("project.toml"), w.path("allowance"));
+    std::fs::write(&file, "profile = \"x\"\n").unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&allowance, "").unwrap();
+    let (file, allowance) = (file.display(), allowance.display());
     match sh {
         Sh::Fish => format!(
-            "set -gx AWSMFA_PROFILE x\n__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + {delta})"
+            "set -gx AWSMFA_PROFILE x\nset -gu __awsmfa_file '{file}'\nset -gu __awsmfa_allowance '{allowance}'\n__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + {delta})"
         ),
-        _ => format!("export AWSMFA_PROFILE=x\n__awsmfa_deadline=$((SECONDS + {delta}))"),
+        _ => format!(
+            "export AWSMFA_PROFILE=x\n__awsmfa_file='{file}'\n__awsmfa_allowance='{allowance}'\n__awsmfa_deadline=$((SECONDS + {delta}))"
+        ),
     }
 }
 
@@ -408,7 +416,7 @@ fn no_process_per_prompt_or_command(sh: Sh) {
     let due = if sh == Sh::Fish { N } else { 2 * N };
     for (delta, want) in [(100_000, 0), (-1, due)] {
         let w = World::offline();
-        let (fake, log) = fake_awsmfa(&w, &active(sh, delta));
+        let (fake, log) = fake_awsmfa(&w, &active(sh, delta, &w));
         let fake = fake.to_string_lossy().into_owned();
         let init = ok(&w.run(&["init", sh.name()])).replace(
             &awsmfa::shell::posix::quote(&bin()),
@@ -685,4 +693,331 @@ fn an_upgrade_that_moves_the_binary_keeps_open_shells_working() {
         );
         assert_eq!(p.mfa_calls(), 1, "{sh:?}");
     }
+}
+
+// ------------------------ issue 22.1: the credentials of where a command runs
+
+/// The lines of `out` that are not awsmfa's own (its notes go to stderr,
+/// which `step` captures too), nor the directory `cd -` and `pushd` print.
+fn printed(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| !l.starts_with("awsmfa: ") && !l.starts_with('/') && !l.starts_with('~'))
+        .collect()
+}
+
+/// A command on the same line as the `cd` that led to it runs with the
+/// credentials of its directory: `cd x && cmd`, `cd x; cmd`, `cd -`,
+/// pushd and popd, and a subshell `(cd x && cmd)` (fish has none: its
+/// command substitution runs in the shell itself), whose credentials go
+/// with it. The real aws CLI shows the account and role it ran as. One
+/// MFA code for all of it.
+fn a_command_after_cd_runs_with_that_directorys_credentials(sh: Sh) {
+    let p = Projects::new(None);
+    let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    let aws = format!(
+        "'{}' -m awscli sts get-caller-identity --query Arn --output text",
+        python().display()
+    );
+    let out = t.step(&format!("cd prod && {aws}"));
+    let arn = format!("arn:aws:sts::{}:assumed-role/prod/", p.account);
+    assert!(
+        printed(&out).first().is_some_and(|l| l.starts_with(&arn)),
+        "{sh:?}: `cd prod && aws sts get-caller-identity` ran as\n{out}"
+    );
+    let profile = "printenv AWSMFA_PROFILE";
+    let cases = [
+        (format!("cd ../dev; {profile}"), vec!["dev"]),
+        (format!("cd - && {profile}"), vec!["prod"]),
+        (format!("pushd ../dev && {profile}"), vec!["dev"]),
+        (format!("popd; {profile}"), vec!["prod"]),
+        (
+            match sh {
+                Sh::Fish => format!("echo (cd ../dev; {profile}); cd ../prod; {profile}"),
+                _ => format!("(cd ../dev && {profile}); {profile}"),
+            },
+            vec!["dev", "prod"],
+        ),
+        (format!("cd ..; {profile}; echo end"), vec!["end"]),
+    ];
+    for (line, want) in cases {
+        let out = t.step(&line);
+        let got: Vec<&str> = printed(&out)
+            .into_iter()
+            // pushd and popd print the directory stack (`~/dev ~/prod`).
+            .filter(|l| !l.contains('/') && !l.contains('~'))
+            .collect();
+        assert_eq!(got, want, "{sh:?}: `{line}` printed\n{out}");
+    }
+    assert_eq!(p.mfa_calls(), 1);
+}
+
+#[test]
+fn bash_a_command_after_cd_runs_with_that_directorys_credentials() {
+    a_command_after_cd_runs_with_that_directorys_credentials(Sh::Bash);
+}
+
+#[test]
+fn zsh_a_command_after_cd_runs_with_that_directorys_credentials() {
+    a_command_after_cd_runs_with_that_directorys_credentials(Sh::Zsh);
+}
+
+#[test]
+fn fish_a_command_after_cd_runs_with_that_directorys_credentials() {
+    a_command_after_cd_runs_with_that_directorys_credentials(Sh::Fish);
+}
+
+// ------------------------------ issue 22.2: a project file edited in place
+
+/// Inside a project, its file edited in place is noticed at the next
+/// prompt, with no cd: the credentials it gave go, and one line says so
+/// and how to trust it again; `awsmfa allow` brings them back (no second
+/// MFA code). The file removed: the same, once. `awsmfa deny` from
+/// another process: the same.
+fn an_edited_project_file_takes_its_credentials_away(sh: Sh) {
+    let p = Projects::new(None);
+    let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    t.line("cd prod");
+    t.wait_for("(prod) ", 1);
+    let file = std::fs::canonicalize(p.w.home().join("prod/.awsmfa.toml")).unwrap();
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("# edited\n");
+    std::fs::write(&file, &text).unwrap();
+    t.line("");
+    let line = format!(
+        "awsmfa: {} is not trusted as it is now: removed the credentials of prod; run `awsmfa allow` to trust it",
+        file.display()
+    );
+    t.wait_for(&line, 1);
+    let env = t.env();
+    assert!(!env.contains_key("AWSMFA_PROFILE"), "{sh:?}: {env:?}");
+    assert!(!env.contains_key("AWS_ACCESS_KEY_ID"), "{sh:?}: {env:?}");
+    // One line, not the hint as well.
+    assert!(!t.screen().contains("is not allowed"), "{}", t.screen());
+    t.line("awsmfa allow");
+    t.wait_for("(prod) ", 2);
+    assert_eq!(t.env()["AWSMFA_PROFILE"], "prod");
+    // `deny` by another process (another terminal): noticed the same way.
+    ok(&p.w.run(&["deny", &file.to_string_lossy()]));
+    t.line("");
+    t.wait_for(&line, 2);
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
+    ok(&p.w.run(&["allow", &file.to_string_lossy()]));
+    t.step("awsmfa reload");
+    t.wait_for("(prod) ", 3);
+    std::fs::remove_file(&file).unwrap();
+    t.line("");
+    let gone = format!(
+        "awsmfa: {} is gone: removed the credentials of prod",
+        file.display()
+    );
+    t.wait_for(&gone, 1);
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
+    t.line("");
+    t.line("");
+    assert_eq!(t.screen().matches(&gone).count(), 1, "{}", t.screen());
+    assert_eq!(p.mfa_calls(), 1);
+}
+
+#[test]
+fn bash_an_edited_project_file_takes_its_credentials_away() {
+    an_edited_project_file_takes_its_credentials_away(Sh::Bash);
+}
+
+#[test]
+fn zsh_an_edited_project_file_takes_its_credentials_away() {
+    an_edited_project_file_takes_its_credentials_away(Sh::Zsh);
+}
+
+#[test]
+fn fish_an_edited_project_file_takes_its_credentials_away() {
+    an_edited_project_file_takes_its_credentials_away(Sh::Fish);
+}
+
+// -------------------------------------- issue 22.4: logout in this shell
+
+/// `awsmfa logout` through the shell function removes this shell's
+/// credentials at once and says so, and the next prompt fetches none (no
+/// MFA code) until a cd; another open shell keeps its own, as before.
+/// `awsmfa cache clear PROFILE` of the shell's profile removes what
+/// `awsmfa use` exported too; of another profile, nothing here.
+fn logout_removes_this_shells_credentials(sh: Sh) {
+    let p = Projects::new(None);
+    let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    let other_sh = if sh == Sh::Bash { Sh::Zsh } else { Sh::Bash };
+    let Some(other) = Pane::start(&p.w, other_sh, &rc(other_sh, &bin()), "") else {
+        return;
+    };
+    t.line("cd dev");
+    other.line("cd dev");
+    t.wait_for("(dev) ", 1);
+    other.wait_for("(dev) ", 1);
+    let calls = p.mfa_calls();
+    // (fish writes a command substitution's stderr to the terminal, past
+    // the block's redirection.)
+    let said = |out: &str, line: &str| {
+        assert!(
+            out.contains(line) || t.screen().contains(line),
+            "{sh:?}: not said: {line}\n{out}\n{}",
+            t.screen()
+        )
+    };
+    let out = t.step("awsmfa logout");
+    said(
+        &out,
+        "awsmfa: logged out: removed the credentials of dev from this shell",
+    );
+    let env = t.env();
+    for name in ["AWSMFA_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"] {
+        assert!(!env.contains_key(name), "{sh:?}: {name} left: {env:?}");
+    }
+    assert_eq!(other.env()["AWSMFA_PROFILE"], "dev", "the other shell");
+    t.line("");
+    t.line("");
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
+    assert_eq!(p.mfa_calls(), calls, "no code asked for after logout");
+    // `use`'s credentials, cleared by their profile's name.
+    t.line("cd ..");
+    t.step("awsmfa use prod");
+    assert_eq!(t.env()["AWSMFA_PROFILE"], "prod");
+    t.step("awsmfa cache clear dev");
+    assert_eq!(t.env()["AWSMFA_PROFILE"], "prod", "another profile's clear");
+    let out = t.step("awsmfa cache clear prod");
+    said(
+        &out,
+        "awsmfa: cache cleared: removed the credentials of prod from this shell",
+    );
+    let env = t.env();
+    for name in ["AWSMFA_PROFILE", "AWS_ACCESS_KEY_ID", "AWSMFA_SAVED"] {
+        assert!(!env.contains_key(name), "{sh:?}: {name} left: {env:?}");
+    }
+}
+
+#[test]
+fn bash_logout_removes_this_shells_credentials() {
+    logout_removes_this_shells_credentials(Sh::Bash);
+}
+
+#[test]
+fn zsh_logout_removes_this_shells_credentials() {
+    logout_removes_this_shells_credentials(Sh::Zsh);
+}
+
+#[test]
+fn fish_logout_removes_this_shells_credentials() {
+    logout_removes_this_shells_credentials(Sh::Fish);
+}
+
+// --------------------------- issue 22.8: `use --unset` after changes between
+
+/// `use a`, then the user's own `AWS_PROFILE=x`, then `use b`, then
+/// `use --unset`: `x` comes back, what the user set last.
+fn use_unset_restores_what_the_user_set_last(sh: Sh) {
+    let p = Projects::new(None);
+    let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    t.export("AWS_PROFILE", "before");
+    t.step("awsmfa use dev");
+    assert!(!t.env().contains_key("AWS_PROFILE"));
+    t.export("AWS_PROFILE", "mine");
+    t.step("awsmfa use prod");
+    assert_eq!(t.env()["AWSMFA_PROFILE"], "prod");
+    t.step("awsmfa use --unset");
+    let env = t.env();
+    assert_eq!(
+        env.get("AWS_PROFILE").map(String::as_str),
+        Some("mine"),
+        "{sh:?}"
+    );
+    assert!(!env.contains_key("AWSMFA_PROFILE"));
+}
+
+#[test]
+fn bash_use_unset_restores_what_the_user_set_last() {
+    use_unset_restores_what_the_user_set_last(Sh::Bash);
+}
+
+#[test]
+fn zsh_use_unset_restores_what_the_user_set_last() {
+    use_unset_restores_what_the_user_set_last(Sh::Zsh);
+}
+
+#[test]
+fn fish_use_unset_restores_what_the_user_set_last() {
+    use_unset_restores_what_the_user_set_last(Sh::Fish);
+}
+
+// ------------------- issue 21.2: the hook's state never reaches a child
+
+/// Whatever exports variables in the user's shell (bash `set -a`, zsh
+/// `ALL_EXPORT`, a state variable inherited exported from the parent's
+/// environment, fish `set -gx`/`set -Ux` before the hook loads), a child's
+/// environment holds none of the hook's variables and not the MFA
+/// session's keys. An inherited state is not taken as this shell's.
+fn the_hook_state_never_reaches_a_child(sh: Sh) {
+    let p = Projects::new(None);
+    // alice's MFA session, planted: taken as the shell's, it would assume
+    // roles with no MFA code asked for.
+    let config = p.w.read("config_file");
+    let serial = config
+        .lines()
+        .find_map(|l| l.strip_prefix("mfa_serial = "))
+        .unwrap();
+    let planted = format!(
+        r#"{{"v":1,"sessions":[{{"source_profile":"alice","serial":"{serial}","access_key_id":"ASIAPLANTED","secret_access_key":"PLANTED","session_token":"PLANTED","expires":4102444800}}]}}"#
+    );
+    // Exported before the hook loads (an env file, the parent's
+    // environment), and the shell's habit of exporting what it assigns.
+    let habit = match sh {
+        Sh::Bash => format!("export __awsmfa_state='{planted}'\nset -a\n"),
+        Sh::Zsh => format!("export __awsmfa_state='{planted}'\nsetopt ALL_EXPORT\n"),
+        Sh::Fish => format!("set -Ux __awsmfa_state '{planted}'\n"),
+    };
+    let rc = format!("{habit}{}", rc(sh, &bin()));
+    let Some(t) = Pane::start(&p.w, sh, &rc, "") else {
+        return;
+    };
+    t.line("cd dev");
+    t.wait_for("(dev) ", 1);
+    let state = t.step("printf '%s' \"$__awsmfa_state\"");
+    assert!(
+        !state.contains("PLANTED"),
+        "{sh:?} kept an inherited state: {state}"
+    );
+    assert_eq!(p.mfa_calls(), 1, "{sh:?}: the planted MFA session was used");
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    let session = &state["sessions"][0];
+    let secret = session["secret_access_key"].as_str().unwrap();
+    let token = session["session_token"].as_str().unwrap();
+    // A child reads its own environment, and its parent's.
+    for reader in ["env", "tr '\\0' '\\n' </proc/$PPID/environ"] {
+        let seen = t.step(&format!("sh -c \"{reader}\"").replace("$PPID", "\\$PPID"));
+        assert!(
+            !seen.contains(secret)
+                && !seen.contains(token)
+                && !seen.lines().any(|l| l.starts_with("__awsmfa")),
+            "{sh:?}: a child's `{reader}` shows the hook's state:\n{seen}"
+        );
+    }
+}
+
+#[test]
+fn bash_the_hook_state_never_reaches_a_child() {
+    the_hook_state_never_reaches_a_child(Sh::Bash);
+}
+
+#[test]
+fn zsh_the_hook_state_never_reaches_a_child() {
+    the_hook_state_never_reaches_a_child(Sh::Zsh);
+}
+
+#[test]
+fn fish_the_hook_state_never_reaches_a_child() {
+    the_hook_state_never_reaches_a_child(Sh::Fish);
 }

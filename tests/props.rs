@@ -1198,14 +1198,18 @@ fn hook_state() -> impl Strategy<Value = State> {
         prop::collection::btree_map(value(), prop::option::of(value()), 0..4),
         value(),
         prop::option::of(any::<u64>()),
+        prop::option::of(value()),
     )
-        .prop_map(|(file, project, saved, access_key_id, expires)| Active {
-            file,
-            project,
-            saved,
-            access_key_id,
-            expires,
-        });
+        .prop_map(
+            |(file, project, saved, access_key_id, expires, allowance)| Active {
+                file,
+                allowance,
+                project,
+                saved,
+                access_key_id,
+                expires,
+            },
+        );
     (
         prop::option::of(active),
         prop::collection::vec(session(), 0..4),

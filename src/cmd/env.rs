@@ -36,12 +36,15 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
         });
     }
     // As set, empty included: --unset puts back exactly that.
-    let saved = Saved::before(|name| std::env::var(name).ok());
-    let env = own_env(&saved);
+    let mut saved = Saved::before(|name| std::env::var(name).ok());
     let own_keys = var("AWSMFA_PROFILE").is_none() && var("AWS_ACCESS_KEY_ID").is_some();
-    let obtained = obtain_in(&request(args.profile, args.fetch), &*ctx.store()?, &env)?;
+    let obtained = {
+        let env = own_env(&saved);
+        obtain_in(&request(args.profile, args.fetch), &*ctx.store()?, &env)?
+    };
     let mut changes = Changes::export(&obtained);
     if shell.removes() {
+        saved.leaving(&changes, |name| std::env::var(name).ok());
         changes.set.push((SAVED, saved.to_json()));
         if own_keys {
             crate::term::note(format_args!(

@@ -24,7 +24,7 @@ use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
 use crate::shell::{self, Hook};
 use crate::store::{EntryKey, ShellStore, epoch};
-use crate::vars::{CONFLICTING, Changes, MANAGED};
+use crate::vars::{CONFLICTING, Changes, MANAGED, SAVED, Saved};
 use crate::{term, trust};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,7 +51,15 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
     state.prune(now);
     let mut env = BTreeMap::new();
     let mut news = News::default();
-    let outcome = step(ctx, &mut state, &mut env, &mut news, now);
+    // Set by the shell function for `logout` and `cache clear` run in this
+    // shell (see `revoked_here`).
+    let outcome = match var(REVOKED) {
+        Some(command) => {
+            revoked_here(&command, &mut state, &mut env, &mut news);
+            Ok(())
+        }
+        None => step(ctx, &mut state, &mut env, &mut news, now),
+    };
     let deadline = match (&state.active, &outcome) {
         (None, _) => None,
         (Some(_), Err(_)) => Some(RETRY),
@@ -75,23 +83,53 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
     }
 }
 
+/// The variable the shell function sets for the `awsmfa hook` it runs
+/// after `logout` or `cache clear [PROFILE]` succeeded here: those words.
+const REVOKED: &str = "__AWSMFA_REVOKED";
+
 /// What changed in the shell, for the one line the hook prints.
 #[derive(Default)]
 struct News {
     /// The profile whose credentials were removed.
     left: Option<String>,
+    /// Why, when it was not a `cd`.
+    cause: Option<Cause>,
     /// The line for what was exported instead.
     entered: Option<String>,
 }
 
+enum Cause {
+    /// The project file (its path) was edited or denied since.
+    Untrusted(String),
+    /// The project file (its path) is gone.
+    Removed(String),
+    /// `logout` or `cache clear` in this shell: the words that say so.
+    Revoked(&'static str),
+}
+
 impl News {
     fn tell(self) {
-        match (self.entered, self.left) {
-            (Some(line), _) => term::note(format_args!("awsmfa: {line}")),
-            (None, Some(profile)) => {
-                term::note(format_args!("awsmfa: removed the credentials of {profile}"))
+        let Some(profile) = self.left else {
+            if let Some(line) = self.entered {
+                term::note(format_args!("awsmfa: {line}"));
             }
-            (None, None) => {}
+            return;
+        };
+        if let Some(line) = self.entered {
+            return term::note(format_args!("awsmfa: {line}"));
+        }
+        let removed = format!("removed the credentials of {profile}");
+        match self.cause {
+            None => term::note(format_args!("awsmfa: {removed}")),
+            Some(Cause::Untrusted(file)) => term::note(format_args!(
+                "awsmfa: {file} is not trusted as it is now: {removed}; run `awsmfa allow` to trust it"
+            )),
+            Some(Cause::Removed(file)) => {
+                term::note(format_args!("awsmfa: {file} is gone: {removed}"))
+            }
+            Some(Cause::Revoked(what)) => {
+                term::note(format_args!("awsmfa: {what}: {removed} from this shell"))
+            }
         }
     }
 }
@@ -162,31 +200,75 @@ fn own_values() -> BTreeMap<String, Option<String>> {
 struct Wanted {
     file: PathBuf,
     project: Project,
+    /// Its allowance, which the shell watches ([`trust::watch`]).
+    allowance: PathBuf,
 }
 
-/// What `.awsmfa.toml` (if any) asks for here.
-fn want(cwd: Option<&Path>, hinted: &mut Option<String>) -> Result<Option<Wanted>> {
+/// The nearest `.awsmfa.toml`, trusted or not.
+enum Found {
+    Nothing,
+    Untrusted(String),
+    Trusted(Wanted),
+}
+
+/// What `.awsmfa.toml` (if any) is found from here.
+fn find(cwd: Option<&Path>) -> Result<Found> {
     let Some(file) = cwd.and_then(project::find) else {
-        *hinted = None;
-        return Ok(None);
+        return Ok(Found::Nothing);
     };
+    // Before the bytes: an edit after the read leaves the file newer than
+    // its allowance, and the shell looks again.
+    let mtime = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
     // The file as found, on the physical working directory's path: what
     // `awsmfa allow` records, and never a symlink's target.
     let bytes = project::read(&file)?;
     if !trust::is_allowed(&file, &bytes)? {
-        // Once on entering its project, not again on each cd within it.
-        let shown = file.display().to_string();
-        if hinted.as_deref() != Some(shown.as_str()) {
-            term::note(format_args!(
-                "awsmfa: {shown} is not allowed; run `awsmfa allow` to trust it"
-            ));
-            *hinted = Some(shown);
-        }
-        return Ok(None);
+        return Ok(Found::Untrusted(file.display().to_string()));
     }
-    *hinted = None;
     let project = Project::parse(&file, &bytes)?;
-    Ok(Some(Wanted { file, project }))
+    let allowance = trust::watch(&file, &bytes, mtime.unwrap_or(SystemTime::UNIX_EPOCH))?;
+    Ok(Found::Trusted(Wanted {
+        file,
+        project,
+        allowance,
+    }))
+}
+
+/// The trusted project of `found`; an untrusted one is pointed out once on
+/// entering its project, not again on each cd within it.
+fn want(found: Result<Found>, hinted: &mut Option<String>) -> Result<Option<Wanted>> {
+    match found? {
+        Found::Nothing => {
+            *hinted = None;
+            Ok(None)
+        }
+        Found::Untrusted(shown) => {
+            if hinted.as_deref() != Some(shown.as_str()) {
+                term::note(format_args!(
+                    "awsmfa: {shown} is not allowed; run `awsmfa allow` to trust it"
+                ));
+                *hinted = Some(shown);
+            }
+            Ok(None)
+        }
+        Found::Trusted(w) => {
+            *hinted = None;
+            Ok(Some(w))
+        }
+    }
+}
+
+/// Why `a`'s credentials go, when its own file is the reason: edited (then
+/// the one line says how to trust it again, and no hint follows) or gone.
+fn cause(a: &Active, found: &Result<Found>, hinted: &mut Option<String>) -> Option<Cause> {
+    match found {
+        Ok(Found::Untrusted(file)) if *file == a.file => {
+            *hinted = Some(file.clone());
+            Some(Cause::Untrusted(file.clone()))
+        }
+        _ if std::fs::symlink_metadata(&a.file).is_err() => Some(Cause::Removed(a.file.clone())),
+        _ => None,
+    }
 }
 
 fn var(name: &str) -> Option<String> {
@@ -209,11 +291,16 @@ fn step(
     let revoked = revoke(state, env, news);
     let may_adopt = revoked.is_none();
     let cwd = std::env::current_dir().ok();
-    let wanted = want(cwd.as_deref(), &mut state.hinted);
+    let found = find(cwd.as_deref());
+    if let Some(a) = &state.active {
+        news.cause = cause(a, &found, &mut state.hinted);
+    }
+    let wanted = want(found, &mut state.hinted);
     if let (Some(a), Ok(Some(w))) = (&mut state.active, &wanted)
         && a.project == w.project
     {
         a.file = w.file.display().to_string();
+        a.allowance = Some(w.allowance.display().to_string());
         return refresh(ctx, state, env, w, now);
     }
     // Anything else: leave what is active (back to the shell's own values),
@@ -260,6 +347,47 @@ fn revoke(
     state.active.take().map(|a| leave(env, news, a))
 }
 
+/// `logout`, or `cache clear` of all or of this shell's profile, run in
+/// this shell (`command`: its words): its credentials go at once, whether
+/// the hook exported them or `awsmfa use` did, and none are fetched again
+/// until the next `cd` (which asks for a code). Other shells drop theirs
+/// at their next look ([`revoke`]).
+fn revoked_here(
+    command: &str,
+    state: &mut State,
+    env: &mut BTreeMap<&'static str, Option<String>>,
+    news: &mut News,
+) {
+    let mine = var("AWSMFA_PROFILE");
+    let (what, profile) = match command.split_whitespace().collect::<Vec<_>>()[..] {
+        ["logout"] => ("logged out", None),
+        ["cache", "clear"] => ("cache cleared", None),
+        ["cache", "clear", profile] => ("cache cleared", Some(profile)),
+        _ => return,
+    };
+    if profile.is_some_and(|p| mine.as_deref() != Some(p)) {
+        return;
+    }
+    state.generation = crate::store::cache::generation();
+    state.sessions.clear();
+    news.cause = Some(Cause::Revoked(what));
+    match state.active.take() {
+        Some(a) if !replaced_by_hand(&a) => {
+            leave(env, news, a);
+        }
+        // `awsmfa use`'s credentials, or a parent shell's: as `use --unset`.
+        _ => {
+            if mine.is_some() {
+                let saved = var(SAVED).as_deref().and_then(Saved::parse);
+                let changes = Saved::restore(saved.as_ref());
+                env.extend(changes.set.into_iter().map(|(n, v)| (n, Some(v))));
+                env.extend(changes.unset.into_iter().map(|n| (n, None)));
+                news.left = mine;
+            }
+        }
+    }
+}
+
 /// Same settings as what is exported: fetch again only when due.
 fn refresh(
     ctx: &Context,
@@ -298,7 +426,7 @@ fn enter(
     may_adopt: bool,
     now: SystemTime,
 ) -> Result<Option<Obtained>> {
-    if may_adopt && let Some(adopted) = adopt(&w.project, &w.file, now)? {
+    if may_adopt && let Some(adopted) = adopt(w, now)? {
         state.active = Some(adopted);
         return Ok(None);
     }
@@ -306,6 +434,7 @@ fn enter(
     export(env, &o);
     state.active = Some(Active {
         file: w.file.display().to_string(),
+        allowance: Some(w.allowance.display().to_string()),
         project: w.project.clone(),
         saved,
         access_key_id: o.credentials.access_key_id().to_string(),
@@ -407,7 +536,8 @@ fn export(env: &mut BTreeMap<&'static str, Option<String>>, o: &Obtained) {
 /// (a nested shell, a new terminal pane) takes them over instead of asking
 /// for another MFA code. Leaving then removes them, as nothing is known of
 /// what was there before.
-fn adopt(project: &Project, file: &Path, now: SystemTime) -> Result<Option<Active>> {
+fn adopt(w: &Wanted, now: SystemTime) -> Result<Option<Active>> {
+    let (project, file) = (&w.project, w.file.as_path());
     let (Some(profile), Some(key_id), Some(secret), Some(expiration)) = (
         var("AWSMFA_PROFILE"),
         var("AWS_ACCESS_KEY_ID"),
@@ -449,6 +579,7 @@ fn adopt(project: &Project, file: &Path, now: SystemTime) -> Result<Option<Activ
     }
     Ok(Some(Active {
         file: file.display().to_string(),
+        allowance: Some(w.allowance.display().to_string()),
         project: project.clone(),
         saved,
         access_key_id: key_id,
@@ -464,7 +595,8 @@ fn render(
     deadline: Option<u64>,
 ) -> Result<String> {
     let mut changes = Changes::default();
-    for name in all_vars() {
+    // AWSMFA_SAVED: `awsmfa use`'s record, removed with its credentials.
+    for name in all_vars().chain([SAVED]) {
         match env.get(name) {
             Some(Some(value)) => changes.set.push((name, value.clone())),
             Some(None) => changes.unset.push(name),
@@ -473,6 +605,17 @@ fn render(
     }
     let mut out = shell.export(&changes)?;
     out.push_str(&shell.state(&state.to_json()));
+    // The project file and its allowance, for the prompt's test.
+    let watched = state
+        .active
+        .as_ref()
+        .map(|a| (a.file.as_str(), a.allowance.as_deref()));
+    let (file, allowance) = match watched {
+        Some((file, Some(allowance))) => (file, allowance),
+        _ => ("", ""),
+    };
+    out.push_str(&shell.keep("__awsmfa_file", file));
+    out.push_str(&shell.keep("__awsmfa_allowance", allowance));
     out.push_str(&shell.deadline(deadline));
     Ok(out)
 }
@@ -489,15 +632,15 @@ mod tests {
         let state = State::default();
         assert_eq!(
             render(&shell::Bash, &env, &state, Some(30)).unwrap(),
-            "unset AWS_ACCESS_KEY_ID\nexport AWS_PROFILE='it'\\''s'\n__awsmfa_state='{\"v\":1}'\n__awsmfa_deadline=$((SECONDS + 30))\n"
+            "unset AWS_ACCESS_KEY_ID\nexport AWS_PROFILE='it'\\''s'\n__awsmfa_state='{\"v\":1}'\n__awsmfa_file=''\n__awsmfa_allowance=''\n__awsmfa_deadline=$((SECONDS + 30))\n"
         );
         assert_eq!(
             render(&shell::Fish, &env, &state, None).unwrap(),
-            "if set -q AWS_ACCESS_KEY_ID; set -e -g AWS_ACCESS_KEY_ID; end\nset -gx AWS_PROFILE 'it\\'s'\nset -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_deadline ''\n"
+            "if set -q AWS_ACCESS_KEY_ID; set -e -g AWS_ACCESS_KEY_ID; end\nset -gx AWS_PROFILE 'it\\'s'\nset -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_file ''\nset -gu __awsmfa_allowance ''\nset -gu __awsmfa_deadline ''\n"
         );
         assert_eq!(
             render(&shell::Fish, &BTreeMap::new(), &state, Some(30)).unwrap(),
-            "set -gu __awsmfa_state '{\"v\":1}'\n__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + 30)\n"
+            "set -gu __awsmfa_state '{\"v\":1}'\nset -gu __awsmfa_file ''\nset -gu __awsmfa_allowance ''\n__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + 30)\n"
         );
     }
 
@@ -506,6 +649,7 @@ mod tests {
         let now = SystemTime::now();
         let mut a = Active {
             file: "/p/.awsmfa.toml".into(),
+            allowance: None,
             project: Project {
                 profile: "p".into(),
                 region: None,

@@ -3,13 +3,17 @@
 #
 #     eval "$(awsmfa init bash)"
 #
-# Before each prompt it exports the credentials of the profile named by the
-# nearest trusted .awsmfa.toml, removes them when you leave, and refreshes
-# them before they expire; before each command (the DEBUG trap) it refreshes
-# credentials whose deadline passed while the prompt waited. A prompt or a
-# command with nothing to do runs no process at all: it compares $PWD with
-# the last directory seen and $SECONDS with a deadline, both in shell
-# arithmetic. awsmfa itself runs only when one of them changed.
+# Before each prompt and before each command (the DEBUG trap) it exports
+# the credentials of the profile named by the nearest trusted .awsmfa.toml,
+# removes them when you leave, and refreshes them before they expire: so
+# `cd infra && terraform plan` already runs with infra's. `cd`, `pushd` and
+# `popd` typed at the prompt look too (functions, unless you have your
+# own), for `(cd infra && terraform plan)`: no trap runs in a subshell. A
+# prompt or a command with nothing to do runs no process at all: it
+# compares $PWD with the last directory seen, $SECONDS with a deadline and,
+# at a prompt inside a project, the project file's time with its
+# allowance's (`-nt`, a stat): an edit or `awsmfa deny` takes the
+# credentials away. awsmfa itself runs only when one of them changed.
 #
 # It also defines the shell function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
@@ -20,10 +24,14 @@
 # Unexported state. __awsmfa_state is JSON holding the MFA session, which
 # must never reach a child process: it goes to awsmfa on stdin only. It and
 # the deadline survive a second `source` of ~/.bashrc; the directory does
-# not, so the next prompt looks again.
+# not, so the next prompt looks again. One found exported came from the
+# environment (this hook never exports it): not this shell's, dropped.
 __awsmfa_pwd=
-: "${__awsmfa_deadline=}" "${__awsmfa_state=}"
-\builtin export -n __awsmfa_pwd __awsmfa_deadline __awsmfa_state
+: "${__awsmfa_deadline=}" "${__awsmfa_state=}" "${__awsmfa_file=}" "${__awsmfa_allowance=}"
+if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)) && [[ ${__awsmfa_state@a} == *x* ]]; then
+  __awsmfa_state='' __awsmfa_deadline=''
+fi
+\builtin export -n __awsmfa_pwd __awsmfa_deadline __awsmfa_state __awsmfa_file __awsmfa_allowance
 
 # The awsmfa that printed this hook; if an upgrade moved or removed it, the
 # one on PATH (`command` skips the function below), so open shells survive.
@@ -37,24 +45,44 @@ __awsmfa_exe() {
 
 __awsmfa_hook() {
   \builtin local __awsmfa_rc=$?
+  # The project file newer than its allowance, or gone: edited, removed or
+  # denied since awsmfa looked.
   if [[ $PWD != "${__awsmfa_pwd-}" ]] ||
-    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); }; then
+    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); } ||
+    { [[ -n ${__awsmfa_file-} ]] &&
+      [[ $__awsmfa_file -nt ${__awsmfa_allowance-} || ! -e $__awsmfa_file ]]; }; then
     __awsmfa_apply
   fi
   # The next PROMPT_COMMAND entry and the prompt see the user's $?.
   \builtin return "$__awsmfa_rc"
 }
 
-# Run by the DEBUG trap before every simple command: with nothing due, one
-# test and no process. Not while completing (Tab), nor in a subshell, where
-# new credentials would be lost, nor before the prompt hook, which looks
-# itself. bash restores $? after the trap, and `$_` is this call's last
-# argument, the one it was given.
+# Run by the DEBUG trap before every simple command: with nothing due, two
+# tests and no process. A changed directory (`cd x && cmd`, `cd x; cmd`,
+# `cd -`, pushd, popd) looks before the command runs, once the first
+# prompt has looked (not while ~/.bashrc still loads); a refresh, not in a
+# subshell (with extdebug the trap runs there too), where new credentials
+# would be lost. Not while completing (Tab), nor before a function of the
+# hook's own (the prompt hook, `__awsmfa_apply`), which looks itself. bash restores $? after the trap, and `$_` is this
+# call's last argument, the one it was given.
 __awsmfa_preexec() {
-  if [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)) &&
-    [[ -z ${COMP_LINE-} && $BASH_COMMAND != __awsmfa_hook ]] && ((BASH_SUBSHELL == 0)); then
+  if { [[ -n ${__awsmfa_pwd-} && $PWD != "$__awsmfa_pwd" ]] ||
+    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline && BASH_SUBSHELL == 0)); }; } &&
+    [[ -z ${COMP_LINE-} && $BASH_COMMAND != __awsmfa_* ]]; then
     # Status 0 whatever awsmfa's: with extdebug a failing trap would skip
     # the user's command.
+    __awsmfa_apply || :
+  fi
+}
+
+# After a cd typed at the prompt, in a subshell too, where no trap runs:
+# `(cd infra && terraform plan)` gets infra's credentials (lost with the
+# subshell, like the directory). Not for a cd inside a function (a prompt
+# framework's `$(cd dir && git ...)` must not start awsmfa at each prompt;
+# the DEBUG trap looks after it), nor while completing.
+__awsmfa_chdir() {
+  if [[ $PWD != "${__awsmfa_pwd-}" && -z ${COMP_LINE-} ]] &&
+    [[ ${FUNCNAME[2]-main} == main ]]; then
     __awsmfa_apply || :
   fi
 }
@@ -75,15 +103,17 @@ __awsmfa_apply() {
   \builtin eval -- "$__awsmfa_out"
   \builtin trap - SIGINT
   # In case `set -a` exported what eval assigned.
-  \builtin export -n __awsmfa_pwd __awsmfa_state __awsmfa_deadline
+  \builtin export -n __awsmfa_pwd __awsmfa_state __awsmfa_deadline __awsmfa_file __awsmfa_allowance
   \builtin return "$__awsmfa_rc"
 }
 
 # `awsmfa use` applies `awsmfa env` in this shell; `awsmfa reload` looks
 # again now; `awsmfa status` also reports this shell's MFA session (on
 # stdin, like the hook); after `awsmfa allow` or `deny` the next prompt
-# looks again. Every form returns awsmfa's exit status. The `function`
-# keyword keeps an alias named awsmfa from being expanded here.
+# looks again; after `awsmfa logout`, or `awsmfa cache clear` of all or of
+# this shell's profile, this shell's credentials go at once. Every form
+# returns awsmfa's exit status. The `function` keyword keeps an alias named
+# awsmfa from being expanded here.
 function awsmfa {
   \builtin local __awsmfa_rc=0 __awsmfa_out
   case ${1-} in
@@ -105,11 +135,41 @@ function awsmfa {
     ;;
   *)
     __awsmfa_exe "$@" || __awsmfa_rc=$?
-    case ${1-} in allow | deny) __awsmfa_pwd= ;; esac
+    case ${1-} in
+    allow | deny) __awsmfa_pwd= ;;
+    logout | cache)
+      if ((__awsmfa_rc == 0)) && [[ $1 == logout || ${2-} == clear ]]; then
+        __AWSMFA_REVOKED="$1 ${2-} ${3-}" __awsmfa_apply || :
+      fi
+      ;;
+    esac
     ;;
   esac
   \builtin return "$__awsmfa_rc"
 }
+
+# cd, pushd and popd, each the builtin and then a look (see __awsmfa_chdir)
+# with the builtin's status; not where you have a function of that name
+# already (the DEBUG trap still looks before your next command). `function`
+# keeps an alias of that name from being expanded here.
+if ! \builtin declare -F cd >/dev/null; then
+  function cd {
+    \builtin cd "$@" || \builtin return
+    __awsmfa_chdir
+  }
+fi
+if ! \builtin declare -F pushd >/dev/null; then
+  function pushd {
+    \builtin pushd "$@" || \builtin return
+    __awsmfa_chdir
+  }
+fi
+if ! \builtin declare -F popd >/dev/null; then
+  function popd {
+    \builtin popd "$@" || \builtin return
+    __awsmfa_chdir
+  }
+fi
 
 # Run last in PROMPT_COMMAND, after the hooks already there (string or, from
 # bash 5.1, array form, whichever the user has), and only once.

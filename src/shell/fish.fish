@@ -11,8 +11,10 @@
 # leaves a timer behind that signals this shell at the deadline: before a
 # command the check is a variable test; at a prompt a $PWD compare and,
 # with a profile active, a test that the timer is alive (else the clock,
-# read by builtins). awsmfa itself runs only on a cd or when that deadline
-# has passed.
+# read by builtins) and that the project file is not newer than its
+# allowance (`test -nt`, a stat: an edit or `awsmfa deny` takes the
+# credentials away). awsmfa itself runs only on a cd, when that deadline
+# has passed, or when the project file changed.
 #
 # It also defines the function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
@@ -24,12 +26,22 @@ if status is-interactive
     # Unexported globals. __awsmfa_state is JSON holding the MFA session,
     # which must never reach a child process: it goes to awsmfa on stdin
     # only. It and the deadline survive a second `source`; the directory
-    # does not, so the next prompt looks again.
+    # does not, so the next prompt looks again. Found exported, the state
+    # came from the environment (this hook never exports it; a universal
+    # one is shadowed by the unexported global): not this shell's, dropped.
     set -g __awsmfa_pwd ''
+    if set -qx __awsmfa_state
+        set -g __awsmfa_state ''
+        set -g __awsmfa_deadline ''
+    end
     set -q __awsmfa_state; or set -g __awsmfa_state ''
     set -q __awsmfa_deadline; or set -g __awsmfa_deadline ''
+    set -q __awsmfa_file; or set -g __awsmfa_file ''
+    set -q __awsmfa_allowance; or set -g __awsmfa_allowance ''
     set -gu __awsmfa_state $__awsmfa_state
     set -gu __awsmfa_deadline $__awsmfa_deadline
+    set -gu __awsmfa_file $__awsmfa_file
+    set -gu __awsmfa_allowance $__awsmfa_allowance
 
     # __awsmfa_tick sets __awsmfa_now, whole seconds on a clock that only
     # goes forward, without starting a process: Linux's /proc/uptime read
@@ -127,7 +139,17 @@ if status is-interactive
         set -l rc $status
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
-        else if test -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/comm
+            return $rc
+        end
+        # The project file edited, removed or denied since awsmfa looked
+        # (outside a project, one cheap test: each builtin call costs).
+        if test -n "$__awsmfa_file"
+            if test "$__awsmfa_file" -nt "$__awsmfa_allowance" -o ! -e "$__awsmfa_file"
+                __awsmfa_apply
+                return $rc
+            end
+        end
+        if test -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/comm
             # The fallback for a timer that is gone (fired, killed, or none
             # could start): the clock, at a prompt only, and only then (a
             # clock read costs three times this prompt's test). It marks
@@ -149,8 +171,10 @@ if status is-interactive
     # succeeded (`awsmfa use x; and cmd` runs cmd only with x's
     # credentials); `awsmfa reload` looks again now; `awsmfa status` also
     # reports this shell's MFA session (on stdin, like the hook); after
-    # `awsmfa allow` or `deny` the next prompt looks again. Every form
-    # returns awsmfa's exit status.
+    # `awsmfa allow` or `deny` the next prompt looks again; after `awsmfa
+    # logout`, or `awsmfa cache clear` of all or of this shell's profile,
+    # this shell's credentials go at once. Every form returns awsmfa's exit
+    # status.
     function awsmfa --description 'awsmfa, with `use`, `reload` and the prompt hook state for `status`'
         switch "$argv[1]"
             case use
@@ -168,6 +192,11 @@ if status is-interactive
                 set -l rc $status
                 if contains -- "$argv[1]" allow deny
                     set -g __awsmfa_pwd ''
+                else if test $rc -eq 0; and begin
+                        test "$argv[1]" = logout; or test "$argv[1]" = cache -a "$argv[2]" = clear
+                    end
+                    set -lx __AWSMFA_REVOKED "$argv[1..3]"
+                    __awsmfa_apply
                 end
                 return $rc
         end

@@ -45,8 +45,8 @@ impl Hook for Fish {
     fn apply(&self, command: &str) -> String {
         format!("{command} | source")
     }
-    fn state(&self, json: &str) -> String {
-        format!("set -gu __awsmfa_state {}\n", quote(json))
+    fn keep(&self, name: &str, value: &str) -> String {
+        format!("set -gu {name} {}\n", quote(value))
     }
     fn deadline(&self, secs: Option<u64>) -> String {
         let timer = rearm(secs);

@@ -60,9 +60,14 @@ pub trait Hook: Shell {
     /// The statement that runs `command` and applies what it prints
     /// (`eval "$(…)"`, `… | source`): the line an rc file or a hint shows.
     fn apply(&self, command: &str) -> String;
+    /// The statement that sets the shell's unexported global `name` (one of
+    /// the hook's own) to exactly `value`.
+    fn keep(&self, name: &str, value: &str) -> String;
     /// The statement that stores the hook's state (JSON) in the shell's
     /// unexported `__awsmfa_state`.
-    fn state(&self, json: &str) -> String;
+    fn state(&self, json: &str) -> String {
+        self.keep("__awsmfa_state", json)
+    }
     /// The statement that sets the shell's `__awsmfa_deadline`: the next
     /// look in `secs` seconds, on the shell's own clock, or none while
     /// nothing is active.

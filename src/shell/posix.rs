@@ -34,9 +34,9 @@ pub(super) fn apply(command: &str) -> String {
     format!("eval \"$({command})\"")
 }
 
-/// `__awsmfa_state='…'`.
-pub(super) fn state(json: &str) -> String {
-    format!("__awsmfa_state={}\n", quote(json))
+/// `NAME='…'`: one of the hook's own variables (the state, the watched file).
+pub(super) fn keep(name: &str, value: &str) -> String {
+    format!("{name}={}\n", quote(value))
 }
 
 /// `__awsmfa_deadline=$((SECONDS + secs))`, or empty: no deadline.
@@ -73,8 +73,8 @@ macro_rules! posix_hook {
             fn apply(&self, command: &str) -> String {
                 $crate::shell::posix::apply(command)
             }
-            fn state(&self, json: &str) -> String {
-                $crate::shell::posix::state(json)
+            fn keep(&self, name: &str, value: &str) -> String {
+                $crate::shell::posix::keep(name, value)
             }
             fn deadline(&self, secs: Option<u64>) -> String {
                 $crate::shell::posix::deadline(secs)

@@ -10,10 +10,13 @@
 # credentials of the profile named by the nearest trusted .awsmfa.toml,
 # removes them when you leave, and refreshes them before they expire; before
 # each command (preexec) it refreshes credentials whose deadline passed while
-# the prompt waited. A prompt or a command with nothing to do runs no process
-# at all: it compares $PWD with the last directory seen and $SECONDS with a
-# deadline, both in shell arithmetic. awsmfa itself runs only when one of
-# them changed.
+# the prompt waited. chpwd runs in a subshell too: `(cd infra && terraform
+# plan)` gets infra's credentials there. A prompt or a command with nothing
+# to do runs no process at all: it compares $PWD with the last directory
+# seen, $SECONDS with a deadline and, at a prompt inside a project, the
+# project file's time with its allowance's (`-nt`, a stat): an edit or
+# `awsmfa deny` takes the credentials away. awsmfa itself runs only when one
+# of them changed.
 #
 # It also defines the shell function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
@@ -25,8 +28,24 @@
 # manager's function). __awsmfa_state is JSON holding the MFA session, which
 # must never reach a child process: it goes to awsmfa on stdin only. It and
 # the deadline survive a second `source` of ~/.zshrc; the directory does not,
-# so the next prompt looks again.
-typeset -g +x __awsmfa_pwd='' __awsmfa_deadline="${__awsmfa_deadline-}" __awsmfa_state="${__awsmfa_state-}"
+# so the next prompt looks again. Every assignment to them is made under
+# `emulate -L zsh`: with ALL_EXPORT on, any other would export them again.
+__awsmfa_unexport() {
+  \builtin typeset -g +x __awsmfa_pwd __awsmfa_deadline __awsmfa_state __awsmfa_file __awsmfa_allowance
+}
+__awsmfa_load() {
+  \builtin emulate -L zsh
+  # Found exported, it came from the environment (this hook never exports
+  # it): not this shell's, dropped.
+  if [[ ${parameters[__awsmfa_state]-} == *export* ]]; then
+    \builtin unset __awsmfa_state __awsmfa_deadline
+  fi
+  \builtin typeset -g __awsmfa_pwd='' __awsmfa_deadline="${__awsmfa_deadline-}" __awsmfa_state="${__awsmfa_state-}" \
+    __awsmfa_file="${__awsmfa_file-}" __awsmfa_allowance="${__awsmfa_allowance-}"
+  __awsmfa_unexport
+}
+__awsmfa_load
+\builtin unset -f __awsmfa_load
 
 # The awsmfa that printed this hook; if an upgrade moved or removed it, the
 # one on PATH (`command` skips the function below), so open shells survive.
@@ -40,17 +59,26 @@ __awsmfa_exe() {
 
 __awsmfa_precmd() {
   \builtin local __awsmfa_rc=$?
+  # The project file newer than its allowance, or either gone: edited,
+  # removed or denied since awsmfa looked (zsh's -nt is false when the
+  # second file is missing).
   if [[ $PWD != "${__awsmfa_pwd-}" ]] ||
-    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); }; then
+    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); } ||
+    { [[ -n ${__awsmfa_file-} ]] &&
+      [[ $__awsmfa_file -nt ${__awsmfa_allowance-} || ! -e $__awsmfa_file || ! -e ${__awsmfa_allowance-} ]]; }; then
     __awsmfa_apply
   fi
   # The next precmd function and the prompt see the user's $?.
   \builtin return "$__awsmfa_rc"
 }
 
-# On cd, so that `cd infra && terraform plan` already has the credentials.
+# On cd, so that `cd infra && terraform plan` already has the credentials,
+# in a subshell too (`(cd infra && terraform plan)`).
 __awsmfa_chpwd() {
-  __awsmfa_precmd
+  if [[ $PWD != "${__awsmfa_pwd-}" ]]; then
+    __awsmfa_apply
+  fi
+  \builtin return 0
 }
 
 # Before each command line: with nothing due, one test and no process.
@@ -78,6 +106,8 @@ __awsmfa_apply() {
   # Ctrl-C must not leave half of the new environment applied.
   \builtin trap -- '' INT
   \builtin eval -- "$__awsmfa_out"
+  # In case they were exported since (an env file, `export`).
+  __awsmfa_unexport
   \builtin return "$__awsmfa_rc"
 }
 
@@ -92,10 +122,28 @@ __awsmfa_use() {
   \builtin eval -- "$__awsmfa_out"
 }
 
+# What the function does after `awsmfa ARGS...` exited with status RC:
+# look again at the next prompt (allow, deny), or now (logout, cache clear).
+__awsmfa_after() {
+  \builtin emulate -L zsh
+  \builtin local __awsmfa_rc=$1
+  \builtin shift
+  case ${1-} in
+  allow | deny) __awsmfa_pwd='' ;;
+  logout | cache)
+    if ((__awsmfa_rc == 0)) && [[ $1 == logout || ${2-} == clear ]]; then
+      __AWSMFA_REVOKED="$1 ${2-} ${3-}" __awsmfa_apply || :
+    fi
+    ;;
+  esac
+  \builtin return 0
+}
+
 # `awsmfa use` and `awsmfa reload` (look again now) work here; `awsmfa
 # status` also reports this shell's MFA session (on stdin, like the hook);
-# after `awsmfa allow` or `deny` the next prompt looks again. Every form
-# returns awsmfa's exit status. The `function` keyword keeps an alias named
+# after `awsmfa allow` or `deny` the next prompt looks again; after `awsmfa
+# logout`, or `awsmfa cache clear` of all or of this shell's profile, this
+# shell's credentials go at once. Every form returns awsmfa's exit status. The `function` keyword keeps an alias named
 # awsmfa from being expanded here.
 function awsmfa {
   \builtin local __awsmfa_rc=0
@@ -113,7 +161,7 @@ function awsmfa {
     ;;
   *)
     __awsmfa_exe "$@" || __awsmfa_rc=$?
-    case ${1-} in allow | deny) __awsmfa_pwd= ;; esac
+    __awsmfa_after "$__awsmfa_rc" "$@"
     ;;
   esac
   \builtin return "$__awsmfa_rc"
