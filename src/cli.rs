@@ -14,7 +14,7 @@ Start here:
   eval \"$(awsmfa init bash)\"     at the end of ~/.bashrc (zsh, fish: awsmfa init --help)
   awsmfa use my-role             one MFA code, then any role in this shell without one
 
-Then:
+Examples:
   awsmfa list                    every profile, its MFA device, what is cached
   awsmfa exec my-role -- terraform plan
   credential_process = awsmfa process my-role   (in ~/.aws/config)

@@ -721,8 +721,10 @@ fn no_terminal_and_no_code_source_fails_at_once() {
     let mut cmd = w.command("setsid");
     cmd.args(["-w"]).arg(awsmfa_bin()).args(["env", "dev"]);
     let err = fails(&output_within(&mut cmd, HANG), 4);
+    // No desktop either (the world has no DISPLAY): the one thing that works.
     assert!(
-        err.contains("--token-code") && err.contains("mfa_process"),
+        err.contains("no terminal or desktop to ask on")
+            && err.contains("run `awsmfa login alice` in a terminal, then retry"),
         "{err}"
     );
     assert_eq!(p.count(), 0);
