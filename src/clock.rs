@@ -74,6 +74,32 @@ pub fn to_local(aws: SystemTime, skew: i64) -> SystemTime {
     local.unwrap_or(aws)
 }
 
+/// This machine's offset from UTC. The `time` crate refuses to read it (as
+/// unsound) once a second thread runs, so the first call must come before
+/// any, at the top of a command; later calls get that answer.
+pub fn local_offset() -> Option<time::UtcOffset> {
+    static OFFSET: std::sync::OnceLock<Option<time::UtcOffset>> = std::sync::OnceLock::new();
+    *OFFSET.get_or_init(|| time::UtcOffset::current_local_offset().ok())
+}
+
+/// `at` as a person reads a clock here: `17:03` today, `tomorrow 01:10`,
+/// `yesterday 23:50`, else `2026-12-04 17:03`; in local time, or with
+/// ` UTC` when the offset is unknown.
+pub fn wall_time(at: SystemTime, now: SystemTime, offset: Option<time::UtcOffset>) -> String {
+    let utc = time::OffsetDateTime::from;
+    let (at, now, zone) = match offset {
+        Some(o) => (utc(at).to_offset(o), utc(now).to_offset(o), ""),
+        None => (utc(at), utc(now), " UTC"),
+    };
+    let day = match (at.date(), now.date()) {
+        (a, n) if a == n => String::new(),
+        (a, n) if n.next_day() == Some(a) => "tomorrow ".to_string(),
+        (a, n) if n.previous_day() == Some(a) => "yesterday ".to_string(),
+        (a, _) => format!("{a} "),
+    };
+    format!("{day}{:02}:{:02}{zone}", at.hour(), at.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +145,17 @@ mod tests {
         assert_eq!(to_local(t(10_000), -300), t(10_300));
         // Within the header's resolution: left alone.
         assert_eq!(to_local(t(10_000), 4), t(10_000));
+    }
+
+    #[test]
+    fn wall_time_reads_as_a_clock_here() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_765_000_000); // 2025-12-06 05:46:40 UTC
+        let plus2 = time::UtcOffset::from_hms(2, 0, 0).ok();
+        assert_eq!(wall_time(now, now, plus2), "07:46");
+        assert_eq!(wall_time(now, now, None), "05:46 UTC");
+        let day = Duration::from_secs(86_400);
+        assert_eq!(wall_time(now + day, now, plus2), "tomorrow 07:46");
+        assert_eq!(wall_time(now - day, now, plus2), "yesterday 07:46");
+        assert_eq!(wall_time(now - 3 * day, now, plus2), "2025-12-03 07:46");
     }
 }

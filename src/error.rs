@@ -128,8 +128,9 @@ pub enum Error {
         why: String,
         holder: String,
     },
-    #[error("MFA code must be exactly 6 digits (got {len} characters); nothing was sent to AWS")]
-    BadTokenFormat { len: usize },
+    /// `got`: what was typed instead, in words ("letters", "5 digits").
+    #[error("an MFA code is 6 digits, and this had {got}; nothing was sent to AWS")]
+    BadTokenFormat { got: String },
     #[error("MFA code {}was rejected by AWS for {serial}: {}", from_process(.process), rejected_hint(*.skew, .process))]
     MfaRejected {
         serial: String,

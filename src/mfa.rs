@@ -145,9 +145,21 @@ pub fn validate(raw: &str) -> Result<String> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(code)
     } else {
-        Err(Error::BadTokenFormat {
-            len: code.chars().count(),
-        })
+        Err(Error::BadTokenFormat { got: what(&code) })
+    }
+}
+
+/// What a code that is not one has instead, in words (never the code: it
+/// may be most of a real one): "5 digits", "letters", "nothing".
+fn what(code: &str) -> String {
+    if code.is_empty() {
+        "nothing".to_string()
+    } else if code.chars().any(char::is_alphabetic) {
+        "letters".to_string()
+    } else if code.chars().all(|c| c.is_ascii_digit()) {
+        format!("{} digits", code.len())
+    } else {
+        "characters other than digits".to_string()
     }
 }
 
@@ -182,8 +194,8 @@ fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
     let out = out?;
     let text = String::from_utf8(out).map_err(|_| fail("its output is not text".to_string()))?;
     validate(&text).map_err(|e| match e {
-        Error::BadTokenFormat { len } => fail(format!(
-            "it printed {len} characters, and an MFA code is 6 digits; nothing was sent to AWS"
+        Error::BadTokenFormat { got } => fail(format!(
+            "it printed {got}, and an MFA code is 6 digits; nothing was sent to AWS"
         )),
         other => other,
     })
@@ -406,10 +418,18 @@ fn prompt(who: &Who, attempt: u32) -> Result<String> {
     // So SIGINT is held off (not ignored: re-armed right after) while the
     // prompt runs, and rpassword returns Interrupted after restoring the
     // terminal. Nothing has been printed on stdout, so nothing is applied.
-    read_hidden(&text).map_err(|e| match e.kind() {
-        std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => Error::Interrupted,
-        _ => no_prompt(who),
-    })
+    // An Enter with nothing typed costs no try: the same question again.
+    loop {
+        let line = read_hidden(&text).map_err(|e| match e.kind() {
+            std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => {
+                Error::Interrupted
+            }
+            _ => no_prompt(who),
+        })?;
+        if !line.trim().is_empty() {
+            return Ok(line);
+        }
+    }
 }
 
 pub(crate) fn no_prompt(who: &Who) -> Error {
@@ -632,10 +652,19 @@ mod tests {
     fn six_digits_only() {
         assert_eq!(validate(" 123456\n").unwrap(), "123456");
         assert_eq!(validate("123 456").unwrap(), "123456");
-        for bad in ["12345", "1234567", "12345a", "", "١٢٣٤٥٦", "12 456"] {
+        for (bad, got) in [
+            ("12345", "5 digits"),
+            ("1234567", "7 digits"),
+            ("12345a", "letters"),
+            ("abcdef", "letters"),
+            ("", "nothing"),
+            ("١٢٣٤٥٦", "characters other than digits"),
+            ("12-456", "characters other than digits"),
+        ] {
             assert!(
-                matches!(validate(bad), Err(Error::BadTokenFormat { .. })),
-                "{bad:?} accepted"
+                matches!(validate(bad), Err(Error::BadTokenFormat { got: g }) if g == got),
+                "{bad:?}: {:?}",
+                validate(bad)
             );
         }
     }

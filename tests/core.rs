@@ -850,12 +850,23 @@ fn a_typed_code_that_is_not_six_digits_is_asked_again() {
             bin,
             out.to_str().unwrap(),
         ],
-        &[("MFA code for", "12ab\n"), ("try 2 of 3", "975310\n")],
+        // An empty Enter first: asked again, and it costs no try.
+        &[
+            ("MFA code for", "\n"),
+            ("MFA code for", "abcdef\n"),
+            ("try 2 of 3", "975310\n"),
+        ],
         HANG,
     );
     run.finished();
     assert_eq!(run.status, 0, "{}", run.transcript);
-    assert!(run.transcript.contains("6 digits"), "{}", run.transcript);
+    let t = &run.transcript;
+    assert!(
+        t.contains("an MFA code is 6 digits, and this had letters; nothing was sent to AWS"),
+        "{t}"
+    );
+    assert_eq!(t.matches("MFA code for").count(), 3, "{t}");
+    assert!(!t.contains("try 3 of 3") && !t.contains("abcdef"), "{t}");
     assert_eq!(p.count(), 2, "{:?}", calls(&p.seen()));
     assert!(w.read("out").contains("AWS_SESSION_TOKEN"));
 }

@@ -397,13 +397,22 @@ fn status_exits_10_when_the_credentials_expired_and_shows_aws_profile() {
         "{out}"
     );
 
-    let later = humantime::format_rfc3339_seconds(
-        std::time::SystemTime::now() + std::time::Duration::from_secs(1800),
-    )
-    .to_string();
+    let at = std::time::SystemTime::now() + std::time::Duration::from_secs(1800);
+    let later = humantime::format_rfc3339_seconds(at).to_string();
     let mut live = creds.to_vec();
     live.push(("AWS_CREDENTIAL_EXPIRATION", &later));
     assert!(ok(&status_with(&w, &live)).contains("credentials:  expire in "));
+    // The clock of the user's time zone (POSIX TZ `EET-2`: UTC+2, no DST).
+    let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 2 * 3600;
+    let (hour, minute) = (secs % 86_400 / 3600, secs % 3600 / 60);
+    live.push(("TZ", "EET-2"));
+    let out = ok(&status_with(&w, &live));
+    let clock = format!("(at {hour:02}:{minute:02})");
+    let tomorrow = format!("(at tomorrow {hour:02}:{minute:02})");
+    assert!(
+        out.contains(&clock) || out.contains(&tomorrow),
+        "{clock}: {out}"
+    );
 
     let out = ok(&status_with(&w, &[("AWS_PROFILE", "team-dev")]));
     assert!(

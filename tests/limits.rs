@@ -116,9 +116,7 @@ fn a_malformed_code_from_mfa_process_says_it_came_from_there() {
     let (w, _) = with_mfa_process("echo 12345");
     let err = fails(&w.run(&["env", "dev"]), 4);
     assert!(
-        err.contains(
-            "mfa_process `echo` failed: it printed 5 characters, and an MFA code is 6 digits"
-        ),
+        err.contains("mfa_process `echo` failed: it printed 5 digits, and an MFA code is 6 digits"),
         "{err}"
     );
     assert!(!err.contains("12345"), "the output is not echoed: {err}");

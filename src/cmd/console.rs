@@ -20,9 +20,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, SystemTime};
 
 pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<ExitCode> {
-    // Read while this process has one thread: the local offset is refused
-    // (as unsound to read) once another runs.
-    let offset = time::UtcOffset::current_local_offset().ok();
+    // Read while this process has one thread (see `clock::local_offset`).
+    let offset = crate::clock::local_offset();
     let env = Env::process();
     let plan = plan(&args, &env)?;
     let profile = plan.profile.as_str();
@@ -57,7 +56,7 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<ExitCode> {
         },
         |secs| SystemTime::now() + Duration::from_secs(secs),
     );
-    let until = clock_time(until, offset);
+    let until = crate::clock::wall_time(until, SystemTime::now(), offset);
     if args.print {
         return print_url(&url, profile, &until);
     }
@@ -189,26 +188,6 @@ fn session_duration(asked: Option<u64>, chain: &Chain) -> Result<Option<u64>> {
         });
     }
     Ok(Some(secs))
-}
-
-/// `17:03` in local time (`tomorrow 01:10` past midnight; UTC, said so,
-/// when the offset is unknown).
-fn clock_time(at: SystemTime, offset: Option<time::UtcOffset>) -> String {
-    let utc = |t: SystemTime| time::OffsetDateTime::from(t);
-    let (at, now, zone) = match offset {
-        Some(o) => (
-            utc(at).to_offset(o),
-            utc(SystemTime::now()).to_offset(o),
-            "",
-        ),
-        None => (utc(at), utc(SystemTime::now()), " UTC"),
-    };
-    let day = if at.date() > now.date() {
-        "tomorrow "
-    } else {
-        ""
-    };
-    format!("{day}{:02}:{:02}{zone}", at.hour(), at.minute())
 }
 
 /// Open `url` with the first browser command that starts: `template`

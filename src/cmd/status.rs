@@ -20,11 +20,11 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// "expires in 54m 3s (at 2026-01-01T12:00:00Z)", or "expired 3m ago".
+/// "expire in 54m 3s (at 17:03)", or "expired 3m ago (at 16:58)": the
+/// clock of this machine's time zone ([`crate::clock::wall_time`]).
 fn left(expires: u64, now: u64) -> String {
-    let at = DateTime::from_secs(expires as i64)
-        .fmt(Format::DateTime)
-        .unwrap_or_default();
+    let time = |secs| std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    let at = crate::clock::wall_time(time(expires), time(now), crate::clock::local_offset());
     if expires > now {
         let d = crate::duration::human(expires - now);
         format!("expire in {d} (at {at})")
@@ -35,6 +35,8 @@ fn left(expires: u64, now: u64) -> String {
 }
 
 pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
+    // Read while this process has one thread (see `clock::local_offset`).
+    crate::clock::local_offset();
     let now = epoch(SystemTime::now());
     let state = if args.shell_state {
         State::from_stdin()
