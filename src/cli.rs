@@ -298,6 +298,10 @@ pub struct EnvArgs {
     /// Print secrets even when stdout is a terminal
     #[arg(long)]
     pub force: bool,
+    /// Say on stderr what was exported or removed: the shell function's
+    /// `awsmfa use` (`announce = false` or AWSMFA_QUIET turn it off)
+    #[arg(long, hide = true)]
+    pub announce: bool,
 }
 
 #[derive(Debug, Args)]

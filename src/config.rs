@@ -124,6 +124,15 @@ impl UserConfig {
     }
 }
 
+/// `announce = false` in config.toml, or `AWSMFA_QUIET` set to anything but
+/// empty or `0`, turns the lines about changes off (failures still print).
+pub fn quiet() -> Result<bool> {
+    if let Some(v) = std::env::var("AWSMFA_QUIET").ok().filter(|v| !v.is_empty()) {
+        return Ok(v != "0");
+    }
+    Ok(UserConfig::load()?.announce == Some(false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

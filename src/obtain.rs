@@ -107,8 +107,46 @@ pub struct Obtained {
     pub mfa_session: Option<(EntryKey, Credentials)>,
     /// The assumed-role ARN, when the last step was AssumeRole.
     pub arn: Option<String>,
+    /// The role the profile names (its last hop), stored or fresh: its
+    /// account is the credentials' account.
+    pub role_arn: Option<String>,
     /// No STS call was made: everything came from the store.
     pub from_store: bool,
+}
+
+impl Obtained {
+    /// "prod (account 222222222222, expires in 59m)", for the line that says
+    /// what was exported: the account from AWS's answer, else the role the
+    /// profile names (the same when they came from the cache), else
+    /// `account` (a project file's), else the MFA device's.
+    pub fn about(&self, account: Option<&str>, now: SystemTime) -> String {
+        let serial = self.mfa_session.as_ref().and_then(|(key, _)| match key {
+            EntryKey::Session { serial, .. } => Some(serial.as_str()),
+            EntryKey::Role { .. } => None,
+        });
+        let account = [self.arn.as_deref(), self.role_arn.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(crate::arn::account)
+            .or(account)
+            .or_else(|| serial.and_then(crate::arn::account));
+        let mut about: Vec<String> = account
+            .map(|a| format!("account {a}"))
+            .into_iter()
+            .collect();
+        if let Some(expires) = self.credentials.expiry() {
+            let left = crate::store::epoch(expires).saturating_sub(crate::store::epoch(now));
+            // Whole minutes: the line is read at a glance.
+            let left = if left >= 60 { left / 60 * 60 } else { left };
+            let left = humantime::format_duration(Duration::from_secs(left));
+            about.push(format!("expires in {left}"));
+        }
+        if about.is_empty() {
+            self.profile.clone()
+        } else {
+            format!("{} ({})", self.profile, about.join(", "))
+        }
+    }
 }
 
 /// Everything needed before the first network call, read from the profile.
@@ -331,6 +369,7 @@ fn stored_role(plan: &Plan, req: &Request, store: &dyn Store, key: &EntryKey) ->
         region: plan.region.clone(),
         mfa_session: None,
         arn: None,
+        role_arn: plan.roles.last().map(|h| h.role_arn.clone()),
         from_store: true,
     })
 }
@@ -365,6 +404,7 @@ fn run(plan: &Plan, req: &Request, store: &dyn Store) -> Result<Obtained> {
         region: plan.region.clone(),
         mfa_session,
         arn,
+        role_arn: plan.roles.last().map(|h| h.role_arn.clone()),
         from_store: false,
     })
 }

@@ -1021,3 +1021,71 @@ fn zsh_the_hook_state_never_reaches_a_child() {
 fn fish_the_hook_state_never_reaches_a_child() {
     the_hook_state_never_reaches_a_child(Sh::Fish);
 }
+
+// ------------------------------------ issue 25: use and exec say what they did
+
+/// `awsmfa use` says what it exported (the hook's line: profile, account,
+/// expiry), also when the role comes from the cache, and what `--unset`
+/// removed; `awsmfa exec` with no command says which shell has which
+/// credentials and how to leave it; AWSMFA_QUIET silences them. The cache
+/// is on, as a user has it.
+fn use_and_exec_say_what_they_did(sh: Sh) {
+    let w = World::new();
+    let s = w.standard(&["dev"]);
+    let account = s.roles["dev"].split(':').nth(4).unwrap().to_string();
+    std::fs::write(w.path("mfa.sh"), COUNTING_MFA).unwrap();
+    let config = w.read("config_file").replacen(
+        "[profile alice]\n",
+        &format!(
+            "[profile alice]\nmfa_process = sh {}\n",
+            w.path("mfa.sh").display()
+        ),
+        1,
+    );
+    w.write_config(&config);
+    let Some(t) = Pane::start(&w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    let exported = format!("awsmfa: exported dev (account {account}, expires in ");
+    t.line("awsmfa use dev");
+    t.wait_for(&exported, 1);
+    t.line("awsmfa use --unset");
+    t.wait_for("awsmfa: removed the credentials of dev", 1);
+    // From the cache now (no AssumeRole): the same line, the account too.
+    t.line("awsmfa use dev");
+    t.wait_for(&exported, 2);
+    t.line("awsmfa exec dev");
+    t.wait_for(
+        &format!("with the credentials of dev (account {account}, expires in "),
+        1,
+    );
+    t.wait_for("`exit` leaves it and drops them", 1);
+    t.line("exit");
+    t.export("AWSMFA_QUIET", "1");
+    t.line("awsmfa use --unset");
+    t.line("awsmfa use dev");
+    assert_eq!(t.env()["AWSMFA_PROFILE"], "dev");
+    let screen = t.screen();
+    assert_eq!(
+        screen.matches("awsmfa: exported dev").count(),
+        2,
+        "{screen}"
+    );
+    assert_eq!(screen.matches("awsmfa: removed").count(), 1, "{screen}");
+    assert_eq!(codes_in(w.dir.path()), 1, "one MFA code for all of it");
+}
+
+#[test]
+fn bash_use_and_exec_say_what_they_did() {
+    use_and_exec_say_what_they_did(Sh::Bash);
+}
+
+#[test]
+fn zsh_use_and_exec_say_what_they_did() {
+    use_and_exec_say_what_they_did(Sh::Zsh);
+}
+
+#[test]
+fn fish_use_and_exec_say_what_they_did() {
+    use_and_exec_say_what_they_did(Sh::Fish);
+}

@@ -26,7 +26,13 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
             )));
         }
         let saved = var(SAVED).as_deref().and_then(Saved::parse);
-        return print(&shell.export(&Saved::restore(saved.as_ref()))?);
+        let code = print(&shell.export(&Saved::restore(saved.as_ref()))?)?;
+        if let Some(profile) = var("AWSMFA_PROFILE").filter(|_| args.announce)
+            && !crate::config::quiet()?
+        {
+            crate::term::note(format_args!("awsmfa: removed the credentials of {profile}"));
+        }
+        return Ok(code);
     }
     // Checked before any prompt or network call: secrets printed to a
     // terminal end up in scrollback, recordings and screen shares.
@@ -52,7 +58,16 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
             ));
         }
     }
-    print(&shell.export(&changes)?)
+    let code = print(&shell.export(&changes)?)?;
+    // After the statements are out: the line says what the shell now has.
+    if args.announce && !crate::config::quiet()? {
+        let now = std::time::SystemTime::now();
+        crate::term::note(format_args!(
+            "awsmfa: exported {}",
+            obtained.about(None, now)
+        ));
+    }
+    Ok(code)
 }
 
 /// The environment to resolve region and endpoint in: the shell's own

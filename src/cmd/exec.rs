@@ -88,6 +88,15 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let req = request(Some(args.profile.clone()), args.fetch);
     let obtained = obtain_in(&req, &*ctx.store()?, &super::env::own_env(&saved))?;
     let changes = Changes::export(&obtained);
+    if args.command.is_empty() && !crate::config::quiet()? {
+        // A shell that looks like the one before: say what it has, and how
+        // to leave it.
+        crate::term::note(format_args!(
+            "awsmfa: starting {} with the credentials of {}; `exit` leaves it and drops them",
+            target.name(),
+            obtained.about(None, std::time::SystemTime::now())
+        ));
+    }
     let mut cmd = target.command(&args.profile);
     for name in &changes.unset {
         cmd.env_remove(name);

@@ -23,7 +23,7 @@ use crate::hookstate::{Active, State};
 use crate::obtain::{self, Obtained, Request};
 use crate::project::{self, Project};
 use crate::shell::{self, Hook};
-use crate::store::{EntryKey, ShellStore, epoch};
+use crate::store::{ShellStore, epoch};
 use crate::vars::{CONFLICTING, Changes, MANAGED, SAVED, Saved};
 use crate::{term, trust};
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
         (Some(a), Ok(())) => Some(next_look(a, window()?, now)),
     };
     print(&render(shell, &env, &state, deadline)?)?;
-    if !quiet()? {
+    if !crate::config::quiet()? {
         news.tell();
     }
     match outcome {
@@ -134,44 +134,9 @@ impl News {
     }
 }
 
-/// `announce = false` in config.toml, or `AWSMFA_QUIET` set to anything but
-/// empty or `0`, turns the lines about changes off (failures still print).
-fn quiet() -> Result<bool> {
-    if let Some(v) = var("AWSMFA_QUIET") {
-        return Ok(!v.is_empty() && v != "0");
-    }
-    Ok(UserConfig::load()?.announce == Some(false))
-}
-
 /// "exported prod (account 222222222222, expires in 59m)".
 fn entered_line(o: &Obtained, project: &Project, now: SystemTime) -> String {
-    let profile = &o.profile;
-    let serial = o.mfa_session.as_ref().and_then(|(key, _)| match key {
-        EntryKey::Session { serial, .. } => Some(serial.as_str()),
-        EntryKey::Role { .. } => None,
-    });
-    let account = o
-        .arn
-        .as_deref()
-        .and_then(crate::arn::account)
-        .or(project.account.as_deref())
-        .or_else(|| serial.and_then(crate::arn::account));
-    let mut about: Vec<String> = account
-        .map(|a| format!("account {a}"))
-        .into_iter()
-        .collect();
-    if let Some(expires) = o.credentials.expiry() {
-        let left = epoch(expires).saturating_sub(epoch(now));
-        // Whole minutes: the line is read at a glance.
-        let left = if left >= 60 { left / 60 * 60 } else { left };
-        let left = humantime::format_duration(std::time::Duration::from_secs(left));
-        about.push(format!("expires in {left}"));
-    }
-    if about.is_empty() {
-        format!("exported {profile}")
-    } else {
-        format!("exported {profile} ({})", about.join(", "))
-    }
+    format!("exported {}", o.about(project.account.as_deref(), now))
 }
 
 fn window() -> Result<u64> {

@@ -121,7 +121,7 @@ function awsmfa {
     \builtin shift
     # Nothing is applied unless awsmfa succeeded: `awsmfa use x && cmd`
     # runs cmd only with x's credentials.
-    __awsmfa_out=$(__awsmfa_exe env --shell bash "$@") || \builtin return
+    __awsmfa_out=$(__awsmfa_exe env --shell bash --announce "$@") || \builtin return
     \builtin trap -- '' SIGINT
     \builtin eval -- "$__awsmfa_out"
     \builtin trap - SIGINT

@@ -178,7 +178,7 @@ if status is-interactive
     function awsmfa --description 'awsmfa, with `use`, `reload` and the prompt hook state for `status`'
         switch "$argv[1]"
             case use
-                set -l out (__awsmfa_exe env --shell fish $argv[2..-1] | string collect)
+                set -l out (__awsmfa_exe env --shell fish --announce $argv[2..-1] | string collect)
                 set -l rc $pipestatus[1]
                 test $rc -eq 0; or return $rc
                 __awsmfa_source "$out"

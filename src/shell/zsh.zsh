@@ -117,7 +117,7 @@ __awsmfa_apply() {
 __awsmfa_use() {
   \builtin emulate -L zsh
   \builtin local __awsmfa_out
-  __awsmfa_out=$(__awsmfa_exe env --shell zsh "$@") || \builtin return
+  __awsmfa_out=$(__awsmfa_exe env --shell zsh --announce "$@") || \builtin return
   \builtin trap -- '' INT
   \builtin eval -- "$__awsmfa_out"
 }
