@@ -168,6 +168,12 @@ impl<'a> Iam<'a> {
         &self.endpoint
     }
 
+    /// `fut` (a call to IAM) on the STS client's runtime, saying so if slow.
+    fn call<F: std::future::Future>(&self, fut: F) -> F::Output {
+        let _said = self.sts.waiting("IAM", &self.endpoint);
+        self.sts.rt.block_on(fut)
+    }
+
     fn client(&self, creds: &Credentials) -> aws_sdk_iam::Client {
         let config = self
             .base
@@ -180,9 +186,7 @@ impl<'a> Iam<'a> {
     /// `iam:ListMFADevices`: the serial numbers of `user`'s MFA devices.
     pub fn mfa_devices(&self, creds: &Credentials, user: &str) -> Result<Vec<String>, Failure> {
         let out = self
-            .sts
-            .rt
-            .block_on(self.client(creds).list_mfa_devices().user_name(user).send())
+            .call(self.client(creds).list_mfa_devices().user_name(user).send())
             .map_err(|e| classify(&e, self.sts))?;
         let serials: Vec<String> = out
             .mfa_devices()
@@ -198,9 +202,7 @@ impl<'a> Iam<'a> {
     /// `iam:ListAccessKeys` for `user` (at most two exist).
     pub fn access_keys(&self, creds: &Credentials, user: &str) -> Result<Vec<KeyInfo>, Failure> {
         let out = self
-            .sts
-            .rt
-            .block_on(self.client(creds).list_access_keys().user_name(user).send())
+            .call(self.client(creds).list_access_keys().user_name(user).send())
             .map_err(|e| classify(&e, self.sts))?;
         let keys: Vec<KeyInfo> = out
             .access_key_metadata()
@@ -221,9 +223,7 @@ impl<'a> Iam<'a> {
     /// `iam:CreateAccessKey` for `user`.
     pub fn create_key(&self, creds: &Credentials, user: &str) -> Result<NewKey, Failure> {
         let out = self
-            .sts
-            .rt
-            .block_on(
+            .call(
                 self.client(creds)
                     .create_access_key()
                     .user_name(user)
@@ -257,32 +257,28 @@ impl<'a> Iam<'a> {
 
     /// `iam:UpdateAccessKey` to Inactive: reversible, unlike deletion.
     pub fn deactivate_key(&self, creds: &Credentials, user: &str, id: &str) -> Result<(), Failure> {
-        self.sts
-            .rt
-            .block_on(
-                self.client(creds)
-                    .update_access_key()
-                    .user_name(user)
-                    .access_key_id(id)
-                    .status(StatusType::Inactive)
-                    .send(),
-            )
-            .map_err(|e| classify(&e, self.sts))?;
+        self.call(
+            self.client(creds)
+                .update_access_key()
+                .user_name(user)
+                .access_key_id(id)
+                .status(StatusType::Inactive)
+                .send(),
+        )
+        .map_err(|e| classify(&e, self.sts))?;
         Ok(())
     }
 
     /// `iam:DeleteAccessKey`.
     pub fn delete_key(&self, creds: &Credentials, user: &str, id: &str) -> Result<(), Failure> {
-        self.sts
-            .rt
-            .block_on(
-                self.client(creds)
-                    .delete_access_key()
-                    .user_name(user)
-                    .access_key_id(id)
-                    .send(),
-            )
-            .map_err(|e| classify(&e, self.sts))?;
+        self.call(
+            self.client(creds)
+                .delete_access_key()
+                .user_name(user)
+                .access_key_id(id)
+                .send(),
+        )
+        .map_err(|e| classify(&e, self.sts))?;
         Ok(())
     }
 }

@@ -28,7 +28,7 @@ pub use ask::{
     PROMPT_TIMEOUT, PROMPT_TIMEOUT_VAR, PROMPT_VAR, SLOW_CUE, prefer_desktop, read_secret,
     terminal_in_sight,
 };
-use ask::{SlowCue, ask_code};
+use ask::{ask_code, slow_cue};
 
 /// How many codes a person at a terminal may type before awsmfa gives up.
 pub const PROMPT_TRIES: u32 = 3;
@@ -182,7 +182,7 @@ fn run_process(cmd: &str, timeout: Duration) -> Result<String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    let slow = SlowCue::start(program_of(cmd));
+    let slow = slow_cue(program_of(cmd));
     let out = supervise(command, timeout).map_err(|ended| match ended {
         Ended::Interrupted => Error::Interrupted,
         #[cfg(unix)]

@@ -179,10 +179,7 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self
-            .rt
-            .block_on(req.send())
-            .map_err(|e| classify(&e, self))?;
+        let out = self.call(req.send()).map_err(|e| classify(&e, self))?;
         convert(out.credentials(), "GetSessionToken").map(|c| self.local_expiry(c))
     }
 
@@ -207,10 +204,7 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self
-            .rt
-            .block_on(req.send())
-            .map_err(|e| classify(&e, self))?;
+        let out = self.call(req.send()).map_err(|e| classify(&e, self))?;
         let arn = out.assumed_role_user().map(|u| u.arn().to_string());
         if let Some(arn) = &arn {
             from_sts(Kind::Arn, arn, "AssumeRole")?;
@@ -222,8 +216,7 @@ impl Sts {
     /// `sts:GetCallerIdentity`: who these credentials belong to.
     pub fn identity(&self, creds: &Credentials) -> Result<Identity, Failure> {
         let out = self
-            .rt
-            .block_on(self.client(creds).get_caller_identity().send())
+            .call(self.client(creds).get_caller_identity().send())
             .map_err(|e| classify(&e, self))?;
         identity_of(&out)
     }
@@ -254,6 +247,23 @@ impl Sts {
 
     pub fn endpoint(&self) -> String {
         self.target.endpoint()
+    }
+
+    /// While alive: past a second, the person at the terminal is told what
+    /// awsmfa waits for and how long it may (a silent STS otherwise shows a
+    /// blank line until the time-out).
+    pub(crate) fn waiting(&self, service: &str, endpoint: &str) -> crate::term::Later {
+        crate::term::waiting(format!(
+            "awsmfa: waiting for {service} at {} (up to {})…",
+            crate::term::redacted(endpoint),
+            crate::duration::human(self.target.timeout.as_secs())
+        ))
+    }
+
+    /// `fut` (a call to STS) on this client's runtime, saying so if it is slow.
+    fn call<F: std::future::Future>(&self, fut: F) -> F::Output {
+        let _said = self.waiting("STS", &self.endpoint());
+        self.rt.block_on(fut)
     }
 }
 

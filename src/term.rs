@@ -118,6 +118,35 @@ pub fn tell(line: impl std::fmt::Display) {
     note(line);
 }
 
+/// After a second of silence a person wonders what awsmfa waits for.
+pub const SILENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// While alive, a thread that runs `say` once `after` has passed; dropped
+/// before then (the wait is over), it ends without a word.
+pub struct Later(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
+
+impl Later {
+    pub fn start(after: std::time::Duration, say: impl FnOnce() + Send + 'static) -> Later {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if rx.recv_timeout(after) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                say();
+            }
+        });
+        Later(tx)
+    }
+}
+
+/// While alive: past [`SILENCE`], `line` on stderr when stderr is the
+/// terminal a person looks at (never on stdout, never into an SDK's pipe).
+pub fn waiting(line: String) -> Later {
+    Later::start(SILENCE, move || {
+        if stderr_is_terminal() {
+            note(line);
+        }
+    })
+}
+
 /// `awsmfa: error: ...`, the one line a failed command ends with.
 pub fn error(err: impl std::fmt::Display) {
     note(format_args!("awsmfa: error: {err}"));

@@ -3,6 +3,7 @@
 //! names. The real binary in separate processes, AWS from moto.
 
 use crate::support::check::{export, fails};
+use crate::support::proxy::{Action, Proxy};
 use crate::support::secrets::assert_no_secret_in_output;
 use crate::support::term::Term;
 use crate::support::*;
@@ -187,5 +188,40 @@ fn errors_are_coloured_at_a_terminal_unless_no_color() {
         stderr(&piped).starts_with("awsmfa: error:"),
         "{}",
         stderr(&piped)
+    );
+}
+
+/// STS slow to answer: past a second, the person at the terminal is told
+/// what awsmfa waits for and how long it may (before, a blank line until
+/// the answer or the time-out); through a pipe, as an SDK runs it, nothing.
+#[test]
+fn a_slow_sts_is_said_at_a_terminal_only() {
+    let mut w = World::new();
+    w.standard(&["dev"]);
+    let proxy = Proxy::start(
+        Some(&w.endpoint()),
+        vec![],
+        Action::Delay(std::time::Duration::from_secs(3)),
+    );
+    w.env.push(("AWS_ENDPOINT_URL".into(), proxy.url.clone()));
+    let piped = w.run(&["env", "dev", "--token-code", "123456"]);
+    ok(&piped);
+    assert!(!stderr(&piped).contains("waiting"), "{}", stderr(&piped));
+    let bin = awsmfa_bin().parent().unwrap().display().to_string();
+    let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
+    w.env.push(("PATH".into(), path));
+    let Some(t) = Term::start(&w, "bash --norc -i", &[]) else {
+        return;
+    };
+    t.line(
+        "awsmfa logout; out=$(awsmfa env dev --token-code 654321) && echo GOT-${#out} | tr A-Z a-z",
+    );
+    let screen = t.wait_for("got-");
+    let host = proxy.url.split("://").nth(1).unwrap();
+    assert!(
+        screen.contains(&format!(
+            "awsmfa: waiting for STS at http://{host} (up to 10s)…"
+        )),
+        "{screen}"
     );
 }

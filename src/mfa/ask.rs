@@ -192,21 +192,11 @@ pub fn read_secret(prompt: &str) -> std::io::Result<String> {
 /// it may be waiting for a touch of a security key.
 pub const SLOW_CUE: Duration = Duration::from_secs(1);
 
-/// While alive, a thread that gives the touch cue after [`SLOW_CUE`];
-/// dropped (the process answered), the thread ends without a word.
-pub(super) struct SlowCue(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
-
-impl SlowCue {
-    pub(super) fn start(program: &str) -> SlowCue {
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let program = program.to_string();
-        std::thread::spawn(move || {
-            if rx.recv_timeout(SLOW_CUE) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
-                touch_cue(&program);
-            }
-        });
-        SlowCue(tx)
-    }
+/// While alive, the touch cue after [`SLOW_CUE`]; dropped (the process
+/// answered), nothing.
+pub(super) fn slow_cue(program: &str) -> crate::term::Later {
+    let program = program.to_string();
+    crate::term::Later::start(SLOW_CUE, move || touch_cue(&program))
 }
 
 /// Tell the user `program` waits, likely for a touch: on the terminal they

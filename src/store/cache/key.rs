@@ -550,6 +550,9 @@ fn ask(prompt: &str) -> std::result::Result<String, Trouble> {
 /// encrypted key files' key (src/vault/file.rs).
 pub(crate) fn derive(passphrase: &str, salt: &[u8]) -> std::result::Result<CacheKey, Trouble> {
     let mut key = [0u8; KEY_LEN];
+    // Deliberately slow: after a silent second, say so.
+    let _said =
+        crate::term::waiting("awsmfa: deriving the key from the passphrase (Argon2id)…".into());
     argon2::Argon2::default()
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
         .map_err(|e| Trouble::Unavailable(format!("cannot derive the cache key: {e}")))?;
