@@ -36,6 +36,45 @@ pub fn terminal() -> Option<(std::fs::File, std::io::BufReader<std::fs::File>)> 
     Some((out, std::io::BufReader::new(tty)))
 }
 
+/// How many answers a person may give to a menu before it gives up.
+const CHOICE_TRIES: u32 = 3;
+
+/// Ask the person at the terminal to pick one of `items`, by number or by
+/// name, under `title` (items are shown cleaned). `Ok(None)`: no terminal,
+/// or three answers that named nothing; end of input: `UnexpectedEof`.
+pub fn pick_one(title: &str, items: &[&str], hint: &str) -> std::io::Result<Option<String>> {
+    use std::io::{BufRead, Write};
+    let Some((mut out, mut input)) = terminal() else {
+        return Ok(None);
+    };
+    let mut menu = format!("{}\n", clean(title));
+    for (i, item) in items.iter().enumerate() {
+        menu.push_str(&format!("  {}) {}\n", i + 1, clean(item)));
+    }
+    out.write_all(menu.as_bytes())?;
+    for _ in 0..CHOICE_TRIES {
+        write!(out, "Which one? [1-{}]: ", items.len())?;
+        out.flush()?;
+        let mut line = String::new();
+        if input.read_line(&mut line)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if let Some(item) = picked(line.trim(), items) {
+            return Ok(Some(item.to_string()));
+        }
+        writeln!(out, "Type a number from 1 to {}, or {hint}.", items.len())?;
+    }
+    Ok(None)
+}
+
+/// The item an answer names: its number in the list, or itself.
+fn picked<'a>(answer: &str, items: &[&'a str]) -> Option<&'a str> {
+    if let Ok(n) = answer.parse::<usize>() {
+        return items.get(n.checked_sub(1)?).copied();
+    }
+    items.iter().find(|s| **s == answer).copied()
+}
+
 /// Whether `c` would act on a terminal (or on the reading order) instead of
 /// being shown.
 pub fn is_unsafe(c: char) -> bool {
@@ -214,6 +253,16 @@ mod tests {
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
             let s = clean(&c.to_string()).into_owned();
             assert!(!s.chars().any(is_unsafe), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn answers_by_number_or_name() {
+        let items = ["arn:aws:iam::1:mfa/a", "arn:aws:iam::1:mfa/b"];
+        assert_eq!(picked("2", &items), Some(items[1]));
+        assert_eq!(picked("arn:aws:iam::1:mfa/a", &items), Some(items[0]));
+        for nothing in ["0", "3", "", "b"] {
+            assert_eq!(picked(nothing, &items), None, "{nothing:?}");
         }
     }
 

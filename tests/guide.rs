@@ -225,3 +225,48 @@ fn a_slow_sts_is_said_at_a_terminal_only() {
         "{screen}"
     );
 }
+
+/// A bare `awsmfa use` typed at a terminal asks which profile (before, it
+/// meant `default` without a word); in a script (stdin not the terminal) it
+/// keeps the AWS CLI's default and asks nothing.
+#[test]
+fn a_bare_use_at_a_terminal_asks_which_profile() {
+    let w = World::new();
+    w.standard(&["dev"]);
+    std::fs::write(w.path("mfa.sh"), crate::support::COUNTING_MFA).unwrap();
+    let config = w.read("config_file").replacen(
+        "[profile alice]\n",
+        &format!(
+            "[profile alice]\nmfa_process = sh {}\n",
+            w.path("mfa.sh").display()
+        ),
+        1,
+    );
+    w.write_config(&config);
+    std::fs::write(
+        w.path("rc"),
+        format!("eval \"$('{}' init bash)\"\n", awsmfa_bin().display()),
+    )
+    .unwrap();
+    let Some(t) = Term::start(
+        &w,
+        &format!("bash --rcfile '{}' -i", w.path("rc").display()),
+        &[],
+    ) else {
+        return;
+    };
+    t.line("awsmfa use </dev/null; echo SCRIPTED-$? | tr A-Z a-z");
+    let screen = t.wait_for("scripted-");
+    assert!(!screen.contains("Which profile?"), "{screen}");
+    assert!(screen.contains("profile `default`"), "{screen}");
+    t.line("awsmfa use");
+    let screen = t.wait_for("Which one? [1-2]:");
+    assert!(
+        screen.contains("1) alice") && screen.contains("2) dev"),
+        "{screen}"
+    );
+    t.line("2");
+    t.wait_for("awsmfa: exported dev (account ");
+    t.line("echo PROFILE-$AWSMFA_PROFILE | tr A-Z a-z");
+    t.wait_for("profile-dev");
+}

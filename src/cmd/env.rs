@@ -44,9 +44,13 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     // As set, empty included: --unset puts back exactly that.
     let mut saved = Saved::before(|name| std::env::var(name).ok());
     let own_keys = var("AWSMFA_PROFILE").is_none() && var("AWS_ACCESS_KEY_ID").is_some();
+    let profile = match args.profile {
+        None if args.announce => asked_profile()?,
+        named => named,
+    };
     let obtained = {
         let env = own_env(&saved);
-        obtain_in(&request(args.profile, args.fetch), &*ctx.store()?, &env)?
+        obtain_in(&request(profile, args.fetch), &*ctx.store()?, &env)?
     };
     let mut changes = Changes::export(&obtained);
     if shell.removes() {
@@ -68,6 +72,34 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
         ));
     }
     Ok(code)
+}
+
+/// A bare `awsmfa use` typed by a person: which profile, asked at the
+/// terminal. In a script, or with `AWS_PROFILE`/`AWS_DEFAULT_PROFILE` set,
+/// the AWS CLI's choice stands (None).
+fn asked_profile() -> Result<Option<String>> {
+    let chosen = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+        .iter()
+        .any(|v| var(v).is_some());
+    if chosen || !std::io::stdin().is_terminal() || !crate::term::stderr_is_terminal() {
+        return Ok(None);
+    }
+    let profiles = crate::profile::Profiles::load()?;
+    let mut names: Vec<&str> = profiles.names().collect();
+    if names.len() < 2 {
+        return Ok(None);
+    }
+    names.sort_unstable();
+    let title = "Which profile? (`awsmfa use PROFILE` skips this question)";
+    match crate::term::pick_one(title, &names, "its name") {
+        Ok(Some(name)) => Ok(Some(name)),
+        Ok(None) => Err(Error::Usage(
+            "no profile was chosen; name one: `awsmfa use PROFILE` (`awsmfa list` shows them)"
+                .into(),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Error::Interrupted),
+        Err(e) => Err(Error::io("asking on the terminal", e)),
+    }
 }
 
 /// The environment to resolve region and endpoint in: the shell's own

@@ -14,12 +14,8 @@ use crate::profile::edit::{self, Change, FileKind};
 use crate::profile::{self, Profiles};
 use crate::service::Service;
 use crate::sts::Sts;
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// How many times a person may answer the device question wrongly.
-const CHOICE_TRIES: u32 = 3;
 
 pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
     let name = args.profile.unwrap_or_else(profile::default_name);
@@ -176,52 +172,14 @@ fn ask(user: &str, devices: &[&String]) -> Result<String> {
                 .join(", ")
         ))
     };
-    let (mut out, mut input) = crate::term::terminal().ok_or_else(no_tty)?;
-    // Names from IAM, shown on the terminal: cleaned (src/term.rs).
-    let clean = crate::term::clean;
-    let mut menu = format!(
-        "IAM user `{}` has {} MFA devices:\n",
-        clean(user),
-        devices.len()
-    );
-    for (i, serial) in devices.iter().enumerate() {
-        menu.push_str(&format!("  {}) {}\n", i + 1, clean(serial)));
+    let items: Vec<&str> = devices.iter().map(|s| s.as_str()).collect();
+    let title = format!("IAM user `{user}` has {} MFA devices:", devices.len());
+    match crate::term::pick_one(&title, &items, "the serial itself") {
+        Ok(Some(serial)) => Ok(serial),
+        Ok(None) => Err(no_tty()),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Error::Interrupted),
+        Err(e) => Err(Error::io("asking on the terminal", e)),
     }
-    out.write_all(menu.as_bytes())
-        .map_err(|e| Error::io("writing to the terminal", e))?;
-    for _ in 0..CHOICE_TRIES {
-        write!(out, "Which one? [1-{}]: ", devices.len())
-            .and_then(|()| out.flush())
-            .map_err(|e| Error::io("writing to the terminal", e))?;
-        let mut line = String::new();
-        let read = input
-            .read_line(&mut line)
-            .map_err(|e| Error::io("reading from the terminal", e))?;
-        if read == 0 {
-            return Err(Error::Interrupted);
-        }
-        if let Some(serial) = pick(line.trim(), devices) {
-            return Ok(serial);
-        }
-        writeln!(
-            out,
-            "Type a number from 1 to {}, or the serial itself.",
-            devices.len()
-        )
-        .map_err(|e| Error::io("writing to the terminal", e))?;
-    }
-    Err(no_tty())
-}
-
-/// An answer: a number from the menu or the serial itself.
-fn pick(answer: &str, devices: &[&String]) -> Option<String> {
-    if let Ok(n) = answer.parse::<usize>() {
-        return devices.get(n.checked_sub(1)?).map(|s| s.to_string());
-    }
-    devices
-        .iter()
-        .find(|s| s.as_str() == answer)
-        .map(|s| s.to_string())
 }
 
 #[cfg(test)]
@@ -245,17 +203,5 @@ mod tests {
             err.to_string().contains("create-virtual-mfa-device"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn answers_by_number_or_serial() {
-        let a = "arn:aws:iam::1:mfa/a".to_string();
-        let b = "arn:aws:iam::1:mfa/b".to_string();
-        let devices = [&a, &b];
-        assert_eq!(pick("2", &devices), Some(b.clone()));
-        assert_eq!(pick("arn:aws:iam::1:mfa/a", &devices), Some(a.clone()));
-        assert_eq!(pick("0", &devices), None);
-        assert_eq!(pick("3", &devices), None);
-        assert_eq!(pick("", &devices), None);
     }
 }
