@@ -398,6 +398,12 @@ pub fn set_purpose(why: String) {
     let _ = PURPOSE.set(why);
 }
 
+/// Why this process asks, when set (see [`set_purpose`]): the passphrase
+/// prompt says it too.
+pub fn purpose() -> Option<&'static str> {
+    PURPOSE.get().map(String::as_str)
+}
+
 fn prompt(who: &Who, attempt: u32) -> Result<String> {
     let serial = who.serial;
     // Opening the terminal first tells "no terminal" apart from a failed read.

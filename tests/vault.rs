@@ -318,13 +318,43 @@ fn the_passphrase_is_asked_at_the_terminal_twice_when_new_then_once() {
         limit,
     );
     assert_eq!(import.finished().status, 0, "{}", import.transcript);
+    // Before the new passphrase: where the key goes, and when it is asked.
+    assert!(
+        import
+            .transcript
+            .contains("the key goes into an encrypted file in ")
+            && import
+                .transcript
+                .contains("asked when a new MFA session starts"),
+        "{}",
+        import.transcript
+    );
+    // Ctrl-C at the passphrase: awsmfa's interrupted status, as at the MFA prompt.
+    let bin = awsmfa_bin().to_str().unwrap();
+    let interrupted = run_pty(
+        &w,
+        &[bin, "env", "alice", "--force"],
+        &[("vault passphrase: ", "\u{3}")],
+        limit,
+    );
+    assert_eq!(
+        interrupted.finished().status,
+        130,
+        "{}",
+        interrupted.transcript
+    );
+    // A typo gets another try.
     let env = run_pty(
         &w,
-        &[awsmfa_bin().to_str().unwrap(), "env", "alice", "--force"],
-        &[("vault passphrase: ", &format!("{PASSPHRASE}\n"))],
+        &[bin, "env", "alice", "--force"],
+        &[
+            ("vault passphrase: ", "not-the-passphrase\n"),
+            ("(try 2 of 3): ", &format!("{PASSPHRASE}\n")),
+        ],
         limit,
     );
     assert_eq!(env.finished().status, 0, "{}", env.transcript);
+    assert!(env.transcript.contains("awsmfa: wrong vault passphrase"));
     assert!(env.transcript.contains("AWS_SESSION_TOKEN"));
     assert!(!import.transcript.contains(PASSPHRASE) && !env.transcript.contains(PASSPHRASE));
     no_plaintext(

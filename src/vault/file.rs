@@ -198,15 +198,28 @@ impl FileStore {
         salt: &[u8],
         check: &[u8],
     ) -> Result<[u8; 32], VaultError> {
-        let passphrase = self.passphrase("awsmfa vault passphrase: ")?;
-        let key = derive(&passphrase, salt)?;
-        if check_of(&key)[..] != *check {
+        // Typed at a prompt, a typo gets two more tries; from the
+        // environment, a wrong one fails at once.
+        let typed = self.passphrase.borrow().is_none()
+            && std::env::var(PASSPHRASE_VAR).map_or(true, |v| v.is_empty());
+        let tries = if typed { PASSPHRASE_TRIES } else { 1 };
+        let mut attempt = 1;
+        let key = loop {
+            let passphrase = self.passphrase(&prompt(attempt))?;
+            let key = derive(&passphrase, salt)?;
+            if check_of(&key)[..] == *check {
+                break key;
+            }
             // A typo must not stick for the rest of the process.
             self.passphrase.borrow_mut().take();
-            return Err(VaultError::WrongPassphrase {
-                path: path.display().to_string(),
-            });
-        }
+            if attempt == tries {
+                return Err(VaultError::WrongPassphrase {
+                    path: path.display().to_string(),
+                });
+            }
+            crate::term::note("awsmfa: wrong vault passphrase");
+            attempt += 1;
+        };
         if let Ok(mut confirmed) = CONFIRMED.lock() {
             confirmed.clone_from(&self.passphrase.borrow());
         }
@@ -226,6 +239,10 @@ impl FileStore {
         if known || std::env::var(PASSPHRASE_VAR).is_ok_and(|v| !v.is_empty()) {
             return self.passphrase("");
         }
+        crate::term::tell(format!(
+            "awsmfa: the key goes into an encrypted file in {} (no desktop key store here, or vault = \"file\"); its passphrase is asked when a new MFA session starts, not for each role",
+            self.dir.display()
+        ));
         let first = self.passphrase("awsmfa new vault passphrase: ")?;
         if ask("awsmfa the same vault passphrase again: ")? != first {
             self.passphrase.borrow_mut().take();
@@ -293,8 +310,9 @@ impl FileStore {
 fn ask(prompt: &str) -> Result<String, VaultError> {
     crate::mfa::read_secret(prompt).map_err(|e| {
         VaultError::NoPassphrase(match e.kind() {
+            // Ctrl-C: awsmfa's exit status for it (130), as at the MFA prompt.
             std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof => {
-                "no vault passphrase given; nothing was changed".into()
+                return VaultError::Interrupted;
             }
             std::io::ErrorKind::TimedOut => {
                 "nobody answered the vault passphrase dialog in time; nothing was changed".into()
@@ -302,6 +320,26 @@ fn ask(prompt: &str) -> Result<String, VaultError> {
             _ => format!("the encrypted key file needs its passphrase, and there is no terminal to ask on; set {PASSPHRASE_VAR} (see awsmfa-config(5))"),
         })
     })
+}
+
+/// How many times a person may type the store's passphrase.
+const PASSPHRASE_TRIES: u32 = 3;
+
+/// The question for the store's passphrase, naming why it is asked when
+/// the person did not ask (the prompt hook on a `cd`), and the try.
+fn prompt(attempt: u32) -> String {
+    let mut about: Vec<String> = crate::mfa::purpose()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    if attempt > 1 {
+        about.push(format!("try {attempt} of {PASSPHRASE_TRIES}"));
+    }
+    if about.is_empty() {
+        "awsmfa vault passphrase: ".to_string()
+    } else {
+        format!("awsmfa vault passphrase ({}): ", about.join("; "))
+    }
 }
 
 fn derive(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], VaultError> {

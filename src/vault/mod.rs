@@ -97,6 +97,9 @@ pub enum VaultError {
     Missing { profile: String, store: String },
     #[error("{0}")]
     Io(String),
+    /// Ctrl-C (or end of input) at the passphrase prompt.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl From<VaultError> for Error {
@@ -105,6 +108,7 @@ impl From<VaultError> for Error {
             VaultError::Keyutils | VaultError::Unknown(_) | VaultError::Missing { .. } => {
                 Error::ConfigParse(e.to_string())
             }
+            VaultError::Interrupted => Error::Interrupted,
             _ => Error::Other(e.to_string()),
         }
     }
