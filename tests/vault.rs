@@ -343,6 +343,19 @@ fn the_passphrase_is_asked_at_the_terminal_twice_when_new_then_once() {
         "{}",
         interrupted.transcript
     );
+    // doctor, interrupted there, says so rather than that there are no keys.
+    let doctor = run_pty(
+        &w,
+        &[bin, "doctor", "alice"],
+        &[("vault passphrase: ", "\u{3}")],
+        limit,
+    );
+    let report = &doctor.finished().transcript;
+    assert!(
+        report.contains("the key store's passphrase was not given")
+            && !report.contains("no profile with access keys"),
+        "{report}"
+    );
     // A typo gets another try.
     let env = run_pty(
         &w,

@@ -14,7 +14,7 @@ use crate::arn::{self, Device};
 use crate::cli::DoctorArgs;
 use crate::clock::{self, Drift};
 use crate::config::KeyStoreChoice;
-use crate::error::{Failure, Result, exit};
+use crate::error::{Error, Failure, Result, exit};
 use crate::profile::chain::Chain;
 use crate::profile::{Locations, Profiles};
 use crate::service::Service;
@@ -849,8 +849,17 @@ fn network(r: &mut Report, profiles: Option<&Profiles>, profile: Option<String>)
     let env = crate::reach::Env::process();
     let user = profiles
         .zip(profile)
-        .and_then(|(profiles, name)| crate::iam::user_profile(profiles, &name, &env).ok());
-    let Some(user) = user else {
+        .map(|(profiles, name)| crate::iam::user_profile(profiles, &name, &env));
+    // Ctrl-C at the key store's passphrase: the keys exist, unread.
+    if let Some(Err(Error::Interrupted)) = user {
+        r.skip(
+            "clock",
+            "not asked: the key store's passphrase was not given (Ctrl-C)",
+        );
+        r.skip("keys", "not read: the key store's passphrase was not given");
+        return;
+    }
+    let Some(Ok(user)) = user else {
         r.skip("clock", "no profile with access keys to ask STS with");
         r.skip("keys", "no profile with access keys");
         return;
