@@ -13,6 +13,7 @@ mod keys;
 mod list;
 mod login;
 mod process;
+mod program;
 mod rotate;
 #[cfg(unix)]
 mod serve;

@@ -34,7 +34,7 @@ use std::thread::JoinHandle;
 const FORWARDED: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
-    let target = super::exec::Program::of(&args)?;
+    let target = super::program::Program::of(&args)?;
     let name = target.name();
     let cap = server::refresh_cap()?;
 
@@ -105,7 +105,9 @@ fn supervise(
     let signals = SignalsInfo::<WithOrigin>::new(FORWARDED)
         .map_err(|e| Error::io("installing signal handlers", e))?;
     let signal_handle = signals.handle();
-    let mut child = cmd.spawn().map_err(|e| super::exec::not_started(name, e))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| super::program::not_started(name, e))?;
 
     let exited = Arc::new(AtomicBool::new(false));
     let forwarder = forward_signals(signals, &child, Arc::clone(&exited));

@@ -172,6 +172,9 @@ pub struct Profiles {
     /// The names of the config file's `[services NAME]` sections (the SDK's
     /// parsed set cannot list them).
     services: Vec<String>,
+    /// The chain [`Profiles::load_for`] resolved to pick the sections, kept
+    /// so that [`Profiles::chain`] does not resolve it a second time.
+    resolved: Option<(String, chain::Chain)>,
 }
 
 /// A profile name as the SDK's parser holds it: botocore reads quoted
@@ -295,6 +298,7 @@ impl Profiles {
             set,
             locations,
             services,
+            resolved: None,
         })
     }
 
@@ -331,10 +335,13 @@ impl Profiles {
         // Each round adds one source profile; a chain can't be longer than
         // the number of sections.
         loop {
-            let profiles =
+            let mut profiles =
                 Profiles::parse(&config.subset(&wanted), &credentials.subset(&wanted)).ok()?;
             match chain::resolve(&profiles.set, &encode_name(name)) {
-                Ok(_) => return Some(profiles),
+                Ok(found) => {
+                    profiles.resolved = Some((name.to_string(), found));
+                    return Some(profiles);
+                }
                 Err(crate::error::ChainError::SourceNotFound { missing, .. })
                     if !wanted.contains(&missing) =>
                 {
@@ -366,6 +373,7 @@ impl Profiles {
                 credentials: "<credentials>".into(),
             },
             services: services_sections(config),
+            resolved: None,
         })
     }
 
@@ -412,6 +420,11 @@ impl Profiles {
 
     /// Resolve the role chain ending at `name`.
     pub fn chain(&self, name: &str) -> Result<chain::Chain> {
+        if let Some((resolved, found)) = &self.resolved
+            && resolved == name
+        {
+            return Ok(found.clone());
+        }
         self.get(name)?;
         Ok(chain::resolve(&self.set, &encode_name(name))?)
     }
