@@ -713,6 +713,13 @@ mod tests {
         }
     }
 
+    fn replaced(c: Change) -> String {
+        match c {
+            Change::Replaced { text, .. } => text,
+            other => panic!("expected Replaced, got {other:?}"),
+        }
+    }
+
     /// The SDK reads back what was written.
     fn sdk_reads(config: &str, profile: &str) -> Option<String> {
         let p = Profiles::parse(config, "").unwrap();
@@ -757,11 +764,7 @@ mod tests {
     #[test]
     fn empty_values_keep_their_comment() {
         let text = "[profile alice]\nmfa_serial = # todo\n";
-        let Change::Replaced { text: out, .. } =
-            set(text, FileKind::Config, "alice", "mfa_serial", SERIAL)
-        else {
-            panic!("not replaced")
-        };
+        let out = replaced(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("[profile alice]\nmfa_serial = {SERIAL} # todo\n")
@@ -965,11 +968,7 @@ mod tests {
             get(text, FileKind::Config, "alice", "mfa_serial").as_deref(),
             Some("\nmax_concurrent_requests = 20")
         );
-        let Change::Replaced { text: out, .. } =
-            set(text, FileKind::Config, "alice", "mfa_serial", SERIAL)
-        else {
-            panic!("not replaced")
-        };
+        let out = replaced(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
         assert_eq!(
             out,
             format!("[profile alice]\nmfa_serial= {SERIAL}\n# after\nregion = x")
