@@ -232,17 +232,7 @@ fn a_slow_sts_is_said_at_a_terminal_only() {
 #[test]
 fn a_bare_use_at_a_terminal_asks_which_profile() {
     let w = World::new();
-    w.standard(&["dev"]);
-    std::fs::write(w.path("mfa.sh"), crate::support::COUNTING_MFA).unwrap();
-    let config = w.read("config_file").replacen(
-        "[profile alice]\n",
-        &format!(
-            "[profile alice]\nmfa_process = sh {}\n",
-            w.path("mfa.sh").display()
-        ),
-        1,
-    );
-    w.write_config(&config);
+    w.standard_counting(&["dev"]);
     std::fs::write(
         w.path("rc"),
         format!("eval \"$('{}' init bash)\"\n", awsmfa_bin().display()),

@@ -1034,18 +1034,8 @@ fn fish_the_hook_state_never_reaches_a_child() {
 /// is on, as a user has it.
 fn use_and_exec_say_what_they_did(sh: Sh) {
     let w = World::new();
-    let s = w.standard(&["dev"]);
+    let s = w.standard_counting(&["dev"]);
     let account = s.roles["dev"].split(':').nth(4).unwrap().to_string();
-    std::fs::write(w.path("mfa.sh"), COUNTING_MFA).unwrap();
-    let config = w.read("config_file").replacen(
-        "[profile alice]\n",
-        &format!(
-            "[profile alice]\nmfa_process = sh {}\n",
-            w.path("mfa.sh").display()
-        ),
-        1,
-    );
-    w.write_config(&config);
     let Some(t) = Pane::start(&w, sh, &rc(sh, &bin()), "") else {
         return;
     };
