@@ -284,13 +284,22 @@ impl Profiles {
             // empty file set).
             files = files.with_contents(EnvConfigFileKind::Config, "");
         }
-        let files = files.build();
+        Profiles::from_files(&Fs::real(), &files.build(), locations, services)
+    }
+
+    /// The SDK's parse of `files` (read through `fs`).
+    fn from_files(
+        fs: &Fs,
+        files: &EnvConfigFiles,
+        locations: Locations,
+        services: Vec<String>,
+    ) -> Result<Self> {
         // `load` is async only by signature: it reads with std::fs and never
         // awaits I/O, so a trivial executor drives it without a tokio runtime.
         let set = pollster::block_on(aws_config::profile::load(
-            &Fs::real(),
+            fs,
             &Env::from_slice(&[]),
-            &files,
+            files,
             None,
         ))
         .map_err(load_error)?;
@@ -359,22 +368,16 @@ impl Profiles {
             .with_contents(EnvConfigFileKind::Config, config)
             .with_contents(EnvConfigFileKind::Credentials, credentials)
             .build();
-        let set = pollster::block_on(aws_config::profile::load(
+        let locations = Locations {
+            config: "<config>".into(),
+            credentials: "<credentials>".into(),
+        };
+        Profiles::from_files(
             &Fs::from_slice(&[]),
-            &Env::from_slice(&[]),
             &files,
-            None,
-        ))
-        .map_err(load_error)?;
-        Ok(Profiles {
-            set,
-            locations: Locations {
-                config: "<config>".into(),
-                credentials: "<credentials>".into(),
-            },
-            services: services_sections(config),
-            resolved: None,
-        })
+            locations,
+            services_sections(config),
+        )
     }
 
     pub fn set(&self) -> &ProfileSet {
