@@ -347,6 +347,7 @@ pub fn ask(dialog: &dyn Dialog, ask: &Ask) -> Result<String, Unanswered> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
+    let started = std::time::Instant::now();
     let (status, out) =
         super::supervise_status(command, ask.timeout + GRACE).map_err(|ended| match ended {
             super::Ended::Interrupted => Unanswered::Interrupted,
@@ -357,16 +358,50 @@ pub fn ask(dialog: &dyn Dialog, ask: &Ask) -> Result<String, Unanswered> {
             super::Ended::Signalled(signal) => Unanswered::Failed(super::end_of(signal)),
         })?;
     if !status.success() {
-        return Err(dialog.unanswered(status.code()));
+        return Err(unanswered(
+            dialog,
+            status.code(),
+            started.elapsed() >= ask.timeout,
+        ));
     }
     let out = String::from_utf8(out)
         .map_err(|_| Unanswered::Failed("what it printed is not text".into()))?;
     dialog.answer(&out)
 }
 
+/// Why nobody answered. A dialog that "cancelled" once its own time-out
+/// had run out did time out: zenity whose time-out fires while GTK is
+/// still starting (a loaded machine) exits 1, not 5.
+fn unanswered(dialog: &dyn Dialog, code: Option<i32>, out_of_time: bool) -> Unanswered {
+    match dialog.unanswered(code) {
+        Unanswered::Cancelled if out_of_time => Unanswered::TimedOut,
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancel_after_the_time_out_is_a_time_out() {
+        assert!(matches!(
+            unanswered(&Zenity, Some(1), false),
+            Unanswered::Cancelled
+        ));
+        assert!(matches!(
+            unanswered(&Zenity, Some(1), true),
+            Unanswered::TimedOut
+        ));
+        assert!(matches!(
+            unanswered(&Zenity, Some(5), false),
+            Unanswered::TimedOut
+        ));
+        assert!(matches!(
+            unanswered(&Zenity, Some(9), true),
+            Unanswered::Failed(_)
+        ));
+    }
 
     const HOSTILE: &str = "-<b>x</b> & \"q\" 'a'\nnext \\ _end";
 
