@@ -2,13 +2,14 @@
 //! real bash, zsh and fish through a terminal (tmux): what it says on
 //! entering and leaving, the refresh before a command, no process on a
 //! prompt or a command with nothing due (strace), `awsmfa reload` after a
-//! Ctrl-C at the MFA prompt, `awsmfa use`, and an upgrade that moves the
-//! binary under open shells.
+//! Ctrl-C at the MFA prompt, `awsmfa use`, an upgrade that moves the
+//! binary under open shells, and the vault passphrase asked on a `cd`.
 
 use crate::hooks::{Projects, aws_vars, bin, calls, fake_awsmfa, step_at};
 use crate::support::check::parse_env;
 use crate::support::term::Term;
 use crate::support::*;
+use crate::vault::PASSPHRASE;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -532,13 +533,8 @@ fn bash_keeps_the_users_debug_trap() {
 
 // ------------------------------------------------------------ 4: reload
 
-/// Ctrl-C at the hook's MFA prompt: the prompt said why (profile and
-/// directory), the message names `awsmfa reload`, Enter does not ask
-/// again, `awsmfa reload` does.
-fn reload_after_ctrl_c(sh: Sh) {
-    let p = Projects::new(None);
-    let w = &p.w;
-    // No mfa_process: the code is asked for on the terminal.
+/// No `mfa_process`: the code is asked for on the terminal.
+fn codes_asked_at_the_terminal(w: &World) {
     let config = w
         .read("config_file")
         .lines()
@@ -546,6 +542,15 @@ fn reload_after_ctrl_c(sh: Sh) {
         .collect::<Vec<_>>()
         .join("\n");
     w.write_config(&config);
+}
+
+/// Ctrl-C at the hook's MFA prompt: the prompt said why (profile and
+/// directory), the message names `awsmfa reload`, Enter does not ask
+/// again, `awsmfa reload` does.
+fn reload_after_ctrl_c(sh: Sh) {
+    let p = Projects::new(None);
+    let w = &p.w;
+    codes_asked_at_the_terminal(w);
     let Some(t) = Pane::start(w, sh, &rc(sh, &bin()), "") else {
         return;
     };
@@ -1081,4 +1086,85 @@ fn zsh_use_and_exec_say_what_they_did() {
 #[test]
 fn fish_use_and_exec_say_what_they_did() {
     use_and_exec_say_what_they_did(Sh::Fish);
+}
+
+// ------------------ issue 25.3: the hook's passphrase prompt says why it asks
+
+/// alice's key in the encrypted file (the default where there is no
+/// desktop key store), nothing cached: a `cd` into a project asks for the
+/// vault passphrase naming the profile and the directory, as the MFA
+/// prompt does; a typo is asked again the same way, naming the try; then
+/// the MFA code, and the credentials are the shell's.
+fn the_hooks_passphrase_prompt_names_the_profile_and_directory(sh: Sh) {
+    let p = Projects::new(None);
+    codes_asked_at_the_terminal(&p.w);
+    let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
+        return;
+    };
+    // Imported as a person does it, at the terminal: no passphrase variable.
+    t.line(&format!(
+        "awsmfa keys import alice; echo imported={}",
+        t.status()
+    ));
+    t.wait_for("awsmfa new vault passphrase: ", 1);
+    t.line(PASSPHRASE);
+    t.wait_for("awsmfa the same vault passphrase again: ", 1);
+    t.line(PASSPHRASE);
+    t.wait_for("imported=0", 1);
+    assert!(
+        !p.w.read("credentials_file")
+            .contains("aws_secret_access_key"),
+        "the key is still in the credentials file"
+    );
+
+    t.line("cd dev");
+    let dir = std::fs::canonicalize(p.w.home().join("dev")).unwrap();
+    let asked = format!("awsmfa vault passphrase (profile dev for {}", dir.display());
+    t.wait_for(&format!("{asked}): "), 1);
+    t.line("not-the-passphrase");
+    t.wait_for("awsmfa: wrong vault passphrase", 1);
+    t.wait_for(&format!("{asked}; try 2 of 3): "), 1);
+    t.line(PASSPHRASE);
+    // Then the MFA prompt, which says the same (the first try's
+    // passphrase prompt ends so too, the second's does not).
+    let why = format!("(profile dev for {}): ", dir.display());
+    let screen = t.term.wait_for_count(&why, 2);
+    assert!(screen.contains("MFA code for"), "{screen}");
+    t.line("123456");
+    t.wait_for(
+        &format!("awsmfa: exported dev (account {}, expires in ", p.account),
+        1,
+    );
+    let env = t.env();
+    assert_eq!(env["AWSMFA_PROFILE"], "dev", "{sh:?}");
+    assert!(
+        env["AWS_ACCESS_KEY_ID"].starts_with("ASIA") && env.contains_key("AWS_SESSION_TOKEN"),
+        "{sh:?}: {env:?}"
+    );
+    let screen = t.screen();
+    assert!(
+        !screen.contains(PASSPHRASE) && !screen.contains("not-the-passphrase"),
+        "a passphrase was echoed:\n{screen}"
+    );
+    // Asked once more after the typo, not again for the MFA session.
+    assert_eq!(
+        screen.matches("awsmfa vault passphrase (").count(),
+        2,
+        "{screen}"
+    );
+}
+
+#[test]
+fn bash_the_hooks_passphrase_prompt_names_the_profile_and_directory() {
+    the_hooks_passphrase_prompt_names_the_profile_and_directory(Sh::Bash);
+}
+
+#[test]
+fn zsh_the_hooks_passphrase_prompt_names_the_profile_and_directory() {
+    the_hooks_passphrase_prompt_names_the_profile_and_directory(Sh::Zsh);
+}
+
+#[test]
+fn fish_the_hooks_passphrase_prompt_names_the_profile_and_directory() {
+    the_hooks_passphrase_prompt_names_the_profile_and_directory(Sh::Fish);
 }
