@@ -487,7 +487,10 @@ fn retry_config() -> RetryConfig {
 }
 
 /// What the STS and IAM clients are built from alike: the HTTP stack, the
-/// bounds and the retries; only the region and the endpoint differ.
+/// bounds and the retries; only the region and the endpoint differ. The
+/// SDK's own shared config, so each service's builder is made `From` it;
+/// built by hand, it holds no service-specific endpoint from the
+/// environment, so `endpoint_url` is the one each client uses.
 pub(crate) fn sdk_config(
     region: &str,
     endpoint_url: Option<&str>,
