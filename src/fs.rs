@@ -387,7 +387,15 @@ pub fn write_private(path: &Path, bytes: &[u8], how: Replace) -> std::io::Result
             (path.to_path_buf(), dir, 0o600, durability)
         }
     };
-    let write = || place(&dir, &target, bytes, mode, durability, true);
+    let placement = Placement {
+        dir: &dir,
+        target: &target,
+        bytes,
+        mode,
+        durability,
+        clobber: true,
+    };
+    let write = || place(&placement);
     match write() {
         // An empty directory of our own in the way is not worth keeping
         // either: try once more without it.
@@ -403,53 +411,72 @@ pub fn write_private(path: &Path, bytes: &[u8], how: Replace) -> std::io::Result
 pub fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     let dir = dir_of(path);
     ensure_private_dir(&dir)?;
-    place(&dir, path, bytes, 0o600, Durability::Durable, false)
+    place(&Placement {
+        dir: &dir,
+        target: path,
+        bytes,
+        mode: 0o600,
+        durability: Durability::Durable,
+        clobber: false,
+    })
 }
 
-/// Write `bytes` to a temporary file in `dir` and put it at `target`
-/// (over what is there when `clobber`; Ok(false) when not and something is).
-fn place(
-    dir: &Path,
-    target: &Path,
-    bytes: &[u8],
+/// One write of `bytes` to a temporary file in `dir`, put at `target` (over
+/// what is there when `clobber`): one value for both ways of doing it, the
+/// unnamed temporary file and the named one.
+struct Placement<'a> {
+    dir: &'a Path,
+    target: &'a Path,
+    bytes: &'a [u8],
     mode: u32,
     durability: Durability,
     clobber: bool,
-) -> std::io::Result<bool> {
+}
+
+impl Placement<'_> {
+    /// Lock (so [`clean_leftovers`] leaves it be), set the mode, write, flush.
+    fn fill(&self, file: &File) -> std::io::Result<()> {
+        file.lock()?;
+        set_mode(file, self.mode)?;
+        let mut writer = file;
+        writer.write_all(self.bytes)?;
+        match self.durability {
+            Durability::Durable => file.sync_all(),
+            Durability::Lossy => Ok(()),
+        }
+    }
+
+    /// After the rename: `placed`, once durable if it must be.
+    fn settle(&self, placed: bool) -> std::io::Result<bool> {
+        match self.durability {
+            Durability::Durable => sync_dir(self.dir).map(|()| placed),
+            Durability::Lossy => Ok(placed),
+        }
+    }
+}
+
+/// Write and put the file of `p`: Ok(false) when not `clobber` and
+/// something is at the target.
+fn place(p: &Placement) -> std::io::Result<bool> {
     #[cfg(target_os = "linux")]
-    if let Some(done) = unnamed::place(dir, target, bytes, mode, durability, clobber) {
+    if let Some(done) = unnamed::place(p) {
         return done;
     }
     let tmp = tempfile::Builder::new()
         .prefix(TMP_PREFIX)
         .suffix(TMP_SUFFIX)
-        .tempfile_in(dir)?;
-    fill(tmp.as_file(), bytes, mode, durability)?;
-    let placed = if clobber {
-        tmp.persist(target).map(|_| true).map_err(|e| e.error)
+        .tempfile_in(p.dir)?;
+    p.fill(tmp.as_file())?;
+    let placed = if p.clobber {
+        tmp.persist(p.target).map(|_| true).map_err(|e| e.error)
     } else {
-        match tmp.persist_noclobber(target) {
+        match tmp.persist_noclobber(p.target) {
             Ok(_) => Ok(true),
             Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
             Err(e) => Err(e.error),
         }
     }?;
-    if durability == Durability::Durable {
-        sync_dir(dir)?;
-    }
-    Ok(placed)
-}
-
-/// Lock (so [`clean_leftovers`] leaves it be), set the mode, write, flush.
-fn fill(file: &File, bytes: &[u8], mode: u32, durability: Durability) -> std::io::Result<()> {
-    file.lock()?;
-    set_mode(file, mode)?;
-    let mut writer = file;
-    writer.write_all(bytes)?;
-    match durability {
-        Durability::Durable => file.sync_all(),
-        Durability::Lossy => Ok(()),
-    }
+    p.settle(placed)
 }
 
 /// The directory of `path`, `.` for a bare name.
@@ -488,45 +515,30 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 
 #[cfg(target_os = "linux")]
 mod unnamed {
-    use super::{Durability, TMP_PREFIX, TMP_SUFFIX, fill, sync_dir};
+    use super::{Placement, TMP_PREFIX, TMP_SUFFIX};
     use rustix::fs::{AtFlags, CWD, Mode, OFlags, linkat, openat};
     use rustix::io::Errno;
     use std::os::fd::AsRawFd;
-    use std::path::Path;
 
     /// [`super::place`] with an unnamed temporary file. None when
     /// `O_TMPFILE` or `/proc/self/fd` is not available here: the caller
     /// then writes a named temporary file instead.
-    pub fn place(
-        dir: &Path,
-        target: &Path,
-        bytes: &[u8],
-        mode: u32,
-        durability: Durability,
-        clobber: bool,
-    ) -> Option<std::io::Result<bool>> {
+    pub(super) fn place(p: &Placement) -> Option<std::io::Result<bool>> {
         let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
-        let fd = match openat(CWD, dir, flags, Mode::from_raw_mode(0o600)) {
+        let fd = match openat(CWD, p.dir, flags, Mode::from_raw_mode(0o600)) {
             Ok(fd) => fd,
             Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::NOENT | Errno::INVAL) => return None,
             Err(e) => return Some(Err(e.into())),
         };
         let file = std::fs::File::from(fd);
-        if let Err(e) = fill(&file, bytes, mode, durability) {
+        if let Err(e) = p.fill(&file) {
             return Some(Err(e));
         }
         let source = format!("/proc/self/fd/{}", file.as_raw_fd());
-        let done = |placed: bool| {
-            let synced = match durability {
-                Durability::Durable => sync_dir(dir),
-                Durability::Lossy => Ok(()),
-            };
-            Some(synced.map(|()| placed))
-        };
-        if !clobber {
+        if !p.clobber {
             // A link fails where anything exists: no-clobber in one step.
-            return match linkat(CWD, &source, CWD, target, AtFlags::SYMLINK_FOLLOW) {
-                Ok(()) => done(true),
+            return match linkat(CWD, &source, CWD, p.target, AtFlags::SYMLINK_FOLLOW) {
+                Ok(()) => Some(p.settle(true)),
                 Err(Errno::EXIST) => Some(Ok(false)),
                 Err(_) => None,
             };
@@ -534,16 +546,18 @@ mod unnamed {
         for _ in 0..16 {
             let mut random = [0u8; 8];
             getrandom::fill(&mut random).ok()?;
-            let name = dir.join(format!("{TMP_PREFIX}{}{TMP_SUFFIX}", hex::encode(random)));
+            let name = p
+                .dir
+                .join(format!("{TMP_PREFIX}{}{TMP_SUFFIX}", hex::encode(random)));
             match linkat(CWD, &source, CWD, &name, AtFlags::SYMLINK_FOLLOW) {
                 Ok(()) => {
                     // From here to the rename is the only moment a kill
                     // leaves a named copy.
-                    if let Err(e) = std::fs::rename(&name, target) {
+                    if let Err(e) = std::fs::rename(&name, p.target) {
                         let _ = std::fs::remove_file(&name);
                         return Some(Err(e));
                     }
-                    return done(true);
+                    return Some(p.settle(true));
                 }
                 Err(Errno::EXIST) => continue,
                 Err(_) => return None,

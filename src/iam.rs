@@ -11,9 +11,9 @@ use crate::grammar::{self, Kind};
 use crate::profile::Profiles;
 use crate::reach::{self, Env, Remote};
 use crate::service::Service;
-use crate::sts::{Sts, Target, classify, retry_config};
+use crate::sts::{Sts, Target};
 use aws_credential_types::Credentials;
-use aws_sdk_iam::config::{BehaviorVersion, Region};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::StatusType;
 
 /// The IAM user behind a profile: the profile holding its keys, the keys,
@@ -144,15 +144,13 @@ impl<'a> Iam<'a> {
         } else {
             crate::sts::https_client(sts.tls.clone(), remote.proxy.as_deref())?
         };
-        let mut base = aws_sdk_iam::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .http_client(http)
-            .timeout_config(sts.timeouts.clone())
-            .retry_config(retry_config());
-        if let Some(url) = &remote.endpoint_url {
-            base = base.endpoint_url(url);
-        }
+        let shared = crate::sts::sdk_config(
+            region,
+            remote.endpoint_url.as_deref(),
+            http,
+            sts.timeouts.clone(),
+        );
+        let base = aws_sdk_iam::config::Builder::from(&shared);
         let endpoint = remote
             .endpoint_url
             .clone()
@@ -168,26 +166,25 @@ impl<'a> Iam<'a> {
         &self.endpoint
     }
 
-    /// `fut` (a call to IAM) on the STS client's runtime, saying so if slow.
-    fn call<F: std::future::Future>(&self, fut: F) -> F::Output {
-        let _said = self.sts.waiting("IAM", &self.endpoint);
-        self.sts.rt.block_on(fut)
+    /// `fut` (a call to IAM) on the STS client's runtime: [`Sts::send`].
+    fn call<T, E>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, SdkError<E>>>,
+    ) -> Result<T, Failure>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.sts.send("IAM", &self.endpoint, fut)
     }
 
     fn client(&self, creds: &Credentials) -> aws_sdk_iam::Client {
-        let config = self
-            .base
-            .clone()
-            .credentials_provider(creds.clone())
-            .build();
-        aws_sdk_iam::Client::from_conf(config)
+        let config = self.base.clone().credentials_provider(creds.clone());
+        aws_sdk_iam::Client::from_conf(config.build())
     }
 
     /// `iam:ListMFADevices`: the serial numbers of `user`'s MFA devices.
     pub fn mfa_devices(&self, creds: &Credentials, user: &str) -> Result<Vec<String>, Failure> {
-        let out = self
-            .call(self.client(creds).list_mfa_devices().user_name(user).send())
-            .map_err(|e| classify(&e, self.sts))?;
+        let out = self.call(self.client(creds).list_mfa_devices().user_name(user).send())?;
         let serials: Vec<String> = out
             .mfa_devices()
             .iter()
@@ -201,9 +198,7 @@ impl<'a> Iam<'a> {
 
     /// `iam:ListAccessKeys` for `user` (at most two exist).
     pub fn access_keys(&self, creds: &Credentials, user: &str) -> Result<Vec<KeyInfo>, Failure> {
-        let out = self
-            .call(self.client(creds).list_access_keys().user_name(user).send())
-            .map_err(|e| classify(&e, self.sts))?;
+        let out = self.call(self.client(creds).list_access_keys().user_name(user).send())?;
         let keys: Vec<KeyInfo> = out
             .access_key_metadata()
             .iter()
@@ -222,14 +217,12 @@ impl<'a> Iam<'a> {
 
     /// `iam:CreateAccessKey` for `user`.
     pub fn create_key(&self, creds: &Credentials, user: &str) -> Result<NewKey, Failure> {
-        let out = self
-            .call(
-                self.client(creds)
-                    .create_access_key()
-                    .user_name(user)
-                    .send(),
-            )
-            .map_err(|e| classify(&e, self.sts))?;
+        let out = self.call(
+            self.client(creds)
+                .create_access_key()
+                .user_name(user)
+                .send(),
+        )?;
         let key = out
             .access_key()
             .ok_or_else(|| Failure::Other("CreateAccessKey returned no key".into()))?;
@@ -264,8 +257,7 @@ impl<'a> Iam<'a> {
                 .access_key_id(id)
                 .status(StatusType::Inactive)
                 .send(),
-        )
-        .map_err(|e| classify(&e, self.sts))?;
+        )?;
         Ok(())
     }
 
@@ -277,8 +269,7 @@ impl<'a> Iam<'a> {
                 .user_name(user)
                 .access_key_id(id)
                 .send(),
-        )
-        .map_err(|e| classify(&e, self.sts))?;
+        )?;
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::SdkConfig;
 use std::time::{Duration, SystemTime};
 
 /// STS's own limits, checked before any call.
@@ -125,17 +126,15 @@ impl Sts {
             .operation_attempt_timeout(attempt)
             .operation_timeout(target.timeout)
             .build();
-        let mut base = aws_sdk_sts::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(target.region.clone()))
-            .http_client(http.clone())
-            .timeout_config(timeouts.clone())
-            .retry_config(retry_config());
-        if let Some(url) = &target.endpoint_url {
-            base = base.endpoint_url(url);
-        }
+        let shared = sdk_config(
+            &target.region,
+            target.endpoint_url.as_deref(),
+            http.clone(),
+            timeouts.clone(),
+        );
         let dates = std::sync::Arc::default();
-        base = base.interceptor(DateProbe(std::sync::Arc::clone(&dates)));
+        let base = aws_sdk_sts::config::Builder::from(&shared)
+            .interceptor(DateProbe(std::sync::Arc::clone(&dates)));
         Ok(Sts {
             rt,
             base,
@@ -157,12 +156,8 @@ impl Sts {
     }
 
     fn client(&self, creds: &Credentials) -> aws_sdk_sts::Client {
-        let config = self
-            .base
-            .clone()
-            .credentials_provider(creds.clone())
-            .build();
-        aws_sdk_sts::Client::from_conf(config)
+        let config = self.base.clone().credentials_provider(creds.clone());
+        aws_sdk_sts::Client::from_conf(config.build())
     }
 
     /// `sts:GetSessionToken`, with an MFA device and code when given.
@@ -179,7 +174,7 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.call(req.send()).map_err(|e| classify(&e, self))?;
+        let out = self.send("STS", &self.endpoint(), req.send())?;
         convert(out.credentials(), "GetSessionToken").map(|c| self.local_expiry(c))
     }
 
@@ -204,7 +199,7 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.call(req.send()).map_err(|e| classify(&e, self))?;
+        let out = self.send("STS", &self.endpoint(), req.send())?;
         let arn = out.assumed_role_user().map(|u| u.arn().to_string());
         if let Some(arn) = &arn {
             from_sts(Kind::Arn, arn, "AssumeRole")?;
@@ -215,9 +210,11 @@ impl Sts {
 
     /// `sts:GetCallerIdentity`: who these credentials belong to.
     pub fn identity(&self, creds: &Credentials) -> Result<Identity, Failure> {
-        let out = self
-            .call(self.client(creds).get_caller_identity().send())
-            .map_err(|e| classify(&e, self))?;
+        let out = self.send(
+            "STS",
+            &self.endpoint(),
+            self.client(creds).get_caller_identity().send(),
+        )?;
         identity_of(&out)
     }
 
@@ -260,10 +257,20 @@ impl Sts {
         ))
     }
 
-    /// `fut` (a call to STS) on this client's runtime, saying so if it is slow.
-    fn call<F: std::future::Future>(&self, fut: F) -> F::Output {
-        let _said = self.waiting("STS", &self.endpoint());
-        self.rt.block_on(fut)
+    /// `fut` (a call to `service` at `endpoint`) on this client's runtime,
+    /// saying so if it is slow; a failure is classified as STS's are, so
+    /// that every AWS call fails alike.
+    pub(crate) fn send<T, E>(
+        &self,
+        service: &str,
+        endpoint: &str,
+        fut: impl std::future::Future<Output = Result<T, SdkError<E>>>,
+    ) -> Result<T, Failure>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let _said = self.waiting(service, endpoint);
+        self.rt.block_on(fut).map_err(|e| classify(&e, self))
     }
 }
 
@@ -475,8 +482,31 @@ pub fn warm_up(target: &Target) {
     }
 }
 
-pub(crate) fn retry_config() -> RetryConfig {
+fn retry_config() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+}
+
+/// What the STS and IAM clients are built from alike: the HTTP stack, the
+/// bounds and the retries; only the region and the endpoint differ. The
+/// SDK's own shared config, so each service's builder is made `From` it;
+/// built by hand, it holds no service-specific endpoint from the
+/// environment, so `endpoint_url` is the one each client uses.
+pub(crate) fn sdk_config(
+    region: &str,
+    endpoint_url: Option<&str>,
+    http: SharedHttpClient,
+    timeouts: TimeoutConfig,
+) -> SdkConfig {
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .http_client(http)
+        .timeout_config(timeouts)
+        .retry_config(retry_config());
+    if let Some(url) = endpoint_url {
+        config = config.endpoint_url(url);
+    }
+    config.build()
 }
 
 fn convert(

@@ -672,6 +672,7 @@ pub fn replace_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::Profiles;
 
     /// [`super::set`] of a value that is fine to write.
     fn set(text: &str, kind: FileKind, profile: &str, key: &str, value: &str) -> Change {
@@ -702,202 +703,253 @@ mod tests {
             None
         );
     }
-    use crate::profile::Profiles;
 
     const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
 
-    fn added(c: Change) -> String {
-        match c {
-            Change::Added { text } => text,
-            other => panic!("expected Added, got {other:?}"),
-        }
+    /// What one [`super::set`] of `mfa_serial = SERIAL` must give: the whole
+    /// new text, where `{SERIAL}` stands for the value.
+    enum Want {
+        Added(&'static str),
+        Replaced {
+            previous: &'static str,
+            text: &'static str,
+        },
     }
 
-    fn replaced(c: Change) -> String {
-        match c {
-            Change::Replaced { text, .. } => text,
-            other => panic!("expected Replaced, got {other:?}"),
-        }
+    struct Case {
+        /// Names the case when it fails.
+        name: &'static str,
+        kind: FileKind,
+        profile: &'static str,
+        text: &'static str,
+        want: Want,
     }
 
-    /// The SDK reads back what was written.
-    fn sdk_reads(config: &str, profile: &str) -> Option<String> {
-        let p = Profiles::parse(config, "").unwrap();
-        p.value(profile, "mfa_serial").map(str::to_string)
-    }
-
-    #[test]
-    fn adds_after_the_last_property_keeping_comments_and_spacing() {
-        let text = "# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\n\n# about dev\n[profile dev]\nrole_arn = x\n";
-        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!(
-                "# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\nmfa_serial={SERIAL}\n\n# about dev\n[profile dev]\nrole_arn = x\n"
-            )
-        );
-        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
-        assert_eq!(
-            set(&out, FileKind::Config, "alice", "mfa_serial", SERIAL),
-            Change::Same
-        );
-    }
-
-    #[test]
-    fn replaces_only_the_value() {
-        let text = "[profile alice]\nMFA_Serial   =   arn:old   # the old phone\nregion = x\n";
-        let Change::Replaced {
-            text: out,
-            previous,
-        } = set(text, FileKind::Config, "alice", "mfa_serial", SERIAL)
-        else {
-            panic!("not replaced")
-        };
-        assert_eq!(previous, "arn:old");
-        assert_eq!(
-            out,
-            format!("[profile alice]\nMFA_Serial   =   {SERIAL}   # the old phone\nregion = x\n")
-        );
-        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
-    }
-
-    #[test]
-    fn empty_values_keep_their_comment() {
-        let text = "[profile alice]\nmfa_serial = # todo\n";
-        let out = replaced(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!("[profile alice]\nmfa_serial = {SERIAL} # todo\n")
-        );
-        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
-        let text = "[profile alice]\nmfa_serial=\n";
-        let out = set(text, FileKind::Config, "alice", "mfa_serial", SERIAL);
-        assert_eq!(
-            out.text(),
-            Some(format!("[profile alice]\nmfa_serial= {SERIAL}\n").as_str())
-        );
-    }
-
-    #[test]
-    fn crlf_files_stay_crlf() {
-        let text = "[default]\r\nregion = us-east-1\r\n\r\n[profile b]\r\nregion = x\r\n";
-        let out = added(set(text, FileKind::Config, "default", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!(
-                "[default]\r\nregion = us-east-1\r\nmfa_serial = {SERIAL}\r\n\r\n[profile b]\r\nregion = x\r\n"
-            )
-        );
-        let out = added(set(text, FileKind::Config, "new", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!("{text}\r\n[profile new]\r\nmfa_serial = {SERIAL}\r\n")
-        );
-        assert_eq!(sdk_reads(&out, "new").as_deref(), Some(SERIAL));
-    }
-
-    #[test]
-    fn missing_trailing_newline() {
-        let text = "[profile alice]\nregion = x";
-        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!("[profile alice]\nregion = x\nmfa_serial = {SERIAL}")
-        );
-        let out = added(set(text, FileKind::Config, "bob", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!("[profile alice]\nregion = x\n\n[profile bob]\nmfa_serial = {SERIAL}\n")
-        );
-        let out = added(set(
-            "[profile alice]",
-            FileKind::Config,
-            "alice",
-            "mfa_serial",
-            SERIAL,
-        ));
-        assert_eq!(out, format!("[profile alice]\nmfa_serial = {SERIAL}"));
-    }
-
-    #[test]
-    fn section_names_per_file_kind() {
+    /// Every edit of [`super::set`] that writes: one table, so that each
+    /// case is held to the same three checks in [`check`].
+    const CASES: &[Case] = &[
+        Case {
+            name: "adds after the last property, keeping comments and spacing",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\n\n# about dev\n[profile dev]\nrole_arn = x\n",
+            want: Want::Added(
+                "# my settings\n\n[profile alice]\nregion=eu-west-1   ; inline\n  # indented note\nmfa_serial={SERIAL}\n\n# about dev\n[profile dev]\nrole_arn = x\n",
+            ),
+        },
+        Case {
+            name: "replaces only the value",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]\nMFA_Serial   =   arn:old   # the old phone\nregion = x\n",
+            want: Want::Replaced {
+                previous: "arn:old",
+                text: "[profile alice]\nMFA_Serial   =   {SERIAL}   # the old phone\nregion = x\n",
+            },
+        },
+        Case {
+            name: "an empty value keeps its comment",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]\nmfa_serial = # todo\n",
+            want: Want::Replaced {
+                previous: "",
+                text: "[profile alice]\nmfa_serial = {SERIAL} # todo\n",
+            },
+        },
+        Case {
+            name: "an empty value with no space after `=`",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]\nmfa_serial=\n",
+            want: Want::Replaced {
+                previous: "",
+                text: "[profile alice]\nmfa_serial= {SERIAL}\n",
+            },
+        },
+        Case {
+            name: "a CRLF file stays CRLF when a key is added",
+            kind: FileKind::Config,
+            profile: "default",
+            text: "[default]\r\nregion = us-east-1\r\n\r\n[profile b]\r\nregion = x\r\n",
+            want: Want::Added(
+                "[default]\r\nregion = us-east-1\r\nmfa_serial = {SERIAL}\r\n\r\n[profile b]\r\nregion = x\r\n",
+            ),
+        },
+        Case {
+            name: "a CRLF file stays CRLF when a section is added",
+            kind: FileKind::Config,
+            profile: "new",
+            text: "[default]\r\nregion = us-east-1\r\n\r\n[profile b]\r\nregion = x\r\n",
+            want: Want::Added(
+                "[default]\r\nregion = us-east-1\r\n\r\n[profile b]\r\nregion = x\r\n\r\n[profile new]\r\nmfa_serial = {SERIAL}\r\n",
+            ),
+        },
+        Case {
+            name: "missing trailing newline: a key added",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]\nregion = x",
+            want: Want::Added("[profile alice]\nregion = x\nmfa_serial = {SERIAL}"),
+        },
+        Case {
+            name: "missing trailing newline: a section added",
+            kind: FileKind::Config,
+            profile: "bob",
+            text: "[profile alice]\nregion = x",
+            want: Want::Added(
+                "[profile alice]\nregion = x\n\n[profile bob]\nmfa_serial = {SERIAL}\n",
+            ),
+        },
+        Case {
+            name: "missing trailing newline: a header alone",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]",
+            want: Want::Added("[profile alice]\nmfa_serial = {SERIAL}"),
+        },
         // In a config file `[alice]` is not the profile alice (the SDK
         // ignores it); in a credentials file `[profile alice]` is not either.
-        let config = "[alice]\nregion = x\n";
-        let out = added(set(config, FileKind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!("{config}\n[profile alice]\nmfa_serial = {SERIAL}\n")
-        );
-        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
-
-        let creds = "[profile alice]\nx = 1\n";
-        let out = added(set(creds, FileKind::Credentials, "alice", "k", "v"));
-        assert_eq!(out, format!("{creds}\n[alice]\nk = v\n"));
-
+        Case {
+            name: "section names per file kind: config",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[alice]\nregion = x\n",
+            want: Want::Added("[alice]\nregion = x\n\n[profile alice]\nmfa_serial = {SERIAL}\n"),
+        },
+        Case {
+            name: "section names per file kind: credentials",
+            kind: FileKind::Credentials,
+            profile: "alice",
+            text: "[profile alice]\nx = 1\n",
+            want: Want::Added("[profile alice]\nx = 1\n\n[alice]\nmfa_serial = {SERIAL}\n"),
+        },
         // `[ profile   alice ]  # note` is alice, with odd spacing.
-        let config = "[ profile   alice ]  # note\nregion = x\n";
-        let out = added(set(config, FileKind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(out, format!("{config}mfa_serial = {SERIAL}\n"));
-    }
-
-    #[test]
-    fn default_profile_sections() {
-        let out = added(set("", FileKind::Config, "default", "mfa_serial", SERIAL));
-        assert_eq!(out, format!("[default]\nmfa_serial = {SERIAL}\n"));
+        Case {
+            name: "section names per file kind: odd spacing",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[ profile   alice ]  # note\nregion = x\n",
+            want: Want::Added("[ profile   alice ]  # note\nregion = x\nmfa_serial = {SERIAL}\n"),
+        },
+        Case {
+            name: "default profile: a new section",
+            kind: FileKind::Config,
+            profile: "default",
+            text: "",
+            want: Want::Added("[default]\nmfa_serial = {SERIAL}\n"),
+        },
         // `[profile default]` wins over `[default]` in the SDK: edit that one.
-        let text = "[default]\nregion = a\n[profile default]\nregion = b\n";
-        let out = added(set(text, FileKind::Config, "default", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!(
-                "[default]\nregion = a\n[profile default]\nregion = b\nmfa_serial = {SERIAL}\n"
-            )
-        );
-        assert_eq!(sdk_reads(&out, "default").as_deref(), Some(SERIAL));
-    }
+        Case {
+            name: "default profile: `[profile default]` wins",
+            kind: FileKind::Config,
+            profile: "default",
+            text: "[default]\nregion = a\n[profile default]\nregion = b\n",
+            want: Want::Added(
+                "[default]\nregion = a\n[profile default]\nregion = b\nmfa_serial = {SERIAL}\n",
+            ),
+        },
+        Case {
+            name: "sub-properties stay together",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]\ns3 =\n  max_concurrent_requests = 20\n# next\n[profile b]\n",
+            want: Want::Added(
+                "[profile alice]\ns3 =\n  max_concurrent_requests = 20\nmfa_serial = {SERIAL}\n# next\n[profile b]\n",
+            ),
+        },
+        Case {
+            name: "repeated sections: edit where the SDK reads",
+            kind: FileKind::Config,
+            profile: "a",
+            text: "[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = two\n",
+            want: Want::Replaced {
+                previous: "two",
+                text: "[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = {SERIAL}\n",
+            },
+        },
+        Case {
+            name: "sso sessions are not profiles",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[sso-session alice]\nsso_region = x\n",
+            want: Want::Added(
+                "[sso-session alice]\nsso_region = x\n\n[profile alice]\nmfa_serial = {SERIAL}\n",
+            ),
+        },
+        // Found by tests/props.rs: the SDK appends continuation lines to the
+        // value above them, so replacing only the first line's value left
+        // them in the value read back.
+        Case {
+            name: "replacing a value replaces its continuation lines",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]\nmfa_serial=\n  max_concurrent_requests = 20\r\n# after\nregion = x",
+            want: Want::Replaced {
+                previous: "\nmax_concurrent_requests = 20",
+                text: "[profile alice]\nmfa_serial= {SERIAL}\n# after\nregion = x",
+            },
+        },
+        // The file's last line, with no line ending, takes the one before.
+        Case {
+            name: "replacing a value replaces its continuation on the last line",
+            kind: FileKind::Config,
+            profile: "alice",
+            text: "[profile alice]\nmfa_serial=v ; c\n  more",
+            want: Want::Replaced {
+                previous: "v\nmore",
+                text: "[profile alice]\nmfa_serial={SERIAL} ; c",
+            },
+        },
+    ];
 
-    #[test]
-    fn sub_properties_stay_together() {
-        let text = "[profile alice]\ns3 =\n  max_concurrent_requests = 20\n# next\n[profile b]\n";
-        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!(
-                "[profile alice]\ns3 =\n  max_concurrent_requests = 20\nmfa_serial = {SERIAL}\n# next\n[profile b]\n"
-            )
-        );
-        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
-    }
-
-    #[test]
-    fn repeated_sections_edit_where_the_sdk_reads() {
-        let text = "[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = two\n";
-        let Change::Replaced {
-            text: out,
-            previous,
-        } = set(text, FileKind::Config, "a", "mfa_serial", SERIAL)
-        else {
-            panic!("not replaced")
+    /// The edit gives exactly the text wanted, both the SDK and [`get`]
+    /// read the value back from it, and setting it again changes nothing.
+    fn check(case: &Case) {
+        let with_serial = |text: &str| text.replace("{SERIAL}", SERIAL);
+        let want = match case.want {
+            Want::Added(text) => Change::Added {
+                text: with_serial(text),
+            },
+            Want::Replaced { previous, text } => Change::Replaced {
+                text: with_serial(text),
+                previous: previous.to_string(),
+            },
         };
-        assert_eq!(previous, "two");
+        let name = case.name;
+        let change = set(case.text, case.kind, case.profile, "mfa_serial", SERIAL);
+        assert_eq!(change, want, "{name}");
+        let out = change.text().unwrap_or_default();
+        let (config, credentials) = match case.kind {
+            FileKind::Config => (out, ""),
+            FileKind::Credentials => ("", out),
+        };
+        let sdk = Profiles::parse(config, credentials).unwrap();
         assert_eq!(
-            out,
-            format!("[profile a]\nmfa_serial = one\n[profile a]\nmfa_serial = {SERIAL}\n")
+            sdk.value(case.profile, "mfa_serial"),
+            Some(SERIAL),
+            "{name}"
         );
-        assert_eq!(
-            get(&out, FileKind::Config, "a", "mfa_serial").as_deref(),
-            Some(SERIAL)
-        );
+        let ours = get(out, case.kind, case.profile, "mfa_serial");
+        assert_eq!(ours.as_deref(), Some(SERIAL), "{name}");
+        let again = set(out, case.kind, case.profile, "mfa_serial", SERIAL);
+        assert_eq!(again, Change::Same, "{name}");
     }
 
     #[test]
-    fn sso_sessions_are_not_profiles() {
-        let text = "[sso-session alice]\nsso_region = x\n";
-        let out = added(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
+    fn set_writes_only_what_it_must() {
+        CASES.iter().for_each(check);
+    }
+
+    /// The SDK appends continuation lines to the value above them, and so
+    /// does [`get`]: the case above starts from this value.
+    #[test]
+    fn get_reads_continuation_lines_as_the_sdk_does() {
+        let text =
+            "[profile alice]\nmfa_serial=\n  max_concurrent_requests = 20\r\n# after\nregion = x";
         assert_eq!(
-            out,
-            format!("{text}\n[profile alice]\nmfa_serial = {SERIAL}\n")
+            get(text, FileKind::Config, "alice", "mfa_serial").as_deref(),
+            Some("\nmax_concurrent_requests = 20")
         );
     }
 
@@ -954,32 +1006,6 @@ mod tests {
         assert_eq!(
             out,
             "[profile a]\naws_access_key_id = N\naws_secret_access_key = T\n"
-        );
-    }
-
-    /// Found by tests/props.rs: the SDK appends continuation lines to the
-    /// value above them, so replacing only the first line's value left them
-    /// in the value read back.
-    #[test]
-    fn replacing_a_value_replaces_its_continuation_lines() {
-        let text =
-            "[profile alice]\nmfa_serial=\n  max_concurrent_requests = 20\r\n# after\nregion = x";
-        assert_eq!(
-            get(text, FileKind::Config, "alice", "mfa_serial").as_deref(),
-            Some("\nmax_concurrent_requests = 20")
-        );
-        let out = replaced(set(text, FileKind::Config, "alice", "mfa_serial", SERIAL));
-        assert_eq!(
-            out,
-            format!("[profile alice]\nmfa_serial= {SERIAL}\n# after\nregion = x")
-        );
-        assert_eq!(sdk_reads(&out, "alice").as_deref(), Some(SERIAL));
-        // The file's last line, with no line ending, takes the one before.
-        let text = "[profile alice]\nmfa_serial=v ; c\n  more";
-        let out = set(text, FileKind::Config, "alice", "mfa_serial", SERIAL);
-        assert_eq!(
-            out.text(),
-            Some(format!("[profile alice]\nmfa_serial={SERIAL} ; c").as_str())
         );
     }
 
