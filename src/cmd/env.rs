@@ -85,11 +85,10 @@ fn asked_profile() -> Result<Option<String>> {
         return Ok(None);
     }
     let profiles = crate::profile::Profiles::load()?;
-    let mut names: Vec<&str> = profiles.names().collect();
+    let names: Vec<&str> = profiles.names().collect();
     if names.len() < 2 {
         return Ok(None);
     }
-    names.sort_unstable();
     let title = "Which profile? (`awsmfa use PROFILE` skips this question)";
     match crate::term::pick_one(title, &names, "its name") {
         Ok(Some(name)) => Ok(Some(name)),

@@ -23,8 +23,7 @@ pub fn run() -> Result<ExitCode> {
     let profiles = Profiles::load()?;
     let headers = cached_headers();
     let now = crate::store::epoch(std::time::SystemTime::now());
-    let mut names: Vec<&str> = profiles.names().collect();
-    names.sort_unstable();
+    let names: Vec<&str> = profiles.names().collect();
     if names.is_empty() {
         crate::term::note(format_args!(
             "awsmfa: no profiles in {} or {}; `aws configure --profile NAME` adds one, then `awsmfa setup NAME`",

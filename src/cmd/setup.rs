@@ -81,9 +81,7 @@ pub fn run(_ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
 /// What to do now the device is known: a role built on this user (the
 /// first by name) or the user itself, through the shell function.
 fn next_step(profiles: &Profiles, source: &str) {
-    let mut names: Vec<&str> = profiles.names().collect();
-    names.sort_unstable();
-    let role = names.into_iter().find(|name| {
+    let role = profiles.names().find(|name| {
         profiles
             .chain(name)
             .is_ok_and(|c| !c.roles.is_empty() && c.key_profile() == Some(source))

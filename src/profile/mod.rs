@@ -384,8 +384,13 @@ impl Profiles {
         &self.set
     }
 
+    /// Every profile's name, in order: the SDK keeps them in a hash map,
+    /// and what awsmfa prints or picks from them must not change from one
+    /// run to the next.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.set.profiles()
+        let mut names: Vec<&str> = self.set.profiles().collect();
+        names.sort_unstable();
+        names.into_iter()
     }
 
     /// The named profile, or an error naming the closest existing ones.

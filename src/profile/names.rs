@@ -10,7 +10,5 @@ pub fn candidates() -> Vec<CompletionCandidate> {
     let Ok(profiles) = super::Profiles::load() else {
         return Vec::new();
     };
-    let mut names: Vec<&str> = profiles.names().collect();
-    names.sort_unstable();
-    names.into_iter().map(CompletionCandidate::new).collect()
+    profiles.names().map(CompletionCandidate::new).collect()
 }
