@@ -122,6 +122,10 @@ pub enum Command {
     /// Run by the prompt hook: print the statements for the current directory
     #[command(hide = true)]
     Hook(HookArgs),
+    /// Left behind by the fish prompt hook: signal the shell at its refresh
+    /// deadline, or when its project file changes
+    #[command(hide = true, name = "hook-timer")]
+    HookTimer(HookTimerArgs),
     /// Trust the .awsmfa.toml of a directory (default: the nearest one)
     ///
     /// A project file is inert until trusted. The trust is tied to the file's
@@ -368,6 +372,17 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct HookArgs {
     pub shell: HookShell,
+}
+
+/// The project file to watch, and its allowance, come in the environment
+/// (`__AWSMFA_WATCH_FILE`, `__AWSMFA_WATCH_ALLOWANCE`), which only the
+/// user can read, not in argv, which `ps` shows every user.
+#[derive(Debug, Args)]
+pub struct HookTimerArgs {
+    /// The fish to signal
+    pub shell: i32,
+    /// Seconds until the refresh deadline
+    pub secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::fs::{Durability, Replace};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub fn dir() -> Result<PathBuf> {
     use etcetera::BaseStrategy;
@@ -69,24 +70,46 @@ pub fn allow(path: &Path, content: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(format!("writing {}", file.display()), e))
 }
 
-/// The allowance of `path` with `content`, for the prompt hook to watch:
-/// the shell tests `[[ path -nt allowance ]]` at each prompt, with no
-/// process, and looks again when it holds (an edit, or `deny`). `mtime` is
-/// the file's, read before `content` was: the allowance is made no older
-/// than that (a `touch` of the file, or a file trusted again as it was), so
-/// the test holds again only after the next change.
+/// The allowance of `path` with `content`, for the prompt hook to watch.
+/// At each prompt the shell tests, with no process, that the allowance is
+/// still newer than the file (zsh: `[[ ! allowance -nt path ]]`, two stats;
+/// bash: `-nt` and `-e`; fish's timer: [`unchanged`]), and looks again
+/// when it is not: an edit, a removal, or `deny`. `mtime` is the file's,
+/// read before `content` was. The allowance is made strictly newer than
+/// that (a `touch` of the file, or a file trusted again as it was, or both
+/// written within one tick of the clock), so the test holds again only
+/// after the next change. Where the file system keeps coarser times than
+/// a nanosecond, one second newer: an edit within that second of the
+/// trust goes unseen there, as any test of times would miss it.
 pub fn watch(path: &Path, content: &[u8], mtime: std::time::SystemTime) -> Result<PathBuf> {
     let file = dir()?.join(key(path, content));
-    let older = std::fs::metadata(&file)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t < mtime);
-    if older {
+    newer_than(&file, mtime)?;
+    Ok(file)
+}
+
+fn newer_than(file: &Path, mtime: std::time::SystemTime) -> Result<()> {
+    let newer = || modified(file).is_some_and(|t| t > mtime);
+    for step in [Duration::from_nanos(1), Duration::from_secs(1)] {
+        if newer() {
+            break;
+        }
         // Our own file: its time, not its content, changes.
-        std::fs::File::open(&file)
-            .and_then(|f| f.set_modified(mtime))
+        std::fs::File::open(file)
+            .and_then(|f| f.set_modified(mtime + step))
             .map_err(|e| Error::io(format!("updating {}", file.display()), e))?;
     }
-    Ok(file)
+    Ok(())
+}
+
+fn modified(file: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(file).and_then(|m| m.modified()).ok()
+}
+
+/// Whether the trust `watch` recorded still holds: the project file and
+/// its allowance both there, the allowance the newer. The test each shell
+/// makes at its prompt, for fish's timer (`awsmfa hook-timer`).
+pub fn unchanged(path: &Path, allowance: &Path) -> bool {
+    matches!((modified(path), modified(allowance)), (Some(f), Some(a)) if a > f)
 }
 
 /// Remove every allowance made for `path` (any content); how many there were.
@@ -129,5 +152,37 @@ mod tests {
             key(Path::new("/x"), b""),
             "cacbe1bb033f403f2dbdfc1f0fe00d6fc125965ff33960ff4ca5f3f45e664c4b"
         );
+    }
+
+    /// The allowance ends strictly newer than the file, even written in
+    /// the same tick; an edit, a removal of either, breaks the trust.
+    #[test]
+    fn an_allowance_is_watched_until_the_file_or_it_changes() {
+        let dir = std::env::temp_dir().join(format!("awsmfa-trust-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (file, allowance) = (dir.join(".awsmfa.toml"), dir.join("allowance"));
+        std::fs::write(&file, "profile = \"p\"\n").unwrap();
+        std::fs::write(&allowance, "").unwrap();
+        let at = modified(&file).unwrap();
+        let set = |f: &Path, t| std::fs::File::open(f).unwrap().set_modified(t).unwrap();
+        set(&allowance, at);
+        assert!(!unchanged(&file, &allowance), "same time: not yet newer");
+        newer_than(&allowance, at).unwrap();
+        assert!(unchanged(&file, &allowance));
+        assert!(modified(&allowance).unwrap() > at);
+        // Already newer: left as it is.
+        let later = at + Duration::from_secs(5);
+        set(&allowance, later);
+        newer_than(&allowance, at).unwrap();
+        assert_eq!(modified(&allowance), Some(later));
+        set(&file, later);
+        assert!(!unchanged(&file, &allowance), "edited");
+        newer_than(&allowance, later).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        assert!(!unchanged(&file, &allowance), "removed");
+        std::fs::write(&file, "").unwrap();
+        std::fs::remove_file(&allowance).unwrap();
+        assert!(!unchanged(&file, &allowance), "denied");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -31,6 +31,13 @@ impl Sh {
         }
     }
     const ALL: [Sh; 3] = [Sh::Bash, Sh::Zsh, Sh::Fish];
+    /// The command that prints the shell's pid.
+    fn pid(self) -> &'static str {
+        match self {
+            Sh::Fish => "echo $fish_pid",
+            _ => "echo $$",
+        }
+    }
 }
 
 /// An interactive shell at a terminal ([`Term`]), reading `rc`.
@@ -206,8 +213,9 @@ fn fish_announces_and_refreshes_before_the_command() {
 }
 
 /// The pids of the timers `awsmfa hook` left for the fish `shell`
-/// (`sh -c SCRIPT awsmfa-timer SHELL SECS`), waiting up to 5 s for the
-/// count to become `want` (a timer is stopped by a signal, asynchronously).
+/// (`awsmfa hook-timer SHELL SECS`), waiting up to 5 s for
+/// the count to become `want` (a timer is stopped by a signal,
+/// asynchronously).
 fn timers(shell: &str, want: usize) -> Vec<String> {
     let find = || -> Vec<String> {
         let Ok(dir) = std::fs::read_dir("/proc") else {
@@ -217,7 +225,7 @@ fn timers(shell: &str, want: usize) -> Vec<String> {
             .filter(|e| {
                 let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
                 let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-                args.len() >= 5 && args[3] == b"awsmfa-timer" && args[4] == shell.as_bytes()
+                args.len() >= 3 && args[1] == b"hook-timer" && args[2] == shell.as_bytes()
             })
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect()
@@ -249,12 +257,20 @@ fn fish_refreshes_by_its_timer_and_leaves_none_behind() {
     let Some(t) = Pane::start(&p.w, Sh::Fish, &rc(Sh::Fish, &bin()), "") else {
         return;
     };
-    let shell = t.step("echo $fish_pid").trim().to_string();
+    let shell = t.step(Sh::Fish.pid()).trim().to_string();
     assert_eq!(timers(&shell, 0), Vec::<String>::new());
     t.line("cd dev");
     t.wait_for("(dev) ", 1);
     let first = timers(&shell, 1);
     assert_eq!(first.len(), 1, "{first:?}");
+    // What other users see of it (argv) names no project; its environment
+    // holds what it watches and no credentials of the shell's.
+    let proc = |what| std::fs::read(format!("/proc/{}/{what}", first[0])).unwrap();
+    let argv = String::from_utf8_lossy(&proc("cmdline")).replace('\0', " ");
+    assert!(!argv.contains(".awsmfa.toml"), "{argv}");
+    let environ = String::from_utf8_lossy(&proc("environ")).replace('\0', "\n");
+    assert!(environ.contains("dev/.awsmfa.toml"), "{environ}");
+    assert!(!environ.contains("AWS_"), "{environ}");
     let key = t.env()["AWS_ACCESS_KEY_ID"].clone();
     // No prompt is drawn while it waits: only the timer's signal can make
     // the next command refresh first.
@@ -782,18 +798,23 @@ fn fish_a_command_after_cd_runs_with_that_directorys_credentials() {
 /// prompt, with no cd: the credentials it gave go, and one line says so
 /// and how to trust it again; `awsmfa allow` brings them back (no second
 /// MFA code). The file removed: the same, once. `awsmfa deny` from
-/// another process: the same.
+/// another process: the same. In fish the timer the hook leaves behind
+/// watches the file and signals the shell at once (a person's next Enter
+/// always comes later; the test waits for that signal, `noticed`).
 fn an_edited_project_file_takes_its_credentials_away(sh: Sh) {
     let p = Projects::new(None);
     let Some(t) = Pane::start(&p.w, sh, &rc(sh, &bin()), "") else {
         return;
     };
+    let pid = t.step(sh.pid()).trim().to_string();
+    let noticed = || assert_eq!(timers(&pid, 0), Vec::<String>::new(), "no signal");
     t.line("cd prod");
     t.wait_for("(prod) ", 1);
     let file = std::fs::canonicalize(p.w.home().join("prod/.awsmfa.toml")).unwrap();
     let mut text = std::fs::read_to_string(&file).unwrap();
     text.push_str("# edited\n");
     std::fs::write(&file, &text).unwrap();
+    noticed();
     t.line("");
     let line = format!(
         "awsmfa: {} is not trusted as it is now: removed the credentials of prod; run `awsmfa allow` to trust it",
@@ -810,6 +831,7 @@ fn an_edited_project_file_takes_its_credentials_away(sh: Sh) {
     assert_eq!(t.env()["AWSMFA_PROFILE"], "prod");
     // `deny` by another process (another terminal): noticed the same way.
     ok(&p.w.run(&["deny", &file.to_string_lossy()]));
+    noticed();
     t.line("");
     t.wait_for(&line, 2);
     assert!(!t.env().contains_key("AWSMFA_PROFILE"));
@@ -817,6 +839,7 @@ fn an_edited_project_file_takes_its_credentials_away(sh: Sh) {
     t.step("awsmfa reload");
     t.wait_for("(prod) ", 3);
     std::fs::remove_file(&file).unwrap();
+    noticed();
     t.line("");
     let gone = format!(
         "awsmfa: {} is gone: removed the credentials of prod",
@@ -843,6 +866,40 @@ fn zsh_an_edited_project_file_takes_its_credentials_away() {
 #[test]
 fn fish_an_edited_project_file_takes_its_credentials_away() {
     an_edited_project_file_takes_its_credentials_away(Sh::Fish);
+}
+
+/// fish's timer killed from outside (it can no longer signal): the prompt
+/// itself then tests the project file, and an edit is noticed all the same.
+#[test]
+fn fish_without_its_timer_the_prompt_tests_the_file() {
+    let p = Projects::new(None);
+    let Some(t) = Pane::start(&p.w, Sh::Fish, &rc(Sh::Fish, &bin()), "") else {
+        return;
+    };
+    let pid = t.step(Sh::Fish.pid()).trim().to_string();
+    t.line("cd prod");
+    t.wait_for("(prod) ", 1);
+    let timer = timers(&pid, 1);
+    assert_eq!(timer.len(), 1, "{timer:?}");
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", timer[0])])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(timers(&pid, 0), Vec::<String>::new());
+    let file = std::fs::canonicalize(p.w.home().join("prod/.awsmfa.toml")).unwrap();
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("# edited\n");
+    std::fs::write(&file, &text).unwrap();
+    t.line("");
+    t.wait_for(
+        &format!(
+            "awsmfa: {} is not trusted as it is now: removed the credentials of prod",
+            file.display()
+        ),
+        1,
+    );
+    assert!(!t.env().contains_key("AWSMFA_PROFILE"));
 }
 
 // -------------------------------------- issue 22.4: logout in this shell

@@ -574,14 +574,11 @@ fn render(
     let watched = state
         .active
         .as_ref()
-        .map(|a| (a.file.as_str(), a.allowance.as_deref()));
-    let (file, allowance) = match watched {
-        Some((file, Some(allowance))) => (file, allowance),
-        _ => ("", ""),
-    };
+        .and_then(|a| Some((a.file.as_str(), a.allowance.as_deref()?)));
+    let (file, allowance) = watched.unwrap_or(("", ""));
     out.push_str(&shell.keep("__awsmfa_file", file));
     out.push_str(&shell.keep("__awsmfa_allowance", allowance));
-    out.push_str(&shell.deadline(deadline));
+    out.push_str(&shell.deadline(deadline, watched));
     Ok(out)
 }
 

@@ -8,6 +8,8 @@ mod doctor;
 mod env;
 mod exec;
 mod hook;
+#[cfg(unix)]
+mod hook_timer;
 mod init;
 mod keys;
 mod list;
@@ -57,6 +59,11 @@ impl Context {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // fish's timer holds no secret, and its shell tests that it is alive
+    // through /proc/PID/cwd, which a process that is not dumpable hides.
+    if let Command::HookTimer(args) = cli.command {
+        return hook_timer(args);
+    }
     // Before any secret is read: no process awsmfa starts can read it out
     // of awsmfa's environment or memory.
     crate::child::guard_self();
@@ -77,6 +84,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Use(_) => init::not_loaded("use"),
         Command::Reload => init::not_loaded("reload"),
         Command::Hook(args) => hook::run(&ctx, args),
+        Command::HookTimer(args) => hook_timer(args),
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
@@ -85,6 +93,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keys(command) => keys::run(&ctx, command),
         Command::Completions(args) => completions::run(args),
     }
+}
+
+#[cfg(unix)]
+fn hook_timer(args: crate::cli::HookTimerArgs) -> Result<ExitCode> {
+    hook_timer::run(args)
+}
+
+/// Only fish's hook starts it, and only where fish runs.
+#[cfg(not(unix))]
+fn hook_timer(_: crate::cli::HookTimerArgs) -> Result<ExitCode> {
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--no-cache` of the commands that use the cache.

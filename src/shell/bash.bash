@@ -12,8 +12,8 @@
 # prompt or a command with nothing to do runs no process at all: it
 # compares $PWD with the last directory seen, $SECONDS with a deadline and,
 # at a prompt inside a project, the project file's time with its
-# allowance's (`-nt`, a stat): an edit or `awsmfa deny` takes the
-# credentials away. awsmfa itself runs only when one of them changed.
+# allowance's (`-nt` and `-e`, three stats): an edit, a removal or `awsmfa
+# deny` takes the credentials away. awsmfa itself runs only when one of them changed.
 #
 # It also defines the shell function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
@@ -45,15 +45,16 @@ __awsmfa_exe() {
 
 __awsmfa_hook() {
   \builtin local __awsmfa_rc=$?
-  # The project file newer than its allowance, or gone: edited, removed or
-  # denied since awsmfa looked.
-  if [[ $PWD != "${__awsmfa_pwd-}" ]] ||
-    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); } ||
-    { [[ -n ${__awsmfa_file-} ]] &&
-      [[ $__awsmfa_file -nt ${__awsmfa_allowance-} || ! -e $__awsmfa_file ]]; }; then
+  # One test, each command in it costing: the directory, the deadline, and
+  # the project file's allowance no longer newer than the file, or the
+  # file gone (bash's -nt holds when only the first exists): edited,
+  # removed or denied since awsmfa looked.
+  if [[ $PWD != "${__awsmfa_pwd-}" || (-n ${__awsmfa_deadline-} && $SECONDS -ge $__awsmfa_deadline) ||
+    (-n ${__awsmfa_file-} && (! ${__awsmfa_allowance-} -nt $__awsmfa_file || ! -e $__awsmfa_file)) ]]; then
     __awsmfa_apply
   fi
-  # The next PROMPT_COMMAND entry and the prompt see the user's $?.
+  # The next PROMPT_COMMAND entry sees the user's $? (bash gives the prompt
+  # its own copy).
   \builtin return "$__awsmfa_rc"
 }
 
@@ -66,8 +67,8 @@ __awsmfa_hook() {
 # hook's own (the prompt hook, `__awsmfa_apply`), which looks itself. bash restores $? after the trap, and `$_` is this
 # call's last argument, the one it was given.
 __awsmfa_preexec() {
-  if { [[ -n ${__awsmfa_pwd-} && $PWD != "$__awsmfa_pwd" ]] ||
-    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline && BASH_SUBSHELL == 0)); }; } &&
+  if [[ (-n ${__awsmfa_pwd-} && $PWD != "$__awsmfa_pwd") ||
+    (-n ${__awsmfa_deadline-} && $SECONDS -ge $__awsmfa_deadline && $BASH_SUBSHELL -eq 0) ]] &&
     [[ -z ${COMP_LINE-} && $BASH_COMMAND != __awsmfa_* ]]; then
     # Status 0 whatever awsmfa's: with extdebug a failing trap would skip
     # the user's command.

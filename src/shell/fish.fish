@@ -7,14 +7,14 @@
 # profile named by the nearest trusted .awsmfa.toml and removes them when
 # you leave; before each command (fish_preexec) it refreshes them when their
 # deadline has passed. A prompt or a command with nothing to do runs no
-# process at all. fish has no clock builtin ($SECONDS), so `awsmfa hook`
-# leaves a timer behind that signals this shell at the deadline: before a
-# command the check is a variable test; at a prompt a $PWD compare and,
-# with a profile active, a test that the timer is alive (else the clock,
-# read by builtins) and that the project file is not newer than its
-# allowance (`test -nt`, a stat: an edit or `awsmfa deny` takes the
-# credentials away). awsmfa itself runs only on a cd, when that deadline
-# has passed, or when the project file changed.
+# process at all. fish has no clock builtin ($SECONDS), and each builtin
+# call costs, so `awsmfa hook` leaves a timer behind (`awsmfa hook-timer`)
+# that signals this shell at the deadline, or at once when the project
+# file is edited, removed or denied (`awsmfa deny`): before a command the
+# check is a variable test; at a prompt a $PWD compare and a test that the
+# timer is alive (else the prompt tests the file and reads the clock with
+# builtins). awsmfa itself runs only on a cd, when the deadline has passed,
+# or when the project file changed.
 #
 # It also defines the function `awsmfa`: `awsmfa use PROFILE` and
 # `awsmfa use --unset` apply `awsmfa env` here and return its exit status;
@@ -64,12 +64,12 @@ if status is-interactive
     set -gu __awsmfa_now 0
     set -gu __awsmfa_frac 0
     # The timer `awsmfa hook` leaves behind (its pid) sends SIGURG at
-    # the deadline: then __awsmfa_due is set, and the check before each
-    # command is a variable test. An older timer of this shell, if any, is
+    # the deadline or when the project file changes: then __awsmfa_due is
+    # set, and the check before each command is a variable test. An older timer of this shell, if any, is
     # stopped by the next `awsmfa hook`.
     set -q __awsmfa_timer; or set -g __awsmfa_timer ''
     set -gu __awsmfa_timer $__awsmfa_timer
-    function __awsmfa_on_due --on-signal SIGURG --description 'awsmfa: the refresh deadline passed'
+    function __awsmfa_on_due --on-signal SIGURG --description 'awsmfa: the refresh deadline passed, or the project file changed'
         set -g __awsmfa_due 1
         # It exits after firing: its pid is no longer ours to stop.
         set -g __awsmfa_timer ''
@@ -129,37 +129,39 @@ if status is-interactive
         functions --erase __awsmfa_hold_sigint
     end
 
+    # fish restores $status after an event's handlers: the prompt and the
+    # user's next handler see the user's own.
     function __awsmfa_on_pwd --on-variable PWD --description 'awsmfa: cd hook'
-        set -l rc $status
         __awsmfa_apply
-        return $rc
     end
 
+    # With nothing to do, one builtin call: the same directory and, with a
+    # deadline, the timer alive, which watches the clock and the project
+    # file for this prompt (each more builtin costs as much again). Alive:
+    # its working directory resolves, which a zombie's (killed, not yet
+    # reaped) does not.
     function __awsmfa_on_prompt --on-event fish_prompt --description 'awsmfa: prompt hook'
-        set -l rc $status
+        if test "$PWD" != "$__awsmfa_pwd" -o -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/cwd
+            __awsmfa_look
+        end
+    end
+
+    # The prompt's other path: a directory not looked at yet, or no timer
+    # (it fired, it was killed, none could start, or there is no /proc to
+    # tell). Then the prompt itself tests the project file (edited, removed
+    # or denied: the allowance no longer the newer) and reads the clock; a
+    # deadline passed marks the refresh due for the next command rather
+    # than running awsmfa here. (Without /proc the clock is read with
+    # `path` on fish 3.5+, with `date` before.)
+    function __awsmfa_look
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
-            return $rc
-        end
-        # The project file edited, removed or denied since awsmfa looked
-        # (outside a project, one cheap test: each builtin call costs).
-        if test -n "$__awsmfa_file"
-            if test "$__awsmfa_file" -nt "$__awsmfa_allowance" -o ! -e "$__awsmfa_file"
-                __awsmfa_apply
-                return $rc
-            end
-        end
-        if test -n "$__awsmfa_deadline" -a ! -e /proc/$__awsmfa_timer/comm
-            # The fallback for a timer that is gone (fired, killed, or none
-            # could start): the clock, at a prompt only, and only then (a
-            # clock read costs three times this prompt's test). It marks
-            # the refresh due for the next command rather than running
-            # awsmfa here. (Without /proc it is always the clock: fish 3.5+
-            # reads it with `path`, older fish with `date`.)
+        else if test -n "$__awsmfa_file" -a \( ! -e "$__awsmfa_file" -o ! "$__awsmfa_allowance" -nt "$__awsmfa_file" \)
+            __awsmfa_apply
+        else
             __awsmfa_tick
             test $__awsmfa_now -lt $__awsmfa_deadline; or set -g __awsmfa_due 1
         end
-        return $rc
     end
 
     # Before each command line: a variable test, no process and no clock.

@@ -1,9 +1,11 @@
 //! fish: inside single quotes `\'` and `\\` are escapes (unlike POSIX), and
 //! everything else, newlines included, is literal. The prompt hook is
 //! `fish.fish`, run on `--on-variable PWD`, `--on-event fish_prompt` and
-//! `fish_preexec`; fish has no `$SECONDS`, so its deadline is a timer
-//! process that signals the shell (see `rearm`), with the clock the
-//! hook's `__awsmfa_tick` reads with builtins as the prompt's fallback.
+//! `fish_preexec`; fish has no `$SECONDS`, and each builtin it runs at a
+//! prompt costs microseconds, so its deadline and the watch of the project
+//! file are a timer process that signals the shell (see `rearm`), with
+//! the clock the hook's `__awsmfa_tick` reads with builtins, and a test of
+//! the file, as the prompt's fallback when the timer is gone.
 
 use super::{Hook, Shell, Statements};
 use crate::error::Result;
@@ -48,8 +50,8 @@ impl Hook for Fish {
     fn keep(&self, name: &str, value: &str) -> String {
         format!("set -gu {name} {}\n", quote(value))
     }
-    fn deadline(&self, secs: Option<u64>) -> String {
-        let timer = rearm(secs);
+    fn deadline(&self, secs: Option<u64>, watched: Option<(&str, &str)>) -> String {
+        let timer = rearm(secs, watched);
         match secs {
             Some(secs) => format!(
                 "{timer}__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + {secs})\n"
@@ -59,40 +61,20 @@ impl Hook for Fish {
     }
 }
 
-/// The timer's first argument, by which a timer is told from any other
-/// process that may have been given its pid since.
-const TIMER: &str = "awsmfa-timer";
+/// The timer's subcommand (`awsmfa hook-timer SHELL SECS`,
+/// see `cmd::hook_timer`), by which a timer is told from any other process
+/// that may have been given its pid since.
+const TIMER: &str = "hook-timer";
 
-/// The timer: sleeps until the deadline, then sends the shell SIGURG,
-/// which fish.fish turns into `__awsmfa_due` (fish has no clock builtin,
-/// so a check before each command is a variable test, not a clock read).
-/// SIGURG because its default action is to ignore it: a fish without the
-/// hook's handler (`exec fish --no-config`), or any process that was
-/// given the pid since, is not killed by it, as it would be by SIGUSR1.
-/// It sleeps in slices and exits when the shell is gone, so it never
-/// outlives a shell by more than one slice even when the shell could not
-/// kill it (SIGKILL, a crash), and signals only a fish (not whatever an
-/// `exec` or pid reuse put under that pid).
-const TIMER_SCRIPT: &str = r#"p=$1 n=$2
-alive() {
-  kill -0 "$p" 2>/dev/null || return 1
-  [ -r "/proc/$p/comm" ] || return 0
-  read -r c <"/proc/$p/comm" && [ "$c" = fish ]
-}
-while [ "$n" -gt 0 ]; do
-  s=$n
-  [ "$s" -gt 30 ] && s=30
-  sleep "$s"
-  n=$((n - s))
-  alive || exit 0
-done
-kill -URG "$p""#;
+/// The environment that names the timer's project file and its allowance.
+pub const WATCH_FILE: &str = "__AWSMFA_WATCH_FILE";
+pub const WATCH_ALLOWANCE: &str = "__AWSMFA_WATCH_ALLOWANCE";
 
 /// Stops the shell's old timer (named by `__AWSMFA_TIMER`) and, when there
 /// is a deadline, starts a new one for the shell `__AWSMFA_SHELL_PID`,
 /// both set by fish.fish for this run of `awsmfa hook` only. Returns the
 /// statement that records the new timer's pid (or that there is none).
-fn rearm(secs: Option<u64>) -> String {
+fn rearm(secs: Option<u64>, watched: Option<(&str, &str)>) -> String {
     let var = |name| std::env::var(name).ok().and_then(|v| v.parse::<i32>().ok());
     let Some(shell) = var("__AWSMFA_SHELL_PID") else {
         return String::new();
@@ -100,30 +82,41 @@ fn rearm(secs: Option<u64>) -> String {
     if let Some(old) = var("__AWSMFA_TIMER") {
         stop(old, shell);
     }
-    match secs.and_then(|secs| start(shell, secs)) {
+    match secs.and_then(|secs| start(shell, secs, watched)) {
         Some(pid) => format!("set -gu __awsmfa_timer {pid}\n"),
         None => "set -gu __awsmfa_timer ''\n".to_string(),
     }
 }
 
 /// The timer's pid, or None if it could not start (then the prompt's clock
-/// check is what refreshes).
-fn start(shell: i32, secs: u64) -> Option<u32> {
+/// and file checks are what refresh).
+fn start(shell: i32, secs: u64, watched: Option<(&str, &str)>) -> Option<u32> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
-    let child = crate::child::scrub(&mut Command::new("/bin/sh"))
-        .args([
-            "-c",
-            TIMER_SCRIPT,
-            TIMER,
-            &shell.to_string(),
-            &secs.to_string(),
-        ])
+    // This very binary: where an upgrade removed its file, Linux still has
+    // it behind /proc/self/exe.
+    let exe = match std::path::Path::new("/proc/self/exe").exists() {
+        true => std::path::PathBuf::from("/proc/self/exe"),
+        false => std::env::current_exe().ok()?,
+    };
+    let mut timer = Command::new(exe);
+    timer
+        .arg0("awsmfa")
+        .args([TIMER, &shell.to_string(), &secs.to_string()]);
+    // It needs nothing of the shell's environment, which holds the
+    // credentials; the file it watches is not in argv, where `ps` would
+    // show every user the project's path.
+    timer.env_clear();
+    if let Some((file, allowance)) = watched {
+        timer.env(WATCH_FILE, file).env(WATCH_ALLOWANCE, allowance);
+    }
+    let child = timer
         // Its own process group: a Ctrl-C at the terminal does not reach
-        // it, and stopping it stops its `sleep` too. No stdio: the hook's
-        // stdout is read by a command substitution that waits for every
-        // writer to close it.
+        // it. No stdio: the hook's stdout is read by a command
+        // substitution that waits for every writer to close it. Out of the
+        // way of unmounts: the project's directory is not its own.
         .process_group(0)
+        .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -143,7 +136,7 @@ fn stop(pid: i32, shell: i32) {
     };
     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
     let ours =
-        args.len() >= 5 && args[3] == TIMER.as_bytes() && args[4] == shell.to_string().as_bytes();
+        args.len() >= 3 && args[1] == TIMER.as_bytes() && args[2] == shell.to_string().as_bytes();
     if let (true, Some(pid)) = (ours, Pid::from_raw(pid)) {
         let _ = kill_process_group(pid, Signal::TERM);
     }

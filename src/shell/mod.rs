@@ -70,8 +70,10 @@ pub trait Hook: Shell {
     }
     /// The statement that sets the shell's `__awsmfa_deadline`: the next
     /// look in `secs` seconds, on the shell's own clock, or none while
-    /// nothing is active.
-    fn deadline(&self, secs: Option<u64>) -> String;
+    /// nothing is active. `watched`, the project file and its allowance
+    /// that the credentials came from, is for a shell whose deadline is a
+    /// process (fish's timer), which watches them too.
+    fn deadline(&self, secs: Option<u64>, watched: Option<(&str, &str)>) -> String;
 
     /// The hook script, running the awsmfa at `exe` whatever PATH says later.
     fn init(&self, exe: &str) -> String {
@@ -192,17 +194,17 @@ mod tests {
         for shell in [&Bash as &dyn Hook, &Zsh] {
             assert_eq!(shell.state(json), "__awsmfa_state='{\"v\":1}'\n");
             assert_eq!(
-                shell.deadline(Some(30)),
+                shell.deadline(Some(30), Some(("/p/.awsmfa.toml", "/a"))),
                 "__awsmfa_deadline=$((SECONDS + 30))\n"
             );
-            assert_eq!(shell.deadline(None), "__awsmfa_deadline=\n");
+            assert_eq!(shell.deadline(None, None), "__awsmfa_deadline=\n");
         }
         assert_eq!(Fish.state(json), "set -gu __awsmfa_state '{\"v\":1}'\n");
         assert_eq!(
-            Fish.deadline(Some(30)),
+            Fish.deadline(Some(30), None),
             "__awsmfa_tick\nset -gu __awsmfa_deadline (math $__awsmfa_now + 30)\n"
         );
-        assert_eq!(Fish.deadline(None), "set -gu __awsmfa_deadline ''\n");
+        assert_eq!(Fish.deadline(None, None), "set -gu __awsmfa_deadline ''\n");
         assert_eq!(
             Bash.apply("awsmfa init bash"),
             "eval \"$(awsmfa init bash)\""

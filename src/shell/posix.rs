@@ -76,7 +76,7 @@ macro_rules! posix_hook {
             fn keep(&self, name: &str, value: &str) -> String {
                 $crate::shell::posix::keep(name, value)
             }
-            fn deadline(&self, secs: Option<u64>) -> String {
+            fn deadline(&self, secs: Option<u64>, _watched: Option<(&str, &str)>) -> String {
                 $crate::shell::posix::deadline(secs)
             }
         }

@@ -14,8 +14,8 @@
 # plan)` gets infra's credentials there. A prompt or a command with nothing
 # to do runs no process at all: it compares $PWD with the last directory
 # seen, $SECONDS with a deadline and, at a prompt inside a project, the
-# project file's time with its allowance's (`-nt`, a stat): an edit or
-# `awsmfa deny` takes the credentials away. awsmfa itself runs only when one
+# project file's time with its allowance's (`-nt`, two stats): an edit, a
+# removal or `awsmfa deny` takes the credentials away. awsmfa itself runs only when one
 # of them changed.
 #
 # It also defines the shell function `awsmfa`: `awsmfa use PROFILE` and
@@ -57,19 +57,17 @@ __awsmfa_exe() {
   fi
 }
 
+# zsh gives each precmd function, and the prompt, the user's $? whatever
+# the one before returned.
 __awsmfa_precmd() {
-  \builtin local __awsmfa_rc=$?
-  # The project file newer than its allowance, or either gone: edited,
-  # removed or denied since awsmfa looked (zsh's -nt is false when the
-  # second file is missing).
-  if [[ $PWD != "${__awsmfa_pwd-}" ]] ||
-    { [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); } ||
-    { [[ -n ${__awsmfa_file-} ]] &&
-      [[ $__awsmfa_file -nt ${__awsmfa_allowance-} || ! -e $__awsmfa_file || ! -e ${__awsmfa_allowance-} ]]; }; then
+  # One test, each command in it costing: the directory, the deadline, and
+  # the project file's allowance no longer newer than the file (two stats;
+  # zsh's -nt is false when either is missing): edited, removed or denied
+  # since awsmfa looked.
+  if [[ $PWD != "${__awsmfa_pwd-}" || (-n ${__awsmfa_deadline-} && $SECONDS -ge $__awsmfa_deadline) ||
+    (-n ${__awsmfa_file-} && ! ${__awsmfa_allowance-} -nt $__awsmfa_file) ]]; then
     __awsmfa_apply
   fi
-  # The next precmd function and the prompt see the user's $?.
-  \builtin return "$__awsmfa_rc"
 }
 
 # On cd, so that `cd infra && terraform plan` already has the credentials,
@@ -83,10 +81,9 @@ __awsmfa_chpwd() {
 
 # Before each command line: with nothing due, one test and no process.
 __awsmfa_preexec() {
-  if [[ -n ${__awsmfa_deadline-} ]] && ((SECONDS >= __awsmfa_deadline)); then
+  if [[ -n ${__awsmfa_deadline-} && $SECONDS -ge $__awsmfa_deadline ]]; then
     __awsmfa_apply
   fi
-  \builtin return 0
 }
 
 # Returns awsmfa's exit status.
