@@ -15,8 +15,9 @@
 #           project file watched (older than its allowance: unchanged)
 # awsmfa itself never runs in either, nor any other process: only shell
 # builtins. fish has no clock builtin: a timer that `awsmfa hook` leaves
-# behind signals the shell at the deadline, so before a command fish tests
-# a variable, and at a prompt that the timer is alive (/proc).
+# behind signals the shell at the deadline or when the project file
+# changes, so before a command fish tests a variable, and at a prompt that
+# the timer is alive (/proc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
