@@ -12,6 +12,7 @@ use crate::profile::Profiles;
 use crate::reach::{self, Env, Remote};
 use crate::service::Service;
 use crate::sts::{Sts, Target};
+use crate::vault::LongTermKey;
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::StatusType;
@@ -112,21 +113,6 @@ pub struct KeyInfo {
     pub active: bool,
 }
 
-/// A freshly created access key. Debug never shows the secret.
-pub struct NewKey {
-    pub id: String,
-    pub secret: String,
-}
-
-impl std::fmt::Debug for NewKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewKey")
-            .field("id", &self.id)
-            .field("secret", &"** redacted **")
-            .finish()
-    }
-}
-
 pub struct Iam<'a> {
     sts: &'a Sts,
     base: aws_sdk_iam::config::Builder,
@@ -215,8 +201,9 @@ impl<'a> Iam<'a> {
         Ok(keys)
     }
 
-    /// `iam:CreateAccessKey` for `user`.
-    pub fn create_key(&self, creds: &Credentials, user: &str) -> Result<NewKey, Failure> {
+    /// `iam:CreateAccessKey` for `user`: a key as the vault keeps it (its
+    /// Debug never shows the secret).
+    pub fn create_key(&self, creds: &Credentials, user: &str) -> Result<LongTermKey, Failure> {
         let out = self.call(
             self.client(creds)
                 .create_access_key()
@@ -242,10 +229,7 @@ impl<'a> Iam<'a> {
                 why: format!("{why}; {what}"),
             });
         }
-        Ok(NewKey {
-            id: id.to_string(),
-            secret: secret.to_string(),
-        })
+        Ok(LongTermKey::new(id, secret))
     }
 
     /// `iam:UpdateAccessKey` to Inactive: reversible, unlike deletion.

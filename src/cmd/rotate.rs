@@ -23,12 +23,13 @@ use super::Context;
 use crate::cli::RotateArgs;
 use crate::error::{Call, Error, Failure, Result};
 use crate::fs::{self, Replace};
-use crate::iam::{self, Iam, KeyInfo, NewKey, UserProfile};
+use crate::iam::{self, Iam, KeyInfo, UserProfile};
 use crate::obtain::{Request, obtain};
 use crate::profile::edit::{self, FileKind};
 use crate::profile::{self, Locations, Profiles};
 use crate::service::Service;
 use crate::sts::Sts;
+use crate::vault::LongTermKey;
 use aws_credential_types::Credentials;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,7 +71,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<ExitCode> {
     let journal = r.begin_journal()?;
     let new = r.create(before, journal)?;
     r.write_new(before, &new)?;
-    let new_creds = Credentials::new(&new.id, &new.secret, None, None, "rotate");
+    let new_creds = Credentials::new(&new.access_key_id, new.secret(), None, None, "rotate");
     let wait = Duration::from_secs(args.wait);
     r.verify(before, &new, &new_creds, wait)?;
     let after = session.as_ref().unwrap_or(&new_creds);
@@ -209,7 +210,7 @@ impl Rotation<'_> {
     /// Step 3: create the new key, and name it in the journal. Once the key
     /// exists it stays on failures too: the next rotate finishes the job
     /// (see `recover`).
-    fn create(&self, signer: &Credentials, mut journal: Journal) -> Result<NewKey> {
+    fn create(&self, signer: &Credentials, mut journal: Journal) -> Result<LongTermKey> {
         let new = self.client.create_key(signer, self.user).map_err(|f| {
             Journal::remove(&self.file.path, self.user);
             self.stop(
@@ -218,22 +219,22 @@ impl Rotation<'_> {
                 self.unchanged(),
             )
         })?;
-        journal.new_key = Some(new.id.clone());
+        journal.new_key = Some(new.access_key_id.clone());
         // Best effort: the id is also on stderr below.
         let _ = journal.save(&self.file.path);
         crate::term::note(format_args!(
             "awsmfa: created access key {} for IAM user `{}`",
-            new.id, self.user
+            new.access_key_id, self.user
         ));
         Ok(new)
     }
 
     /// Step 4: write the new key to disk before anything is deleted. If
     /// that fails, the new key is deleted again.
-    fn write_new(&self, signer: &Credentials, new: &NewKey) -> Result<()> {
+    fn write_new(&self, signer: &Credentials, new: &LongTermKey) -> Result<()> {
         let updated = self
             .file
-            .write(self.old_id, &new.id, &new.secret)
+            .write(self.old_id, &new.access_key_id, new.secret())
             .map_err(|e| self.stop("writing the new key", e, self.unwritten(signer, new)))?;
         crate::term::note(format_args!(
             "awsmfa: wrote the new key to {} (profile {})",
@@ -249,20 +250,23 @@ impl Rotation<'_> {
 
     /// The new key could not be written: delete it again, and say what
     /// remains.
-    fn unwritten(&self, signer: &Credentials, new: &NewKey) -> String {
-        match self.client.delete_key(signer, self.user, &new.id) {
+    fn unwritten(&self, signer: &Credentials, new: &LongTermKey) -> String {
+        match self
+            .client
+            .delete_key(signer, self.user, &new.access_key_id)
+        {
             Ok(()) => format!(
                 "{} The new key {} was deleted again.",
                 self.unchanged(),
-                new.id
+                new.access_key_id
             ),
             Err(_) => format!(
                 "{} The new key {} exists but is saved nowhere: delete it with `{}`.",
                 self.unchanged(),
-                new.id,
+                new.access_key_id,
                 self.aws(&format!(
                     "iam delete-access-key --user-name {} --access-key-id {}",
-                    self.user, new.id
+                    self.user, new.access_key_id
                 )),
             ),
         }
@@ -273,7 +277,7 @@ impl Rotation<'_> {
     fn verify(
         &self,
         signer: &Credentials,
-        new: &NewKey,
+        new: &LongTermKey,
         new_creds: &Credentials,
         wait: Duration,
     ) -> Result<()> {
@@ -289,7 +293,12 @@ impl Rotation<'_> {
     /// Step 6: retire the old key: deactivate it (reversible), then delete
     /// it. `patience` bounds the retries while IAM does not yet know the
     /// signing key.
-    fn delete_old(&self, signer: &Credentials, new: &NewKey, patience: Duration) -> Result<()> {
+    fn delete_old(
+        &self,
+        signer: &Credentials,
+        new: &LongTermKey,
+        patience: Duration,
+    ) -> Result<()> {
         let (client, user_name, old_id) = (self.client, self.user, self.old_id);
         let file = self.file;
         until_known(patience, || client.deactivate_key(signer, user_name, old_id))
@@ -299,7 +308,7 @@ impl Rotation<'_> {
                     self.iam_error(f, "iam:UpdateAccessKey"),
                     format!(
                         "The new key {} is active and in {}; the old key {old_id} is still active too: deactivate and delete it with `{}` and `{}`.",
-                        new.id,
+                        new.access_key_id,
                         file.shown(),
                         self.aws(&format!("iam update-access-key --user-name {user_name} --access-key-id {old_id} --status Inactive")),
                         self.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
@@ -313,7 +322,7 @@ impl Rotation<'_> {
                     self.iam_error(f, "iam:DeleteAccessKey"),
                     format!(
                         "The new key {} is active and in {}; the old key {old_id} is inactive but not deleted: delete it with `{}`.",
-                        new.id,
+                        new.access_key_id,
                         file.shown(),
                         self.aws(&format!("iam delete-access-key --user-name {user_name} --access-key-id {old_id}")),
                     ),
@@ -322,12 +331,12 @@ impl Rotation<'_> {
     }
 
     /// Step 7: done; the journal goes last, once the old key is deleted.
-    fn finish(&self, new: &NewKey) {
+    fn finish(&self, new: &LongTermKey) {
         Journal::remove(&self.file.path, self.user);
         crate::term::note(format_args!(
             "awsmfa: rotated IAM user `{}`'s access key: {} is active and in {}; {} is deleted",
             self.user,
-            new.id,
+            new.access_key_id,
             self.file.shown(),
             self.old_id
         ));
@@ -465,15 +474,16 @@ impl Rotation<'_> {
     /// The new key was not accepted in time: put the old key back on disk
     /// (it is still active) and delete the new one, so that exactly the old
     /// state remains.
-    fn undo(&self, signer: &Credentials, new: &NewKey, old: &Credentials) -> String {
+    fn undo(&self, signer: &Credentials, new: &LongTermKey, old: &Credentials) -> String {
         let path = self.file.shown();
-        match self
-            .file
-            .write(&new.id, old.access_key_id(), old.secret_access_key())
-        {
+        match self.file.write(
+            &new.access_key_id,
+            old.access_key_id(),
+            old.secret_access_key(),
+        ) {
             Err(_) => format!(
                 "The new key {} is in {path} and may start working in a minute; the old key {} is still active but no longer on disk. Check with `aws --profile {} sts get-caller-identity`; once it works, delete the old key with `{}`.",
-                new.id,
+                new.access_key_id,
                 self.old_id,
                 self.profile,
                 self.aws(&format!(
@@ -481,18 +491,21 @@ impl Rotation<'_> {
                     self.user, self.old_id
                 )),
             ),
-            Ok(_) => match self.client.delete_key(signer, self.user, &new.id) {
+            Ok(_) => match self
+                .client
+                .delete_key(signer, self.user, &new.access_key_id)
+            {
                 Ok(()) => format!(
                     "Rolled back: the old key {} is active and back in {path}; the new key {} was deleted. Try again later.",
-                    self.old_id, new.id
+                    self.old_id, new.access_key_id
                 ),
                 Err(_) => format!(
                     "The old key {} is active and back in {path}; the new key {} could not be deleted: delete it with `{}`.",
                     self.old_id,
-                    new.id,
+                    new.access_key_id,
                     self.aws(&format!(
                         "iam delete-access-key --user-name {} --access-key-id {}",
-                        self.user, new.id
+                        self.user, new.access_key_id
                     )),
                 ),
             },
