@@ -102,7 +102,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  eval \"$(awsmfa init bash)\"      # end of ~/.bashrc\n  eval \"$(awsmfa init zsh)\"       # end of ~/.zshrc\n  awsmfa init fish | source        # end of ~/.config/fish/config.fish"
     )]
-    Init(InitArgs),
+    Init(ShellArgs),
     /// Apply a profile's credentials to this shell (a function from `awsmfa init`)
     ///
     /// `awsmfa use PROFILE` applies what `awsmfa env PROFILE` prints, in the
@@ -121,7 +121,7 @@ pub enum Command {
     Reload,
     /// Run by the prompt hook: print the statements for the current directory
     #[command(hide = true)]
-    Hook(HookArgs),
+    Hook(ShellArgs),
     /// Left behind by the fish prompt hook: signal the shell at its refresh
     /// deadline, or when its project file changes
     #[command(hide = true, name = "hook-timer")]
@@ -364,13 +364,9 @@ pub struct UseArgs {
     pub unset: bool,
 }
 
+/// `init` and `hook`: the shell whose hook it is.
 #[derive(Debug, Args)]
-pub struct InitArgs {
-    pub shell: HookShell,
-}
-
-#[derive(Debug, Args)]
-pub struct HookArgs {
+pub struct ShellArgs {
     pub shell: HookShell,
 }
 

@@ -16,7 +16,7 @@
 //! and nothing of any shell's syntax: that is [`crate::shell::Hook`]'s.
 
 use super::{Context, print};
-use crate::cli::HookArgs;
+use crate::cli::ShellArgs;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
 use crate::hookstate::{Active, State};
@@ -35,7 +35,7 @@ use std::time::SystemTime;
 /// credentials last, look again in this many seconds, not at every prompt.
 const RETRY: u64 = 60;
 
-pub fn run(ctx: &Context, args: HookArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: ShellArgs) -> Result<ExitCode> {
     let shell = shell::for_hook(args.shell);
     // The prompt hook reads this through $(...); at a terminal it would put
     // secrets in scrollback.

@@ -7,12 +7,12 @@
 //! ([`crate::shell::Hook::init`]).
 
 use super::{Context, print};
-use crate::cli::{HookShell, InitArgs};
+use crate::cli::{HookShell, ShellArgs};
 use crate::error::{Error, Result};
 use crate::shell;
 use std::process::ExitCode;
 
-pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
+pub fn run(_ctx: &Context, args: ShellArgs) -> Result<ExitCode> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::io("finding the path of this awsmfa binary", e))?;
     let exe = exe.to_str().ok_or_else(|| {
