@@ -107,9 +107,14 @@ fn modified(file: &Path) -> Option<std::time::SystemTime> {
 
 /// Whether the trust `watch` recorded still holds: the project file and
 /// its allowance both there, the allowance the newer. The test each shell
-/// makes at its prompt, for fish's timer (`awsmfa hook-timer`).
+/// makes at its prompt, for fish's timer (`awsmfa hook-timer`); the file's
+/// own time, not a link's target's (a file replaced by a link to an older
+/// one is a change, and no project file may be a link).
 pub fn unchanged(path: &Path, allowance: &Path) -> bool {
-    matches!((modified(path), modified(allowance)), (Some(f), Some(a)) if a > f)
+    let own = std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok();
+    matches!((own, modified(allowance)), (Some(f), Some(a)) if a > f)
 }
 
 /// Remove every allowance made for `path` (any content); how many there were.
@@ -157,6 +162,7 @@ mod tests {
     /// The allowance ends strictly newer than the file, even written in
     /// the same tick; an edit, a removal of either, breaks the trust.
     #[test]
+    #[cfg(unix)]
     fn an_allowance_is_watched_until_the_file_or_it_changes() {
         let dir = std::env::temp_dir().join(format!("awsmfa-trust-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -180,6 +186,14 @@ mod tests {
         newer_than(&allowance, later).unwrap();
         std::fs::remove_file(&file).unwrap();
         assert!(!unchanged(&file, &allowance), "removed");
+        // A link in its place, to a file older than the allowance.
+        let old = dir.join("old.toml");
+        std::fs::write(&old, "").unwrap();
+        set(&old, at - Duration::from_secs(20));
+        set(&allowance, at - Duration::from_secs(10));
+        std::os::unix::fs::symlink(&old, &file).unwrap();
+        assert!(!unchanged(&file, &allowance), "a link");
+        std::fs::remove_file(&file).unwrap();
         std::fs::write(&file, "").unwrap();
         std::fs::remove_file(&allowance).unwrap();
         assert!(!unchanged(&file, &allowance), "denied");
