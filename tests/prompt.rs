@@ -212,6 +212,11 @@ fn fish_announces_and_refreshes_before_the_command() {
     announce_and_refresh_before_the_command(Sh::Fish);
 }
 
+/// Whether there is a /proc to find fish's timers in.
+fn proc_here() -> bool {
+    std::path::Path::new("/proc/self/cmdline").exists()
+}
+
 /// The pids of the timers `awsmfa hook` left for the fish `shell`
 /// (`awsmfa hook-timer SHELL SECS`), waiting up to 5 s for
 /// the count to become `want` (a timer is stopped by a signal,
@@ -249,8 +254,7 @@ fn timers(shell: &str, want: usize) -> Vec<String> {
 /// deadline notices it by the clock.
 #[test]
 fn fish_refreshes_by_its_timer_and_leaves_none_behind() {
-    if !std::path::Path::new("/proc/self/cmdline").exists() {
-        eprintln!("skipped: no /proc to find the timer in");
+    if !require("/proc (to find the timer in)", proc_here()) {
         return;
     }
     let p = Projects::new(Some("14m55s"));
@@ -872,6 +876,9 @@ fn fish_an_edited_project_file_takes_its_credentials_away() {
 /// itself then tests the project file, and an edit is noticed all the same.
 #[test]
 fn fish_without_its_timer_the_prompt_tests_the_file() {
+    if !require("/proc (to find the timer in)", proc_here()) {
+        return;
+    }
     let p = Projects::new(None);
     let Some(t) = Pane::start(&p.w, Sh::Fish, &rc(Sh::Fish, &bin()), "") else {
         return;

@@ -572,3 +572,81 @@ fn a_duration_longer_than_what_is_cached_is_fetched_anew_with_the_defaults() {
     assert!(lifetime(&again) <= 61 * 60, "{again}");
     assert_eq!(u.calls("AssumeRole"), 3);
 }
+
+/// The prompt hook with a user's defaults, in each shell at a real
+/// terminal started with a login's environment only (the real keyutils,
+/// `[default]` holding the keys): inside a trusted project, an edit of its
+/// file takes the credentials away at the next prompt and says so. In fish
+/// the timer the hook leaves behind is what notices; a person's next Enter
+/// comes long after its signal (here, a second).
+#[test]
+fn an_edited_project_file_is_noticed_with_the_defaults_in_every_shell() {
+    if !keyutils_here(Launch::Plain) || !require_tools(&["bash", "zsh", "fish", "tmux"]) {
+        return;
+    }
+    let u = UserWorld::new(&["r1"], Launch::Plain);
+    let proj = u.w.home().join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    let file = proj.join(".awsmfa.toml");
+    std::fs::write(&file, "profile = \"r1\"\n").unwrap();
+    let bin = awsmfa_bin().display().to_string();
+    let login: Vec<String> = login_env(&u.w.home())
+        .into_iter()
+        .map(|(k, v)| format!("{k}='{v}'"))
+        .collect();
+    let zdot = u.w.path("zdot");
+    std::fs::create_dir_all(&zdot).unwrap();
+    for (sh, rc, start) in [
+        (
+            "bash",
+            format!("PS1='[${{AWSMFA_PROFILE-}}]\\$ '\neval \"$('{bin}' init bash)\"\n"),
+            format!(
+                "bash --noprofile --rcfile {} -i",
+                u.w.path("bash.rc").display()
+            ),
+        ),
+        (
+            "zsh",
+            format!(
+                "setopt PROMPT_SUBST\nPS1='[${{AWSMFA_PROFILE-}}]%# '\neval \"$('{bin}' init zsh)\"\n"
+            ),
+            format!("ZDOTDIR={} zsh -i", zdot.display()),
+        ),
+        (
+            "fish",
+            format!(
+                "function fish_prompt; printf '[%s]> ' \"$AWSMFA_PROFILE\"; end\n'{bin}' init fish | source\n"
+            ),
+            format!(
+                "fish --no-config -i -C 'source {}'",
+                u.w.path("fish.rc").display()
+            ),
+        ),
+    ] {
+        let rc_file = match sh {
+            "zsh" => zdot.join(".zshrc"),
+            _ => u.w.path(&format!("{sh}.rc")),
+        };
+        std::fs::write(&rc_file, rc).unwrap();
+        ok(&bounded::output_within(
+            u.awsmfa(&["allow"]).current_dir(&proj),
+            bounded::HANG,
+        ));
+        let command = format!("env -i {} {start}", login.join(" "));
+        let Some(t) = term::Term::start_named(&u.w, sh, &command, &[]) else {
+            return;
+        };
+        t.line(&format!("cd '{}'", proj.display()));
+        t.wait_for("[r1]");
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, format!("{text}# edited in {sh}\n")).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        t.line("");
+        t.wait_for(&format!(
+            "awsmfa: {} is not trusted as it is now: removed the credentials of r1",
+            file.display()
+        ));
+        t.line("echo \"K=[$AWS_ACCESS_KEY_ID]\"");
+        t.wait_for("K=[]");
+    }
+}
