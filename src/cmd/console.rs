@@ -245,6 +245,13 @@ fn from_template(template: &str, url: &str, profile: &str) -> Result<Vec<String>
             "config.toml: browser has neither {url} nor {url_encoded}, so the browser would never get the URL".into(),
         ));
     }
+    // The program itself is never a placeholder: it is named in errors,
+    // which must not print the URL (a credential).
+    if words.first().is_some_and(|w| w.contains('{')) {
+        return Err(Error::ConfigParse(
+            "config.toml: browser must start with a program, not a {placeholder}".into(),
+        ));
+    }
     if template.contains("{profile}") && !safe_word(profile) {
         return Err(Error::Usage(format!(
             "profile name {profile:?} cannot go into config.toml's browser command: it starts with `-` or holds characters other than letters, digits and ._+@-; rename the profile or take {{profile}} out of the template"
@@ -278,6 +285,12 @@ fn from_browser_var(list: &str, url: &str) -> Result<Vec<Vec<String>>> {
         .map(|command| {
             let mut words =
                 shell_words::split(command).map_err(|e| Error::Usage(format!("BROWSER: {e}")))?;
+            // Named in errors, which must not print the URL.
+            if words.first().is_some_and(|w| w.contains("%s")) {
+                return Err(Error::Usage(format!(
+                    "BROWSER: `{command}` must start with a program, not %s"
+                )));
+            }
             if words.iter().any(|w| w.contains("%s")) {
                 for w in &mut words {
                     *w = w.replace("%s", url);
@@ -329,6 +342,9 @@ mod tests {
             ]
         );
         assert!(from_template("firefox {profile}", url, "prod").is_err());
+        // The program is named in errors: never the URL.
+        assert!(from_template("{url}", url, "prod").is_err());
+        assert!(from_browser_var("%s", url).is_err());
         for hostile in ["--remote-debugging-port=1", "a b", "x;y", "a\u{1b}[2J"] {
             assert!(
                 from_template("b -P {profile} {url}", url, hostile).is_err(),
