@@ -16,6 +16,19 @@ pub fn parse(raw: &str) -> Result<u64, String> {
         .map_err(|e| explain(raw, &e))
 }
 
+/// The duration in environment variable `name`, at least a second; None
+/// where it is unset or blank. The error is the sentence to show.
+pub fn var(name: &str) -> Result<Option<std::time::Duration>, String> {
+    let Some(raw) = std::env::var(name).ok().filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match parse(&raw) {
+        Ok(0) => Err(format!("{name}={raw:?}: must be at least 1 second")),
+        Ok(secs) => Ok(Some(std::time::Duration::from_secs(secs))),
+        Err(why) => Err(format!("{name}: {why}")),
+    }
+}
+
 /// How to write one, in the user's terms rather than the parser's.
 fn explain(raw: &str, e: &humantime::DurationError) -> String {
     const LIKE: &str = "write it like 900 (seconds), 15m, 12h or 1h30m";

@@ -126,16 +126,9 @@ fn process_timeout() -> Result<Duration> {
 
 /// The duration in variable `name` (at least a second), else `default`.
 fn duration_var(name: &str, default: Duration) -> Result<Duration> {
-    let Some(raw) = crate::reach::Env::process().get(name) else {
-        return Ok(default);
-    };
-    match crate::duration::parse(&raw) {
-        Ok(0) => Err(Error::Usage(format!(
-            "{name}={raw:?}: must be at least 1 second"
-        ))),
-        Ok(secs) => Ok(Duration::from_secs(secs)),
-        Err(why) => Err(Error::Usage(format!("{name}: {why}"))),
-    }
+    Ok(crate::duration::var(name)
+        .map_err(Error::Usage)?
+        .unwrap_or(default))
 }
 
 /// A TOTP code: exactly six ASCII digits, surrounding whitespace and the
@@ -410,7 +403,7 @@ fn prompt(who: &Who, attempt: u32) -> Result<String> {
     if std::fs::File::open(tty_path()).is_err() {
         return Err(no_prompt(who));
     }
-    let why = PURPOSE.get().map(String::as_str);
+    let why = purpose();
     let text = match (why, attempt > 1) {
         (Some(why), true) => {
             format!("MFA code for {serial} ({why}; try {attempt} of {PROMPT_TRIES}): ")

@@ -72,19 +72,7 @@ pub const OUTRANKING_VARS: &[&str] = &[
 
 /// `AWSMFA_SERVER_REFRESH`, when set.
 pub fn refresh_cap() -> Result<Option<Duration>> {
-    match std::env::var(REFRESH_VAR) {
-        Ok(raw) if !raw.trim().is_empty() => {
-            let secs = crate::duration::parse(&raw)
-                .map_err(|why| Error::Usage(format!("{REFRESH_VAR}: {why}")))?;
-            if secs == 0 {
-                return Err(Error::Usage(format!(
-                    "{REFRESH_VAR}={raw:?}: must be at least 1 second"
-                )));
-            }
-            Ok(Some(Duration::from_secs(secs)))
-        }
-        _ => Ok(None),
-    }
+    crate::duration::var(REFRESH_VAR).map_err(Error::Usage)
 }
 
 /// What one connection may cost. A careful client (every AWS SDK) sends a

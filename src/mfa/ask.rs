@@ -3,9 +3,7 @@
 //! error names `awsmfa login`); and the cue for an `mfa_process` that waits
 //! for a touch of a security key.
 
-use super::{
-    PROMPT_TRIES, PURPOSE, Who, dialog, duration_var, no_prompt, prompt, read_hidden, tty_path,
-};
+use super::{PROMPT_TRIES, Who, dialog, duration_var, no_prompt, prompt, read_hidden, tty_path};
 use crate::error::{Error, Result};
 use std::time::Duration;
 
@@ -61,10 +59,15 @@ fn asker() -> Result<Asker> {
         PromptChoice::Windows => Asker::Dialog(Box::new(dialog::WindowsPrompt)),
         PromptChoice::Auto => {
             let desktop_first = DESKTOP_FIRST.load(std::sync::atomic::Ordering::SeqCst);
-            match (terminal_in_sight(), dialog::desktop()) {
-                (true, Some(d)) if desktop_first => Asker::Dialog(d),
-                (true, _) => Asker::Terminal,
-                (false, Some(d)) => Asker::Dialog(d),
+            let in_sight = terminal_in_sight();
+            // The desktop is looked for (a search of PATH) only where it
+            // could be the answer.
+            if in_sight && !desktop_first {
+                return Ok(Asker::Terminal);
+            }
+            match (in_sight, dialog::desktop()) {
+                (_, Some(d)) => Asker::Dialog(d),
+                (true, None) => Asker::Terminal,
                 (false, None) if std::fs::File::open(tty_path()).is_ok() => Asker::Terminal,
                 (false, None) => Asker::Nowhere,
             }
@@ -121,7 +124,7 @@ fn ask_dialog(
     question: &str,
     timeout: Duration,
 ) -> std::result::Result<String, dialog::Unanswered> {
-    let text = format!("{question}\n\n{}", caller());
+    let text = format!("{question}\n\n{}", caller(question));
     dialog::ask(
         dialog,
         &dialog::Ask {
@@ -131,10 +134,11 @@ fn ask_dialog(
     )
 }
 
-/// Who is asking, for the dialog: the purpose (the prompt hook's), the
+/// Who is asking, for the dialog under `question`: the purpose (the prompt
+/// hook's, unless the question names it already, as the vault's does), the
 /// program that started awsmfa (the IDE's SDK), and the directory; every
 /// outside value cleaned of control characters.
-fn caller() -> String {
+fn caller(question: &str) -> String {
     let dir = std::env::current_dir()
         .map(|d| d.display().to_string())
         .unwrap_or_else(|_| "?".into());
@@ -147,7 +151,7 @@ fn caller() -> String {
         ),
         None => format!("Asked in {}", crate::term::clean(&dir)),
     };
-    if let Some(why) = PURPOSE.get() {
+    if let Some(why) = super::purpose().filter(|why| !question.contains(why)) {
         out = format!("{} ({out})", crate::term::clean(why));
     }
     out

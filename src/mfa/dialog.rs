@@ -292,8 +292,9 @@ pub fn desktop() -> Option<Box<dyn Dialog>> {
     }
 }
 
-/// Whether there is a graphical session to show a dialog or a notice in.
-fn graphical() -> bool {
+/// Whether there is a graphical session to show a dialog, a notice or a
+/// keyring's unlock prompt in.
+pub fn graphical() -> bool {
     let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     set("DISPLAY") || set("WAYLAND_DISPLAY")
 }

@@ -91,10 +91,7 @@ mod secret_service_store {
     /// which needs a desktop; without one, say so instead of waiting.
     /// `prompting` gives the person at the desktop longer than a call.
     fn unlock(ss: &SecretService, items: &[&Item], prompting: &dyn Fn()) -> Result<(), VaultError> {
-        let desktop = ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-        if !desktop {
+        if !crate::mfa::dialog::graphical() {
             return Err(unavailable(
                 "the keyring is locked and there is no desktop to unlock it on; unlock it (e.g. log in to the desktop), or use vault = \"file\"",
             ));
