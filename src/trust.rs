@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::fs::{Durability, Replace};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub fn dir() -> Result<PathBuf> {
     use etcetera::BaseStrategy;
@@ -70,32 +69,24 @@ pub fn allow(path: &Path, content: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(format!("writing {}", file.display()), e))
 }
 
-/// The allowance of `path` with `content`, for the prompt hook to watch.
-/// At each prompt the shell tests, with no process, that the allowance is
-/// still newer than the file (zsh: `[[ ! allowance -nt path ]]`, two stats;
-/// bash: `-nt` and `-e`; fish's timer: [`unchanged`]), and looks again
-/// when it is not: an edit, a removal, or `deny`. `mtime` is the file's,
-/// read before `content` was. The allowance is made strictly newer than
-/// that (a `touch` of the file, or a file trusted again as it was, or both
-/// written within one tick of the clock), so the test holds again only
-/// after the next change. Where the file system keeps coarser times than
-/// a nanosecond, one second newer: an edit within that second of the
-/// trust goes unseen there, as any test of times would miss it.
+/// The allowance of `path` with `content`, for the prompt hook to watch:
+/// at each prompt the shell tests `[[ path -nt allowance ]]` (and that
+/// both are there), with no process, and looks again when it holds (an
+/// edit, a removal, or `deny`); fish's timer tests the same ([`unchanged`]).
+/// `mtime` is the file's, read before `content` was: the allowance is made
+/// no older than that (a `touch` of the file, or a file trusted again as
+/// it was), so the test holds again only after the next change.
 pub fn watch(path: &Path, content: &[u8], mtime: std::time::SystemTime) -> Result<PathBuf> {
     let file = dir()?.join(key(path, content));
-    newer_than(&file, mtime)?;
+    no_older_than(&file, mtime)?;
     Ok(file)
 }
 
-fn newer_than(file: &Path, mtime: std::time::SystemTime) -> Result<()> {
-    let newer = || modified(file).is_some_and(|t| t > mtime);
-    for step in [Duration::from_nanos(1), Duration::from_secs(1)] {
-        if newer() {
-            break;
-        }
+fn no_older_than(file: &Path, mtime: std::time::SystemTime) -> Result<()> {
+    if modified(file).is_some_and(|t| t < mtime) {
         // Our own file: its time, not its content, changes.
         std::fs::File::open(file)
-            .and_then(|f| f.set_modified(mtime + step))
+            .and_then(|f| f.set_modified(mtime))
             .map_err(|e| Error::io(format!("updating {}", file.display()), e))?;
     }
     Ok(())
@@ -106,15 +97,15 @@ fn modified(file: &Path) -> Option<std::time::SystemTime> {
 }
 
 /// Whether the trust `watch` recorded still holds: the project file and
-/// its allowance both there, the allowance the newer. The test each shell
-/// makes at its prompt, for fish's timer (`awsmfa hook-timer`); the file's
-/// own time, not a link's target's (a file replaced by a link to an older
-/// one is a change, and no project file may be a link).
+/// its allowance both there, the file no newer. The test each shell makes
+/// at its prompt, for fish's timer (`awsmfa hook-timer`); the file's own
+/// time, not a link's target's (a file replaced by a link to an older one
+/// is a change, and no project file may be a link).
 pub fn unchanged(path: &Path, allowance: &Path) -> bool {
     let own = std::fs::symlink_metadata(path)
         .and_then(|m| m.modified())
         .ok();
-    matches!((own, modified(allowance)), (Some(f), Some(a)) if a > f)
+    matches!((own, modified(allowance)), (Some(f), Some(a)) if f <= a)
 }
 
 /// Remove every allowance made for `path` (any content); how many there were.
@@ -159,11 +150,12 @@ mod tests {
         );
     }
 
-    /// The allowance ends strictly newer than the file, even written in
-    /// the same tick; an edit, a removal of either, breaks the trust.
+    /// The allowance ends no older than the file; an edit, a removal of
+    /// either, a link in the file's place, breaks the trust.
     #[test]
     #[cfg(unix)]
     fn an_allowance_is_watched_until_the_file_or_it_changes() {
+        use std::time::Duration;
         let dir = std::env::temp_dir().join(format!("awsmfa-trust-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (file, allowance) = (dir.join(".awsmfa.toml"), dir.join("allowance"));
@@ -171,19 +163,20 @@ mod tests {
         std::fs::write(&allowance, "").unwrap();
         let at = modified(&file).unwrap();
         let set = |f: &Path, t| std::fs::File::open(f).unwrap().set_modified(t).unwrap();
-        set(&allowance, at);
-        assert!(!unchanged(&file, &allowance), "same time: not yet newer");
-        newer_than(&allowance, at).unwrap();
-        assert!(unchanged(&file, &allowance));
-        assert!(modified(&allowance).unwrap() > at);
+        set(&allowance, at - Duration::from_secs(5));
+        assert!(
+            !unchanged(&file, &allowance),
+            "older: not yet trusted as it is"
+        );
+        no_older_than(&allowance, at).unwrap();
+        assert!(unchanged(&file, &allowance), "the same time");
         // Already newer: left as it is.
         let later = at + Duration::from_secs(5);
         set(&allowance, later);
-        newer_than(&allowance, at).unwrap();
+        no_older_than(&allowance, at).unwrap();
         assert_eq!(modified(&allowance), Some(later));
-        set(&file, later);
+        set(&file, later + Duration::from_nanos(1));
         assert!(!unchanged(&file, &allowance), "edited");
-        newer_than(&allowance, later).unwrap();
         std::fs::remove_file(&file).unwrap();
         assert!(!unchanged(&file, &allowance), "removed");
         // A link in its place, to a file older than the allowance.

@@ -46,11 +46,11 @@ __awsmfa_exe() {
 __awsmfa_hook() {
   \builtin local __awsmfa_rc=$?
   # One test, each command in it costing: the directory, the deadline, and
-  # the project file's allowance no longer newer than the file, or the
-  # file gone (bash's -nt holds when only the first exists): edited,
-  # removed or denied since awsmfa looked.
+  # the project file newer than its allowance (also when the allowance is
+  # gone: bash's -nt holds when only the first exists), or the file gone:
+  # edited, denied or removed since awsmfa looked.
   if [[ $PWD != "${__awsmfa_pwd-}" || (-n ${__awsmfa_deadline-} && $SECONDS -ge $__awsmfa_deadline) ||
-    (-n ${__awsmfa_file-} && (! ${__awsmfa_allowance-} -nt $__awsmfa_file || ! -e $__awsmfa_file)) ]]; then
+    (-n ${__awsmfa_file-} && ($__awsmfa_file -nt ${__awsmfa_allowance-} || ! -e $__awsmfa_file)) ]]; then
     __awsmfa_apply
   fi
   # The next PROMPT_COMMAND entry sees the user's $? (bash gives the prompt

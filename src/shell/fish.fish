@@ -149,14 +149,14 @@ if status is-interactive
     # The prompt's other path: a directory not looked at yet, or no timer
     # (it fired, it was killed, none could start, or there is no /proc to
     # tell). Then the prompt itself tests the project file (edited, removed
-    # or denied: the allowance no longer the newer) and reads the clock; a
+    # or denied: newer than its allowance, or either gone) and reads the clock; a
     # deadline passed marks the refresh due for the next command rather
     # than running awsmfa here. (Without /proc the clock is read with
     # `path` on fish 3.5+, with `date` before.)
     function __awsmfa_look
         if test "$PWD" != "$__awsmfa_pwd"
             __awsmfa_apply
-        else if test -n "$__awsmfa_file" -a \( ! -e "$__awsmfa_file" -o ! "$__awsmfa_allowance" -nt "$__awsmfa_file" \)
+        else if test -n "$__awsmfa_file" -a \( "$__awsmfa_file" -nt "$__awsmfa_allowance" -o ! -e "$__awsmfa_file" \)
             __awsmfa_apply
         else
             __awsmfa_tick

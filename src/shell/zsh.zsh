@@ -14,7 +14,7 @@
 # plan)` gets infra's credentials there. A prompt or a command with nothing
 # to do runs no process at all: it compares $PWD with the last directory
 # seen, $SECONDS with a deadline and, at a prompt inside a project, the
-# project file's time with its allowance's (`-nt`, two stats): an edit, a
+# project file's time with its allowance's (`-nt`, `-e`: four stats): an edit, a
 # removal or `awsmfa deny` takes the credentials away. awsmfa itself runs only when one
 # of them changed.
 #
@@ -61,11 +61,11 @@ __awsmfa_exe() {
 # the one before returned.
 __awsmfa_precmd() {
   # One test, each command in it costing: the directory, the deadline, and
-  # the project file's allowance no longer newer than the file (two stats;
-  # zsh's -nt is false when either is missing): edited, removed or denied
-  # since awsmfa looked.
+  # the project file newer than its allowance, or either gone (zsh's -nt
+  # is false when one is missing): edited, removed or denied since awsmfa
+  # looked.
   if [[ $PWD != "${__awsmfa_pwd-}" || (-n ${__awsmfa_deadline-} && $SECONDS -ge $__awsmfa_deadline) ||
-    (-n ${__awsmfa_file-} && ! ${__awsmfa_allowance-} -nt $__awsmfa_file) ]]; then
+    (-n ${__awsmfa_file-} && ($__awsmfa_file -nt ${__awsmfa_allowance-} || ! -e $__awsmfa_file || ! -e ${__awsmfa_allowance-})) ]]; then
     __awsmfa_apply
   fi
 }
