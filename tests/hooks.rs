@@ -960,3 +960,19 @@ fn ctrl_c_at_the_mfa_prompt_changes_nothing() {
     t.line("123456");
     assert_eq!(t.env()["AWSMFA_PROFILE"], "dev");
 }
+
+/// `__AWSMFA_REVOKED` is what the `awsmfa` function sets for the one hook
+/// run after a logout; one inherited from a parent process (exported by
+/// mistake, or on purpose) must not make every look in this shell a
+/// logout that exports nothing.
+#[test]
+fn a_logout_inherited_from_a_parent_is_not_this_shells() {
+    let p = Projects::new(None);
+    let init = p.init("bash");
+    let o = p.bash(&format!(
+        "export __AWSMFA_REVOKED='logout  '\n. '{}'\ncd prod; hook; env > \"$o/inside\"",
+        init.display()
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(p.out_env("inside")["AWSMFA_PROFILE"], "prod");
+}

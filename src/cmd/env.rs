@@ -19,6 +19,10 @@ use std::process::ExitCode;
 pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     let format = args.shell.unwrap_or_else(running::running);
     let shell = shell::for_format(format);
+    // Decided before anything is printed (or asked for): a broken
+    // config.toml fails the command before the statements, never after
+    // them, when the shell function would throw them away.
+    let announce = args.announce && !crate::config::quiet()?;
     if args.unset {
         if !shell.removes() {
             return Err(Error::Usage(format!(
@@ -27,9 +31,7 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
         }
         let saved = var(SAVED).as_deref().and_then(Saved::parse);
         let code = print(&shell.export(&Saved::restore(saved.as_ref()))?)?;
-        if let Some(profile) = var("AWSMFA_PROFILE").filter(|_| args.announce)
-            && !crate::config::quiet()?
-        {
+        if let Some(profile) = var("AWSMFA_PROFILE").filter(|_| announce) {
             crate::term::note(format_args!("awsmfa: removed the credentials of {profile}"));
         }
         return Ok(code);
@@ -64,7 +66,7 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
     }
     let code = print(&shell.export(&changes)?)?;
     // After the statements are out: the line says what the shell now has.
-    if args.announce && !crate::config::quiet()? {
+    if announce {
         let now = std::time::SystemTime::now();
         crate::term::note(format_args!(
             "awsmfa: exported {}",
@@ -78,10 +80,10 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<ExitCode> {
 /// terminal. In a script, or with `AWS_PROFILE`/`AWS_DEFAULT_PROFILE` set,
 /// the AWS CLI's choice stands (None).
 fn asked_profile() -> Result<Option<String>> {
-    let chosen = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
-        .iter()
-        .any(|v| var(v).is_some());
-    if chosen || !std::io::stdin().is_terminal() || !crate::term::stderr_is_terminal() {
+    if crate::profile::from_env().is_some()
+        || !std::io::stdin().is_terminal()
+        || !crate::term::stderr_is_terminal()
+    {
         return Ok(None);
     }
     let profiles = crate::profile::Profiles::load()?;

@@ -65,8 +65,11 @@ pub fn run(ctx: &Context, args: ShellArgs) -> Result<ExitCode> {
         (Some(_), Err(_)) => Some(RETRY),
         (Some(a), Ok(())) => Some(next_look(a, window()?, now)),
     };
+    // Before the statements: a broken config.toml must not fail the hook
+    // once they are printed.
+    let quiet = crate::config::quiet()?;
     print(&render(shell, &env, &state, deadline)?)?;
-    if !crate::config::quiet()? {
+    if !quiet {
         news.tell();
     }
     match outcome {

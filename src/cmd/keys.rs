@@ -119,13 +119,8 @@ fn import(ctx: &Context, name: &str) -> Result<ExitCode> {
     let (key, at) = plaintext_key(&profiles, &files, name)?;
     let slot = Slot::new(&profiles.locations, name);
     let store = Vault::for_new(VaultChoice::configured()?)?;
-    let replaced = store.key_id(&slot).ok().flatten();
-    // Stored and read back before a byte of the file changes.
-    store.put(&slot, &key)?;
-    if replaced.is_some_and(|id| id != key.access_key_id) {
-        forget(ctx, name);
-    }
-    // Every new text first: a line the editor refuses changes no file.
+    // Every new text first: a line the editor refuses changes no file, and
+    // nothing in the vault.
     let mut texts = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let mut text = file.text.clone();
@@ -141,6 +136,12 @@ fn import(ctx: &Context, name: &str) -> Result<ExitCode> {
             text = t.to_string();
         }
         texts.push(text);
+    }
+    let replaced = store.key_id(&slot).ok().flatten();
+    // Stored and read back before a byte of the file changes.
+    store.put(&slot, &key)?;
+    if replaced.is_some_and(|id| id != key.access_key_id) {
+        forget(ctx, name);
     }
     for (file, text) in files.iter().zip(texts) {
         file.write(&text)?;

@@ -59,14 +59,13 @@ impl Context {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    // fish's timer holds no secret, and its shell tests that it is alive
-    // through /proc/PID/cwd, which a process that is not dumpable hides.
-    if let Command::HookTimer(args) = cli.command {
-        return hook_timer(args);
-    }
     // Before any secret is read: no process awsmfa starts can read it out
-    // of awsmfa's environment or memory.
-    crate::child::guard_self();
+    // of awsmfa's environment or memory. Not fish's timer: it holds no
+    // secret, and its shell tests that it is alive through /proc/PID/cwd,
+    // which a process that is not dumpable hides.
+    if !matches!(cli.command, Command::HookTimer(_)) {
+        crate::child::guard_self();
+    }
     let ctx = Context {
         no_cache: cli.no_cache || own_no_cache(&cli.command),
     };

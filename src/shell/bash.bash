@@ -32,6 +32,9 @@ if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)) && [[ ${__awsmfa_state@a
   __awsmfa_state='' __awsmfa_deadline=''
 fi
 \builtin export -n __awsmfa_pwd __awsmfa_deadline __awsmfa_state __awsmfa_file __awsmfa_allowance
+# Set by the `awsmfa` function for one `awsmfa hook` after logout; one
+# inherited from a parent would make every look here a logout.
+\builtin unset __AWSMFA_REVOKED
 
 # The awsmfa that printed this hook; if an upgrade moved or removed it, the
 # one on PATH (`command` skips the function below), so open shells survive.

@@ -42,6 +42,9 @@ if status is-interactive
     set -gu __awsmfa_deadline $__awsmfa_deadline
     set -gu __awsmfa_file $__awsmfa_file
     set -gu __awsmfa_allowance $__awsmfa_allowance
+    # Set by the `awsmfa` function for one `awsmfa hook` after logout; one
+    # inherited from a parent would make every look here a logout.
+    set -q __AWSMFA_REVOKED; and set -e __AWSMFA_REVOKED
 
     # __awsmfa_tick sets __awsmfa_now, whole seconds on a clock that only
     # goes forward, without starting a process: Linux's /proc/uptime read

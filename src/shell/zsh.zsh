@@ -46,6 +46,9 @@ __awsmfa_load() {
 }
 __awsmfa_load
 \builtin unset -f __awsmfa_load
+# Set by the `awsmfa` function for one `awsmfa hook` after logout; one
+# inherited from a parent would make every look here a logout.
+\builtin unset __AWSMFA_REVOKED
 
 # The awsmfa that printed this hook; if an upgrade moved or removed it, the
 # one on PATH (`command` skips the function below), so open shells survive.

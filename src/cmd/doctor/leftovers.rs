@@ -22,7 +22,10 @@ pub(super) fn check(r: &mut Report, locations: &Locations) {
     }
     let on_disk = |id: &str| rotate::on_disk(locations, id);
     for (path, j) in journals {
-        let (user, profile) = (&j.user, &j.profile);
+        // The journal's file is the user's, but its profile is a word of a
+        // command to copy: quoted, and cleaned of control characters.
+        let (user, quoted) = (&j.user, shell_words::quote(&j.profile));
+        let profile = crate::term::clean(&quoted);
         let delete = |id: &str| {
             format!(
                 "run `awsmfa rotate {profile}`, which deletes it, or delete it with `aws iam delete-access-key --user-name {user} --access-key-id {id}`"
