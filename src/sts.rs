@@ -353,12 +353,21 @@ impl Sts {
                     .await
                     .map_err(|e| unreachable(source_chain(&e)))?;
                 let status = response.status().as_u16();
-                let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
-                    .collect()
-                    .await
-                    .map_err(|e| unreachable(source_chain(&e)))?
-                    .into_bytes();
-                Ok((status, body[..body.len().min(64 << 10)].to_vec()))
+                // Read up to the limit and no further: an endpoint that
+                // sends without end costs no more memory than that.
+                const LIMIT: usize = 64 << 10;
+                let mut stream =
+                    aws_smithy_types::byte_stream::ByteStream::new(response.into_body());
+                let mut body = Vec::new();
+                while body.len() < LIMIT {
+                    match stream.next().await {
+                        Some(chunk) => body
+                            .extend_from_slice(&chunk.map_err(|e| unreachable(source_chain(&e)))?),
+                        None => break,
+                    }
+                }
+                body.truncate(LIMIT);
+                Ok((status, body))
             };
             tokio::time::timeout(self.target.timeout, call)
                 .await

@@ -399,7 +399,7 @@ fn with_the_defaults_two_consoles_take_one_code() {
 }
 
 /// Attack: whatever answers at the sign-in endpoint (a captive portal, a
-/// token no URL can carry, a 404, a 500, silence) ends in one line that
+/// token no URL can carry, a 404, a 500, silence, a body without end) ends in one line that
 /// says what it was, exit 6, nothing of its body quoted, no browser opened.
 #[test]
 fn hostile_sign_in_answers_end_in_one_line_and_no_browser() {
@@ -426,6 +426,11 @@ fn hostile_sign_in_answers_end_in_one_line_and_no_browser() {
         (canned(404, "text/plain", "ASIAPORTAL"), "HTTP 404"),
         (Action::ServerError, "HTTP 500"),
         (Action::Hang, "no answer within 3s"),
+        // Read up to its limit, not until the time-out.
+        (
+            Action::Endless,
+            "not from the console sign-in (HTTP 200, a body that holds no sign-in token)",
+        ),
     ] {
         let proxy = Proxy::start(None, vec![], action.clone());
         let o =

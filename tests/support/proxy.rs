@@ -34,6 +34,9 @@ pub enum Action {
     Hang,
     /// Read the request and close the connection without a word.
     Close,
+    /// Answer HTTP 200 with a body that never ends (until the client
+    /// hangs up): what a client reads of it must be bounded.
+    Endless,
     /// Answer HTTP 200 with this XML document (an STS answer the test wrote).
     Answer(String),
     /// Answer what something other than AWS would: a captive portal's HTML
@@ -403,6 +406,15 @@ fn answer(
             return None;
         }
         Action::Close => return None,
+        Action::Endless => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+            let chunk = [b'a'; 16 << 10];
+            let mut out = conn.write_all(head.as_bytes());
+            while out.is_ok() {
+                out = conn.write_all(&chunk);
+            }
+            return None;
+        }
         Action::Answer(body) => respond(200, body),
         Action::Canned {
             status,
