@@ -333,10 +333,12 @@ fn revoked_here(
         ["cache", "clear", profile] => ("cache cleared", Some(profile)),
         _ => return,
     };
+    // Seen here, whatever was cleared: a clear of another profile must not
+    // come back at this shell's next look as a revocation of its own.
+    state.generation = crate::store::cache::generation();
     if profile.is_some_and(|p| mine.as_deref() != Some(p)) {
         return;
     }
-    state.generation = crate::store::cache::generation();
     state.sessions.clear();
     news.cause = Some(Cause::Revoked(what));
     match state.active.take() {
