@@ -162,7 +162,10 @@ pub const SILENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// While alive, a thread that runs `say` once `after` has passed; dropped
 /// before then (the wait is over), it ends without a word.
-pub struct Later(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
+pub struct Later {
+    /// Dropped, it tells the thread the wait is over.
+    _over: std::sync::mpsc::Sender<()>,
+}
 
 impl Later {
     pub fn start(after: std::time::Duration, say: impl FnOnce() + Send + 'static) -> Later {
@@ -172,7 +175,7 @@ impl Later {
                 say();
             }
         });
-        Later(tx)
+        Later { _over: tx }
     }
 }
 
